@@ -1,0 +1,88 @@
+# mtag - one Makefile, pkg-config for every library.
+#
+#   make                 build/mtag (optimised)
+#   make SANITIZER=address,undefined   build/san/mtag and the unit tests, sanitized
+#   make test            the whole test suite (tools/test.sh)
+#   make run             install missing packages, build, serve on the embedded default
+#   make bench           the benchmarks under bench/
+
+CC      ?= gcc
+PKGS    := libmicrohttpd jansson sqlite3 libpq libargon2 libxcrypt openssl
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+WARN    := -Wall -Wextra -Werror -Wmissing-prototypes -Wshadow -Wformat=2 -Wvla
+CFLAGS_COMMON := -std=c17 -D_GNU_SOURCE -DMTAG_VERSION='"$(VERSION)"' $(WARN) -Isrc $(PKG_CFLAGS)
+LDLIBS  := $(PKG_LIBS) -lpthread -lm
+
+ifeq ($(SANITIZER),)
+  OUT     := build
+  CFLAGS  ?= -O2 -g
+  SANFLAGS :=
+else
+  OUT     := build/san
+  CFLAGS  ?= -O1 -g -fno-omit-frame-pointer
+  SANFLAGS := -fsanitize=$(SANITIZER) -fno-sanitize-recover=all
+endif
+
+SRC      := $(wildcard src/*/*.c)
+OBJ      := $(SRC:%.c=$(OUT)/obj/%.o)
+GEN_SRC  := $(OUT)/gen/migrations_sqlite.c $(OUT)/gen/migrations_pg.c $(OUT)/gen/openapi.c
+GEN_OBJ  := $(GEN_SRC:%.c=%.o)
+LIB_OBJ  := $(OBJ) $(GEN_OBJ)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(OUT)/tests/%)
+
+.PHONY: all deps test run bench clean units
+all: deps $(OUT)/mtag
+
+# Installs nothing and prints nothing when every package is present.
+deps:
+	@tools/install-deps.sh build
+
+$(OUT)/mtag: $(OUT)/obj/src/main.o $(LIB_OBJ)
+	$(CC) $(SANFLAGS) -o $@ $^ $(LDLIBS)
+
+units: $(UNIT_BIN)
+
+$(OUT)/tests/%: tests/unit/%.c tests/unit/harness.h $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) $(CFLAGS) $(SANFLAGS) -Itests/unit -o $@ $< $(LIB_OBJ) $(LDLIBS)
+
+$(OUT)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) $(CFLAGS) $(SANFLAGS) -MMD -MP -c -o $@ $<
+
+$(OUT)/gen/%.o: $(OUT)/gen/%.c
+	$(CC) $(CFLAGS_COMMON) $(CFLAGS) $(SANFLAGS) -c -o $@ $<
+
+$(OUT)/embed: tools/embed.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
+
+$(OUT)/gen/migrations_sqlite.c: $(OUT)/embed $(sort $(wildcard src/store/migrations/sqlite/*.sql))
+	@mkdir -p $(dir $@)
+	$(OUT)/embed store_migrations_sqlite src/store/migrations/sqlite $@ $(sort $(wildcard src/store/migrations/sqlite/*.sql))
+
+$(OUT)/gen/migrations_pg.c: $(OUT)/embed $(sort $(wildcard src/store/migrations/pg/*.sql))
+	@mkdir -p $(dir $@)
+	$(OUT)/embed store_migrations_pg src/store/migrations/pg $@ $(sort $(wildcard src/store/migrations/pg/*.sql))
+
+$(OUT)/gen/openapi.c: $(OUT)/embed src/api/openapi.json
+	@mkdir -p $(dir $@)
+	$(OUT)/embed api_openapi_files src/api $@ src/api/openapi.json
+
+test:
+	tools/test.sh
+
+run: all
+	tools/run.sh
+
+bench: all
+	bench/run.sh
+
+clean:
+	rm -rf build
+
+-include $(OBJ:.o=.d)

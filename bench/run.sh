@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# All benchmarks; each prints its figures next to a reference run on this machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bench/http_health.sh "$@"

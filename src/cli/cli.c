@@ -1,0 +1,109 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "base/xalloc.h"
+
+static const struct cli_command commands[] = {
+	{ "serve", cli_serve, "run the HTTP server (API and web UI)",
+	  "usage: mtag serve [--listen HOST:PORT] [--database-url URL] [other configuration flags]\n"
+	  "Applies pending migrations, then serves until SIGTERM or SIGINT, finishing\n"
+	  "in-flight requests (at most 10 s) before it exits.\n" },
+	{ "migrate", cli_migrate, "apply pending database migrations and exit",
+	  "usage: mtag migrate [--database-url URL]\n"
+	  "Safe to run twice and from two processes at once.\n" },
+	{ "version", cli_version, "print the version", "usage: mtag version\n" },
+	{ "help", cli_help, "list the commands and the configuration", "usage: mtag help\n" },
+	{ NULL, NULL, NULL, NULL },
+};
+
+const struct cli_command *cli_commands(void)
+{
+	return commands;
+}
+
+void cli_print_usage(const char *name)
+{
+	for (const struct cli_command *c = commands; c->name; c++) {
+		if (!strcmp(c->name, name)) {
+			fputs(c->usage, stdout);
+			if (strcmp(name, "version") && strcmp(name, "help"))
+				printf("Configuration flags: see `mtag help`.\n");
+			return;
+		}
+	}
+}
+
+bool cli_parse(const char *cmd, int argc, char **argv, struct cli_args *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			out->help = true;
+			continue;
+		}
+		if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
+			if (out->npos == CLI_MAX_ARGS) {
+				fprintf(stderr, "mtag %s: too many arguments\n", cmd);
+				return false;
+			}
+			out->positional[out->npos++] = a;
+			continue;
+		}
+		const char *name = a + 2, *eq = strchr(name, '='), *value;
+		if (out->nov == CLI_MAX_ARGS) {
+			fprintf(stderr, "mtag %s: too many options\n", cmd);
+			return false;
+		}
+		char *namebuf = out->names[out->nov];
+		if (eq) {
+			snprintf(namebuf, sizeof(out->names[0]), "%.*s", (int)(eq - name), name);
+			value = eq + 1;
+		} else {
+			snprintf(namebuf, sizeof(out->names[0]), "%s", name);
+			if (i + 1 >= argc) {
+				fprintf(stderr, "mtag %s: --%s needs a value\n", cmd, namebuf);
+				return false;
+			}
+			value = argv[++i];
+		}
+		if (!config_is_flag(namebuf)) {
+			fprintf(stderr, "mtag %s: unknown option --%s (see `mtag %s --help`)\n", cmd, namebuf, cmd);
+			return false;
+		}
+		out->ov[out->nov].name = namebuf;
+		out->ov[out->nov].value = value;
+		out->nov++;
+	}
+	return true;
+}
+
+bool cli_load_config(const struct cli_args *args, struct config *cfg)
+{
+	char err[512];
+	if (config_load(cfg, args->ov, args->nov, err, sizeof(err))) {
+		fprintf(stderr, "mtag: %s\n", err);
+		return false;
+	}
+	log_set_level(cfg->log_level);
+	return true;
+}
+
+int cli_main(int argc, char **argv)
+{
+	if (argc < 2) {
+		cli_help(0, NULL);
+		return CLI_USAGE;
+	}
+	const char *name = argv[1];
+	if (!strcmp(name, "--help") || !strcmp(name, "-h"))
+		name = "help";
+	if (!strcmp(name, "--version"))
+		name = "version";
+	for (const struct cli_command *c = commands; c->name; c++)
+		if (!strcmp(c->name, name))
+			return c->run(argc - 2, argv + 2);
+	fprintf(stderr, "mtag: unknown command '%s' (see `mtag help`)\n", name);
+	return CLI_USAGE;
+}

@@ -1,0 +1,107 @@
+/*
+ * cli_serve.c - `mtag serve`: open the core, start the HTTP server, wait for
+ * SIGTERM or SIGINT, then shut down gracefully.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "base/log.h"
+#include "cli/cli.h"
+#include "core/core.h"
+#include "http/http.h"
+#include "base/xalloc.h"
+
+/* In-flight requests get this long to finish after a stop signal. */
+#define SHUTDOWN_GRACE_MS 9000
+
+/* Print the address people open; an unspecified bind address is shown as loopback. */
+static void print_url(const struct config *cfg, int port)
+{
+	const char *host = cfg->listen_host;
+	if (!strcmp(host, "0.0.0.0") || !strcmp(host, "::") || !host[0])
+		host = "127.0.0.1";
+	bool v6 = strchr(host, ':') != NULL;
+	fprintf(stderr, "mtag %s listening on http://%s%s%s:%d/\n", MTAG_VERSION,
+		v6 ? "[" : "", host, v6 ? "]" : "", port);
+}
+
+int cli_serve(int argc, char **argv)
+{
+	struct cli_args args;
+	struct config cfg;
+	struct core *core = NULL;
+	struct http_server *srv = NULL;
+	char err[512];
+	int status = CLI_FAILURE;
+
+	config_init(&cfg);
+	if (!cli_parse("serve", argc, argv, &args))
+		return CLI_USAGE;
+	if (args.help) {
+		cli_print_usage("serve");
+		return CLI_OK;
+	}
+	if (args.npos) {
+		fprintf(stderr, "mtag serve: unexpected argument '%s'\n", args.positional[0]);
+		return CLI_USAGE;
+	}
+	if (!cli_load_config(&args, &cfg)) {
+		status = CLI_USAGE;
+		goto out;
+	}
+	if (config_load_secret(&cfg, err, sizeof(err))) {
+		fprintf(stderr, "mtag: %s\n", err);
+		goto out;
+	}
+
+	/* Block the stop signals before any thread starts, so that every thread
+	 * inherits the mask and only sigwait() below receives them. */
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (core_open(&cfg, true, &core, err, sizeof(err))) {
+		fprintf(stderr, "mtag: %s\n", err);
+		goto out;
+	}
+	size_t nroutes;
+	const struct http_route *routes = api_routes(&nroutes);
+	struct http_server_config hc = {
+		.host = cfg.listen_host,
+		.port = cfg.listen_port,
+		.threads = cfg.http_threads,
+		.max_body = (size_t)cfg.max_json_kb * 1024,
+		.routes = routes,
+		.nroutes = nroutes,
+		.guard = NULL,
+		.app = core,
+	};
+	if (http_server_start(&hc, &srv, err, sizeof(err))) {
+		fprintf(stderr, "mtag: %s\n", err);
+		goto out;
+	}
+	int port = http_server_port(srv);
+	log_info("serve.start", "version=%s listen=%s:%d threads=%d", MTAG_VERSION,
+		 cfg.listen_host, port, cfg.http_threads);
+	print_url(&cfg, port);
+
+	int sig = 0;
+	sigwait(&stop, &sig);
+	log_info("serve.stop", "signal=%s grace_ms=%d", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+		 SHUTDOWN_GRACE_MS);
+	http_server_stop(srv, SHUTDOWN_GRACE_MS);
+	srv = NULL;
+	log_info("serve.exit", "status=0");
+	status = CLI_OK;
+out:
+	http_server_stop(srv, 0);
+	core_free(core);
+	config_release(&cfg);
+	return status;
+}

@@ -1,0 +1,50 @@
+/*
+ * core.h - the domain operations that both the API and the command line call.
+ *
+ * struct core ties the configuration to the open database (and, in later
+ * issues, blob storage and the worker pool). It is created once by a command
+ * (serve, migrate, ...) and shared by every thread; each operation is
+ * thread-safe because the store is. The core owns the store; the config is
+ * borrowed and must outlive the core.
+ */
+#ifndef MTAG_CORE_H
+#define MTAG_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/config.h"
+#include "base/err.h"
+
+struct store;
+
+struct core {
+	const struct config *cfg; /* borrowed */
+	struct store *store;      /* owned */
+	int64_t started_us;       /* wall clock at core_open */
+};
+
+/*
+ * Open the database named by cfg->database_url. With migrate, apply pending
+ * migrations first (serve does; `mtag migrate` calls core_migrate itself).
+ * On failure err holds one line for the user.
+ */
+enum mtag_err core_open(const struct config *cfg, bool migrate, struct core **out,
+			char *err, size_t errlen);
+/* Close the database and free the core; NULL is a no-op. */
+void core_free(struct core *c);
+/* Apply pending migrations. OUT: *applied (may be NULL), *version (may be NULL). */
+enum mtag_err core_migrate(struct core *c, int *applied, int *version);
+
+/* The state of the dependencies, for /health. */
+struct core_health {
+	bool ok;                /* every dependency answered */
+	bool database_ok;
+	const char *database;   /* driver name: "sqlite" or "postgresql" */
+};
+
+/* Check every dependency now. */
+void core_health(struct core *c, struct core_health *out);
+
+#endif

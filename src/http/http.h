@@ -1,0 +1,171 @@
+/*
+ * http.h - the HTTP server: libmicrohttpd underneath, our request/response
+ * types and route table on top.
+ *
+ * The server owns the connections and one arena per request, freed when the
+ * response has been sent. It reads the request headers, finds the route
+ * (answering 404, or 405 with Allow, itself), enforces the body cap while the
+ * body arrives (never holding more than the cap in memory: a Content-Length
+ * over it gets 413 before any of the body is read; a chunked body passing it
+ * is dropped as it arrives and answered 413 at its end, or the connection is
+ * closed after 4 MiB dropped - libmicrohttpd 0.9.75 cannot answer in the
+ * middle of an upload), calls the guard (authentication, declared in the
+ * route table), then the handler, and finally writes the access-log line.
+ * Every response carries the request id and the security headers; errors
+ * always have the body {"detail": ..., "code": ...}. See src/http/README.md.
+ *
+ * Threads: handlers run on the server's thread pool (epoll, one event loop
+ * per thread); one request is handled by one thread from start to end, and
+ * that thread's log request id is the request's while the handler runs.
+ */
+#ifndef MTAG_HTTP_H
+#define MTAG_HTTP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/arena.h"
+#include "base/buf.h"
+#include "base/err.h"
+
+#define HTTP_MAX_PARAMS 4
+#define HTTP_MAX_HEADERS 16
+
+struct http_request;
+struct http_response;
+
+typedef void (*http_handler_fn)(struct http_request *req, struct http_response *res);
+
+/* One row of the route table. */
+struct http_route {
+	const char *method;      /* "GET", "POST", ... */
+	const char *pattern;     /* "/api/history/jobs/{id}": {name} matches one non-empty segment */
+	http_handler_fn handler;
+	int auth;                /* opaque to http: given to the guard (api decides its meaning) */
+};
+
+/*
+ * Called after routing and body reading, before the handler. Returns true to
+ * go on; false when it has filled res itself (e.g. 401).
+ */
+typedef bool (*http_guard_fn)(const struct http_route *route, struct http_request *req,
+			      struct http_response *res);
+
+struct http_param {
+	const char *name;
+	const char *value;
+};
+
+struct http_request {
+	struct arena *arena;       /* everything of this request; freed after the response */
+	void *app;                 /* the server's app pointer (api: the core) */
+	const struct http_route *route;
+	const char *method;
+	const char *path;          /* as sent (still percent-encoded), without the query string */
+	const char *request_id;    /* client's X-Request-Id if 1-64 [A-Za-z0-9._-], else 32 hex */
+	const char *remote_addr;   /* peer address as numeric text ("127.0.0.1", "::1") */
+	struct buf body;           /* the request body, at most the server's body cap */
+	struct http_param params[HTTP_MAX_PARAMS]; /* values percent-decoded */
+	size_t nparams;
+	void *user;                /* set by the guard (api: the authenticated identity) */
+	void *conn_;               /* private to the server */
+};
+
+struct http_header {
+	const char *name;
+	const char *value;
+};
+
+struct http_response {
+	int status;
+	const char *content_type;  /* NULL for no body */
+	const char *body;          /* arena or static memory */
+	size_t body_len;
+	struct http_header headers[HTTP_MAX_HEADERS];
+	size_t nheaders;
+	struct arena *arena;
+};
+
+/* A request header (case-insensitive name), or NULL. */
+const char *http_header(struct http_request *req, const char *name);
+/* A query-string argument, decoded ('+' is a space), "" for "?name" without '=', or NULL. */
+const char *http_query(struct http_request *req, const char *name);
+/* A path parameter of the matched route ("id" for {id}), or NULL. */
+const char *http_param(const struct http_request *req, const char *name);
+/*
+ * The body as JSON: ERR_UNSUPPORTED_TYPE unless the Content-Type's media type
+ * is application/json (parameters such as charset allowed, any case),
+ * ERR_BAD_REQUEST when empty or malformed, ERR_VALIDATION when it is not an
+ * object; on error *detail says why. OUT: *out, owned by the arena.
+ */
+enum mtag_err http_json_body(struct http_request *req, json_t **out, const char **detail);
+
+/*
+ * Add a response header (copied into the arena); ignored past HTTP_MAX_HEADERS
+ * or when name or value holds CR/LF. The server adds X-Request-Id and the
+ * security headers itself; a Content-Security-Policy or Cache-Control set
+ * here replaces the server's default.
+ */
+void http_set_header(struct http_response *res, const char *name, const char *value);
+/* Respond with v as JSON (v is borrowed). */
+void http_respond_json(struct http_response *res, int status, const json_t *v);
+/* Respond with bytes of the given type (data must outlive the request: arena or static). */
+void http_respond_bytes(struct http_response *res, int status, const char *content_type,
+			const char *data, size_t len);
+/*
+ * Respond with the error body {"detail": detail, "code": err_name(e)} and
+ * err_http_status(e); NULL detail uses err_detail(e). ERR_VALIDATION with a
+ * detail "<field>: ..." also gets "field": "<field>". Errors answered with 500
+ * (ERR_INTERNAL, ERR_IO) log detail and send err_detail(e) instead.
+ */
+void http_respond_error(struct http_response *res, enum mtag_err e, const char *detail);
+/* http_respond_error with a printf-formatted detail. */
+void http_respond_errorf(struct http_response *res, enum mtag_err e, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * Match req->method and req->path against the table (the first matching
+ * row wins). Each path segment is percent-decoded before it is compared; a
+ * bad %-escape, or a parameter that is empty or decodes to '/' or NUL,
+ * matches nothing. OUT: *route and the path parameters in req.
+ * ERR_NOT_FOUND when no pattern matches the path; ERR_METHOD_NOT_ALLOWED
+ * when some do but not for this method, with allow (arena) listing their
+ * methods, e.g. "GET, DELETE".
+ */
+enum mtag_err http_route_match(const struct http_route *routes, size_t nroutes,
+			       struct http_request *req, const struct http_route **route,
+			       const char **allow);
+
+struct http_server_config {
+	const char *host;            /* address to bind (IPv4 or IPv6 literal, or a name); NULL: any */
+	int port;                    /* 0 lets the kernel choose */
+	int threads;                 /* thread-pool size (1 or less: one thread) */
+	size_t max_body;             /* request body cap in bytes */
+	const struct http_route *routes; /* borrowed, like app: must outlive the server */
+	size_t nroutes;
+	http_guard_fn guard;         /* may be NULL */
+	void *app;                   /* given to handlers as req->app */
+};
+
+struct http_server;
+
+/*
+ * Bind (the first address host resolves to that works) and start serving.
+ * On failure err says why (e.g. address in use): ERR_VALIDATION for a bad
+ * port or host, ERR_IO when it cannot listen.
+ */
+enum mtag_err http_server_start(const struct http_server_config *cfg, struct http_server **out,
+				char *err, size_t errlen);
+/* The port actually bound (useful with port 0). */
+int http_server_port(const struct http_server *srv);
+/*
+ * Stop accepting, let in-flight requests finish for up to timeout_ms (idle
+ * keep-alive connections do not count), then close everything and free the
+ * server. A handler still running after timeout_ms is waited for, since
+ * libmicrohttpd joins its threads. NULL is a no-op.
+ */
+void http_server_stop(struct http_server *srv, int timeout_ms);
+
+#endif

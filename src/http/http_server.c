@@ -1,0 +1,582 @@
+/*
+ * http_server.c - the libmicrohttpd daemon and the life of one request.
+ *
+ * Lifecycle of a request (see README.md): MHD calls on_uri() when the request
+ * line arrives; it creates the per-request state (struct http_ctx: arena,
+ * request, response) and counts the request as in flight. The first call of
+ * on_request() (headers only) sets the request id, routes (404/405 at once)
+ * and checks Content-Length against the body cap (413 at once, the body
+ * unread). Later calls hand over body bytes, kept in req->body up to the cap;
+ * a chunked body that passes it is freed and the rest dropped as it arrives
+ * (MHD 0.9.75 refuses a response mid-upload), up to DISCARD_MAX. The last
+ * call runs the guard and the handler (or takes the 413) and queues the
+ * response. on_completed() writes the access-log line, frees the state and
+ * ends the in-flight count.
+ *
+ * Ownership: struct http_server owns the daemon; it borrows cfg->routes,
+ * cfg->app and cfg->host, which must outlive it. Each http_ctx is owned by
+ * MHD's connection (its *con_cls) from on_uri() to on_completed().
+ *
+ * Threads: MHD runs cfg->threads event loops (epoll); one request is handled
+ * by one of them from start to end, and each callback sets the log's request
+ * id for its own thread only while it runs. http_server_stop() runs on the
+ * caller's thread and only reads the atomic in-flight counter.
+ */
+#include <errno.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/arena.h"
+#include "base/buf.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/random.h"
+#include "http/http.h"
+#include "http/http_int.h"
+#include "base/xalloc.h"
+
+#define CONNECTION_TIMEOUT_S 30u
+#define CONNECTION_LIMIT 1024u
+#define RID_MAX 64
+/*
+ * A chunked body past the cap is read and dropped until it ends (MHD 0.9.75
+ * cannot answer in the middle of an upload); past this many dropped bytes
+ * the connection is closed without an answer.
+ */
+#define DISCARD_MAX ((size_t)4 << 20)
+/*
+ * At stop, a connection accepted just before it gets this long to deliver its
+ * first request (which is then finished); an idle keep-alive connection that
+ * has already been served does not hold the stop at all.
+ */
+#define FRESH_GRACE_US (1000 * 1000)
+/* Longest path written to the access log. */
+#define LOG_PATH_MAX 512
+
+static const char CSP_HTML[] =
+	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+	"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+	"frame-ancestors 'none'";
+static const char CSP_OTHER[] = "default-src 'none'; frame-ancestors 'none'";
+
+/* Per connection, from accept to close (MHD's socket context). */
+struct conn_state {
+	bool fresh; /* no request seen yet */
+};
+
+struct http_server {
+	struct MHD_Daemon *daemon;
+	struct http_server_config cfg; /* a copy; the pointers in it are borrowed */
+	int port;                      /* the port actually bound */
+	atomic_int inflight;           /* requests between on_uri and on_completed */
+	atomic_int fresh;              /* connections accepted that have not sent a request yet */
+	atomic_bool stopping;          /* set by http_server_stop: answer with Connection: close */
+};
+
+/* The state of one request, from its request line to the end of its response. */
+struct http_ctx {
+	struct http_server *srv;
+	struct arena arena;
+	struct http_request req;
+	struct http_response res;
+	int64_t start_us;        /* monotonic, when the request line arrived */
+	char rid[RID_MAX + 1];
+	bool started;            /* the first (headers-only) call is done */
+	bool queued;             /* a response is queued: ignore the rest of the body */
+	bool close;              /* the response goes out before the body was read */
+	bool too_large;          /* the body passed the cap: the rest is dropped */
+	size_t dropped;          /* body bytes read and dropped past the cap */
+	int status;              /* what was queued, for the access log */
+	size_t bytes;
+};
+
+/* The last message MHD logged on this thread (start-up errors such as "address in use"). */
+static _Thread_local char mhd_last_error[256];
+
+__attribute__((format(printf, 2, 0)))
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	char msg[sizeof(mhd_last_error)];
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	size_t n = strlen(msg);
+	while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		msg[--n] = '\0';
+	memcpy(mhd_last_error, msg, n + 1);
+	char q[sizeof(msg) + 8];
+	log_warn("http.mhd", "msg=%s", log_quote(q, sizeof(q), msg));
+}
+
+/* s as a logfmt value: as it is when it needs no quotes, else quoted (and cut to fit). */
+static const char *log_value(char *out, size_t outsz, const char *s)
+{
+	if (!s)
+		return "-";
+	size_t n = 0;
+	for (; s[n]; n++)
+		if ((unsigned char)s[n] <= 0x20 || (unsigned char)s[n] >= 0x7f || s[n] == '"' ||
+		    s[n] == '\\' || s[n] == '=')
+			return log_quote(out, outsz, s);
+	if (n < outsz)
+		return s;
+	return log_quote(out, outsz, s);
+}
+
+static const char *termination_name(enum MHD_RequestTerminationCode toe)
+{
+	switch (toe) {
+	case MHD_REQUEST_TERMINATED_COMPLETED_OK: return "ok";
+	case MHD_REQUEST_TERMINATED_WITH_ERROR: return "error";
+	case MHD_REQUEST_TERMINATED_TIMEOUT_REACHED: return "timeout";
+	case MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN: return "shutdown";
+	case MHD_REQUEST_TERMINATED_READ_ERROR: return "read_error";
+	case MHD_REQUEST_TERMINATED_CLIENT_ABORT: return "client_abort";
+	}
+	return "unknown";
+}
+
+/*
+ * One line per request (status 0: MHD answered itself, or the client left).
+ * The request id is set around it: on_completed runs after it was cleared.
+ * Never the query string, headers or bodies.
+ */
+static void access_log(const struct http_ctx *ctx, enum MHD_RequestTerminationCode toe)
+{
+	char prev[RID_MAX + 1] = "";
+	if (log_request_id())
+		snprintf(prev, sizeof(prev), "%s", log_request_id());
+	log_set_request_id(ctx->rid[0] ? ctx->rid : NULL);
+
+	char qm[40], qp[LOG_PATH_MAX];
+	long long us = (long long)(clock_mono_us() - ctx->start_us);
+	const char *method = log_value(qm, sizeof(qm), ctx->req.method);
+	const char *path = log_value(qp, sizeof(qp), ctx->req.path);
+	log_info("http.access", "method=%s path=%s status=%d bytes=%zu us=%lld addr=%s end=%s",
+		 method, path, ctx->status, ctx->bytes, us,
+		 ctx->req.remote_addr ? ctx->req.remote_addr : "-", termination_name(toe));
+
+	log_set_request_id(prev[0] ? prev : NULL);
+}
+
+static void ctx_free(struct http_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	buf_release(&ctx->req.body);
+	arena_release(&ctx->arena);
+	free(ctx);
+}
+
+/* The peer's address as text (numeric), in the arena. */
+static const char *peer_address(struct arena *a, struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (!ci || !ci->client_addr)
+		return "-";
+	const struct sockaddr *sa = ci->client_addr;
+	socklen_t len = sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+						 : sizeof(struct sockaddr_in);
+	char host[NI_MAXHOST];
+	if (getnameinfo(sa, len, host, sizeof(host), NULL, 0, NI_NUMERICHOST) != 0)
+		return "-";
+	return arena_strdup(a, host);
+}
+
+/* MHD_OPTION_URI_LOG_CALLBACK: the request line has arrived (uri is raw, with the query). */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct http_server *srv = cls;
+	struct http_ctx *ctx = xcalloc(1, sizeof(*ctx));
+	ctx->srv = srv;
+	ctx->start_us = clock_mono_us();
+	arena_init(&ctx->arena);
+	ctx->req.arena = &ctx->arena;
+	ctx->res.arena = &ctx->arena;
+	ctx->req.app = srv->cfg.app;
+	ctx->req.conn_ = conn;
+	ctx->req.remote_addr = peer_address(&ctx->arena, conn);
+	buf_init(&ctx->req.body, srv->cfg.max_body);
+	ctx->req.path = arena_strndup(&ctx->arena, uri, strcspn(uri, "?#"));
+	atomic_fetch_add(&srv->inflight, 1);
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct conn_state *cs = ci ? ci->socket_context : NULL;
+	if (cs && cs->fresh) {
+		cs->fresh = false;
+		atomic_fetch_sub(&srv->fresh, 1);
+	}
+	return ctx;
+}
+
+/* MHD_OPTION_NOTIFY_CONNECTION: count the connections that have not sent a request yet. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct http_server *srv = cls;
+	(void)conn;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		struct conn_state *cs = xcalloc(1, sizeof(*cs));
+		cs->fresh = true;
+		atomic_fetch_add(&srv->fresh, 1);
+		*socket_context = cs;
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		struct conn_state *cs = *socket_context;
+		if (cs && cs->fresh)
+			atomic_fetch_sub(&srv->fresh, 1);
+		free(cs);
+		*socket_context = NULL;
+	}
+}
+
+/* MHD_OPTION_NOTIFY_COMPLETED: the response was sent (or the connection ended). */
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct http_server *srv = cls;
+	struct http_ctx *ctx = *con_cls;
+	(void)conn;
+	if (!ctx)
+		return;
+	*con_cls = NULL;
+	access_log(ctx, toe);
+	ctx_free(ctx);
+	atomic_fetch_sub(&srv->inflight, 1);
+}
+
+/* True for 1-64 characters of [A-Za-z0-9._-]. */
+static bool request_id_valid(const char *s)
+{
+	size_t n = 0;
+	for (; s[n]; n++) {
+		char c = s[n];
+		if (n >= RID_MAX)
+			return false;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
+			return false;
+	}
+	return n > 0;
+}
+
+/* The client's X-Request-Id when it is acceptable, else a new random one. */
+static void set_request_id(struct http_ctx *ctx, struct MHD_Connection *conn)
+{
+	const char *given = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
+	if (given && request_id_valid(given))
+		snprintf(ctx->rid, sizeof(ctx->rid), "%s", given);
+	else
+		random_hex(ctx->rid, 16);
+	ctx->req.request_id = ctx->rid;
+}
+
+static bool has_header(const struct http_response *res, const char *name)
+{
+	for (size_t i = 0; i < res->nheaders; i++)
+		if (strcasecmp(res->headers[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/* The handler's headers, then ours: request id, security headers, caching. */
+static void add_headers(const struct http_ctx *ctx, struct MHD_Response *r)
+{
+	const struct http_response *res = &ctx->res;
+	for (size_t i = 0; i < res->nheaders; i++)
+		if (strcasecmp(res->headers[i].name, "X-Request-Id") != 0)
+			MHD_add_response_header(r, res->headers[i].name, res->headers[i].value);
+	if (res->content_type && !has_header(res, "Content-Type"))
+		MHD_add_response_header(r, "Content-Type", res->content_type);
+	MHD_add_response_header(r, "X-Request-Id", ctx->rid);
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(r, "X-Frame-Options", "DENY");
+	if (!has_header(res, "Content-Security-Policy"))
+		MHD_add_response_header(r, "Content-Security-Policy",
+					http_media_is(res->content_type, "text/html") ? CSP_HTML
+										     : CSP_OTHER);
+	if (http_media_is(res->content_type, "application/json") && !has_header(res, "Cache-Control"))
+		MHD_add_response_header(r, "Cache-Control", "no-store");
+	if (ctx->close || atomic_load(&ctx->srv->stopping))
+		MHD_add_response_header(r, "Connection", "close");
+}
+
+/* Queue ctx->res (a 500 instead when it has no valid status). MHD_NO when MHD refuses it. */
+static enum MHD_Result send_response(struct http_ctx *ctx, struct MHD_Connection *conn)
+{
+	struct http_response *res = &ctx->res;
+	if (res->status < 200 || res->status > 599) {
+		log_error("http.no_status", "status=%d route=%s", res->status,
+			  ctx->req.route ? ctx->req.route->pattern : "-");
+		*res = (struct http_response){ .arena = &ctx->arena };
+		http_respond_error(res, ERR_INTERNAL, NULL);
+	}
+	/* The body lives in the arena (or static memory) until on_completed. */
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+		res->body ? res->body_len : 0, (void *)res->body, MHD_RESPMEM_PERSISTENT);
+	if (!r)
+		return MHD_NO;
+	add_headers(ctx, r);
+	enum MHD_Result ret = MHD_queue_response(conn, (unsigned int)res->status, r);
+	MHD_destroy_response(r);
+	if (ret == MHD_YES) {
+		ctx->queued = true;
+		ctx->status = res->status;
+		ctx->bytes = res->body ? res->body_len : 0;
+	}
+	return ret;
+}
+
+/* Answer with error e before the body was read. */
+static enum MHD_Result send_early_error(struct http_ctx *ctx, struct MHD_Connection *conn,
+					enum mtag_err e, const char *detail)
+{
+	http_respond_error(&ctx->res, e, detail);
+	ctx->close = true;
+	enum MHD_Result ret = send_response(ctx, conn);
+	if (ret != MHD_YES)
+		log_error("http.queue_failed", "status=%d", ctx->res.status);
+	return ret;
+}
+
+static const char *too_large_detail(struct http_ctx *ctx)
+{
+	return arena_printf(&ctx->arena, "the request body is larger than %zu bytes",
+			    ctx->srv->cfg.max_body);
+}
+
+/* True when the request announces a body larger than max (Content-Length). */
+static bool announced_too_large(struct MHD_Connection *conn, size_t max)
+{
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+	if (!cl)
+		return false;
+	errno = 0;
+	char *end;
+	unsigned long long n = strtoull(cl, &end, 10);
+	if (end == cl)
+		return false; /* MHD itself refuses a malformed Content-Length */
+	return errno == ERANGE || n > max;
+}
+
+/* First call, headers only: request id, routing, announced body size. */
+static enum MHD_Result begin(struct http_ctx *ctx, struct MHD_Connection *conn, const char *method)
+{
+	const struct http_server_config *cfg = &ctx->srv->cfg;
+	struct http_request *req = &ctx->req;
+	ctx->started = true;
+	req->method = arena_strdup(&ctx->arena, method);
+	set_request_id(ctx, conn);
+	log_set_request_id(ctx->rid);
+
+	const struct http_route *route;
+	const char *allow;
+	enum mtag_err e = http_route_match(cfg->routes, cfg->nroutes, req, &route, &allow);
+	if (e == ERR_METHOD_NOT_ALLOWED) {
+		http_set_header(&ctx->res, "Allow", allow);
+		return send_early_error(ctx, conn, e,
+					arena_printf(&ctx->arena, "%s is not allowed on %s (allowed: %s)",
+						     req->method, req->path, allow));
+	}
+	if (e)
+		return send_early_error(ctx, conn, e,
+					arena_printf(&ctx->arena, "no route for %s %s", req->method, req->path));
+	if (announced_too_large(conn, cfg->max_body))
+		return send_early_error(ctx, conn, ERR_TOO_LARGE, too_large_detail(ctx));
+	return MHD_YES;
+}
+
+/* A piece of the body: kept while under the cap; past it, 413 now or dropped until the end. */
+static enum MHD_Result take_body(struct http_ctx *ctx, struct MHD_Connection *conn,
+				 const char *data, size_t *size)
+{
+	size_t n = *size;
+	*size = 0;
+	if (!ctx->queued && !ctx->too_large) {
+		if (buf_append(&ctx->req.body, data, n) == ERR_OK)
+			return MHD_YES;
+		/* Over the cap: only a chunked body gets here (Content-Length was checked). */
+		buf_release(&ctx->req.body);
+		ctx->too_large = true;
+		http_respond_error(&ctx->res, ERR_TOO_LARGE, too_large_detail(ctx));
+		ctx->close = true;
+		/* MHD 0.9.75 refuses this while the body is arriving: finish() sends it then. */
+		(void)send_response(ctx, conn);
+	}
+	ctx->dropped += n;
+	if (ctx->dropped > DISCARD_MAX) {
+		log_warn("http.body_dropped", "dropped=%zu max_body=%zu", ctx->dropped,
+			 ctx->srv->cfg.max_body);
+		return MHD_NO; /* MHD closes the connection */
+	}
+	return MHD_YES;
+}
+
+/* Last call, the whole body is in: guard, handler, response. */
+static enum MHD_Result finish(struct http_ctx *ctx, struct MHD_Connection *conn)
+{
+	const struct http_server_config *cfg = &ctx->srv->cfg;
+	struct http_request *req = &ctx->req;
+	struct http_response *res = &ctx->res;
+	if (ctx->queued)
+		return MHD_YES;
+	/* A body over the cap has its 413 in res already. */
+	if (!ctx->too_large && (!cfg->guard || cfg->guard(req->route, req, res)))
+		req->route->handler(req, res);
+	enum MHD_Result ret = send_response(ctx, conn);
+	if (ret != MHD_YES)
+		log_error("http.queue_failed", "status=%d", res->status);
+	return ret;
+}
+
+/* MHD's access handler: called once with the headers, per body piece, and once at the end. */
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version,
+				  const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+	struct http_ctx *ctx = *con_cls;
+	(void)cls;
+	(void)url;
+	(void)version;
+	if (!ctx) {
+		/* on_uri always runs first; without it there is no state to answer with. */
+		log_error("http.no_state", "method=%s", method);
+		return MHD_NO;
+	}
+	log_set_request_id(ctx->rid[0] ? ctx->rid : NULL);
+	enum MHD_Result ret;
+	if (!ctx->started)
+		ret = begin(ctx, conn, method);
+	else if (*upload_data_size)
+		ret = take_body(ctx, conn, upload_data, upload_data_size);
+	else
+		ret = finish(ctx, conn);
+	log_set_request_id(NULL);
+	return ret;
+}
+
+static struct MHD_Daemon *start_daemon(struct http_server *srv, const struct sockaddr *addr,
+				       bool ipv6)
+{
+	unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC |
+			     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+	if (ipv6)
+		flags |= MHD_USE_IPv6;
+	/* MHD warns about a pool of 0 or 1 threads: give the option only for a real pool. */
+	struct MHD_OptionItem pool[] = {
+		{ MHD_OPTION_THREAD_POOL_SIZE, srv->cfg.threads, NULL },
+		{ MHD_OPTION_END, 0, NULL },
+	};
+	mhd_last_error[0] = '\0';
+	return MHD_start_daemon(flags, (uint16_t)srv->cfg.port, NULL, NULL, on_request, srv,
+				MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
+				MHD_OPTION_ARRAY, srv->cfg.threads > 1 ? pool : pool + 1,
+				MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_TIMEOUT_S,
+				MHD_OPTION_CONNECTION_LIMIT, CONNECTION_LIMIT,
+				MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+				MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
+				MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
+				MHD_OPTION_SOCK_ADDR, addr,
+				MHD_OPTION_END);
+}
+
+enum mtag_err http_server_start(const struct http_server_config *cfg, struct http_server **out,
+				char *err, size_t errlen)
+{
+	enum mtag_err e = ERR_OK;
+	struct addrinfo *ais = NULL;
+	struct http_server *srv = NULL;
+	*out = NULL;
+	if (cfg->port < 0 || cfg->port > 65535 || (cfg->nroutes && !cfg->routes)) {
+		snprintf(err, errlen, "invalid server configuration (port %d)", cfg->port);
+		e = ERR_VALIDATION;
+		goto out;
+	}
+	char port[16];
+	snprintf(port, sizeof(port), "%d", cfg->port);
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
+	int rc = getaddrinfo(cfg->host, port, &hints, &ais);
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot resolve %s: %s", cfg->host ? cfg->host : "(any)",
+			 gai_strerror(rc));
+		e = ERR_VALIDATION;
+		goto out;
+	}
+	srv = xcalloc(1, sizeof(*srv));
+	srv->cfg = *cfg;
+	atomic_init(&srv->inflight, 0);
+	atomic_init(&srv->fresh, 0);
+	atomic_init(&srv->stopping, false);
+	for (struct addrinfo *ai = ais; ai && !srv->daemon; ai = ai->ai_next)
+		if (ai->ai_family == AF_INET || ai->ai_family == AF_INET6)
+			srv->daemon = start_daemon(srv, ai->ai_addr, ai->ai_family == AF_INET6);
+	if (!srv->daemon) {
+		snprintf(err, errlen, "cannot listen on %s port %d: %s",
+			 cfg->host ? cfg->host : "(any)", cfg->port,
+			 mhd_last_error[0] ? mhd_last_error : "libmicrohttpd did not start");
+		e = ERR_IO;
+		goto out;
+	}
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	srv->port = info && info->port ? info->port : cfg->port;
+	log_info("http.listen", "host=%s port=%d threads=%d max_body=%zu",
+		 cfg->host ? cfg->host : "*", srv->port, cfg->threads, cfg->max_body);
+	*out = srv;
+	srv = NULL;
+out:
+	free(srv);
+	if (ais)
+		freeaddrinfo(ais);
+	return e;
+}
+
+int http_server_port(const struct http_server *srv)
+{
+	return srv ? srv->port : 0;
+}
+
+void http_server_stop(struct http_server *srv, int timeout_ms)
+{
+	if (!srv)
+		return;
+	int64_t t0 = clock_mono_us();
+	atomic_store(&srv->stopping, true);
+	/* Stop accepting. MHD's docs: close the socket only after MHD_stop_daemon;
+	 * shutting it down now makes the kernel refuse new connections at once
+	 * instead of queueing them until the stop resets them. */
+	MHD_socket listen_fd = MHD_quiesce_daemon(srv->daemon);
+	if (listen_fd != MHD_INVALID_SOCKET)
+		shutdown(listen_fd, SHUT_RDWR);
+	int64_t deadline = t0 + (int64_t)(timeout_ms > 0 ? timeout_ms : 0) * 1000;
+	for (;;) {
+		int64_t now = clock_mono_us();
+		bool busy = atomic_load(&srv->inflight) > 0 ||
+			    (atomic_load(&srv->fresh) > 0 && now < t0 + FRESH_GRACE_US);
+		if (!busy || now >= deadline)
+			break;
+		struct timespec ts = { 0, 2 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	int left = atomic_load(&srv->inflight);
+	if (left > 0)
+		log_warn("http.stop_timeout", "inflight=%d timeout_ms=%d", left, timeout_ms);
+	/* Closes the idle keep-alive connections; waits for handlers still running. */
+	MHD_stop_daemon(srv->daemon);
+	if (listen_fd != MHD_INVALID_SOCKET)
+		close(listen_fd);
+	log_info("http.stop", "port=%d ms=%lld", srv->port,
+		 (long long)((clock_mono_us() - t0) / 1000));
+	free(srv);
+}

@@ -1,0 +1,101 @@
+"""The HTTP core: /health, routing errors, request ids, security headers, access log."""
+import re
+
+import requests
+
+from conftest import DB, run_mtag
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+
+
+def version():
+    out = run_mtag("version").stdout.strip()
+    assert re.fullmatch(r"mtag \d+\.\d+\.\d+", out), out
+    return out.split()[1]
+
+
+def test_health_ok(server):
+    r = requests.get(server.url + "/health")
+    assert r.status_code == 200
+    assert r.headers["Content-Type"].startswith("application/json")
+    body = r.json()
+    assert body["status"] == "ok"
+    assert body["database"] == "ok"
+    assert body["database_driver"] == DB
+    assert body["version"] == version()
+
+
+def test_unknown_route_is_json_404(server):
+    r = requests.get(server.url + "/api/no/such/thing")
+    assert r.status_code == 404
+    assert r.json() == {"detail": "no route for GET /api/no/such/thing", "code": "not_found"}
+
+
+def test_wrong_method_is_405_with_allow(server):
+    r = requests.post(server.url + "/health", json={})
+    assert r.status_code == 405
+    assert r.headers["Allow"] == "GET"
+    assert r.json() == {"detail": "POST is not allowed on /health (allowed: GET)",
+                        "code": "method_not_allowed"}
+    r = requests.delete(server.url + "/api/openapi.json")
+    assert r.status_code == 405
+    assert r.headers["Allow"] == "GET"
+
+
+def test_request_id_echoed_when_valid(server):
+    r = requests.get(server.url + "/health", headers={"X-Request-Id": "client-id.42_x"})
+    assert r.headers["X-Request-Id"] == "client-id.42_x"
+
+
+def test_request_id_generated_when_missing_or_invalid(server):
+    a = requests.get(server.url + "/health").headers["X-Request-Id"]
+    b = requests.get(server.url + "/health").headers["X-Request-Id"]
+    assert a and b and a != b
+    assert re.fullmatch(r"[A-Za-z0-9._-]{1,64}", a)
+    for bad in ["has space", "x" * 65, "semi;colon", "quote\"d"]:
+        got = requests.get(server.url + "/health", headers={"X-Request-Id": bad}).headers["X-Request-Id"]
+        assert got != bad
+        assert re.fullmatch(r"[A-Za-z0-9._-]{1,64}", got)
+
+
+def test_security_headers_on_every_response(server):
+    for method, path in [("GET", "/health"), ("GET", "/nope"), ("POST", "/health"),
+                         ("GET", "/api/openapi.json")]:
+        r = requests.request(method, server.url + path)
+        for k, v in SECURITY_HEADERS.items():
+            assert r.headers.get(k) == v, (method, path, k)
+        assert "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
+        assert "default-src 'none'" in r.headers["Content-Security-Policy"]
+
+
+def test_openapi_document(server):
+    r = requests.get(server.url + "/api/openapi.json")
+    assert r.status_code == 200
+    doc = r.json()
+    assert doc["openapi"] == "3.1.0"
+    assert "get" in doc["paths"]["/health"]
+    assert "503" in doc["paths"]["/health"]["get"]["responses"]
+
+
+def test_access_log_line_and_no_secrets(server):
+    rid = "access-log-check-1"
+    requests.get(server.url + "/health?token=QUERYSECRET",
+                 headers={"X-Request-Id": rid, "Authorization": "Bearer AUTHSECRET123",
+                          "Cookie": "mtag_refresh=COOKIESECRET456"})
+    requests.get(server.url + "/missing", headers={"X-Request-Id": "access-log-check-2"})
+    log = server.read_log()
+    lines = [l for l in log.splitlines() if "event=http.access" in l and f"rid={rid}" in l]
+    assert len(lines) == 1, log[-3000:]
+    line = lines[0]
+    assert "method=GET" in line and "path=/health" in line and "status=200" in line
+    assert re.search(r"bytes=\d+", line) and re.search(r"us=\d+", line)
+    miss = [l for l in log.splitlines() if "rid=access-log-check-2" in l and "event=http.access" in l]
+    assert len(miss) == 1 and "status=404" in miss[0]
+    for secret in ["AUTHSECRET123", "COOKIESECRET456", "QUERYSECRET"]:
+        assert secret not in log
+    for l in log.splitlines():
+        assert l.startswith("ts=") or l.startswith("mtag "), l

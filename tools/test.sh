@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The whole test suite, as `make test` and CI run it:
+#   1. install what the build and the tests need (tools/install-deps.sh)
+#   2. the layer check
+#   3. build mtag and the unit tests with AddressSanitizer + UndefinedBehaviorSanitizer
+#   4. start a throwaway PostgreSQL cluster on a free loopback port
+#   5. the C unit tests (the store suite on SQLite and on PostgreSQL)
+#   6. the black-box API suite (pytest), once on SQLite and once on PostgreSQL
+# The cluster is stopped on exit, also when a step fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+tools/install-deps.sh build run test
+tools/check-layers.sh
+
+SAN=address,undefined
+make -j"$(nproc)" SANITIZER=$SAN build/san/mtag units
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:strict_string_checks=1:detect_stack_use_after_return=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+# postgres must be able to reach the cluster directory: not under a 0700 mktemp dir.
+PGDIR=/tmp/mtag-pg-test.$$
+cleanup() { tools/pg-cluster.sh stop "$PGDIR" >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+PGPORT=$(tools/free-port.sh)
+MTAG_TEST_PG_URL=$(tools/pg-cluster.sh start "$PGDIR" "$PGPORT")
+export MTAG_TEST_PG_URL MTAG_TEST_PG_DIR=$PGDIR MTAG_TEST_REQUIRE_PG=1
+
+passed=0 failed=0 status=0
+for t in build/san/tests/test_*; do
+    [ -x "$t" ] || continue
+    # A passing program's own log lines are noise; a failing one's are the story.
+    if out=$("$t" 2>&1); then :; else status=1; printf '%s\n' "$out" | tail -60; fi
+    line=$(printf '%s\n' "$out" | grep -E '^test_[a-z_]*: [0-9]+ passed, [0-9]+ failed$' | tail -1 || true)
+    if [ -z "$line" ]; then
+        echo "FAIL $t: no result line (crashed?)"
+        failed=$((failed + 1)); status=1; continue
+    fi
+    echo "$line"
+    p=${line#*: }; p=${p%% passed*}
+    f=${line#*passed, }; f=${f%% failed*}
+    passed=$((passed + p)); failed=$((failed + f))
+done
+echo "unit: $passed passed, $failed failed"
+
+export MTAG_TEST_BIN=$PWD/build/san/mtag
+for db in sqlite postgresql; do
+    echo "== API suite on $db"
+    if ! MTAG_TEST_DB=$db /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/api; then
+        status=1
+    fi
+done
+exit $status
