@@ -46,7 +46,7 @@ $(OUT)/mtag: $(OUT)/obj/src/main.o $(LIB_OBJ)
 
 units: $(UNIT_BIN)
 
-$(OUT)/tests/%: tests/unit/%.c tests/unit/harness.h $(LIB_OBJ)
+$(OUT)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_COMMON) $(CFLAGS) $(SANFLAGS) -Itests/unit -o $@ $< $(LIB_OBJ) $(LDLIBS)
 

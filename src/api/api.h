@@ -13,16 +13,41 @@
 
 #include "http/http.h"
 
-/* What a route requires of the caller; the guard enforces it. */
+#include "core/core_auth.h"
+
+/* What a route requires of the caller; api_guard enforces it. */
 enum api_auth {
-	API_AUTH_NONE, /* public */
+	API_AUTH_NONE,     /* public; an Authorization header is ignored */
+	API_AUTH_OPTIONAL, /* anonymous or a valid bearer token (an invalid one is 401) */
+	API_AUTH_REQUIRED, /* a valid bearer token */
 };
 
 /* The route table. OUT: *n, its length. */
 const struct http_route *api_routes(size_t *n);
+/* The guard of the route table: authenticates per the route's enum api_auth. */
+bool api_guard(const struct http_route *route, struct http_request *req,
+	       struct http_response *res);
+/* The caller's identity set by the guard, or NULL when anonymous. */
+const struct core_identity *api_identity(const struct http_request *req);
+/* The client's address (X-Forwarded-For believed only from trusted proxies) and user agent. */
+void api_client(struct http_request *req, struct core_client *out);
+
+/* A timestamp as ISO-8601 JSON, or JSON null for 0. */
+json_t *api_json_time(int64_t us);
+/* Answer a core failure: its status, detail and, for 429, Retry-After. */
+void api_fail(struct http_response *res, enum mtag_err e, const struct core_failure *f);
 
 /* Handlers, one group per resource file. */
 void api_health(struct http_request *req, struct http_response *res);
 void api_openapi(struct http_request *req, struct http_response *res);
+void api_auth_register(struct http_request *req, struct http_response *res);
+void api_auth_login(struct http_request *req, struct http_response *res);
+void api_auth_refresh(struct http_request *req, struct http_response *res);
+void api_auth_logout(struct http_request *req, struct http_response *res);
+void api_auth_logout_all(struct http_request *req, struct http_response *res);
+void api_auth_me(struct http_request *req, struct http_response *res);
+void api_auth_sessions(struct http_request *req, struct http_response *res);
+void api_auth_session_delete(struct http_request *req, struct http_response *res);
+void api_auth_change_password(struct http_request *req, struct http_response *res);
 
 #endif

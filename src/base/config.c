@@ -1,4 +1,3 @@
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -9,6 +8,7 @@
 #include <unistd.h>
 
 #include "base/config.h"
+#include "base/netaddr.h"
 #include "base/random.h"
 #include "base/xalloc.h"
 
@@ -46,6 +46,29 @@ static bool parse_int_range(const char *s, int min, int max, int *out)
 	*out = (int)v;
 	return true;
 }
+
+/* An integer variable with its range and unit, checked by one parser. */
+#define INT_PARSER(fn, field, min, max, unit)                                              \
+	static bool fn(struct config *c, const char *v, char *why, size_t n)               \
+	{                                                                                  \
+		if (parse_int_range(v, min, max, &c->field))                               \
+			return true;                                                       \
+		snprintf(why, n, "must be an integer from %d to %d%s", min, max, unit);    \
+		return false;                                                              \
+	}
+
+INT_PARSER(parse_workers, workers, 1, 256, "")
+INT_PARSER(parse_max_upload, max_upload_mb, 1, 10240, " (megabytes)")
+INT_PARSER(parse_max_download, max_download_mb, 1, 10240, " (megabytes)")
+INT_PARSER(parse_http_threads, http_threads, 1, 64, "")
+INT_PARSER(parse_db_pool, db_pool_size, 1, 200, "")
+INT_PARSER(parse_max_json, max_json_kb, 1, 65536, " (kilobytes)")
+INT_PARSER(parse_access_minutes, access_token_minutes, 1, 1440, " (minutes)")
+INT_PARSER(parse_refresh_days, refresh_token_days, 1, 365, " (days)")
+INT_PARSER(parse_rate_login, rate_login, 1, 100000, " (per minute)")
+INT_PARSER(parse_rate_login_account, rate_login_account, 1, 100000, " (per minute)")
+INT_PARSER(parse_rate_register, rate_register, 1, 100000, " (per minute)")
+INT_PARSER(parse_rate_refresh, rate_refresh, 1, 100000, " (per minute)")
 
 static bool parse_listen(struct config *c, const char *v, char *why, size_t n)
 {
@@ -128,14 +151,6 @@ static bool parse_secret(struct config *c, const char *v, char *why, size_t n)
 	return true;
 }
 
-static bool parse_workers(struct config *c, const char *v, char *why, size_t n)
-{
-	if (parse_int_range(v, 1, 256, &c->workers))
-		return true;
-	snprintf(why, n, "must be an integer from 1 to 256");
-	return false;
-}
-
 static bool parse_bool(const char *v, bool *out)
 {
 	if (!strcmp(v, "1") || !strcmp(v, "true") || !strcmp(v, "yes")) {
@@ -154,22 +169,6 @@ static bool parse_allow_private(struct config *c, const char *v, char *why, size
 	if (parse_bool(v, &c->fetch_allow_private))
 		return true;
 	snprintf(why, n, "must be 0 or 1");
-	return false;
-}
-
-static bool parse_max_upload(struct config *c, const char *v, char *why, size_t n)
-{
-	if (parse_int_range(v, 1, 10240, &c->max_upload_mb))
-		return true;
-	snprintf(why, n, "must be an integer from 1 to 10240 (megabytes)");
-	return false;
-}
-
-static bool parse_max_download(struct config *c, const char *v, char *why, size_t n)
-{
-	if (parse_int_range(v, 1, 10240, &c->max_download_mb))
-		return true;
-	snprintf(why, n, "must be an integer from 1 to 10240 (megabytes)");
 	return false;
 }
 
@@ -192,46 +191,13 @@ static bool parse_public_url(struct config *c, const char *v, char *why, size_t 
 	return false;
 }
 
-/* One address or CIDR: 10.0.0.1, 10.0.0.0/8, ::1, fd00::/8. */
-static bool valid_cidr(const char *s, size_t len)
-{
-	char tmp[64];
-	unsigned char addr[16];
-	if (len == 0 || len >= sizeof(tmp))
-		return false;
-	memcpy(tmp, s, len);
-	tmp[len] = '\0';
-	char *slash = strchr(tmp, '/');
-	int bits = -1;
-	if (slash) {
-		*slash = '\0';
-		if (!parse_int_range(slash + 1, 0, 128, &bits))
-			return false;
-	}
-	if (inet_pton(AF_INET, tmp, addr) == 1)
-		return bits <= 32;
-	return inet_pton(AF_INET6, tmp, addr) == 1;
-}
-
 static bool parse_trusted_proxies(struct config *c, const char *v, char *why, size_t n)
 {
-	const char *p = v;
-	while (*p) {
-		const char *end = strchr(p, ',');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-		while (len && *p == ' ') {
-			p++;
-			len--;
-		}
-		while (len && p[len - 1] == ' ')
-			len--;
-		if (!valid_cidr(p, len)) {
-			snprintf(why, n, "expected comma-separated IP addresses or CIDRs");
-			return false;
-		}
-		if (!end)
-			break;
-		p = end + 1;
+	struct netaddr_list l;
+	if (!netaddr_list_parse(v, &l)) {
+		snprintf(why, n, "expected at most %d comma-separated IP addresses or CIDRs",
+			 NETADDR_LIST_MAX);
+		return false;
 	}
 	replace(&c->trusted_proxies, v);
 	return true;
@@ -271,30 +237,6 @@ static bool parse_llm_api_key(struct config *c, const char *v, char *why, size_t
 	return true;
 }
 
-static bool parse_http_threads(struct config *c, const char *v, char *why, size_t n)
-{
-	if (parse_int_range(v, 1, 64, &c->http_threads))
-		return true;
-	snprintf(why, n, "must be an integer from 1 to 64");
-	return false;
-}
-
-static bool parse_db_pool(struct config *c, const char *v, char *why, size_t n)
-{
-	if (parse_int_range(v, 1, 200, &c->db_pool_size))
-		return true;
-	snprintf(why, n, "must be an integer from 1 to 200");
-	return false;
-}
-
-static bool parse_max_json(struct config *c, const char *v, char *why, size_t n)
-{
-	if (parse_int_range(v, 1, 65536, &c->max_json_kb))
-		return true;
-	snprintf(why, n, "must be an integer from 1 to 65536 (kilobytes)");
-	return false;
-}
-
 static const struct config_var config_vars[] = {
 	{ "MTAG_LISTEN", "listen", "127.0.0.1:8000", "address:port of the HTTP server", parse_listen, false },
 	{ "MTAG_DATA_DIR", "data-dir", "./mtag-data", "where the embedded defaults live", parse_data_dir, false },
@@ -314,6 +256,12 @@ static const struct config_var config_vars[] = {
 	{ "MTAG_HTTP_THREADS", "http-threads", "2 x cores (2 to 16)", "HTTP server threads", parse_http_threads, false },
 	{ "MTAG_DB_POOL_SIZE", "db-pool-size", "http threads + workers", "database connections per node", parse_db_pool, false },
 	{ "MTAG_MAX_JSON_KB", "max-json-kb", "1024", "largest JSON request body, in kilobytes", parse_max_json, false },
+	{ "MTAG_ACCESS_TOKEN_MINUTES", "access-token-minutes", "15", "lifetime of an access token", parse_access_minutes, false },
+	{ "MTAG_REFRESH_TOKEN_DAYS", "refresh-token-days", "7", "lifetime of a session without use", parse_refresh_days, false },
+	{ "MTAG_RATE_LOGIN", "rate-login", "20", "login attempts per minute per client address", parse_rate_login, false },
+	{ "MTAG_RATE_LOGIN_ACCOUNT", "rate-login-account", "5", "login attempts per minute per account and address (6x per account overall)", parse_rate_login_account, false },
+	{ "MTAG_RATE_REGISTER", "rate-register", "10", "registrations per minute per client address", parse_rate_register, false },
+	{ "MTAG_RATE_REFRESH", "rate-refresh", "60", "token refreshes per minute per client address", parse_rate_refresh, false },
 };
 
 #define NVARS (sizeof(config_vars) / sizeof(config_vars[0]))
@@ -377,6 +325,12 @@ enum mtag_err config_load(struct config *c, const struct config_override *ov,
 	c->max_upload_mb = 100;
 	c->max_download_mb = 100;
 	c->max_json_kb = 1024;
+	c->access_token_minutes = 15;
+	c->refresh_token_days = 7;
+	c->rate_login = 20;
+	c->rate_login_account = 5;
+	c->rate_register = 10;
+	c->rate_refresh = 60;
 	c->workers = cores();
 	c->http_threads = 2 * cores() < 2 ? 2 : 2 * cores() > 16 ? 16 : 2 * cores();
 	c->trusted_proxies = xstrdup("");

@@ -39,6 +39,12 @@ struct config {
 	int http_threads;
 	int db_pool_size;
 	int max_json_kb;
+	int access_token_minutes;
+	int refresh_token_days;
+	int rate_login;         /* login attempts per minute per client address */
+	int rate_login_account; /* login attempts per minute per account and address */
+	int rate_register;      /* registrations per minute per client address */
+	int rate_refresh;       /* refreshes per minute per client address */
 };
 
 /* A flag given on the command line: name without the dashes ("listen"). */

@@ -12,6 +12,12 @@ static const struct cli_command commands[] = {
 	{ "migrate", cli_migrate, "apply pending database migrations and exit",
 	  "usage: mtag migrate [--database-url URL]\n"
 	  "Safe to run twice and from two processes at once.\n" },
+	{ "user", cli_user, "manage accounts: add, list, disable, enable, admin",
+	  "usage: mtag user add EMAIL [--name NAME] [--admin]   (password from stdin, or a prompt)\n"
+	  "       mtag user list\n"
+	  "       mtag user disable EMAIL   (ends every session of the account)\n"
+	  "       mtag user enable EMAIL\n"
+	  "       mtag user admin EMAIL [--revoke]\n" },
 	{ "version", cli_version, "print the version", "usage: mtag version\n" },
 	{ "help", cli_help, "list the commands and the configuration", "usage: mtag help\n" },
 	{ NULL, NULL, NULL, NULL },
@@ -34,7 +40,17 @@ void cli_print_usage(const char *name)
 	}
 }
 
-bool cli_parse(const char *cmd, int argc, char **argv, struct cli_args *out)
+/* Index of name in own, or -1. */
+static int own_flag(const struct cli_flag *own, const char *name)
+{
+	for (int i = 0; own && own[i].name; i++)
+		if (!strcmp(own[i].name, name))
+			return i;
+	return -1;
+}
+
+bool cli_parse(const char *cmd, int argc, char **argv, const struct cli_flag *own,
+	       struct cli_args *out)
 {
 	memset(out, 0, sizeof(*out));
 	for (int i = 0; i < argc; i++) {
@@ -57,20 +73,35 @@ bool cli_parse(const char *cmd, int argc, char **argv, struct cli_args *out)
 			return false;
 		}
 		char *namebuf = out->names[out->nov];
-		if (eq) {
+		if (eq)
 			snprintf(namebuf, sizeof(out->names[0]), "%.*s", (int)(eq - name), name);
+		else
+			snprintf(namebuf, sizeof(out->names[0]), "%s", name);
+		int k = own_flag(own, namebuf);
+		if (k >= 0 && !own[k].takes_value) {
+			if (eq) {
+				fprintf(stderr, "mtag %s: --%s takes no value\n", cmd, namebuf);
+				return false;
+			}
+			out->flags[k] = "";
+			continue;
+		}
+		if (k < 0 && !config_is_flag(namebuf)) {
+			fprintf(stderr, "mtag %s: unknown option --%s (see `mtag %s --help`)\n", cmd, namebuf, cmd);
+			return false;
+		}
+		if (eq) {
 			value = eq + 1;
 		} else {
-			snprintf(namebuf, sizeof(out->names[0]), "%s", name);
 			if (i + 1 >= argc) {
 				fprintf(stderr, "mtag %s: --%s needs a value\n", cmd, namebuf);
 				return false;
 			}
 			value = argv[++i];
 		}
-		if (!config_is_flag(namebuf)) {
-			fprintf(stderr, "mtag %s: unknown option --%s (see `mtag %s --help`)\n", cmd, namebuf, cmd);
-			return false;
+		if (k >= 0) {
+			out->flags[k] = value;
+			continue;
 		}
 		out->ov[out->nov].name = namebuf;
 		out->ov[out->nov].value = value;

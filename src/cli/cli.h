@@ -25,8 +25,15 @@ struct cli_command {
 	const char *usage;   /* the text of `mtag NAME --help` */
 };
 
+/* A flag of one command (not a configuration flag), e.g. --name or --admin. */
+struct cli_flag {
+	const char *name;   /* without the dashes */
+	bool takes_value;
+};
+
 /* Parsed arguments of a command. */
 struct cli_args {
+	const char *flags[CLI_MAX_ARGS]; /* value of the command's flag i ("" for a switch), NULL if absent */
 	struct config_override ov[CLI_MAX_ARGS];
 	char names[CLI_MAX_ARGS][64]; /* storage for ov[i].name */
 	size_t nov;
@@ -40,11 +47,13 @@ int cli_main(int argc, char **argv);
 /* The command table, ended by a NULL name. */
 const struct cli_command *cli_commands(void);
 /*
- * Parse argv (after the command name): --help, configuration flags as
+ * Parse argv (after the command name): --help, the command's own flags
+ * (own, ended by a NULL name; may be NULL), configuration flags as
  * --name=value or --name value, and positional arguments. On a usage error
  * prints one line to stderr and returns false.
  */
-bool cli_parse(const char *cmd, int argc, char **argv, struct cli_args *out);
+bool cli_parse(const char *cmd, int argc, char **argv, const struct cli_flag *own,
+	       struct cli_args *out);
 /* Load the configuration from the environment and args; prints the error and returns false. */
 bool cli_load_config(const struct cli_args *args, struct config *cfg);
 /* Print `mtag NAME --help`. */
@@ -54,5 +63,6 @@ int cli_serve(int argc, char **argv);
 int cli_migrate(int argc, char **argv);
 int cli_version(int argc, char **argv);
 int cli_help(int argc, char **argv);
+int cli_user(int argc, char **argv);
 
 #endif

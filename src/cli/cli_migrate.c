@@ -16,7 +16,7 @@ int cli_migrate(int argc, char **argv)
 	int status = CLI_FAILURE;
 
 	config_init(&cfg);
-	if (!cli_parse("migrate", argc, argv, &args))
+	if (!cli_parse("migrate", argc, argv, NULL, &args))
 		return CLI_USAGE;
 	if (args.help) {
 		cli_print_usage("migrate");

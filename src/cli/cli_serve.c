@@ -38,7 +38,7 @@ int cli_serve(int argc, char **argv)
 	int status = CLI_FAILURE;
 
 	config_init(&cfg);
-	if (!cli_parse("serve", argc, argv, &args))
+	if (!cli_parse("serve", argc, argv, NULL, &args))
 		return CLI_USAGE;
 	if (args.help) {
 		cli_print_usage("serve");
@@ -70,6 +70,7 @@ int cli_serve(int argc, char **argv)
 		fprintf(stderr, "mtag: %s\n", err);
 		goto out;
 	}
+	core_start_janitor(core);
 	size_t nroutes;
 	const struct http_route *routes = api_routes(&nroutes);
 	struct http_server_config hc = {
@@ -79,7 +80,7 @@ int cli_serve(int argc, char **argv)
 		.max_body = (size_t)cfg.max_json_kb * 1024,
 		.routes = routes,
 		.nroutes = nroutes,
-		.guard = NULL,
+		.guard = api_guard,
 		.app = core,
 	};
 	if (http_server_start(&hc, &srv, err, sizeof(err))) {

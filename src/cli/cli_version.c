@@ -9,7 +9,7 @@
 int cli_version(int argc, char **argv)
 {
 	struct cli_args args;
-	if (!cli_parse("version", argc, argv, &args))
+	if (!cli_parse("version", argc, argv, NULL, &args))
 		return CLI_USAGE;
 	if (args.help) {
 		cli_print_usage("version");

@@ -1,11 +1,18 @@
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
+#include "auth/ratelimit.h"
+#include "auth/token.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "core/core.h"
+#include "core/core_auth.h"
 #include "store/store.h"
 #include "base/xalloc.h"
+
+/* How often the janitor purges expired sessions and tokens. */
+#define JANITOR_PERIOD_S 600
 
 enum mtag_err core_open(const struct config *cfg, bool migrate, struct core **out,
 			char *err, size_t errlen)
@@ -13,6 +20,12 @@ enum mtag_err core_open(const struct config *cfg, bool migrate, struct core **ou
 	struct core *c = xcalloc(1, sizeof(*c));
 	c->cfg = cfg;
 	c->started_us = clock_now_us();
+	c->limits = ratelimit_new();
+	if (cfg->secret_key)
+		token_derive_key(cfg->secret_key, "mtag access token v1", c->access_key);
+	netaddr_list_parse(cfg->trusted_proxies, &c->trusted_proxies); /* validated by config */
+	pthread_mutex_init(&c->janitor_lock, NULL);
+	pthread_cond_init(&c->janitor_wake, NULL);
 	enum mtag_err e = store_open(cfg->database_url, cfg->db_pool_size, &c->store, err, errlen);
 	if (e)
 		goto fail;
@@ -33,10 +46,52 @@ fail:
 	return e;
 }
 
+/* Purge expired sessions now and then; wakes early to stop. */
+static void *janitor_main(void *arg)
+{
+	struct core *c = arg;
+	pthread_mutex_lock(&c->janitor_lock);
+	while (!c->stopping) {
+		pthread_mutex_unlock(&c->janitor_lock);
+		int deleted = 0;
+		enum mtag_err e = core_auth_purge(c, &deleted);
+		if (e)
+			log_warn("core.purge_failed", "err=%s", err_name(e));
+		else if (deleted)
+			log_info("core.purge", "deleted=%d", deleted);
+		pthread_mutex_lock(&c->janitor_lock);
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += JANITOR_PERIOD_S;
+		while (!c->stopping && pthread_cond_timedwait(&c->janitor_wake, &c->janitor_lock, &until) == 0)
+			;
+	}
+	pthread_mutex_unlock(&c->janitor_lock);
+	return NULL;
+}
+
+void core_start_janitor(struct core *c)
+{
+	if (pthread_create(&c->janitor, NULL, janitor_main, c) == 0)
+		c->janitor_running = true;
+	else
+		log_error("core.janitor_failed", "thread=not_started");
+}
+
 void core_free(struct core *c)
 {
 	if (!c)
 		return;
+	if (c->janitor_running) {
+		pthread_mutex_lock(&c->janitor_lock);
+		c->stopping = true;
+		pthread_cond_signal(&c->janitor_wake);
+		pthread_mutex_unlock(&c->janitor_lock);
+		pthread_join(c->janitor, NULL);
+	}
+	pthread_cond_destroy(&c->janitor_wake);
+	pthread_mutex_destroy(&c->janitor_lock);
+	ratelimit_free(c->limits);
 	store_close(c->store);
 	free(c);
 }

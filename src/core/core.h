@@ -14,25 +14,41 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <pthread.h>
+
 #include "base/config.h"
 #include "base/err.h"
+#include "base/netaddr.h"
 
 struct store;
+struct ratelimit;
 
 struct core {
-	const struct config *cfg; /* borrowed */
-	struct store *store;      /* owned */
-	int64_t started_us;       /* wall clock at core_open */
+	const struct config *cfg;       /* borrowed */
+	struct store *store;            /* owned */
+	struct ratelimit *limits;       /* owned: login, register and refresh buckets */
+	unsigned char access_key[32];   /* signs access tokens (derived from the secret key) */
+	struct netaddr_list trusted_proxies;
+	int64_t started_us;             /* wall clock at core_open */
+	/* The janitor thread (purges expired sessions), when started. */
+	pthread_t janitor;
+	bool janitor_running;
+	pthread_mutex_t janitor_lock;
+	pthread_cond_t janitor_wake;
+	bool stopping;
 };
 
 /*
  * Open the database named by cfg->database_url. With migrate, apply pending
  * migrations first (serve does; `mtag migrate` calls core_migrate itself).
+ * Tokens are signed with a key derived from cfg->secret_key when it is set.
  * On failure err holds one line for the user.
  */
 enum mtag_err core_open(const struct config *cfg, bool migrate, struct core **out,
 			char *err, size_t errlen);
-/* Close the database and free the core; NULL is a no-op. */
+/* Start the janitor thread: purges expired sessions every 10 minutes (serve only). */
+void core_start_janitor(struct core *c);
+/* Stop the janitor (if started), close the database and free the core; NULL is a no-op. */
 void core_free(struct core *c);
 /* Apply pending migrations. OUT: *applied (may be NULL), *version (may be NULL). */
 enum mtag_err core_migrate(struct core *c, int *applied, int *version);

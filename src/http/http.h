@@ -92,6 +92,10 @@ struct http_response {
 const char *http_header(struct http_request *req, const char *name);
 /* A query-string argument, decoded ('+' is a space), "" for "?name" without '=', or NULL. */
 const char *http_query(struct http_request *req, const char *name);
+/* A cookie sent with the request, or NULL. */
+const char *http_cookie(struct http_request *req, const char *name);
+/* True when content_type's media type (before any ';') is media, ignoring case and blanks. */
+bool http_media_is(const char *content_type, const char *media);
 /* A path parameter of the matched route ("id" for {id}), or NULL. */
 const char *http_param(const struct http_request *req, const char *name);
 /*

@@ -13,7 +13,6 @@
 #include "base/buf.h"
 #include "base/jsonx.h"
 #include "http/http.h"
-#include "http/http_int.h"
 #include "base/xalloc.h"
 
 const char *http_header(struct http_request *req, const char *name)
@@ -34,6 +33,13 @@ const char *http_query(struct http_request *req, const char *name)
 		return NULL;
 	/* "?flag" (no '=') is present with an empty value. */
 	return value ? value : "";
+}
+
+const char *http_cookie(struct http_request *req, const char *name)
+{
+	if (!req->conn_ || !name)
+		return NULL;
+	return MHD_lookup_connection_value(req->conn_, MHD_COOKIE_KIND, name);
 }
 
 const char *http_param(const struct http_request *req, const char *name)

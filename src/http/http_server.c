@@ -43,7 +43,6 @@
 #include "base/log.h"
 #include "base/random.h"
 #include "http/http.h"
-#include "http/http_int.h"
 #include "base/xalloc.h"
 
 #define CONNECTION_TIMEOUT_S 30u

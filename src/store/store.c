@@ -207,3 +207,198 @@ enum mtag_err store_document_get(struct store *s, struct arena *a, const char *i
 	}
 	return e;
 }
+
+/* ---- accounts and sessions ---- */
+
+/* A list size or offset as bound to SQL: at most STORE_LIST_CAP. */
+static size_t list_cap(size_t n)
+{
+	return n > (size_t)STORE_LIST_CAP ? (size_t)STORE_LIST_CAP : n;
+}
+
+enum store_rotation_outcome store_rotation_decide(const struct store_token_state *t,
+						  const struct store_rotation *r)
+{
+	if (t->session_revoked_at || t->revoked_at || t->session_expires_at <= r->now ||
+	    t->expires_at <= r->now || !t->user_active)
+		return STORE_DEAD;
+	if (!t->rotated_at)
+		return STORE_ROTATED;
+	/* A grace of 0 (or less) is none: even a same-microsecond repeat is a reuse. */
+	if (r->grace_us > 0 && r->now - t->rotated_at <= r->grace_us && !t->next_rotated)
+		return STORE_ROTATED_IN_GRACE;
+	return STORE_REUSED;
+}
+
+enum mtag_err store_session_create(struct store *s, const struct store_session *ss,
+				   const char *token_id, const char *token_sha256)
+{
+	struct store_session c = *ss;
+	char tid[UUID_STR_LEN];
+
+	if (!store_copy_uuid(c.id, ss->id) || !store_copy_uuid(c.user_id, ss->user_id) ||
+	    !token_id || !store_copy_uuid(tid, token_id) || !token_sha256 ||
+	    !utf8_ok(ss->user_agent) || !utf8_ok(ss->ip) || !utf8_ok(token_sha256))
+		return ERR_BAD_REQUEST;
+	return s->ops->session_create(s, &c, tid, token_sha256);
+}
+
+enum mtag_err store_session_check(struct store *s, struct arena *a, const char *session_id,
+				  const char *user_id, int64_t now, struct store_user *user)
+{
+	char sid[UUID_STR_LEN], uid[UUID_STR_LEN];
+
+	if (!store_copy_uuid(sid, session_id) || !store_copy_uuid(uid, user_id))
+		return ERR_NOT_FOUND;
+	return s->ops->session_check(s, a, sid, uid, now, user);
+}
+
+enum mtag_err store_refresh_rotate(struct store *s, struct store_rotation *r)
+{
+	struct store_rotation c;
+	enum mtag_err e;
+
+	r->outcome = STORE_DEAD;
+	r->user_id[0] = r->session_id[0] = '\0';
+	c = *r;
+	if (!r->old_sha256 || !utf8_ok(r->old_sha256))
+		return ERR_NOT_FOUND;
+	if (!store_copy_uuid(c.new_id, r->new_id) || !r->new_sha256 || !utf8_ok(r->new_sha256) ||
+	    !utf8_ok(r->user_agent) || !utf8_ok(r->ip))
+		return ERR_BAD_REQUEST;
+	e = s->ops->refresh_rotate(s, &c);
+	if (!e)
+		r->outcome = c.outcome;
+	/* Filled by the driver once the token is found ("" before), even if a write then failed. */
+	memcpy(r->user_id, c.user_id, sizeof(r->user_id));
+	memcpy(r->session_id, c.session_id, sizeof(r->session_id));
+	return e;
+}
+
+enum mtag_err store_refresh_session(struct store *s, const char *token_sha256, int64_t now,
+				    char user_id[UUID_STR_LEN], char session_id[UUID_STR_LEN])
+{
+	user_id[0] = session_id[0] = '\0';
+	if (!token_sha256 || !utf8_ok(token_sha256))
+		return ERR_NOT_FOUND;
+	return s->ops->refresh_session(s, token_sha256, now, user_id, session_id);
+}
+
+enum mtag_err store_session_revoke(struct store *s, const char *user_id, const char *session_id,
+				   int64_t now)
+{
+	char uid[UUID_STR_LEN], sid[UUID_STR_LEN];
+
+	if (!store_copy_uuid(uid, user_id) || !store_copy_uuid(sid, session_id))
+		return ERR_NOT_FOUND;
+	return s->ops->session_revoke(s, uid, sid, now);
+}
+
+enum mtag_err store_session_revoke_all(struct store *s, const char *user_id,
+				       const char *except_id, int64_t now, int *count)
+{
+	char uid[UUID_STR_LEN], except[UUID_STR_LEN];
+	int n = 0;
+	enum mtag_err e;
+
+	if (count)
+		*count = 0;
+	/* A malformed except_id is refused, not ignored: that would revoke the caller's own session. */
+	if (!store_copy_uuid(uid, user_id) || (except_id && !store_copy_uuid(except, except_id)))
+		return ERR_NOT_FOUND;
+	e = s->ops->session_revoke_all(s, uid, except_id ? except : NULL, now, &n);
+	if (!e && count)
+		*count = n;
+	return e;
+}
+
+enum mtag_err store_session_list(struct store *s, struct arena *a, const char *user_id,
+				 int64_t now, size_t max, struct store_session **out, size_t *n)
+{
+	char uid[UUID_STR_LEN];
+
+	*out = NULL;
+	*n = 0;
+	if (!store_copy_uuid(uid, user_id))
+		return ERR_NOT_FOUND;
+	if (!max)
+		return ERR_OK;
+	return s->ops->session_list(s, a, uid, now, list_cap(max), out, n);
+}
+
+enum mtag_err store_session_purge(struct store *s, int64_t now, int *deleted)
+{
+	int n = 0;
+	enum mtag_err e = s->ops->session_purge(s, now, &n);
+
+	if (deleted)
+		*deleted = e ? 0 : n;
+	return e;
+}
+
+enum mtag_err store_user_set_password(struct store *s, const char *user_id, const char *hash,
+				      int64_t now)
+{
+	char uid[UUID_STR_LEN];
+
+	if (!store_copy_uuid(uid, user_id))
+		return ERR_NOT_FOUND;
+	if (!hash || !utf8_ok(hash))
+		return ERR_BAD_REQUEST;
+	return s->ops->user_set_password(s, uid, hash, now);
+}
+
+enum mtag_err store_user_set_flags(struct store *s, const char *user_id, bool is_active,
+				   bool is_admin, int64_t now)
+{
+	char uid[UUID_STR_LEN];
+
+	if (!store_copy_uuid(uid, user_id))
+		return ERR_NOT_FOUND;
+	return s->ops->user_set_flags(s, uid, is_active, is_admin, now);
+}
+
+enum mtag_err store_user_list(struct store *s, struct arena *a, size_t limit, size_t offset,
+			      struct store_user **out, size_t *n, size_t *total)
+{
+	size_t all = 0;
+	enum mtag_err e;
+
+	*out = NULL;
+	*n = 0;
+	e = s->ops->user_list(s, a, list_cap(limit), list_cap(offset), out, n, &all);
+	if (e) {
+		*out = NULL;
+		*n = 0;
+	}
+	if (total)
+		*total = e ? 0 : all;
+	return e;
+}
+
+enum mtag_err store_audit_add(struct store *s, const struct store_audit *ev)
+{
+	struct store_audit c = *ev;
+
+	if (!store_copy_uuid(c.id, ev->id) || !owner_copy(c.user_id, ev->user_id) ||
+	    !ev->event || !ev->event[0] || !utf8_ok(ev->event) || !utf8_ok(ev->ip) ||
+	    !utf8_ok(ev->detail))
+		return ERR_BAD_REQUEST;
+	if (!c.detail)
+		c.detail = "{}";
+	return s->ops->audit_add(s, &c);
+}
+
+enum mtag_err store_audit_list(struct store *s, struct arena *a, const char *user_id, size_t max,
+			       struct store_audit **out, size_t *n)
+{
+	char uid[UUID_STR_LEN];
+
+	*out = NULL;
+	*n = 0;
+	if (user_id && !store_copy_uuid(uid, user_id))
+		return ERR_NOT_FOUND;
+	if (!max)
+		return ERR_OK;
+	return s->ops->audit_list(s, a, user_id ? uid : NULL, list_cap(max), out, n);
+}

@@ -141,4 +141,107 @@ enum mtag_err store_document_create(struct store *s, const struct store_document
 enum mtag_err store_document_get(struct store *s, struct arena *a, const char *id,
 				 const char *owner, struct store_document *out);
 
+/*
+ * Accounts and sessions (issue 3). A session is one login on one device; it
+ * holds a chain of refresh tokens of which only the SHA-256 is stored. Every
+ * refresh rotates the token: the old one is marked rotated and points to its
+ * replacement.
+ */
+struct store_session {
+	char id[UUID_STR_LEN];
+	char user_id[UUID_STR_LEN];
+	const char *user_agent;    /* NULL when unknown */
+	const char *ip;            /* NULL when unknown */
+	int64_t created_at;
+	int64_t last_used_at;
+	int64_t expires_at;        /* moves forward with every rotation */
+	int64_t revoked_at;        /* 0 while live */
+};
+
+/* What store_refresh_rotate did with the token presented. */
+enum store_rotation_outcome {
+	STORE_ROTATED,         /* a live token was replaced by the new one */
+	STORE_ROTATED_IN_GRACE,/* the immediately previous token, within the grace: a new one was issued too */
+	STORE_REUSED,          /* an already rotated token outside the grace: the session is now revoked */
+	STORE_DEAD,            /* the token, its session or its user is expired, revoked or disabled */
+};
+
+struct store_rotation {
+	const char *old_sha256;    /* hash of the token presented */
+	char new_id[UUID_STR_LEN]; /* id of the new token row */
+	const char *new_sha256;    /* hash of the new token */
+	int64_t now;
+	int64_t grace_us;          /* how long after its rotation a token still rotates (0: not at all) */
+	int64_t expires_at;        /* expiry of the new token and of the session */
+	const char *user_agent;    /* recorded on the session (NULL keeps the old) */
+	const char *ip;
+	/* OUT: */
+	enum store_rotation_outcome outcome;
+	char user_id[UUID_STR_LEN];
+	char session_id[UUID_STR_LEN];
+};
+
+/* One line of the audit log. */
+struct store_audit {
+	char id[UUID_STR_LEN];
+	char user_id[UUID_STR_LEN]; /* "" when no account is known (e.g. a failed login for an unknown email) */
+	const char *event;          /* register, login, login_failed, refresh_reuse, logout, ... */
+	const char *ip;             /* NULL when unknown */
+	const char *detail;         /* JSON object, NULL for {} (never a secret) */
+	int64_t created_at;
+};
+
+/*
+ * Create a session and its first refresh token (token_id, token_sha256,
+ * expiring with the session) in one transaction. ERR_NOT_FOUND when the user
+ * does not exist.
+ */
+enum mtag_err store_session_create(struct store *s, const struct store_session *ss,
+				   const char *token_id, const char *token_sha256);
+/*
+ * The user of a live session: session_id belongs to user_id, is not revoked,
+ * has not expired at now, and the user is active. ERR_NOT_FOUND otherwise.
+ * OUT: *user (strings in the arena).
+ */
+enum mtag_err store_session_check(struct store *s, struct arena *a, const char *session_id,
+				  const char *user_id, int64_t now, struct store_user *user);
+/*
+ * Rotate a refresh token in one transaction (see enum store_rotation_outcome):
+ * on STORE_ROTATED and STORE_ROTATED_IN_GRACE the new token is stored and the
+ * session's last use, expiry, user agent and ip are updated; on STORE_REUSED
+ * the whole session is revoked. ERR_NOT_FOUND when no token has old_sha256.
+ * OUT: r->outcome, r->user_id, r->session_id.
+ */
+enum mtag_err store_refresh_rotate(struct store *s, struct store_rotation *r);
+/* The session of the refresh token with this hash, if live. ERR_NOT_FOUND otherwise. OUT: user_id, session_id. */
+enum mtag_err store_refresh_session(struct store *s, const char *token_sha256, int64_t now,
+				    char user_id[UUID_STR_LEN], char session_id[UUID_STR_LEN]);
+/* Revoke one live session of this user. ERR_NOT_FOUND when there is none with that id. */
+enum mtag_err store_session_revoke(struct store *s, const char *user_id, const char *session_id,
+				   int64_t now);
+/* Revoke every live session of the user but except_id (NULL: all). OUT: *count (may be NULL). */
+enum mtag_err store_session_revoke_all(struct store *s, const char *user_id,
+				       const char *except_id, int64_t now, int *count);
+/* The user's live sessions, most recently used first, at most max. OUT: *out (arena), *n. */
+enum mtag_err store_session_list(struct store *s, struct arena *a, const char *user_id,
+				 int64_t now, size_t max, struct store_session **out, size_t *n);
+/* Delete expired tokens and sessions, and sessions revoked before now - 1 day. OUT: *deleted (may be NULL). */
+enum mtag_err store_session_purge(struct store *s, int64_t now, int *deleted);
+
+/* Replace the user's password hash. ERR_NOT_FOUND when no such user. */
+enum mtag_err store_user_set_password(struct store *s, const char *user_id, const char *hash,
+				      int64_t now);
+/* Set the user's is_active and is_admin flags. ERR_NOT_FOUND when no such user. */
+enum mtag_err store_user_set_flags(struct store *s, const char *user_id, bool is_active,
+				   bool is_admin, int64_t now);
+/* Users by email, at most limit from offset. OUT: *out (arena), *n, *total (may be NULL). */
+enum mtag_err store_user_list(struct store *s, struct arena *a, size_t limit, size_t offset,
+			      struct store_user **out, size_t *n, size_t *total);
+
+/* Append a line to the audit log. */
+enum mtag_err store_audit_add(struct store *s, const struct store_audit *ev);
+/* The newest audit lines (of one user, or of all with user_id NULL), at most max. OUT: *out (arena), *n. */
+enum mtag_err store_audit_list(struct store *s, struct arena *a, const char *user_id, size_t max,
+			       struct store_audit **out, size_t *n);
+
 #endif

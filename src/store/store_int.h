@@ -58,6 +58,32 @@ struct store_ops {
 	enum mtag_err (*document_create)(struct store *s, const struct store_document *d);
 	enum mtag_err (*document_get)(struct store *s, struct arena *a, const char *id,
 				      struct store_document *out);
+	/* Accounts and sessions. session_list and audit_list get max >= 1 (store.c answers
+	 * 0 itself); limits are at most STORE_LIST_CAP; count outputs are not NULL. */
+	enum mtag_err (*session_create)(struct store *s, const struct store_session *ss,
+					const char *token_id, const char *token_sha256);
+	enum mtag_err (*session_check)(struct store *s, struct arena *a, const char *session_id,
+				       const char *user_id, int64_t now, struct store_user *user);
+	enum mtag_err (*refresh_rotate)(struct store *s, struct store_rotation *r);
+	enum mtag_err (*refresh_session)(struct store *s, const char *token_sha256, int64_t now,
+					 char user_id[UUID_STR_LEN], char session_id[UUID_STR_LEN]);
+	enum mtag_err (*session_revoke)(struct store *s, const char *user_id,
+					const char *session_id, int64_t now);
+	enum mtag_err (*session_revoke_all)(struct store *s, const char *user_id,
+					    const char *except_id, int64_t now, int *count);
+	enum mtag_err (*session_list)(struct store *s, struct arena *a, const char *user_id,
+				      int64_t now, size_t max, struct store_session **out,
+				      size_t *n);
+	enum mtag_err (*session_purge)(struct store *s, int64_t now, int *deleted);
+	enum mtag_err (*user_set_password)(struct store *s, const char *user_id, const char *hash,
+					   int64_t now);
+	enum mtag_err (*user_set_flags)(struct store *s, const char *user_id, bool is_active,
+					bool is_admin, int64_t now);
+	enum mtag_err (*user_list)(struct store *s, struct arena *a, size_t limit, size_t offset,
+				   struct store_user **out, size_t *n, size_t *total);
+	enum mtag_err (*audit_add)(struct store *s, const struct store_audit *ev);
+	enum mtag_err (*audit_list)(struct store *s, struct arena *a, const char *user_id,
+				    size_t max, struct store_audit **out, size_t *n);
 };
 
 extern const struct store_ops store_sqlite_ops;
@@ -174,5 +200,39 @@ struct store_param {
 
 /* Copy a UUID read from the database into out; false unless it is one. */
 bool store_copy_uuid(char out[UUID_STR_LEN], const char *s);
+
+/* ---- sessions and refresh tokens (rules shared by the drivers, store.c) ---- */
+
+/* A session revoked longer ago than this is deleted by store_session_purge. */
+#define STORE_REVOKED_KEEP_US (86400 * 1000000LL)
+/* The most rows a list binds as its LIMIT / OFFSET (store.c clamps to it). */
+#define STORE_LIST_CAP 1000000000LL
+
+/*
+ * What a driver reads about the token presented, inside its rotation
+ * transaction and after taking its locks, for store_rotation_decide.
+ */
+struct store_token_state {
+	char token_id[UUID_STR_LEN];
+	char session_id[UUID_STR_LEN];
+	char user_id[UUID_STR_LEN];  /* the session's */
+	int64_t expires_at;          /* the token's */
+	int64_t revoked_at;          /* the token's; 0 when not revoked */
+	int64_t rotated_at;          /* 0 while it is the newest of its chain */
+	bool next_rotated;           /* its replacement (replaced_by) was rotated too, or is gone */
+	int64_t session_expires_at;
+	int64_t session_revoked_at;  /* 0 while live */
+	bool user_active;
+};
+
+/*
+ * The outcome of presenting that token (the rules of store.h, in one place):
+ * revoked, expired or disabled is STORE_DEAD; not yet rotated STORE_ROTATED;
+ * rotated at most grace_us ago (grace_us > 0) with its replacement unrotated
+ * STORE_ROTATED_IN_GRACE; else STORE_REUSED. The driver then writes what the
+ * outcome says (store.h, store_refresh_rotate).
+ */
+enum store_rotation_outcome store_rotation_decide(const struct store_token_state *t,
+						  const struct store_rotation *r);
 
 #endif

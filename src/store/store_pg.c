@@ -24,8 +24,10 @@
  *
  * Ownership: struct pgd_store owns its pool and URL; results are copied into
  * the caller's arena and every PGresult is cleared before returning.
+ *
+ * Sessions, refresh tokens and the audit log are in store_pg_auth.c, on the
+ * helpers this file shares through store_pg_int.h.
  */
-#include <libpq-fe.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,44 +35,17 @@
 
 #include "base/clock.h"
 #include "base/log.h"
-#include "store_int.h"
+#include "store_pg_int.h"
 #include "base/xalloc.h"
 
 /* Key of the advisory lock that serialises migrations ("mtag" in ASCII). */
 #define PGD_MIGRATE_LOCK 0x6d746167LL
-
-/* A timestamptz column as exact epoch microseconds. */
-#define PGD_US(col) "(extract(epoch FROM " col ") * 1000000)::bigint"
-
-struct pgd_store {
-	struct store base; /* first: a struct store * is a struct pgd_store * */
-	struct store_pool pool;
-	char *url;
-};
 
 /* A pooled connection. */
 struct pgd_conn {
 	PGconn *pg;
 	bool fatal; /* the server sent FATAL while it was idle: it is closing it */
 };
-
-/* A connection held for one call; broken when it must be closed, not pooled. */
-struct pgd_call {
-	PGconn *conn;
-	bool broken;
-};
-
-/* A row being read into an arena; bad is set when a value does not parse. */
-struct pgd_row {
-	PGresult *res;
-	struct arena *a;
-	bool bad;
-};
-
-/* Runs statements on a held connection. */
-typedef enum mtag_err (*pgd_fn)(struct pgd_call *c, void *ctx);
-/* Copies row 0 of a result into out. */
-typedef enum mtag_err (*pgd_row_fn)(struct pgd_row *r, void *out);
 
 /* Server notices (e.g. "relation already exists, skipping", or the FATAL
  * sent before the server closes an idle connection) go to our log; a FATAL
@@ -212,9 +187,8 @@ static enum mtag_err pgd_err(struct pgd_call *c, const PGresult *res, const char
 	return ERR_INTERNAL;
 }
 
-/* Run one statement with parameters. OUT: *out (may be NULL), the result on success. */
-static enum mtag_err pgd_run(struct pgd_call *c, const char *op, const char *sql,
-			     const struct store_param *p, int n, PGresult **out)
+enum mtag_err pgd_run(struct pgd_call *c, const char *op, const char *sql,
+		      const struct store_param *p, int n, PGresult **out)
 {
 	char bufs[STORE_MAX_PARAMS][CLOCK_ISO_LEN];
 	const char *vals[STORE_MAX_PARAMS];
@@ -257,12 +231,7 @@ static enum mtag_err pgd_run(struct pgd_call *c, const char *op, const char *sql
 	return e;
 }
 
-/*
- * Hold a pooled connection for fn. A connection left broken or inside a
- * transaction is closed rather than pooled. retry: fn only reads, so it is
- * run once more on a fresh connection after a connection error.
- */
-static enum mtag_err pgd_with_conn(struct pgd_store *s, bool retry, pgd_fn fn, void *ctx)
+enum mtag_err pgd_with_conn(struct pgd_store *s, bool retry, pgd_fn fn, void *ctx)
 {
 	enum mtag_err e;
 
@@ -286,77 +255,178 @@ static enum mtag_err pgd_with_conn(struct pgd_store *s, bool retry, pgd_fn fn, v
 	}
 }
 
-/* One statement and its result, for pgd_query. */
+enum mtag_err pgd_run_count(struct pgd_call *c, const char *op, const char *sql,
+			    const struct store_param *p, int n, int *changes)
+{
+	PGresult *res = NULL;
+	enum mtag_err e = pgd_run(c, op, sql, p, n, &res);
+
+	*changes = e ? 0 : (int)strtol(PQcmdTuples(res), NULL, 10);
+	PQclear(res);
+	return e;
+}
+
+enum mtag_err pgd_rows(PGresult *res, struct arena *a, pgd_row_fn fn, size_t size, size_t max,
+		       void **out, size_t *count)
+{
+	size_t rows = (size_t)PQntuples(res);
+	struct pgd_row row = { res, a, false, 0 };
+	char *arr;
+	enum mtag_err e = ERR_OK;
+
+	*out = NULL;
+	*count = 0;
+	if (rows > max)
+		rows = max;
+	if (!rows)
+		return ERR_OK;
+	arr = arena_calloc(a, rows, size);
+	for (size_t i = 0; !e && i < rows; i++) {
+		row.row = (int)i;
+		e = fn(&row, arr + i * size);
+	}
+	if (!e) {
+		*out = arr;
+		*count = rows;
+	}
+	return e;
+}
+
+enum mtag_err pgd_one(struct pgd_call *c, struct arena *a, const char *op, const char *sql,
+		      const struct store_param *p, int n, pgd_row_fn fn, void *out)
+{
+	struct pgd_row row = { NULL, a, false, 0 };
+	enum mtag_err e = pgd_run(c, op, sql, p, n, &row.res);
+
+	if (!e)
+		e = PQntuples(row.res) < 1 ? ERR_NOT_FOUND : fn(&row, out);
+	PQclear(row.res);
+	return e;
+}
+
+/* A transaction for pgd_tx_fn. */
+struct pgd_tx {
+	const char *op;
+	const char *begin;
+	pgd_fn fn;
+	void *ctx;
+};
+
+static enum mtag_err pgd_tx_fn(struct pgd_call *c, void *ctx)
+{
+	struct pgd_tx *t = ctx;
+	enum mtag_err e = pgd_run(c, t->op, t->begin, NULL, 0, NULL);
+
+	if (!e)
+		e = t->fn(c, t->ctx);
+	if (!e)
+		e = pgd_run(c, t->op, "COMMIT", NULL, 0, NULL);
+	if (e && !c->broken && PQtransactionStatus(c->conn) != PQTRANS_IDLE)
+		PQclear(PQexecParams(c->conn, "ROLLBACK", 0, NULL, NULL, NULL, NULL, 0));
+	return e;
+}
+
+enum mtag_err pgd_tx(struct store *s, const char *op, const char *begin, bool read, pgd_fn fn,
+		     void *ctx)
+{
+	struct pgd_tx t = { op, begin, fn, ctx };
+	return pgd_with_conn((struct pgd_store *)s, read, pgd_tx_fn, &t);
+}
+
+/* One statement for the single-statement helpers below. */
 struct pgd_query {
+	struct arena *a;
 	const char *op;
 	const char *sql;
 	const struct store_param *p;
 	int n;
-	PGresult *res; /* OUT */
+	pgd_row_fn fn;
+	size_t size, max;
+	void *out;    /* OUT: a row (read_one) or an array (read_many) */
+	size_t count; /* OUT: rows read or changed */
 };
 
-static enum mtag_err pgd_query_fn(struct pgd_call *c, void *ctx)
+static enum mtag_err pgd_write_fn(struct pgd_call *c, void *ctx)
 {
 	struct pgd_query *q = ctx;
-	return pgd_run(c, q->op, q->sql, q->p, q->n, &q->res);
+	int changes = 0;
+	enum mtag_err e = pgd_run_count(c, q->op, q->sql, q->p, q->n, &changes);
+
+	q->count = (size_t)changes;
+	return e;
 }
 
-/* Run one statement on a pooled connection (a read is retried once, see above). */
-static enum mtag_err pgd_query(struct pgd_store *s, bool read, struct pgd_query *q)
+enum mtag_err pgd_write_count(struct store *s, const char *op, const char *sql,
+			      const struct store_param *p, int n, int *changes)
 {
-	q->res = NULL;
-	return pgd_with_conn(s, read, pgd_query_fn, q);
+	struct pgd_query q = { NULL, op, sql, p, n, NULL, 0, 0, NULL, 0 };
+	enum mtag_err e = pgd_with_conn((struct pgd_store *)s, false, pgd_write_fn, &q);
+
+	if (changes)
+		*changes = e ? 0 : (int)q.count;
+	return e;
 }
 
 /* Run one write statement (atomic on its own). */
 static enum mtag_err pgd_write(struct store *s, const char *op, const char *sql,
 			       const struct store_param *p, int n)
 {
-	struct pgd_query q = { op, sql, p, n, NULL };
-	enum mtag_err e = pgd_query((struct pgd_store *)s, false, &q);
+	return pgd_write_count(s, op, sql, p, n, NULL);
+}
 
-	PQclear(q.res);
+static enum mtag_err pgd_read_one_fn(struct pgd_call *c, void *ctx)
+{
+	struct pgd_query *q = ctx;
+	return pgd_one(c, q->a, q->op, q->sql, q->p, q->n, q->fn, q->out);
+}
+
+enum mtag_err pgd_read_one(struct store *s, struct arena *a, const char *op,
+			   const char *sql, const struct store_param *p, int n,
+			   pgd_row_fn fn, void *out)
+{
+	struct pgd_query q = { a, op, sql, p, n, fn, 0, 0, out, 0 };
+	return pgd_with_conn((struct pgd_store *)s, true, pgd_read_one_fn, &q);
+}
+
+static enum mtag_err pgd_read_many_fn(struct pgd_call *c, void *ctx)
+{
+	struct pgd_query *q = ctx;
+	PGresult *res = NULL;
+	enum mtag_err e = pgd_run(c, q->op, q->sql, q->p, q->n, &res);
+
+	if (!e)
+		e = pgd_rows(res, q->a, q->fn, q->size, q->max, &q->out, &q->count);
+	PQclear(res);
 	return e;
 }
 
-/* Run one query and copy its first row with fn; ERR_NOT_FOUND when it returns none. */
-static enum mtag_err pgd_read_one(struct store *s, struct arena *a, const char *op,
-				  const char *sql, const struct store_param *p, int n,
-				  pgd_row_fn fn, void *out)
+enum mtag_err pgd_read_many(struct store *s, struct arena *a, const char *op, const char *sql,
+			    const struct store_param *p, int n, pgd_row_fn fn, size_t size,
+			    size_t max, void **out, size_t *count)
 {
-	struct pgd_query q = { op, sql, p, n, NULL };
-	struct pgd_row row = { NULL, a, false };
-	enum mtag_err e = pgd_query((struct pgd_store *)s, true, &q);
+	struct pgd_query q = { a, op, sql, p, n, fn, size, max, NULL, 0 };
+	enum mtag_err e = pgd_with_conn((struct pgd_store *)s, true, pgd_read_many_fn, &q);
 
-	if (e)
-		goto out;
-	if (PQntuples(q.res) < 1) {
-		e = ERR_NOT_FOUND;
-		goto out;
-	}
-	row.res = q.res;
-	e = fn(&row, out);
-out:
-	PQclear(q.res);
+	*out = e ? NULL : q.out;
+	*count = e ? 0 : q.count;
 	return e;
 }
 
-/* Column i of row 0 as text in the arena; NULL for SQL NULL. */
-static const char *pgd_text(struct pgd_row *r, int i)
+const char *pgd_text(struct pgd_row *r, int i)
 {
-	if (PQgetisnull(r->res, 0, i))
+	if (PQgetisnull(r->res, r->row, i))
 		return NULL;
-	return arena_strndup(r->a, PQgetvalue(r->res, 0, i), (size_t)PQgetlength(r->res, 0, i));
+	return arena_strndup(r->a, PQgetvalue(r->res, r->row, i),
+			     (size_t)PQgetlength(r->res, r->row, i));
 }
 
-/* Column i as a 64-bit integer (epoch microseconds, counters); 0 for SQL NULL. */
-static int64_t pgd_int(struct pgd_row *r, int i)
+int64_t pgd_int(struct pgd_row *r, int i)
 {
-	const char *t = PQgetvalue(r->res, 0, i);
+	const char *t = PQgetvalue(r->res, r->row, i);
 	char *end = NULL;
 	long long v;
 
-	if (PQgetisnull(r->res, 0, i))
+	if (PQgetisnull(r->res, r->row, i))
 		return 0;
 	v = strtoll(t, &end, 10);
 	if (end == t || *end)
@@ -364,22 +434,19 @@ static int64_t pgd_int(struct pgd_row *r, int i)
 	return v;
 }
 
-/* Column i as a boolean ("t" or "f"). */
-static bool pgd_bool(struct pgd_row *r, int i)
+bool pgd_bool(struct pgd_row *r, int i)
 {
-	return PQgetvalue(r->res, 0, i)[0] == 't';
+	return PQgetvalue(r->res, r->row, i)[0] == 't';
 }
 
-/* Column i as a UUID into out; "" for SQL NULL. */
-static void pgd_uuid(struct pgd_row *r, int i, char out[UUID_STR_LEN])
+void pgd_uuid(struct pgd_row *r, int i, char out[UUID_STR_LEN])
 {
 	out[0] = '\0';
-	if (!PQgetisnull(r->res, 0, i) && !store_copy_uuid(out, PQgetvalue(r->res, 0, i)))
+	if (!PQgetisnull(r->res, r->row, i) && !store_copy_uuid(out, PQgetvalue(r->res, r->row, i)))
 		r->bad = true;
 }
 
-/* The end of a row reader: a value that does not parse means a corrupt row. */
-static enum mtag_err pgd_row_done(struct pgd_row *r, const char *what)
+enum mtag_err pgd_row_done(struct pgd_row *r, const char *what)
 {
 	if (!r->bad)
 		return ERR_OK;
@@ -387,7 +454,7 @@ static enum mtag_err pgd_row_done(struct pgd_row *r, const char *what)
 	return ERR_INTERNAL;
 }
 
-static enum mtag_err pgd_row_int(struct pgd_row *r, void *out)
+enum mtag_err pgd_row_int(struct pgd_row *r, void *out)
 {
 	*(int *)out = (int)pgd_int(r, 0);
 	return pgd_row_done(r, "(value)");
@@ -521,9 +588,7 @@ static enum mtag_err pgd_migrate(struct store *s, int *applied)
 	return e;
 }
 
-#define PGD_USER_SELECT                                                               \
-	"SELECT id, email, full_name, password_hash, is_active, is_admin, "            \
-	PGD_US("created_at") ", " PGD_US("updated_at") " FROM users "
+#define PGD_USER_SELECT "SELECT " PGD_USER_COLS("") " FROM users "
 
 static enum mtag_err pgd_user_create(struct store *s, const struct store_user *u)
 {
@@ -538,7 +603,7 @@ static enum mtag_err pgd_user_create(struct store *s, const struct store_user *u
 			 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", p, 8);
 }
 
-static enum mtag_err pgd_row_user(struct pgd_row *r, void *out)
+enum mtag_err pgd_row_user(struct pgd_row *r, void *out)
 {
 	struct store_user *u = out;
 
@@ -683,4 +748,17 @@ const struct store_ops store_pg_ops = {
 	.job_get = pgd_job_get,
 	.document_create = pgd_document_create,
 	.document_get = pgd_document_get,
+	.session_create = pgd_session_create,
+	.session_check = pgd_session_check,
+	.refresh_rotate = pgd_refresh_rotate,
+	.refresh_session = pgd_refresh_session,
+	.session_revoke = pgd_session_revoke,
+	.session_revoke_all = pgd_session_revoke_all,
+	.session_list = pgd_session_list,
+	.session_purge = pgd_session_purge,
+	.user_set_password = pgd_user_set_password,
+	.user_set_flags = pgd_user_set_flags,
+	.user_list = pgd_user_list,
+	.audit_add = pgd_audit_add,
+	.audit_list = pgd_audit_list,
 };

@@ -18,9 +18,11 @@
  *
  * Ownership: struct sqd_store owns its pool and path; results are copied into
  * the caller's arena before the statement is finalised.
+ *
+ * Sessions, refresh tokens and the audit log are in store_sqlite_auth.c, on
+ * the helpers this file shares through store_sqlite_int.h.
  */
 #include <errno.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,30 +30,13 @@
 
 #include "base/clock.h"
 #include "base/log.h"
-#include "store_int.h"
+#include "store_sqlite_int.h"
 #include "base/xalloc.h"
 
 #define SQD_BUSY_TIMEOUT_MS 5000
 #define SQD_PREFIX "sqlite://"
 
-struct sqd_store {
-	struct store base; /* first: a struct store * is a struct sqd_store * */
-	struct store_pool pool;
-	char *path;
-};
-
-/* A row being read into an arena; bad is set when a stored value does not parse. */
-struct sqd_row {
-	sqlite3_stmt *st;
-	struct arena *a;
-	bool bad;
-};
-
-/* Copies the current row into out; ERR_INTERNAL when the row is corrupt. */
-typedef enum mtag_err (*sqd_row_fn)(struct sqd_row *r, void *out);
-
-/* Turn a SQLite result code into ours; unexpected ones are logged. */
-static enum mtag_err sqd_err(sqlite3 *db, int rc, const char *op)
+enum mtag_err sqd_err(sqlite3 *db, int rc, const char *op)
 {
 	char msg[256];
 
@@ -78,8 +63,7 @@ static enum mtag_err sqd_err(sqlite3 *db, int rc, const char *op)
 	return ERR_INTERNAL;
 }
 
-/* Run SQL without parameters or results (transaction control, pragmas, migrations). */
-static enum mtag_err sqd_exec(sqlite3 *db, const char *op, const char *sql)
+enum mtag_err sqd_exec(sqlite3 *db, const char *op, const char *sql)
 {
 	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
 	return rc == SQLITE_OK ? ERR_OK : sqd_err(db, rc, op);
@@ -234,9 +218,8 @@ static enum mtag_err sqd_prepare(sqlite3 *db, const char *op, const char *sql,
 	return rc == SQLITE_OK ? ERR_OK : sqd_err(db, rc, op);
 }
 
-/* Prepare, bind and step sql once (the first row at most). OUT: *row, true when one came (may be NULL). */
-static enum mtag_err sqd_run(sqlite3 *db, const char *op, const char *sql,
-			     const struct store_param *p, int n, bool *row)
+enum mtag_err sqd_run(sqlite3 *db, const char *op, const char *sql,
+		      const struct store_param *p, int n, bool *row)
 {
 	sqlite3_stmt *st = NULL;
 	enum mtag_err e = sqd_prepare(db, op, sql, p, n, &st);
@@ -257,9 +240,16 @@ static void sqd_rollback(sqlite3 *db)
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-/* Run one write statement in its own BEGIN IMMEDIATE transaction. */
-static enum mtag_err sqd_write(struct sqd_store *s, const char *op, const char *sql,
-			       const struct store_param *p, int n)
+enum mtag_err sqd_run_count(sqlite3 *db, const char *op, const char *sql,
+			    const struct store_param *p, int n, int *changes)
+{
+	enum mtag_err e = sqd_run(db, op, sql, p, n, NULL);
+
+	*changes = e ? 0 : sqlite3_changes(db);
+	return e;
+}
+
+enum mtag_err sqd_tx(struct sqd_store *s, const char *op, bool write, sqd_tx_fn fn, void *ctx)
 {
 	struct store_pool_slot *slot = NULL;
 	enum mtag_err e;
@@ -267,9 +257,9 @@ static enum mtag_err sqd_write(struct sqd_store *s, const char *op, const char *
 	e = store_pool_acquire(&s->pool, &slot);
 	if (e)
 		goto out;
-	e = sqd_exec(slot->conn, op, "BEGIN IMMEDIATE");
+	e = sqd_exec(slot->conn, op, write ? "BEGIN IMMEDIATE" : "BEGIN");
 	if (!e)
-		e = sqd_run(slot->conn, op, sql, p, n, NULL);
+		e = fn(slot->conn, ctx);
 	if (!e)
 		e = sqd_exec(slot->conn, op, "COMMIT");
 	sqd_rollback(slot->conn);
@@ -278,37 +268,109 @@ out:
 	return e;
 }
 
-/* Run one query and copy its first row with fn; ERR_NOT_FOUND when it returns none. */
-static enum mtag_err sqd_read_one(struct sqd_store *s, struct arena *a, const char *op,
-				  const char *sql, const struct store_param *p, int n,
-				  sqd_row_fn fn, void *out)
+/* One statement for sqd_write_count, run by sqd_tx. */
+struct sqd_stmt {
+	const char *op;
+	const char *sql;
+	const struct store_param *p;
+	int n;
+	int changes; /* OUT */
+};
+
+static enum mtag_err sqd_stmt_fn(sqlite3 *db, void *ctx)
 {
-	struct store_pool_slot *slot = NULL;
+	struct sqd_stmt *q = ctx;
+	return sqd_run_count(db, q->op, q->sql, q->p, q->n, &q->changes);
+}
+
+enum mtag_err sqd_write_count(struct sqd_store *s, const char *op, const char *sql,
+			      const struct store_param *p, int n, int *changes)
+{
+	struct sqd_stmt q = { op, sql, p, n, 0 };
+	enum mtag_err e = sqd_tx(s, op, true, sqd_stmt_fn, &q);
+
+	if (changes)
+		*changes = e ? 0 : q.changes;
+	return e;
+}
+
+/* Run one write statement in its own BEGIN IMMEDIATE transaction. */
+static enum mtag_err sqd_write(struct sqd_store *s, const char *op, const char *sql,
+			       const struct store_param *p, int n)
+{
+	return sqd_write_count(s, op, sql, p, n, NULL);
+}
+
+enum mtag_err sqd_one(sqlite3 *db, struct arena *a, const char *op, const char *sql,
+		      const struct store_param *p, int n, sqd_row_fn fn, void *out)
+{
 	struct sqd_row row = { NULL, a, false };
-	enum mtag_err e;
+	enum mtag_err e = sqd_prepare(db, op, sql, p, n, &row.st);
 	int rc;
 
-	e = store_pool_acquire(&s->pool, &slot);
-	if (e)
-		goto out;
-	e = sqd_prepare(slot->conn, op, sql, p, n, &row.st);
 	if (e)
 		goto out;
 	rc = sqlite3_step(row.st);
 	if (rc == SQLITE_DONE)
 		e = ERR_NOT_FOUND;
 	else if (rc != SQLITE_ROW)
-		e = sqd_err(slot->conn, rc, op);
+		e = sqd_err(db, rc, op);
 	else
 		e = fn(&row, out);
 out:
 	sqlite3_finalize(row.st);
+	return e;
+}
+
+enum mtag_err sqd_many(sqlite3 *db, struct arena *a, const char *op, const char *sql,
+		       const struct store_param *p, int n, sqd_row_fn fn, size_t size,
+		       size_t max, void **out, size_t *count)
+{
+	struct sqd_row row = { NULL, a, false };
+	enum mtag_err e = sqd_prepare(db, op, sql, p, n, &row.st);
+	size_t cap = 0;
+	char *arr = NULL;
+	int rc;
+
+	*out = NULL;
+	*count = 0;
+	while (!e && *count < max && (rc = sqlite3_step(row.st)) != SQLITE_DONE) {
+		if (rc != SQLITE_ROW) {
+			e = sqd_err(db, rc, op);
+			break;
+		}
+		if (*count == cap) { /* grow by doubling; the old array stays in the arena */
+			char *bigger = arena_calloc(a, cap ? 2 * cap : 16, size);
+			if (cap)
+				memcpy(bigger, arr, cap * size);
+			arr = bigger;
+			cap = cap ? 2 * cap : 16;
+		}
+		e = fn(&row, arr + *count * size);
+		if (!e)
+			(*count)++;
+	}
+	sqlite3_finalize(row.st);
+	if (e)
+		*count = 0;
+	*out = *count ? arr : NULL;
+	return e;
+}
+
+enum mtag_err sqd_read_one(struct sqd_store *s, struct arena *a, const char *op,
+			   const char *sql, const struct store_param *p, int n,
+			   sqd_row_fn fn, void *out)
+{
+	struct store_pool_slot *slot = NULL;
+	enum mtag_err e = store_pool_acquire(&s->pool, &slot);
+
+	if (!e)
+		e = sqd_one(slot->conn, a, op, sql, p, n, fn, out);
 	store_pool_return(&s->pool, slot, false);
 	return e;
 }
 
-/* Column i as text in the arena; NULL for SQL NULL. */
-static const char *sqd_text(struct sqd_row *r, int i)
+const char *sqd_text(struct sqd_row *r, int i)
 {
 	const unsigned char *t = sqlite3_column_text(r->st, i);
 
@@ -317,8 +379,7 @@ static const char *sqd_text(struct sqd_row *r, int i)
 	return arena_strndup(r->a, (const char *)t, (size_t)sqlite3_column_bytes(r->st, i));
 }
 
-/* Column i as microseconds since the epoch; 0 for SQL NULL. */
-static int64_t sqd_time(struct sqd_row *r, int i)
+int64_t sqd_time(struct sqd_row *r, int i)
 {
 	const char *t = (const char *)sqlite3_column_text(r->st, i);
 	int64_t us = 0;
@@ -328,8 +389,7 @@ static int64_t sqd_time(struct sqd_row *r, int i)
 	return us;
 }
 
-/* Column i as a UUID into out; "" for SQL NULL. */
-static void sqd_uuid(struct sqd_row *r, int i, char out[UUID_STR_LEN])
+void sqd_uuid(struct sqd_row *r, int i, char out[UUID_STR_LEN])
 {
 	const char *t = (const char *)sqlite3_column_text(r->st, i);
 
@@ -338,8 +398,7 @@ static void sqd_uuid(struct sqd_row *r, int i, char out[UUID_STR_LEN])
 		r->bad = true;
 }
 
-/* The end of a row reader: a value that does not parse means a corrupt row. */
-static enum mtag_err sqd_row_done(struct sqd_row *r, const char *what)
+enum mtag_err sqd_row_done(struct sqd_row *r, const char *what)
 {
 	if (!r->bad)
 		return ERR_OK;
@@ -347,7 +406,7 @@ static enum mtag_err sqd_row_done(struct sqd_row *r, const char *what)
 	return ERR_INTERNAL;
 }
 
-static enum mtag_err sqd_row_int(struct sqd_row *r, void *out)
+enum mtag_err sqd_row_int(struct sqd_row *r, void *out)
 {
 	*(int *)out = sqlite3_column_int(r->st, 0);
 	return ERR_OK;
@@ -426,9 +485,6 @@ static enum mtag_err sqd_migrate(struct store *s, int *applied)
 	return e;
 }
 
-#define SQD_USER_COLS \
-	"id, email, full_name, password_hash, is_active, is_admin, created_at, updated_at"
-
 static enum mtag_err sqd_user_create(struct store *s, const struct store_user *u)
 {
 	struct store_param p[] = {
@@ -437,11 +493,11 @@ static enum mtag_err sqd_user_create(struct store *s, const struct store_user *u
 		STORE_TIME(u->created_at), STORE_TIME(u->updated_at),
 	};
 	return sqd_write((struct sqd_store *)s, "user_create",
-			 "INSERT INTO users (" SQD_USER_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+			 "INSERT INTO users (" SQD_USER_COLS("") ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 			 p, 8);
 }
 
-static enum mtag_err sqd_row_user(struct sqd_row *r, void *out)
+enum mtag_err sqd_row_user(struct sqd_row *r, void *out)
 {
 	struct store_user *u = out;
 
@@ -461,7 +517,7 @@ static enum mtag_err sqd_user_get(struct store *s, struct arena *a, const char *
 {
 	struct store_param p[] = { STORE_TEXT(id) };
 	return sqd_read_one((struct sqd_store *)s, a, "user_get",
-			    "SELECT " SQD_USER_COLS " FROM users WHERE id = ?1", p, 1, sqd_row_user, out);
+			    "SELECT " SQD_USER_COLS("") " FROM users WHERE id = ?1", p, 1, sqd_row_user, out);
 }
 
 static enum mtag_err sqd_user_get_by_email(struct store *s, struct arena *a, const char *email,
@@ -469,7 +525,7 @@ static enum mtag_err sqd_user_get_by_email(struct store *s, struct arena *a, con
 {
 	struct store_param p[] = { STORE_TEXT(email) };
 	return sqd_read_one((struct sqd_store *)s, a, "user_get_by_email",
-			    "SELECT " SQD_USER_COLS " FROM users WHERE email = ?1", p, 1,
+			    "SELECT " SQD_USER_COLS("") " FROM users WHERE email = ?1", p, 1,
 			    sqd_row_user, out);
 }
 
@@ -584,4 +640,17 @@ const struct store_ops store_sqlite_ops = {
 	.job_get = sqd_job_get,
 	.document_create = sqd_document_create,
 	.document_get = sqd_document_get,
+	.session_create = sqd_session_create,
+	.session_check = sqd_session_check,
+	.refresh_rotate = sqd_refresh_rotate,
+	.refresh_session = sqd_refresh_session,
+	.session_revoke = sqd_session_revoke,
+	.session_revoke_all = sqd_session_revoke_all,
+	.session_list = sqd_session_list,
+	.session_purge = sqd_session_purge,
+	.user_set_password = sqd_user_set_password,
+	.user_set_flags = sqd_user_set_flags,
+	.user_list = sqd_user_list,
+	.audit_add = sqd_audit_add,
+	.audit_list = sqd_audit_list,
 };

@@ -4,6 +4,7 @@ data dir and talk HTTP to it. The same suite runs on SQLite and PostgreSQL
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import time
 import uuid
@@ -52,6 +53,9 @@ class Server:
             "MTAG_LISTEN": f"127.0.0.1:{self.port}",
             "MTAG_DATA_DIR": self.data_dir,
             "MTAG_LOG_LEVEL": "info",
+            # Every test client is 127.0.0.1: the limits are tested on servers of their own.
+            "MTAG_RATE_LOGIN": "100000", "MTAG_RATE_LOGIN_ACCOUNT": "100000",
+            "MTAG_RATE_REGISTER": "100000", "MTAG_RATE_REFRESH": "100000",
         })
         db_url = new_database_url()
         if db_url:
@@ -75,6 +79,37 @@ class Server:
             except requests.ConnectionError:
                 time.sleep(0.05)
         raise AssertionError("mtag did not answer within %ds:\n%s" % (timeout, self.read_log()))
+
+    def query(self, sql):
+        """Rows of a read-only query on the server's database, for checks the API cannot show."""
+        url = self.env.get("MTAG_DATABASE_URL")
+        if url and url.startswith("postgres"):
+            out = subprocess.run([pg_bin("psql"), url, "-At", "-F", "\t", "-c", sql],
+                                 check=True, capture_output=True, text=True).stdout
+            return [tuple(line.split("\t")) for line in out.splitlines() if line]
+        con = sqlite3.connect(os.path.join(self.data_dir, "mtag.db"))
+        try:
+            return [tuple("" if v is None else str(v) for v in row) for row in con.execute(sql)]
+        finally:
+            con.close()
+
+    def execute(self, sql):
+        """Change the database behind the server's back (e.g. import an old hash)."""
+        url = self.env.get("MTAG_DATABASE_URL")
+        if url and url.startswith("postgres"):
+            subprocess.run([pg_bin("psql"), url, "-q", "-c", sql], check=True, capture_output=True)
+            return
+        con = sqlite3.connect(os.path.join(self.data_dir, "mtag.db"))
+        try:
+            con.execute(sql)
+            con.commit()
+        finally:
+            con.close()
+
+    def mtag(self, *args, input=None):
+        """Run an mtag command against this server's data dir and database."""
+        env = {k: v for k, v in self.env.items() if k.startswith("MTAG_")}
+        return run_mtag(*args, env=env, input=input)
 
     def read_log(self):
         with open(self.log_path) as f:

@@ -94,7 +94,7 @@ static void test_bad_values_name_the_variable(void)
 	expect_bad("MTAG_FETCH_ALLOW_PRIVATE", "maybe", "MTAG_FETCH_ALLOW_PRIVATE: must be 0 or 1, got 'maybe'");
 	expect_bad("MTAG_MAX_UPLOAD_MB", "-1", "MTAG_MAX_UPLOAD_MB: must be an integer from 1 to 10240 (megabytes), got '-1'");
 	expect_bad("MTAG_PUBLIC_URL", "tags.example.org", "MTAG_PUBLIC_URL: expected an http:// or https:// URL, got 'tags.example.org'");
-	expect_bad("MTAG_TRUSTED_PROXIES", "10.0.0.1,evil", "MTAG_TRUSTED_PROXIES: expected comma-separated IP addresses or CIDRs, got '10.0.0.1,evil'");
+	expect_bad("MTAG_TRUSTED_PROXIES", "10.0.0.1,evil", "MTAG_TRUSTED_PROXIES: expected at most 32 comma-separated IP addresses or CIDRs, got '10.0.0.1,evil'");
 	/* A secret is never echoed back. */
 	expect_bad("MTAG_SECRET_KEY", "short", "MTAG_SECRET_KEY: must be at least 32 characters");
 	expect_bad("MTAG_MAX_JSON_KB", "1k", "MTAG_MAX_JSON_KB: must be an integer from 1 to 65536 (kilobytes), got '1k'");

@@ -1,0 +1,26 @@
+/*
+ * core_int.h - helpers shared by the files of core/ and by nothing else.
+ */
+#ifndef MTAG_CORE_INT_H
+#define MTAG_CORE_INT_H
+
+#include "core/core_auth.h"
+#include "store/store.h"
+
+/* Copy the public fields of a store user (strings are shared, not copied). */
+void core_user_from_store(struct core_user *out, const struct store_user *u);
+/* Append to the audit log; a failure is logged, never returned (auditing must not block a login). */
+void core_audit(struct core *c, const char *user_id, const char *event, const char *ip,
+		const char *detail_json);
+/* Take a token from a rate-limit bucket; ERR_RATE_LIMITED with f filled when empty. */
+enum mtag_err core_rate_check(struct core *c, const char *key, int per_minute,
+			      struct core_failure *f);
+/* Create a session for the user and sign its first tokens. */
+enum mtag_err core_start_session(struct core *c, struct arena *a, const struct core_client *cl,
+				 const char *user_id, struct core_tokens *t);
+/* The email as stored (trimmed, ASCII lower-case), without validating it: for lookups. */
+const char *core_normalize_email_loose(struct arena *a, const char *email);
+/* Replace a bcrypt (or outdated) hash by argon2id; failures are logged only. */
+void core_upgrade_hash(struct core *c, struct arena *a, const char *user_id, const char *password);
+
+#endif

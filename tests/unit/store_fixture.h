@@ -1,0 +1,244 @@
+/*
+ * store_fixture.h - the two-driver fixture the store suites share
+ * (test_store.c, test_store_auth.c); included by one test program each.
+ *
+ * SQLite runs on files in a fresh temporary directory. PostgreSQL runs when
+ * MTAG_TEST_PG_URL is set (a postgresql:// URL, as tools/pg-cluster.sh start
+ * prints): through a maintenance connection to that database the suite
+ * creates a database of its own with a random name for every fresh start it
+ * needs, and drops them all at the end (DROP ... WITH (FORCE)). A new
+ * database is the only state no leftover can reach - an aborted earlier run,
+ * another suite in the same cluster, a stray schema in public - and it costs
+ * ~50 ms. Without the URL the PostgreSQL half is skipped with a line saying
+ * so, or counted as a failure when MTAG_TEST_REQUIRE_PG=1.
+ *
+ * A suite is a function that RUNs its tests on T.s (open, not migrated) and
+ * T.a (an arena released after the suite); fixture_main runs it once per
+ * driver. Everything here is static: each program has its own copy.
+ */
+#ifndef MTAG_TEST_STORE_FIXTURE_H
+#define MTAG_TEST_STORE_FIXTURE_H
+
+#include <ftw.h>
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "harness.h"
+#include "base/arena.h"
+#include "base/log.h"
+#include "base/random.h"
+#include "store/store.h"
+#include "store/store_int.h"
+
+#define URL_MAX 1024
+#define T0 1764388301123456LL /* 2025-11-29T03:51:41.123456Z */
+
+/* The driver under test. */
+static struct {
+	const char *suite;                  /* the program, for messages: "test_store" */
+	const char *name;                   /* "sqlite" or "postgresql" */
+	const struct embed_file *migrations;
+	bool (*fresh_url)(char *url, size_t n); /* a new, empty database */
+	char url[URL_MAX];                  /* the database of s */
+	struct store *s;                    /* open, not migrated, when the suite starts */
+	struct arena a;                     /* strings of the current suite */
+	int seq;                            /* for unique emails */
+} T;
+
+/* One test program: its name and what it runs on each driver. */
+struct fixture_suite {
+	const char *name;           /* "test_store" */
+	void (*tests)(void);        /* RUN(...) each test on T */
+	void (*sqlite_extra)(void); /* only on SQLite; may be NULL */
+	void (*pg_extra)(void);     /* only on PostgreSQL; may be NULL */
+};
+
+static char sqlite_dir[] = "/tmp/mtag-test-store.XXXXXX";
+static int sqlite_dbs;
+
+static PGconn *pg_admin;   /* maintenance connection to MTAG_TEST_PG_URL */
+static const char *pg_base_url;
+static char pg_dbs[8][40]; /* databases to drop at the end; pg_dbs[0] is T.url's */
+static int pg_ndbs;
+
+/* ---- helpers ---- */
+
+static inline const char *unique_email(void)
+{
+	return arena_printf(&T.a, "user%d.%s@example.com", ++T.seq, T.name);
+}
+
+static inline void make_user(struct store_user *u)
+{
+	memset(u, 0, sizeof(*u));
+	uuid_v4(u->id);
+	u->email = unique_email();
+	u->full_name = "Zoë Ünïcode";
+	u->password_hash = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo";
+	u->is_active = true;
+	u->is_admin = false;
+	u->created_at = T0;
+	u->updated_at = T0 + 1;
+}
+
+/* True when a and b parse as equal JSON values. */
+static inline bool json_same(const char *a, const char *b)
+{
+	json_t *x = a ? json_loads(a, JSON_DECODE_ANY, NULL) : NULL;
+	json_t *y = b ? json_loads(b, JSON_DECODE_ANY, NULL) : NULL;
+	bool same = x && y && json_equal(x, y);
+
+	json_decref(x);
+	json_decref(y);
+	return same;
+}
+
+static inline void upper(char *s)
+{
+	for (; *s; s++)
+		if (*s >= 'a' && *s <= 'z')
+			*s = (char)(*s - 'a' + 'A');
+}
+
+static inline int migration_count(void)
+{
+	int n = 0;
+	for (const struct embed_file *f = T.migrations; f->name; f++)
+		n++;
+	return n;
+}
+
+/* ---- SQLite ---- */
+
+static inline bool sqlite_fresh_url(char *url, size_t n)
+{
+	snprintf(url, n, "sqlite://%s/db%d/mtag.db", sqlite_dir, ++sqlite_dbs);
+	return true;
+}
+
+static inline int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+/* ---- PostgreSQL ---- */
+
+static inline bool pg_fresh_url(char *url, size_t n)
+{
+	char hex[13], sql[96];
+	PGresult *r;
+	bool ok;
+
+	if (pg_ndbs == (int)(sizeof(pg_dbs) / sizeof(pg_dbs[0])))
+		return false;
+	random_hex(hex, 6);
+	/* An identifier cannot be a parameter; the name is ours, [a-z0-9_] only. */
+	snprintf(pg_dbs[pg_ndbs], sizeof(pg_dbs[0]), "mtag_store_%s", hex);
+	snprintf(sql, sizeof(sql), "CREATE DATABASE \"%.39s\"", pg_dbs[pg_ndbs]);
+	r = PQexec(pg_admin, sql);
+	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	if (!ok)
+		fprintf(stderr, "%s: %s: %s", T.suite, sql, PQerrorMessage(pg_admin));
+	PQclear(r);
+	/* In a libpq URI a dbname parameter overrides the path's database. */
+	if (ok)
+		snprintf(url, n, "%s%sdbname=%s", pg_base_url, strchr(pg_base_url, '?') ? "&" : "?",
+			 pg_dbs[pg_ndbs++]);
+	return ok;
+}
+
+static inline void pg_drop_all(void)
+{
+	for (int i = 0; i < pg_ndbs; i++) {
+		char sql[96];
+		snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS \"%.39s\" WITH (FORCE)", pg_dbs[i]);
+		PQclear(PQexec(pg_admin, sql));
+	}
+	pg_ndbs = 0;
+}
+
+/* ---- the two halves ---- */
+
+static inline void fixture_run(const struct fixture_suite *fs, const char *name,
+			       const struct embed_file *migrations,
+			       bool (*fresh_url)(char *, size_t), void (*extra)(void))
+{
+	char err[256];
+	int passed = unit_passed, failed = unit_failed;
+
+	T.name = name;
+	T.migrations = migrations;
+	T.fresh_url = fresh_url;
+	arena_init(&T.a);
+	fprintf(stderr, "-- %s: %s\n", fs->name, name);
+	if (!fresh_url(T.url, sizeof(T.url)) ||
+	    store_open(T.url, 4, &T.s, err, sizeof(err)) != ERR_OK) {
+		fprintf(stderr, "FAIL %s: cannot open a %s database\n", fs->name, name);
+		unit_failed++;
+		return;
+	}
+	fs->tests();
+	if (extra)
+		extra();
+	store_close(T.s);
+	T.s = NULL;
+	arena_release(&T.a);
+	printf("-- %s: %d tests passed, %d failed\n", name, unit_passed - passed,
+	       unit_failed - failed);
+}
+
+static inline void fixture_pg_half(const struct fixture_suite *fs)
+{
+	const char *require = getenv("MTAG_TEST_REQUIRE_PG");
+
+	pg_base_url = getenv("MTAG_TEST_PG_URL");
+	if (!pg_base_url || !pg_base_url[0]) {
+		if (require && !strcmp(require, "1")) {
+			fprintf(stderr, "FAIL %s: MTAG_TEST_REQUIRE_PG=1 but "
+					"MTAG_TEST_PG_URL is not set\n", fs->name);
+			unit_failed++;
+		} else {
+			printf("-- %s: PostgreSQL half skipped (MTAG_TEST_PG_URL not set)\n",
+			       fs->name);
+		}
+		return;
+	}
+	pg_admin = PQconnectdb(pg_base_url);
+	if (PQstatus(pg_admin) != CONNECTION_OK) {
+		fprintf(stderr, "FAIL %s: cannot connect to MTAG_TEST_PG_URL: %s", fs->name,
+			PQerrorMessage(pg_admin));
+		unit_failed++;
+	} else {
+		PQclear(PQexec(pg_admin, "SET client_min_messages = warning"));
+		fixture_run(fs, "postgresql", store_migrations_pg, pg_fresh_url, fs->pg_extra);
+		pg_drop_all();
+	}
+	PQfinish(pg_admin);
+}
+
+/* The program's main: the suite on SQLite, then on PostgreSQL; the result line. */
+static inline int fixture_main(const struct fixture_suite *fs)
+{
+	const char *level = getenv("MTAG_LOG_LEVEL");
+	enum log_level lv = LOG_ERROR;
+
+	T.suite = fs->name;
+	if (level)
+		log_level_parse(level, &lv);
+	log_set_level(lv);
+	if (!mkdtemp(sqlite_dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	fixture_run(fs, "sqlite", store_migrations_sqlite, sqlite_fresh_url, fs->sqlite_extra);
+	nftw(sqlite_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	fixture_pg_half(fs);
+	return unit_report(fs->name);
+}
+
+#endif
