@@ -10,23 +10,12 @@ tools/install-deps.sh build bench
 make -s build/mtag
 
 DUR=${1:-10}
-WORK=$(mktemp -d /tmp/mtag-bench.XXXXXX)
-chmod 755 "$WORK"
-MTAG_PID= NGINX_PID=
-cleanup() {
-    [ -z "$MTAG_PID" ] || kill "$MTAG_PID" 2>/dev/null || true
-    [ -z "$NGINX_PID" ] || kill "$NGINX_PID" 2>/dev/null || true
-    wait 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-MPORT=$(tools/free-port.sh)
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 NPORT=$(tools/free-port.sh)
-MTAG_LOG_LEVEL=warn MTAG_DATA_DIR=$WORK/data MTAG_LISTEN=127.0.0.1:$MPORT \
-    build/mtag serve 2>"$WORK/mtag.log" &
-MTAG_PID=$!
-for _ in $(seq 100); do curl -fs "http://127.0.0.1:$MPORT/health" -o "$WORK/www/health.json" --create-dirs && break; sleep 0.1; done
+start_mtag
+mkdir -p "$WORK/www"
+curl -fs "http://127.0.0.1:$MPORT/health" -o "$WORK/www/health.json"
 chmod -R a+rX "$WORK/www"
 
 cat >"$WORK/nginx.conf" <<NGINX
@@ -46,28 +35,18 @@ http {
 NGINX
 mkdir -p "$WORK/tmp"
 nginx -p "$WORK" -c "$WORK/nginx.conf" -g 'daemon off;' &
-NGINX_PID=$!
+PIDS+=($!)
 for _ in $(seq 50); do curl -fs "http://127.0.0.1:$NPORT/health" >/dev/null && break; sleep 0.1; done
 cmp <(curl -fs "http://127.0.0.1:$NPORT/health") <(curl -fs "http://127.0.0.1:$MPORT/health") >/dev/null ||
     echo "note: bodies differ only in volatile fields" >&2
 
-rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
-# wrk --latency: "Requests/sec:" and the 50%/99% rows of the latency distribution.
-run_wrk() {
-    wrk -t2 -c64 -d"${DUR}s" --latency "$1" >"$2"
-}
-field_rps() { awk '/^Requests\/sec:/ {print $2}' "$1"; }
-field_pct() { awk -v p="$2" '$1 == p {print $2}' "$1"; }
-to_ms() { # wrk prints 1.23ms / 456.00us / 1.20s
-    awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
-}
+run_wrk() { wrk -t2 -c64 -d"${DUR}s" --latency "$1" >"$2"; }
 
 IDLE_RSS=$(rss_kb "$MTAG_PID")
 # Warm-up, then the measured runs, nginx first then mtag; RSS sampled during mtag's run.
 wrk -t2 -c64 -d2s "http://127.0.0.1:$MPORT/health" >/dev/null
 wrk -t2 -c64 -d2s "http://127.0.0.1:$NPORT/health" >/dev/null
 run_wrk "http://127.0.0.1:$NPORT/health" "$WORK/nginx.txt"
-MAX_RSS=0
 ( while kill -0 "$MTAG_PID" 2>/dev/null; do rss_kb "$MTAG_PID"; sleep 0.2; done ) >"$WORK/rss.txt" &
 SAMPLER=$!
 run_wrk "http://127.0.0.1:$MPORT/health" "$WORK/mtag.txt"
@@ -75,8 +54,8 @@ kill "$SAMPLER" 2>/dev/null || true
 MAX_RSS=$(sort -n "$WORK/rss.txt" | tail -1)
 
 M_RPS=$(field_rps "$WORK/mtag.txt"); N_RPS=$(field_rps "$WORK/nginx.txt")
-M_P50=$(to_ms "$(field_pct "$WORK/mtag.txt" 50%)"); N_P50=$(to_ms "$(field_pct "$WORK/nginx.txt" 50%)")
-M_P99=$(to_ms "$(field_pct "$WORK/mtag.txt" 99%)"); N_P99=$(to_ms "$(field_pct "$WORK/nginx.txt" 99%)")
+M_P50=$(p_ms "$WORK/mtag.txt" 50%); N_P50=$(p_ms "$WORK/nginx.txt" 50%)
+M_P99=$(p_ms "$WORK/mtag.txt" 99%); N_P99=$(p_ms "$WORK/nginx.txt" 99%)
 M_ERR=$(grep -E 'Non-2xx|Socket errors' "$WORK/mtag.txt" || true)
 
 printf '\nGET /health, wrk -t2 -c64 -d%ss, %s\n' "$DUR" "$(date -u +%Y-%m-%dT%H:%MZ)"

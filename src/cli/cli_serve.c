@@ -77,6 +77,7 @@ int cli_serve(int argc, char **argv)
 		.host = cfg.listen_host,
 		.port = cfg.listen_port,
 		.threads = cfg.http_threads,
+		.offload_threads = cfg.http_threads,
 		.max_body = (size_t)cfg.max_json_kb * 1024,
 		.routes = routes,
 		.nroutes = nroutes,

@@ -44,6 +44,8 @@ struct http_route {
 	const char *pattern;     /* "/api/history/jobs/{id}": {name} matches one non-empty segment */
 	http_handler_fn handler;
 	int auth;                /* opaque to http: given to the guard (api decides its meaning) */
+	bool offload;            /* slow work (hashing, downloads): run guard and handler on the
+				    offload pool, so the event loops keep serving other requests */
 };
 
 /*
@@ -145,7 +147,8 @@ enum mtag_err http_route_match(const struct http_route *routes, size_t nroutes,
 struct http_server_config {
 	const char *host;            /* address to bind (IPv4 or IPv6 literal, or a name); NULL: any */
 	int port;                    /* 0 lets the kernel choose */
-	int threads;                 /* thread-pool size (1 or less: one thread) */
+	int threads;                 /* event-loop threads (1 or less: one thread) */
+	int offload_threads;         /* threads for routes with offload (0: as many as threads) */
 	size_t max_body;             /* request body cap in bytes */
 	const struct http_route *routes; /* borrowed, like app: must outlive the server */
 	size_t nroutes;

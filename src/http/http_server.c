@@ -42,6 +42,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/random.h"
+#include "base/workq.h"
 #include "http/http.h"
 #include "base/xalloc.h"
 
@@ -60,6 +61,10 @@
  * has already been served does not hold the stop at all.
  */
 #define FRESH_GRACE_US (1000 * 1000)
+/* Offloaded requests waiting for a thread; past this, 503 at once. */
+#define OFFLOAD_QUEUE_MAX 4096
+/* Offload threads yield the CPU to the event loops (nice +5). */
+#define OFFLOAD_NICE 5
 /* Longest path written to the access log. */
 #define LOG_PATH_MAX 512
 
@@ -81,7 +86,12 @@ struct http_server {
 	atomic_int inflight;           /* requests between on_uri and on_completed */
 	atomic_int fresh;              /* connections accepted that have not sent a request yet */
 	atomic_bool stopping;          /* set by http_server_stop: answer with Connection: close */
+	atomic_bool abandon;           /* the stop's grace is over: offloaded jobs not begun get 503 */
+	struct workq *offload;         /* runs the handlers of offload routes */
 };
+
+/* Where an offloaded request is. */
+enum { OFFLOAD_NONE, OFFLOAD_RUNNING, OFFLOAD_DONE };
 
 /* The state of one request, from its request line to the end of its response. */
 struct http_ctx {
@@ -98,6 +108,8 @@ struct http_ctx {
 	size_t dropped;          /* body bytes read and dropped past the cap */
 	int status;              /* what was queued, for the access log */
 	size_t bytes;
+	atomic_int offload;      /* OFFLOAD_*: the handler runs on the offload pool */
+	struct MHD_Connection *conn; /* for resuming after an offloaded handler */
 };
 
 /* The last message MHD logged on this thread (start-up errors such as "address in use"). */
@@ -423,16 +435,59 @@ static enum MHD_Result take_body(struct http_ctx *ctx, struct MHD_Connection *co
 }
 
 /* Last call, the whole body is in: guard, handler, response. */
-static enum MHD_Result finish(struct http_ctx *ctx, struct MHD_Connection *conn)
+/* Guard then handler: on the event loop, or on the offload pool. */
+static void run_handler(struct http_ctx *ctx)
 {
 	const struct http_server_config *cfg = &ctx->srv->cfg;
 	struct http_request *req = &ctx->req;
+	if (!cfg->guard || cfg->guard(req->route, req, &ctx->res))
+		req->route->handler(req, &ctx->res);
+}
+
+/* A job of the offload pool: run the handler, then wake the connection up. */
+static void run_offloaded(void *arg)
+{
+	struct http_ctx *ctx = arg;
+	log_set_request_id(ctx->rid);
+	if (atomic_load(&ctx->srv->abandon)) {
+		http_respond_error(&ctx->res, ERR_UNAVAILABLE, "the server is shutting down");
+		ctx->close = true;
+	} else {
+		run_handler(ctx);
+	}
+	log_set_request_id(NULL);
+	atomic_store(&ctx->offload, OFFLOAD_DONE);
+	/* MHD calls on_request again, which sends the response. */
+	MHD_resume_connection(ctx->conn);
+}
+
+/* Suspend the connection and queue the handler; a full queue is answered 503 at once. */
+static enum MHD_Result offload(struct http_ctx *ctx, struct MHD_Connection *conn)
+{
+	ctx->conn = conn;
+	atomic_store(&ctx->offload, OFFLOAD_RUNNING);
+	MHD_suspend_connection(conn);
+	if (workq_push(ctx->srv->offload, run_offloaded, ctx))
+		return MHD_YES;
+	log_warn("http.offload_full", "pending=%zu", workq_pending(ctx->srv->offload));
+	http_set_header(&ctx->res, "Retry-After", "1");
+	http_respond_error(&ctx->res, ERR_UNAVAILABLE, "the server is busy; try again shortly");
+	atomic_store(&ctx->offload, OFFLOAD_DONE);
+	MHD_resume_connection(conn);
+	return MHD_YES;
+}
+
+static enum MHD_Result finish(struct http_ctx *ctx, struct MHD_Connection *conn)
+{
 	struct http_response *res = &ctx->res;
 	if (ctx->queued)
 		return MHD_YES;
 	/* A body over the cap has its 413 in res already. */
-	if (!ctx->too_large && (!cfg->guard || cfg->guard(req->route, req, res)))
-		req->route->handler(req, res);
+	if (!ctx->too_large && atomic_load(&ctx->offload) == OFFLOAD_NONE) {
+		if (ctx->req.route->offload)
+			return offload(ctx, conn);
+		run_handler(ctx);
+	}
 	enum MHD_Result ret = send_response(ctx, conn);
 	if (ret != MHD_YES)
 		log_error("http.queue_failed", "status=%d", res->status);
@@ -518,6 +573,9 @@ enum mtag_err http_server_start(const struct http_server_config *cfg, struct htt
 	atomic_init(&srv->inflight, 0);
 	atomic_init(&srv->fresh, 0);
 	atomic_init(&srv->stopping, false);
+	atomic_init(&srv->abandon, false);
+	srv->offload = workq_new(cfg->offload_threads > 0 ? cfg->offload_threads : cfg->threads,
+				 OFFLOAD_QUEUE_MAX, OFFLOAD_NICE);
 	for (struct addrinfo *ai = ais; ai && !srv->daemon; ai = ai->ai_next)
 		if (ai->ai_family == AF_INET || ai->ai_family == AF_INET6)
 			srv->daemon = start_daemon(srv, ai->ai_addr, ai->ai_family == AF_INET6);
@@ -535,6 +593,8 @@ enum mtag_err http_server_start(const struct http_server_config *cfg, struct htt
 	*out = srv;
 	srv = NULL;
 out:
+	if (srv)
+		workq_free(srv->offload);
 	free(srv);
 	if (ais)
 		freeaddrinfo(ais);
@@ -571,6 +631,10 @@ void http_server_stop(struct http_server *srv, int timeout_ms)
 	int left = atomic_load(&srv->inflight);
 	if (left > 0)
 		log_warn("http.stop_timeout", "inflight=%d timeout_ms=%d", left, timeout_ms);
+	/* Offloaded handlers still queued answer 503; running ones finish. Every
+	 * suspended connection is resumed before MHD_stop_daemon, as MHD requires. */
+	atomic_store(&srv->abandon, true);
+	workq_free(srv->offload);
 	/* Closes the idle keep-alive connections; waits for handlers still running. */
 	MHD_stop_daemon(srv->daemon);
 	if (listen_fd != MHD_INVALID_SOCKET)

@@ -23,6 +23,7 @@
  * the helpers this file shares through store_sqlite_int.h.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,7 +122,11 @@ out:
 
 static void sqd_conn_close(void *ctx, void *conn)
 {
+	sqlite3_stmt *st;
 	(void)ctx;
+	/* The cached statements first: close_v2 would keep the connection alive for them. */
+	while ((st = sqlite3_next_stmt(conn, NULL)) != NULL)
+		sqlite3_finalize(st);
 	sqlite3_close_v2(conn);
 }
 
@@ -151,9 +156,18 @@ out:
 	return e;
 }
 
+/* Before anything else of SQLite: no global memory statistics, whose mutex
+ * every allocation of every connection would take. */
+static void sqd_configure(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static enum mtag_err sqd_open(const char *url, int pool_size, struct store **out,
 			      char *err, size_t errlen)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, sqd_configure);
 	const char *path = url + strlen(SQD_PREFIX);
 	struct sqd_store *st = NULL;
 	enum mtag_err e;
@@ -184,12 +198,34 @@ static void sqd_close(struct store *s)
 	free(st);
 }
 
-/* Prepare sql and bind params ($1.. as ?1..). OUT: *out, finalised by the caller. */
+/*
+ * The connection's idle prepared statement for sql, or NULL. SQLite keeps
+ * the list of a connection's statements; reusing one saves parsing and
+ * planning on every call (the session check runs on every request).
+ */
+static sqlite3_stmt *sqd_cached(sqlite3 *db, const char *sql)
+{
+	for (sqlite3_stmt *st = sqlite3_next_stmt(db, NULL); st; st = sqlite3_next_stmt(db, st))
+		if (!sqlite3_stmt_busy(st) && strcmp(sqlite3_sql(st), sql) == 0)
+			return st;
+	return NULL;
+}
+
+/* Give a statement of sqd_prepare back to the connection's cache. */
+static void sqd_done(sqlite3_stmt *st)
+{
+	if (!st)
+		return;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+/* Prepare sql (or take it from the cache) and bind params ($1.. as ?1..). OUT: *out, for sqd_done. */
 static enum mtag_err sqd_prepare(sqlite3 *db, const char *op, const char *sql,
 				 const struct store_param *p, int n, sqlite3_stmt **out)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	sqlite3_stmt *st = sqd_cached(db, sql);
+	int rc = st ? SQLITE_OK : sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
 
 	for (int i = 0; rc == SQLITE_OK && i < n; i++) {
 		char ts[CLOCK_ISO_LEN];
@@ -229,7 +265,7 @@ enum mtag_err sqd_run(sqlite3 *db, const char *op, const char *sql,
 		e = sqd_err(db, rc, op);
 	if (row)
 		*row = !e && rc == SQLITE_ROW;
-	sqlite3_finalize(st);
+	sqd_done(st);
 	return e;
 }
 
@@ -318,7 +354,7 @@ enum mtag_err sqd_one(sqlite3 *db, struct arena *a, const char *op, const char *
 	else
 		e = fn(&row, out);
 out:
-	sqlite3_finalize(row.st);
+	sqd_done(row.st);
 	return e;
 }
 
@@ -350,7 +386,7 @@ enum mtag_err sqd_many(sqlite3 *db, struct arena *a, const char *op, const char 
 		if (!e)
 			(*count)++;
 	}
-	sqlite3_finalize(row.st);
+	sqd_done(row.st);
 	if (e)
 		*count = 0;
 	*out = *count ? arr : NULL;

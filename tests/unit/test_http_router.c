@@ -16,18 +16,18 @@ static void h_dummy(struct http_request *req, struct http_response *res)
 }
 
 static const struct http_route routes[] = {
-	{ "GET", "/", h_dummy, 0 },
-	{ "GET", "/health", h_dummy, 0 },
-	{ "GET", "/api/history/jobs", h_dummy, 1 },
-	{ "GET", "/api/history/jobs/{id}", h_dummy, 1 },
-	{ "DELETE", "/api/history/jobs/{id}", h_dummy, 1 },
-	{ "POST", "/api/history/jobs/{id}/cancel", h_dummy, 1 },
-	{ "GET", "/api/x/{name}", h_dummy, 0 },
-	{ "GET", "/a/{b}/c/{d}", h_dummy, 0 },
-	{ "GET", "/items/{id}", h_dummy, 0 },
-	{ "GET", "/items/{name}", h_dummy, 0 },
-	{ "PUT", "/items/{id}", h_dummy, 0 },
-	{ "GET", "/files/file.{ext}", h_dummy, 0 },
+	{ "GET", "/", h_dummy, 0, false },
+	{ "GET", "/health", h_dummy, 0, false },
+	{ "GET", "/api/history/jobs", h_dummy, 1, false },
+	{ "GET", "/api/history/jobs/{id}", h_dummy, 1, false },
+	{ "DELETE", "/api/history/jobs/{id}", h_dummy, 1, false },
+	{ "POST", "/api/history/jobs/{id}/cancel", h_dummy, 1, false },
+	{ "GET", "/api/x/{name}", h_dummy, 0, false },
+	{ "GET", "/a/{b}/c/{d}", h_dummy, 0, false },
+	{ "GET", "/items/{id}", h_dummy, 0, false },
+	{ "GET", "/items/{name}", h_dummy, 0, false },
+	{ "PUT", "/items/{id}", h_dummy, 0, false },
+	{ "GET", "/files/file.{ext}", h_dummy, 0, false },
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
