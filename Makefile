@@ -7,14 +7,18 @@
 #   make bench           the benchmarks under bench/
 
 CC      ?= gcc
-PKGS    := libmicrohttpd jansson sqlite3 libpq libargon2 libxcrypt openssl
+PKGS    := libmicrohttpd jansson sqlite3 libpq libargon2 libxcrypt openssl libcurl \
+           libxml-2.0 libzip expat libexttextcat
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 WARN    := -Wall -Wextra -Werror -Wmissing-prototypes -Wshadow -Wformat=2 -Wvla
 CFLAGS_COMMON := -std=c17 -D_GNU_SOURCE -DMTAG_VERSION='"$(VERSION)"' $(WARN) -Isrc $(PKG_CFLAGS)
-LDLIBS  := $(PKG_LIBS) -lpthread -lm
+# MuPDF: Debian's mupdf.pc is wrong (../shared/LIBRARIES.md); libstemmer has no .pc.
+MUPDF_LIBS := -lmupdf -lmupdf-third -lmujs -lgumbo -lopenjp2 -ljbig2dec -ljpeg -lharfbuzz \
+              -lfreetype -lz
+LDLIBS  := $(PKG_LIBS) $(MUPDF_LIBS) -lstemmer -lpthread -lm
 
 ifeq ($(SANITIZER),)
   OUT     := build
@@ -28,7 +32,8 @@ endif
 
 SRC      := $(wildcard src/*/*.c)
 OBJ      := $(SRC:%.c=$(OUT)/obj/%.o)
-GEN_SRC  := $(OUT)/gen/migrations_sqlite.c $(OUT)/gen/migrations_pg.c $(OUT)/gen/openapi.c
+GEN_SRC  := $(OUT)/gen/migrations_sqlite.c $(OUT)/gen/migrations_pg.c $(OUT)/gen/openapi.c \
+            $(OUT)/gen/stopwords.c $(OUT)/gen/lexicon.c
 GEN_OBJ  := $(GEN_SRC:%.c=%.o)
 LIB_OBJ  := $(OBJ) $(GEN_OBJ)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -46,9 +51,15 @@ $(OUT)/mtag: $(OUT)/obj/src/main.o $(LIB_OBJ)
 
 units: $(UNIT_BIN)
 
-$(OUT)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(LIB_OBJ)
+# Tests link against an archive, so each pulls in only the objects it uses
+# (most need no MuPDF, whose fonts alone are 40 MB).
+$(OUT)/libmtag.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(OUT)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(OUT)/libmtag.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_COMMON) $(CFLAGS) $(SANFLAGS) -Itests/unit -o $@ $< $(LIB_OBJ) $(LDLIBS)
+	$(CC) $(CFLAGS_COMMON) $(CFLAGS) $(SANFLAGS) -Itests/unit -o $@ $< $(OUT)/libmtag.a $(LDLIBS)
 
 $(OUT)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -73,16 +84,42 @@ $(OUT)/gen/openapi.c: $(OUT)/embed src/api/openapi.json
 	@mkdir -p $(dir $@)
 	$(OUT)/embed api_openapi_files src/api $@ src/api/openapi.json
 
+$(OUT)/gen/stopwords.c: $(OUT)/embed $(sort $(wildcard data/stopwords/*.txt))
+	@mkdir -p $(dir $@)
+	$(OUT)/embed pipeline_stopwords data/stopwords $@ $(sort $(wildcard data/stopwords/*.txt))
+
+$(OUT)/gen/lexicon.c: $(OUT)/embed $(sort $(wildcard data/lexicon/*.txt))
+	@mkdir -p $(dir $@)
+	$(OUT)/embed pipeline_lexicon data/lexicon $@ $(sort $(wildcard data/lexicon/*.txt))
+
 test:
 	tools/test.sh
 
 run: all
 	tools/run.sh
 
-bench: all
+$(OUT)/bench_extract: bench/bench_extract.c $(OUT)/libmtag.a
+	$(CC) $(CFLAGS_COMMON) $(CFLAGS) $(SANFLAGS) -o $@ $< $(OUT)/libmtag.a $(LDLIBS)
+
+bench: all $(OUT)/bench_extract
 	bench/run.sh
 
 clean:
 	rm -rf build
 
 -include $(OBJ:.o=.d)
+
+# Keyphrase quality (F1@5, F1@10 from ../shared/eval/keyphrase/score.py) and speed
+# of the built-in tagger on Inspec and Wikinews-fr. Needs python3-nltk (French stems).
+EVAL_SETS := ../shared/eval/keyphrase
+.PHONY: eval
+eval: build/eval_tagger
+	@tools/install-deps.sh eval
+	@for set in inspec wikinews-fr; do \
+	    build/eval_tagger $(EVAL_SETS)/$$set/docs.jsonl build/eval-$$set.jsonl 15 || exit 1; \
+	    /usr/bin/python3 $(EVAL_SETS)/score.py $(EVAL_SETS)/$$set/docs.jsonl build/eval-$$set.jsonl \
+	        | awk -v s=$$set '/^@5 /{f5=$$4} /^@10 /{f10=$$4} END{printf "%s: F1@5=%s F1@10=%s\n", s, f5, f10}'; \
+	done
+
+build/eval_tagger: tools/eval_tagger.c build/libmtag.a
+	$(CC) $(CFLAGS_COMMON) -O2 -g -o $@ $< build/libmtag.a $(LDLIBS)

@@ -4,3 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bench/http_health.sh "$@"
 bench/auth.sh "$@"
+bench/extract.sh

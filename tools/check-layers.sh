@@ -17,7 +17,7 @@ declare -A allowed=(
     [pipeline]="base"
     [core]="base auth store blob pipeline"
     [api]="base http core"
-    [cli]="base core http api"
+    [cli]="base core http api pipeline"
 )
 private="store blob"   # modules whose <m>/<m>_*.h headers only they may include
 

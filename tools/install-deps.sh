@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # Install the missing Debian 12 packages for the given profiles.
-# Usage: tools/install-deps.sh [build|run|test|bench ...]   (default: build run)
+# Usage: tools/install-deps.sh [build|run|test|bench|eval ...]   (default: build run)
 # Prints nothing and does nothing when everything is installed (make runs it often).
 set -euo pipefail
 
 # Package lists: add new dependencies here.
 BUILD_PKGS=(gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev
-            libcurl4-openssl-dev libssl-dev libargon2-dev libcrypt-dev)
+            libcurl4-openssl-dev libssl-dev libargon2-dev libcrypt-dev
+            libmupdf-dev libmujs-dev libgumbo-dev libopenjp2-7-dev libjbig2dec0-dev libharfbuzz-dev
+            libfreetype-dev libjpeg-dev zlib1g-dev libxml2-dev libzip-dev libexpat1-dev
+            libexttextcat-dev libexttextcat-data libstemmer-dev)
 RUN_PKGS=(ca-certificates)   # runtime libraries come with the -dev packages
 TEST_PKGS=(postgresql python3-pytest python3-requests)
-BENCH_PKGS=(wrk nginx-light)
+EVAL_PKGS=(python3-nltk)
+BENCH_PKGS=(wrk nginx-light poppler-utils python3-pypdf2)
 
-usage() { echo "usage: $0 [build|run|test|bench ...]" >&2; exit 2; }
+usage() { echo "usage: $0 [build|run|test|bench|eval ...]" >&2; exit 2; }
 
 profiles=("$@")
 [ ${#profiles[@]} -gt 0 ] || profiles=(build run)
@@ -21,8 +25,11 @@ for p in "${profiles[@]}"; do
     case $p in
     build) wanted+=("${BUILD_PKGS[@]}") ;;
     run)   wanted+=("${RUN_PKGS[@]}") ;;
-    test)  wanted+=("${TEST_PKGS[@]}") ;;
+    test)  wanted+=("${TEST_PKGS[@]}")
+           # The S3 test server is Node: Debian's when the machine has none of its own.
+           command -v node >/dev/null && command -v npm >/dev/null || wanted+=(nodejs npm) ;;
     bench) wanted+=("${BENCH_PKGS[@]}") ;;
+    eval)  wanted+=("${EVAL_PKGS[@]}") ;;
     *)     usage ;;
     esac
 done

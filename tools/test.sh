@@ -3,10 +3,10 @@
 #   1. install what the build and the tests need (tools/install-deps.sh)
 #   2. the layer check
 #   3. build mtag and the unit tests with AddressSanitizer + UndefinedBehaviorSanitizer
-#   4. start a throwaway PostgreSQL cluster on a free loopback port
+#   4. start a throwaway PostgreSQL cluster and an S3 server on free loopback ports
 #   5. the C unit tests (the store suite on SQLite and on PostgreSQL)
 #   6. the black-box API suite (pytest), once on SQLite and once on PostgreSQL
-# The cluster is stopped on exit, also when a step fails.
+# Both are stopped on exit, also when a step fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,11 +21,21 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 # postgres must be able to reach the cluster directory: not under a 0700 mktemp dir.
 PGDIR=/tmp/mtag-pg-test.$$
-cleanup() { tools/pg-cluster.sh stop "$PGDIR" >/dev/null 2>&1 || true; }
+S3DIR=/tmp/mtag-s3-test.$$
+cleanup() {
+    tools/pg-cluster.sh stop "$PGDIR" >/dev/null 2>&1 || true
+    tools/s3-server.sh stop "$S3DIR" >/dev/null 2>&1 || true
+}
 trap cleanup EXIT
 PGPORT=$(tools/free-port.sh)
 MTAG_TEST_PG_URL=$(tools/pg-cluster.sh start "$PGDIR" "$PGPORT")
 export MTAG_TEST_PG_URL MTAG_TEST_PG_DIR=$PGDIR MTAG_TEST_REQUIRE_PG=1
+# An S3 server on loopback (s3rver behind our SigV4-verifying proxy).
+S3PORT=$(tools/free-port.sh)
+MTAG_TEST_S3_ENDPOINT=$(tools/s3-server.sh start "$S3DIR" "$S3PORT")
+export MTAG_TEST_S3_ENDPOINT MTAG_TEST_S3_DIR=$S3DIR MTAG_TEST_REQUIRE_S3=1
+# The public PDF corpus (read-only, beside the checkout): swept by test_extract.
+export MTAG_TEST_CORPUS=${MTAG_TEST_CORPUS:-../shared/corpus/pdf}
 
 passed=0 failed=0 status=0
 for t in build/san/tests/test_*; do

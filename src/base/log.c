@@ -32,6 +32,16 @@ void log_set_level(enum log_level level)
 	atomic_store(&log_min_level, (int)level);
 }
 
+enum log_level log_get_level(void)
+{
+	return (enum log_level)atomic_load(&log_min_level);
+}
+
+const char *log_level_name(enum log_level level)
+{
+	return (unsigned)level <= LOG_ERROR ? level_names[level] : "info";
+}
+
 bool log_enabled(enum log_level level)
 {
 	return (int)level >= atomic_load(&log_min_level);

@@ -24,6 +24,10 @@ enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 bool log_level_parse(const char *s, enum log_level *out);
 /* Set the lowest level that is written. */
 void log_set_level(enum log_level level);
+/* The lowest level written now. */
+enum log_level log_get_level(void);
+/* "debug", "info", "warn" or "error". */
+const char *log_level_name(enum log_level level);
 /* True when events of this level are written. */
 bool log_enabled(enum log_level level);
 /* Set (or with NULL clear) this thread's request id, added to every line. */

@@ -18,9 +18,21 @@ static const struct cli_command commands[] = {
 	  "       mtag user disable EMAIL   (ends every session of the account)\n"
 	  "       mtag user enable EMAIL\n"
 	  "       mtag user admin EMAIL [--revoke]\n" },
+	{ "tag", cli_tag, "extract text, language and tags of files or URLs (no server)",
+	  "usage: mtag tag FILE_OR_URL... [--max-tags N] [--lang xx,yy] [--json]\n"
+	  "Prints title, language, pages and tags per document: a readable list, or\n"
+	  "JSON Lines with --json. `-` reads stdin. Exit status 1 when any input failed\n"
+	  "(the reason is on stderr). Extraction runs in helper processes with time and\n"
+	  "memory limits; MTAG_FETCH_ALLOW_PRIVATE and MTAG_MAX_DOWNLOAD_MB apply to URLs.\n" },
 	{ "version", cli_version, "print the version", "usage: mtag version\n" },
 	{ "help", cli_help, "list the commands and the configuration", "usage: mtag help\n" },
 	{ NULL, NULL, NULL, NULL },
+};
+
+/* Run by the server itself, never by people: not listed by `mtag help`. */
+static const struct cli_command hidden = {
+	"extract-helper", cli_extract_helper, "the sandbox's helper process",
+	"usage: mtag extract-helper --mem-mb N   (started by mtag; speaks on fd 0)\n"
 };
 
 const struct cli_command *cli_commands(void)
@@ -135,6 +147,8 @@ int cli_main(int argc, char **argv)
 	for (const struct cli_command *c = commands; c->name; c++)
 		if (!strcmp(c->name, name))
 			return c->run(argc - 2, argv + 2);
+	if (!strcmp(hidden.name, name))
+		return hidden.run(argc - 2, argv + 2);
 	fprintf(stderr, "mtag: unknown command '%s' (see `mtag help`)\n", name);
 	return CLI_USAGE;
 }

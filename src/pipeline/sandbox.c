@@ -1,0 +1,448 @@
+/*
+ * sandbox.c - the helper processes of sandbox.h: the parent's pool (spawn,
+ * request, timeout, replace) and the helper's loop.
+ *
+ * Wire format, both ways: a 4-byte big-endian length, then that many bytes of
+ * JSON. Request {"path", "max_pages", "max_text", "cpu_s"}; answer
+ * {"ok": true, "type", "mime", "text", "pages", "truncated", "title", ...} or
+ * {"ok": false, "code", "error"}.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/clock.h"
+#include "base/jsonx.h"
+#include "base/log.h"
+#include "pipeline/sandbox.h"
+#include "base/xalloc.h"
+
+extern char **environ;
+
+#define SANDBOX_PROCS_MAX 64
+#define REQUEST_MAX (64 * 1024)
+#define HELPER_NOFILE 16
+
+struct helper {
+	pid_t pid;   /* 0 when not running */
+	int fd;      /* our end of the socketpair */
+	int docs;    /* documents served */
+	bool busy;
+};
+
+struct sandbox {
+	struct sandbox_options o;
+	char exe[4096];
+	pthread_mutex_t lock;
+	pthread_cond_t freed;
+	struct helper helpers[SANDBOX_PROCS_MAX];
+};
+
+void sandbox_options_init(struct sandbox_options *o)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	o->exe = NULL;
+	o->procs = n < 1 ? 1 : n > SANDBOX_PROCS_MAX ? SANDBOX_PROCS_MAX : (int)n;
+	o->timeout_s = 60;
+	o->max_docs = 100;
+	o->mem_limit_mb = 2048;
+}
+
+struct sandbox *sandbox_new(const struct sandbox_options *o)
+{
+	struct sandbox *sb = xcalloc(1, sizeof(*sb));
+	sb->o = *o;
+	if (sb->o.procs < 1)
+		sb->o.procs = 1;
+	if (sb->o.procs > SANDBOX_PROCS_MAX)
+		sb->o.procs = SANDBOX_PROCS_MAX;
+	if (o->exe) {
+		snprintf(sb->exe, sizeof(sb->exe), "%s", o->exe);
+	} else {
+		ssize_t n = readlink("/proc/self/exe", sb->exe, sizeof(sb->exe) - 1);
+		sb->exe[n > 0 ? n : 0] = '\0';
+	}
+	pthread_mutex_init(&sb->lock, NULL);
+	pthread_cond_init(&sb->freed, NULL);
+	return sb;
+}
+
+/* Kill and reap a helper; the slot is free to be respawned. */
+static void helper_stop(struct helper *h, bool kill_it)
+{
+	if (!h->pid)
+		return;
+	if (kill_it)
+		kill(h->pid, SIGKILL);
+	close(h->fd);
+	int status;
+	while (waitpid(h->pid, &status, 0) < 0 && errno == EINTR)
+		;
+	h->pid = 0;
+	h->fd = -1;
+	h->docs = 0;
+}
+
+void sandbox_free(struct sandbox *sb)
+{
+	if (!sb)
+		return;
+	/* Closing the socket ends a helper's loop; the kill is for a stuck one. */
+	for (int i = 0; i < sb->o.procs; i++)
+		helper_stop(&sb->helpers[i], true);
+	pthread_cond_destroy(&sb->freed);
+	pthread_mutex_destroy(&sb->lock);
+	free(sb);
+}
+
+static enum mtag_err helper_spawn(struct sandbox *sb, struct helper *h, char *err, size_t errlen)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		snprintf(err, errlen, "extraction unavailable: socketpair: %s", strerror(errno));
+		return ERR_UNAVAILABLE;
+	}
+	char mem[32], level[64];
+	snprintf(mem, sizeof(mem), "%d", sb->o.mem_limit_mb);
+	snprintf(level, sizeof(level), "MTAG_LOG_LEVEL=%s", log_level_name(log_get_level()));
+	char *argv[] = { sb->exe, "extract-helper", "--mem-mb", mem, NULL };
+	char *envp[] = { level, "LC_ALL=C.UTF-8", NULL };
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, sv[1], 0);
+	/* Nothing else of ours (sockets, database connections) reaches the helper. */
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+	pid_t pid;
+	int rc = posix_spawn(&pid, sb->exe, &fa, NULL, argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	close(sv[1]);
+	if (rc != 0) {
+		close(sv[0]);
+		snprintf(err, errlen, "extraction unavailable: cannot start %s: %s", sb->exe, strerror(rc));
+		return ERR_UNAVAILABLE;
+	}
+	h->pid = pid;
+	h->fd = sv[0];
+	h->docs = 0;
+	log_debug("sandbox.spawn", "pid=%d", (int)pid);
+	return ERR_OK;
+}
+
+static bool write_all(int fd, const void *data, size_t n)
+{
+	const char *p = data;
+	while (n) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false;
+		p += w;
+		n -= (size_t)w;
+	}
+	return true;
+}
+
+static bool write_frame(int fd, const char *data, size_t n)
+{
+	unsigned char hdr[4] = { (unsigned char)(n >> 24), (unsigned char)(n >> 16),
+				 (unsigned char)(n >> 8), (unsigned char)n };
+	return write_all(fd, hdr, 4) && write_all(fd, data, n);
+}
+
+/*
+ * Read exactly n bytes before deadline_us (monotonic; 0 = no deadline).
+ * 1 ok, 0 end of file, -1 error, -2 timeout.
+ */
+static int read_exact(int fd, void *buf, size_t n, int64_t deadline_us)
+{
+	char *p = buf;
+	while (n) {
+		if (deadline_us) {
+			int64_t left = deadline_us - clock_mono_us();
+			if (left <= 0)
+				return -2;
+			struct pollfd pfd = { fd, POLLIN, 0 };
+			int pr = poll(&pfd, 1, (int)(left / 1000) + 1);
+			if (pr < 0 && errno == EINTR)
+				continue;
+			if (pr == 0)
+				return -2;
+		}
+		ssize_t r = read(fd, p, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			return 0;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 1;
+}
+
+/* Read one frame of at most max bytes into a NUL-terminated buffer (free() it). Codes as read_exact; -3 too big. */
+static int read_frame(int fd, size_t max, int64_t deadline_us, char **out, size_t *len)
+{
+	unsigned char hdr[4];
+	int rc = read_exact(fd, hdr, 4, deadline_us);
+	if (rc != 1)
+		return rc;
+	size_t n = (size_t)hdr[0] << 24 | (size_t)hdr[1] << 16 | (size_t)hdr[2] << 8 | hdr[3];
+	if (n > max)
+		return -3;
+	char *buf = xmalloc(n + 1);
+	rc = read_exact(fd, buf, n, deadline_us);
+	if (rc != 1) {
+		free(buf);
+		return rc == 0 ? -1 : rc;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	return 1;
+}
+
+/* ---- the helper's side ---------------------------------------------------- */
+
+static void set_limit(int resource, rlim_t soft, rlim_t hard)
+{
+	struct rlimit rl = { soft, hard };
+	setrlimit(resource, &rl);
+}
+
+/* Limits that hold for the helper's whole life. */
+static void helper_limits(long mem_mb)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the server */
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	set_limit(RLIMIT_CORE, 0, 0);
+	set_limit(RLIMIT_FSIZE, 0, 0);
+	set_limit(RLIMIT_NOFILE, HELPER_NOFILE, HELPER_NOFILE);
+#if !defined(__SANITIZE_ADDRESS__)
+	if (mem_mb > 0)
+		set_limit(RLIMIT_AS, (rlim_t)mem_mb << 20, (rlim_t)mem_mb << 20);
+#else
+	(void)mem_mb;
+#endif
+}
+
+/* Allow cpu_s more seconds of CPU from now (SIGXCPU kills the helper past them). */
+static void helper_cpu_budget(long cpu_s)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	rlim_t used = (rlim_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec);
+	set_limit(RLIMIT_CPU, used + (rlim_t)cpu_s + 1, RLIM_INFINITY);
+}
+
+static void set_str(json_t *o, const char *k, const char *v)
+{
+	if (v)
+		json_object_set_new(o, k, json_stringn(v, strlen(v)));
+}
+
+static json_t *result_json(const struct extract_result *r)
+{
+	json_t *o = json_pack("{s:b, s:i, s:s, s:s%, s:i, s:b}", "ok", 1, "type", (int)r->type,
+			      "mime", r->mime_type ? r->mime_type : "", "text", r->text ? r->text : "",
+			      r->text_len, "pages", r->page_count, "truncated", r->truncated);
+	set_str(o, "title", r->title);
+	set_str(o, "author", r->author);
+	set_str(o, "subject", r->subject);
+	set_str(o, "keywords", r->keywords);
+	set_str(o, "creator", r->creator);
+	set_str(o, "producer", r->producer);
+	set_str(o, "created", r->created);
+	set_str(o, "modified", r->modified);
+	return o;
+}
+
+/* Serve one request; false when the connection is gone. */
+static bool helper_serve_one(int fd)
+{
+	char *req = NULL;
+	size_t len;
+	if (read_frame(fd, REQUEST_MAX, 0, &req, &len) != 1)
+		return false;
+	json_t *r = json_loadb(req, len, 0, NULL);
+	free(req);
+	const char *path = json_string_value(json_object_get(r, "path"));
+	struct extract_limits l;
+	extract_limits_init(&l);
+	l.max_pages = (int)json_integer_value(json_object_get(r, "max_pages"));
+	l.max_text = (size_t)json_integer_value(json_object_get(r, "max_text"));
+	helper_cpu_budget((long)json_integer_value(json_object_get(r, "cpu_s")));
+
+	struct arena a = ARENA_INIT;
+	struct extract_result res;
+	char err[512] = "";
+	enum mtag_err e = path ? extract_file(&a, path, &l, &res, err, sizeof(err)) : ERR_BAD_REQUEST;
+	json_t *answer = e ? json_pack("{s:b, s:i, s:s}", "ok", 0, "code", (int)e, "error",
+				       err[0] ? err : err_detail(e))
+			   : result_json(&res);
+	char *out = json_dumps(answer, JSON_COMPACT);
+	bool ok = out && write_frame(fd, out, strlen(out));
+	free(out);
+	json_decref(answer);
+	json_decref(r);
+	arena_release(&a);
+	return ok;
+}
+
+int sandbox_helper_main(long mem_mb)
+{
+	helper_limits(mem_mb);
+	while (helper_serve_one(0))
+		;
+	return 0;
+}
+
+/* ---- the parent's side ------------------------------------------------------ */
+
+static struct helper *helper_take(struct sandbox *sb)
+{
+	pthread_mutex_lock(&sb->lock);
+	for (;;) {
+		for (int i = 0; i < sb->o.procs; i++) {
+			if (!sb->helpers[i].busy) {
+				sb->helpers[i].busy = true;
+				pthread_mutex_unlock(&sb->lock);
+				return &sb->helpers[i];
+			}
+		}
+		pthread_cond_wait(&sb->freed, &sb->lock);
+	}
+}
+
+static void helper_give(struct sandbox *sb, struct helper *h)
+{
+	pthread_mutex_lock(&sb->lock);
+	h->busy = false;
+	pthread_cond_signal(&sb->freed);
+	pthread_mutex_unlock(&sb->lock);
+}
+
+/* Why a helper's socket closed: reap it and name the signal. */
+static void helper_died(struct helper *h, char *err, size_t errlen)
+{
+	int status = 0;
+	pid_t pid = h->pid;
+	kill(pid, SIGKILL);
+	close(h->fd);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	h->pid = 0;
+	h->fd = -1;
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGXCPU)
+		snprintf(err, errlen, "extraction stopped: the CPU time limit was reached");
+	else if (WIFSIGNALED(status))
+		snprintf(err, errlen, "extraction failed: the helper process crashed (%s)",
+			 sigabbrev_np(WTERMSIG(status)) ? sigabbrev_np(WTERMSIG(status)) : "signal");
+	else
+		snprintf(err, errlen, "extraction failed: the helper process exited (status %d)",
+			 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	log_warn("sandbox.helper_died", "pid=%d status=%d", (int)pid, status);
+}
+
+static const char *json_str(struct arena *a, json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+	return json_is_string(v) ? arena_strndup(a, json_string_value(v), json_string_length(v)) : NULL;
+}
+
+static enum mtag_err parse_answer(struct arena *a, json_t *o, struct extract_result *out,
+				  char *err, size_t errlen)
+{
+	if (!json_is_true(json_object_get(o, "ok"))) {
+		json_int_t code = json_integer_value(json_object_get(o, "code"));
+		const char *msg = json_string_value(json_object_get(o, "error"));
+		snprintf(err, errlen, "%s", msg ? msg : "extraction failed");
+		return code > 0 && code < ERR__COUNT ? (enum mtag_err)code : ERR_INTERNAL;
+	}
+	memset(out, 0, sizeof(*out));
+	out->type = (enum extract_type)json_integer_value(json_object_get(o, "type"));
+	out->mime_type = json_str(a, o, "mime");
+	json_t *text = json_object_get(o, "text");
+	out->text_len = json_string_length(text);
+	out->text = arena_strndup(a, json_string_value(text) ? json_string_value(text) : "", out->text_len);
+	out->page_count = (int)json_integer_value(json_object_get(o, "pages"));
+	out->truncated = json_is_true(json_object_get(o, "truncated"));
+	out->title = json_str(a, o, "title");
+	out->author = json_str(a, o, "author");
+	out->subject = json_str(a, o, "subject");
+	out->keywords = json_str(a, o, "keywords");
+	out->creator = json_str(a, o, "creator");
+	out->producer = json_str(a, o, "producer");
+	out->created = json_str(a, o, "created");
+	out->modified = json_str(a, o, "modified");
+	return ERR_OK;
+}
+
+/* One request on a running helper. */
+static enum mtag_err helper_request(struct sandbox *sb, struct helper *h, struct arena *a,
+				    const char *path, const struct extract_limits *l,
+				    struct extract_result *out, char *err, size_t errlen)
+{
+	json_t *req = json_pack("{s:s, s:i, s:I, s:i}", "path", path, "max_pages", l->max_pages,
+				"max_text", (json_int_t)l->max_text, "cpu_s", sb->o.timeout_s);
+	char *text = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	bool sent = text && write_frame(h->fd, text, strlen(text));
+	free(text);
+	char *answer = NULL;
+	size_t len = 0;
+	int64_t deadline = clock_mono_us() + (int64_t)sb->o.timeout_s * 1000000;
+	/* Every byte of text may be escaped as \u00XX: six bytes, plus the properties. */
+	int rc = sent ? read_frame(h->fd, l->max_text * 6 + (1 << 20), deadline, &answer, &len) : -1;
+	if (rc == -2) {
+		helper_stop(h, true);
+		snprintf(err, errlen, "extraction timed out after %d s", sb->o.timeout_s);
+		return ERR_TIMEOUT;
+	}
+	if (rc != 1) {
+		helper_died(h, err, errlen);
+		return ERR_INTERNAL;
+	}
+	json_t *o = json_loadb(answer, len, 0, NULL);
+	free(answer);
+	enum mtag_err e = o ? parse_answer(a, o, out, err, errlen) : ERR_INTERNAL;
+	if (!o) {
+		snprintf(err, errlen, "extraction failed: the helper's answer was malformed");
+		helper_stop(h, true);
+	}
+	json_decref(o);
+	return e;
+}
+
+enum mtag_err sandbox_extract(struct sandbox *sb, struct arena *a, const char *path,
+			      const struct extract_limits *l, struct extract_result *out,
+			      char *err, size_t errlen)
+{
+	struct helper *h = helper_take(sb);
+	enum mtag_err e = ERR_OK;
+	if (h->pid && h->docs >= sb->o.max_docs)
+		helper_stop(h, false);
+	if (!h->pid)
+		e = helper_spawn(sb, h, err, errlen);
+	if (!e) {
+		h->docs++;
+		e = helper_request(sb, h, a, path, l, out, err, errlen);
+	}
+	helper_give(sb, h);
+	return e;
+}

@@ -1,0 +1,84 @@
+"""`mtag tag`: the pipeline from the command line, with no server and no database."""
+import json
+import os
+
+from conftest import ROOT, run_mtag
+
+DATA = os.path.join(ROOT, "tests/data/extract")
+CORPUS = os.environ.get("MTAG_TEST_CORPUS", os.path.join(ROOT, "../shared/corpus/pdf"))
+
+
+def test_json_lines(tmp_path):
+    r = run_mtag("tag", "--json", "--max-tags", "4", os.path.join(DATA, "two-pages.pdf"),
+                 os.path.join(DATA, "page.html"), env={"TMPDIR": str(tmp_path)})
+    assert r.returncode == 0, r.stderr
+    lines = [json.loads(l) for l in r.stdout.splitlines()]
+    assert len(lines) == 2
+    pdf, html = lines
+    assert pdf["title"] == "Golden Test — Café"
+    assert pdf["pages"] == 2 and pdf["mime_type"] == "application/pdf"
+    assert len(pdf["sha256"]) == 64 and pdf["size_bytes"] == os.path.getsize(os.path.join(DATA, "two-pages.pdf"))
+    assert 1 <= len(pdf["tags"]) <= 4
+    scores = [t["score"] for t in pdf["tags"]]
+    assert scores == sorted(scores, reverse=True) and all(0 <= s <= 1 for s in scores)
+    assert html["title"] == "Tagging & Extraction Test" and html["mime_type"] == "text/html"
+
+
+def test_corpus_pdf_language_and_title():
+    path = os.path.join(CORPUS, "GeoTopo-komprimiert.pdf")
+    r = run_mtag("tag", "--json", path)
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["language"] == "de" and doc["pages"] == 117
+    assert doc["title"] == "Geometrie und Topologie"
+    assert len(doc["tags"]) == 10
+
+
+def test_readable_listing():
+    r = run_mtag("tag", os.path.join(DATA, "report.docx"))
+    assert r.returncode == 0
+    assert r.stdout.startswith(os.path.join(DATA, "report.docx") + "\n  title:    Quarterly Report Q3\n")
+    assert "  tags:     " in r.stdout
+
+
+def test_failures_exit_1_with_the_reason_and_others_still_print():
+    r = run_mtag("tag", "--json", os.path.join(DATA, "encrypted-user.pdf"), os.path.join(DATA, "image.png"),
+                 os.path.join(DATA, "latin1.txt"), "/nonexistent.pdf")
+    assert r.returncode == 1
+    assert len(r.stdout.splitlines()) == 1  # latin1.txt
+    err = r.stderr.splitlines()
+    assert f"mtag tag: {DATA}/encrypted-user.pdf: password-protected PDF: a password is needed to open it" in err
+    assert f"mtag tag: {DATA}/image.png: unsupported type: PNG image" in err
+    assert any(l.startswith("mtag tag: /nonexistent.pdf: ") for l in err)
+
+
+def test_stdin():
+    with open(os.path.join(DATA, "page.html"), "rb") as f:
+        data = f.read()
+    r = run_mtag("tag", "--json", "-", input=data.decode())
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["source"] == "stdin" and doc["title"] == "Tagging & Extraction Test"
+
+
+def test_language_restriction_and_usage_errors():
+    path = os.path.join(CORPUS, "GeoTopo-komprimiert.pdf")
+    r = run_mtag("tag", "--json", "--lang", "en,fr", path)
+    assert r.returncode == 0 and json.loads(r.stdout)["language"] == "und"
+    assert run_mtag("tag").returncode == 2
+    r = run_mtag("tag", "--max-tags", "0", path)
+    assert r.returncode == 2 and "--max-tags must be an integer from 1 to 100" in r.stderr
+    r = run_mtag("tag", "--lang", "english", path)
+    assert r.returncode == 2 and "--lang" in r.stderr
+
+
+def test_url_blocked_by_default_and_allowed_when_configured(fresh_server):
+    s = fresh_server()
+    url = s.url + "/api/openapi.json"
+    r = run_mtag("tag", "--json", url)
+    assert r.returncode == 1
+    assert r.stderr.strip() == f"mtag tag: {url}: blocked: 127.0.0.1 is a loopback address"
+    r = run_mtag("tag", "--json", url, env={"MTAG_FETCH_ALLOW_PRIVATE": "1"})
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["mime_type"] == "text/plain" and doc["title"] == "openapi.json"
