@@ -4,10 +4,11 @@
  *
  * Words (stems) are scored by a position-biased random walk over their
  * co-occurrence graph (PositionRank, Florescu & Caragea 2017: frequency,
- * earliness and spread of a word all raise it); a candidate scores the sum of
- * its words (so length counts), adjusted by its own frequency, first sentence
- * and casing. The best candidates are kept, skipping any whose stems are part
- * of a better one's. Everything is in-document: no corpus statistics.
+ * earliness and spread of a word all raise it; stopwords and verbs are no
+ * nodes); a candidate scores the sum of its words (so length counts), adjusted
+ * by its own frequency, first sentence and casing, and in English by its
+ * length. The best candidates are kept, skipping any whose stems are part of a
+ * better one's. Everything is in-document: no corpus statistics.
  */
 #include <libstemmer.h>
 #include <math.h>
@@ -35,11 +36,14 @@ static const struct {
 #define END_WEIGHT 0.2      /* an occurrence that only ends a longer run counts this much */
 #define CAPITAL_BONUS 1.0   /* mostly capitalized away from sentence starts: x2 */
 #define FIRST_EXP 0.5       /* first seen in sentence s: x 1/sqrt(1 + s) */
-/* English makes compounds by putting nouns side by side ("feedback control"), so its
- * keyphrases are mostly runs of 2-3 words and a lone word is seldom one; Romance languages
- * join nouns with stopwords ("contrôle de la température") and Germanic compounds are one
- * word, so elsewhere a single word is no worse a candidate than a phrase. */
-#define ENGLISH_ONE_WORD 0.2
+/*
+ * English makes compounds by putting nouns side by side ("feedback control"), so its
+ * keyphrases are mostly runs of 2-3 words and a lone word is seldom one (Inspec: any of
+ * 0.1-0.3 does about as well). Romance languages join nouns with stopwords ("contrôle de
+ * la température") and German and Dutch write compounds as one word, so there single
+ * words are not discounted.
+ */
+#define ENGLISH_ONE_WORD 0.2 /* x, a candidate of one English word */
 
 struct tagger *tagger_new(void)
 {
@@ -212,9 +216,10 @@ static void word_scores(const struct tagger_doc *doc, double *s)
  * A candidate's score: the sum of its words' scores (longer phrases of central
  * words win), times the square root of how often it occurs as a whole run of
  * non-stopwords (a part of a longer run is mostly no phrase of its own: "neural"
- * in "neural networks"), doubled for names and acronyms, and discounted by the
- * sentence it first occurs in. Measured and left out on Inspec: the spread
- * (last - first occurrence) and a penalty on length. Zero: never a whole run.
+ * in "neural networks"), doubled for names and acronyms, discounted by the
+ * sentence it first occurs in, and for a single English word by ENGLISH_ONE_WORD.
+ * Measured and left out on Inspec: the spread (last - first occurrence) and a
+ * penalty on length. Zero: never a whole run.
  */
 static void score_candidates(struct tagger_doc *doc, const double *ws)
 {

@@ -2,9 +2,12 @@
  * tagger.h - the built-in tagger: unsupervised keyphrase extraction.
  *
  * Candidates are runs of 1 to 3 words that cross no stopword and no
- * punctuation; words are lower-cased and stemmed with Snowball (libstemmer)
- * for the document's language; candidates are scored from statistical
- * features (frequency, first position, spread, casing, length);
+ * punctuation (in English also no verb or adverb, from a word-class list
+ * derived from WordNet: data/lexicon/en.txt, so candidates are roughly
+ * adjective* noun+); words are lower-cased and stemmed with Snowball
+ * (libstemmer) for the document's language; candidates are scored from
+ * statistical features (frequency as a whole run, first position through a
+ * position-weighted walk over co-occurrences, casing, length);
  * duplicates by stem and near-duplicates are removed; the best max_tags are
  * returned in their most common surface form with a score in 0..1.
  * Deterministic: the same text and language give the same tags.

@@ -1,7 +1,8 @@
 /*
- * tagger_int.h - the tagger's private parts, shared by its two files:
+ * tagger_int.h - the tagger's private parts, shared by its three files:
  * tagger_tokens.c (text -> tokens -> candidate occurrences: UTF-8, case,
- * stopwords, stemming) and tagger.c (features, scoring, selection).
+ * stemming), tagger_words.c (stopwords, word classes, English verb rules) and
+ * tagger.c (features, scoring, selection).
  *
  * Nothing here is part of the contract (tagger.h). A struct tagger_doc holds
  * the work of one tagger_extract call; its arrays are malloc'd, bounded by
@@ -36,19 +37,19 @@ struct tagger_intern {
 	size_t nslots;      /* a power of two */
 };
 
-/* One shipped language: stemmer and stopwords, owned by the tagger. */
+/* One shipped language: stemmer, stopwords and word classes, owned by the tagger. */
 struct tagger_lang {
 	const char *code;               /* ISO 639-1 */
 	const char *snowball;           /* libstemmer's algorithm name */
 	struct sb_stemmer *stemmer;     /* NULL when libstemmer lacks it */
 	struct tagger_intern stop;      /* the stopwords */
-	struct tagger_intern lex;       /* words of a known word class (data/lexicon) */
+	struct tagger_intern lex;       /* words of a known class (data/lexicon; empty: none) */
 	uint8_t *lex_class;             /* lex id -> LEX_* */
 	size_t lex_ccap;                /* room in lex_class */
 };
 
 /* Word classes of the lexicon; a word not in it may be a noun. */
-enum { LEX_NOUN, LEX_VERB, LEX_ADJ, LEX_ADV, LEX_GERUND };
+enum { LEX_NOUN, LEX_VERB, LEX_GERUND, LEX_ADJ, LEX_ADV };
 
 struct tagger {
 	locale_t loc;                   /* C.UTF-8 LC_CTYPE, or 0: built-in tables */
@@ -65,8 +66,8 @@ enum {
 	TOK_SKIP = 1 << 6,   /* never in a candidate (one letter, too long) */
 	TOK_SHORT = 1 << 7,  /* two characters: inside candidates only, unless an acronym */
 	TOK_NOEND = 1 << 8,  /* never ends a candidate (adjectives, English past participles) */
-	TOK_VERB = 1 << 9,   /* a verb and no noun: inside no candidate */
-	TOK_GERUND = 1 << 10, /* an -ing form of a verb only: a noun after a noun ("image filtering") */
+	TOK_VERB = 1 << 9,   /* a verb here: inside no candidate, no node of the word graph */
+	TOK_GERUND = 1 << 10, /* an -ing verb form: a verb unless after a noun ("image filtering") */
 };
 
 struct tagger_tok {
@@ -129,10 +130,6 @@ uint32_t tagger_intern_get(const struct tagger_intern *s, const char *str, size_
 /* The string of id (NUL-terminated). */
 const char *tagger_intern_str(const struct tagger_intern *s, uint32_t id);
 
-/* Load the stopwords of one embedded file ("fr.txt") into lang->stop. */
-void tagger_load_stopwords(struct tagger_lang *lang, const char *file);
-/* Load the word classes of one embedded file ("en.txt") into lang->lex. */
-void tagger_load_lexicon(struct tagger_lang *lang, const char *file);
 /* Lower-case the UTF-8 s[0..n) into out (room for 2n + 1 bytes; a bad byte becomes '?').
  * Returns the length. */
 size_t tagger_lower(const struct tagger *t, const char *s, size_t n, char *out);
@@ -142,5 +139,16 @@ void tagger_tokenize(struct tagger_doc *doc);
 void tagger_candidates(struct tagger_doc *doc);
 /* Free everything the document holds. */
 void tagger_doc_release(struct tagger_doc *doc);
+
+/* tagger_words.c */
+
+/* Load the stopwords of one embedded file ("fr.txt") into lang->stop. */
+void tagger_load_stopwords(struct tagger_lang *lang, const char *file);
+/* Load the word classes of one embedded file ("en.txt") into lang->lex, if there is one. */
+void tagger_load_lexicon(struct tagger_lang *lang, const char *file);
+/* The TOK_STOP, TOK_NOEND, TOK_VERB and TOK_GERUND flags of the lower-case word w[0..n). */
+uint16_t tagger_word_flags(const struct tagger_doc *doc, const char *w, size_t n);
+/* English: mark the tokens that are verbs by their neighbours (TOK_VERB). */
+void tagger_mark_verbs(struct tagger_doc *doc);
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * tagger_tokens.c - from text to candidate occurrences: UTF-8 decoding,
- * case folding, tokens, stopwords, stems, and the 1-3 word candidates.
+ * case folding, tokens, stems, and the 1-3 word candidates (word classes and
+ * stopwords are tagger_words.c's).
  *
  * Invalid UTF-8 is never copied into a token: a bad byte is punctuation.
  * Case folding uses a C.UTF-8 LC_CTYPE locale object through the *_l
@@ -12,12 +13,9 @@
 #include <string.h>
 #include <wctype.h>
 
-#include "base/embed.h"
 #include "pipeline/tagger_int.h"
 #include "base/xalloc.h"
 
-extern const struct embed_file pipeline_stopwords[];
-extern const struct embed_file pipeline_lexicon[];
 
 #define CP_BAD 0xFFFDu
 
@@ -263,80 +261,6 @@ size_t tagger_lower(const struct tagger *t, const char *s, size_t n, char *out)
 	return o;
 }
 
-/* ---- stopwords -------------------------------------------------------------- */
-
-/* The next line of [*p, end), blanks trimmed; blank lines and '#' comments skipped.
- * OUT: *w, *n. Returns false at the end. */
-static bool next_line(const char **p, const char *end, const char **w, size_t *n)
-{
-	while (*p < end) {
-		const char *nl = memchr(*p, '\n', (size_t)(end - *p));
-		const char *e = nl ? nl : end, *b = *p, *we = e;
-		*p = e + 1;
-		while (b < we && (*b == ' ' || *b == '\t'))
-			b++;
-		while (we > b && (we[-1] == ' ' || we[-1] == '\t' || we[-1] == '\r'))
-			we--;
-		if (we > b && *b != '#') {
-			*w = b;
-			*n = (size_t)(we - b);
-			return true;
-		}
-	}
-	return false;
-}
-
-void tagger_load_stopwords(struct tagger_lang *lang, const char *file)
-{
-	const struct embed_file *f = embed_find(pipeline_stopwords, file);
-	if (!f)
-		return;
-	const char *p = (const char *)f->data, *end = p + f->len, *w;
-	size_t n;
-	while (next_line(&p, end, &w, &n))
-		tagger_intern_put(&lang->stop, w, n, NULL);
-}
-
-/* The class of a "[name]" line of the lexicon; LEX_NOUN for an unknown name. */
-static uint8_t lexicon_section(const char *w, size_t n)
-{
-	static const struct {
-		const char *name;
-		uint8_t cls;
-	} names[] = {
-		{ "[verb]", LEX_VERB }, { "[gerund]", LEX_GERUND }, { "[adj]", LEX_ADJ },
-		{ "[adv]", LEX_ADV },
-	};
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strlen(names[i].name) == n && !memcmp(names[i].name, w, n))
-			return names[i].cls;
-	return LEX_NOUN;
-}
-
-void tagger_load_lexicon(struct tagger_lang *lang, const char *file)
-{
-	const struct embed_file *f = embed_find(pipeline_lexicon, file);
-	if (!f)
-		return;
-	const char *p = (const char *)f->data, *end = p + f->len, *w;
-	size_t n;
-	uint8_t cls = LEX_NOUN;
-	while (next_line(&p, end, &w, &n)) {
-		if (*w == '[') {
-			cls = lexicon_section(w, n);
-			continue;
-		}
-		if (cls == LEX_NOUN)
-			continue;
-		uint32_t id = tagger_intern_put(&lang->lex, w, n, NULL);
-		if (id >= lang->lex_ccap) {
-			lang->lex_ccap = lang->lex_ccap ? lang->lex_ccap * 2 : 1024;
-			lang->lex_class = xrealloc(lang->lex_class, lang->lex_ccap);
-		}
-		lang->lex_class[id] = cls;
-	}
-}
-
 /* ---- tokens ------------------------------------------------------------------ */
 
 struct scan {
@@ -416,55 +340,6 @@ static uint32_t stem_id(struct tagger_doc *doc, const char *low, size_t n)
 	return tagger_intern_put(&doc->stems, low, n, NULL);
 }
 
-static bool ends_with(const char *s, size_t n, const char *suffix)
-{
-	size_t k = strlen(suffix);
-	return n >= k && !memcmp(s + n - k, suffix, k);
-}
-
-/* Nouns and adjectives ending like adverbs (-ly) or participles (-ed). */
-static const char *const english_ly_ed[] = {
-	"anomaly", "apply", "assembly", "bed", "butterfly", "comply", "embed", "family", "fly",
-	"holy", "hundred", "imply", "italy", "july", "kindred", "monopoly", "multiply", "naked",
-	"oligopoly", "poly", "rally", "red", "reply", "sacred", "shed", "supply", "ugly", "wicked",
-};
-
-/* English-only word rules: adverbs in -ly are stopwords; participles in -ed
- * ("proposed", "obtained") end no candidate ("distributed systems" is fine). */
-static uint16_t english_flags(const char *w, size_t n)
-{
-	bool ly = n >= 5 && ends_with(w, n, "ly");
-	bool ed = n >= 5 && ends_with(w, n, "ed") && !ends_with(w, n, "eed");
-	if (!ly && !ed)
-		return 0;
-	for (size_t i = 0; i < sizeof(english_ly_ed) / sizeof(english_ly_ed[0]); i++)
-		if (strlen(english_ly_ed[i]) == n && !memcmp(english_ly_ed[i], w, n))
-			return 0;
-	return ly ? TOK_STOP : TOK_NOEND;
-}
-
-/* The flags of a word from its class in the lexicon (English word rules first). */
-static uint16_t lexicon_flags(const struct tagger_doc *doc, const char *w, size_t n)
-{
-	uint16_t f = doc->english ? english_flags(w, n) : 0;
-	const struct tagger_lang *l = doc->lang;
-	uint32_t id = tagger_intern_get(&l->lex, w, n);
-	if (f & TOK_STOP || id == UINT32_MAX)
-		return f;
-	switch (l->lex_class[id]) {
-	case LEX_VERB:
-		return f | TOK_VERB;
-	case LEX_ADJ:
-		return f | TOK_NOEND;
-	case LEX_ADV:
-		return TOK_STOP;
-	case LEX_GERUND:
-		return f | TOK_GERUND;
-	default:
-		return f;
-	}
-}
-
 static uint32_t word_id(struct tagger_doc *doc, const char *s, size_t n)
 {
 	char low[2 * TAGGER_TOKEN_MAX + 4];
@@ -480,10 +355,7 @@ static uint32_t word_id(struct tagger_doc *doc, const char *s, size_t n)
 	cap = doc->cword;
 	grow((void **)&doc->word_capital, &cap, id + 1, sizeof(*doc->word_capital));
 	grow((void **)&doc->word_flags, &doc->cword, id + 1, sizeof(*doc->word_flags));
-	bool stop = tagger_intern_get(&doc->lang->stop, low, ln) != UINT32_MAX;
-	doc->word_flags[id] = stop ? TOK_STOP : 0;
-	if (!stop)
-		doc->word_flags[id] = lexicon_flags(doc, low, ln);
+	doc->word_flags[id] = tagger_word_flags(doc, low, ln);
 	doc->word_stem[id] = stem_id(doc, low, ln);
 	doc->word_lower[id] = doc->word_capital[id] = 0;
 	return id;
@@ -520,56 +392,6 @@ static void add_token(struct tagger_doc *doc, const struct scan *k, uint16_t fla
 	};
 }
 
-/* Whether token i is one of words (a NULL-terminated list of lower-case words). */
-static bool tok_is(const struct tagger_doc *doc, size_t i, const char *const *words)
-{
-	const struct tagger_tok *k = &doc->toks[i];
-	const char *w = "";
-	char one[2] = { 0, 0 };
-	if (k->word != UINT32_MAX) {
-		w = tagger_intern_str(&doc->words, k->word);
-	} else if (k->len == 1) { /* "a": one letter, no word of its own */
-		one[0] = (char)(doc->text[k->off] | 0x20);
-		w = one;
-	}
-	for (size_t j = 0; words[j]; j++)
-		if (!strcmp(w, words[j]))
-			return true;
-	return false;
-}
-
-static const char *const english_determiners[] = {
-	"the", "a", "an", "its", "their", "our", "this", "these", "those", "each", "every", NULL,
-};
-static const char *const english_subjects[] = {
-	"we", "they", "can", "cannot", "will", "may", "must", "should", "could", "would", "might",
-	"shall", NULL,
-};
-
-/*
- * English verbs that the lexicon cannot tell from nouns, by their neighbours: a word right
- * before a determiner ("implement a method", "covers the chain") or right after a subject or
- * a modal ("we exploit", "can serve"), and a verb-only -ing form that follows no noun or
- * adjective ("using neural networks", but "phase unwrapping").
- */
-static void mark_verbs(struct tagger_doc *doc)
-{
-	for (size_t i = 0; i < doc->ntoks; i++) {
-		struct tagger_tok *k = &doc->toks[i];
-		if (k->flags & (TOK_STOP | TOK_SKIP | TOK_NUM))
-			continue;
-		bool joined = i > 0 && !(k->flags & TOK_BREAK);
-		bool next = i + 1 < doc->ntoks && !(doc->toks[i + 1].flags & TOK_BREAK) &&
-			    tok_is(doc, i + 1, english_determiners);
-		bool prev = joined && tok_is(doc, i - 1, english_subjects);
-		bool gerund = (k->flags & TOK_GERUND) &&
-			      (!joined || (doc->toks[i - 1].flags &
-					   (TOK_STOP | TOK_SKIP | TOK_NUM | TOK_VERB)));
-		if (next || prev || gerund)
-			k->flags |= TOK_VERB;
-	}
-}
-
 void tagger_tokenize(struct tagger_doc *doc)
 {
 	const unsigned char *s = (const unsigned char *)doc->text;
@@ -599,7 +421,7 @@ void tagger_tokenize(struct tagger_doc *doc)
 		i += adv;
 	}
 	if (doc->english)
-		mark_verbs(doc);
+		tagger_mark_verbs(doc);
 }
 
 /* ---- candidates --------------------------------------------------------------- */
