@@ -1,18 +1,26 @@
 /*
- * store_int.h - what the store drivers share; nothing outside store/ sees it.
+ * store_int.h - the inside of the store; nothing outside store/ sees it
+ * (SQLite's btree.h vs btreeInt.h).
  *
- * A driver is one `const struct store_ops` (store_sqlite.c, store_pg.c), as
- * SQLite's VFS or redis' ConnectionType. Its own store struct embeds
- * `struct store` first, so a `struct store *` casts to it. store.c checks and
- * normalises every input before calling a driver (ids in lower case, owner
- * scoping, JSON defaults, UTF-8), so the drivers only talk to their database.
+ * Two layers. Every domain operation of store.h (store_users.c,
+ * store_jobs.c, store_documents.c, store_sessions.c, store_audit.c) is
+ * written once, as SQL with $1, $2, ... placeholders, against a small driver
+ * contract: hold a pooled connection, begin / commit / roll back, run a
+ * statement with typed parameters, read rows through a row reader. A driver
+ * (store_sqlite.c, store_pg.c) is one `const struct store_driver`, as
+ * SQLite's VFS or redis' ConnectionType; the few places where the SQL of the
+ * two databases cannot be the same are its `struct store_dialect`, named
+ * fields chosen in one place, never SQL built at run time.
  *
- * Also here: the bounded connection pool both drivers use (store_pool.c), the
- * migration runner (store_migrate.c) and the typed statement parameters the
- * drivers bind (struct store_param).
+ * Also here: the bounded connection pool (store_pool.c), the migration
+ * runner (store_migrate.c), the input rules every operation applies
+ * (store.c) and the shared statement helpers (store_sql.c).
  *
- * Thread-safety: a store_ops function may be called from any thread at once;
- * a pool hands each caller a connection of its own.
+ * Ownership: a driver's store struct embeds `struct store` first and owns
+ * its pool. A struct store_conn is held by one call on one thread.
+ *
+ * Thread-safety: every function may be called from any thread at once; a
+ * pool hands each caller a connection of its own.
  */
 #ifndef MTAG_STORE_INT_H
 #define MTAG_STORE_INT_H
@@ -29,65 +37,6 @@
 
 /* How long a call waits for a free connection before ERR_UNAVAILABLE. */
 #define STORE_POOL_TIMEOUT_US (5 * 1000000LL)
-
-struct store {
-	const struct store_ops *ops;
-};
-
-/*
- * One driver. The functions mirror store.h after store.c's checks: ids are
- * valid lower-case UUIDs, required strings are present, JSON fields are not
- * NULL. The gets take no owner: store.c compares the row's user_id itself.
- */
-struct store_ops {
-	const char *name; /* "sqlite" or "postgresql" */
-	enum mtag_err (*open)(const char *url, int pool_size, struct store **out,
-			      char *err, size_t errlen);
-	void (*close)(struct store *s);
-	enum mtag_err (*ping)(struct store *s);
-	enum mtag_err (*migrate)(struct store *s, int *applied);
-	enum mtag_err (*schema_version)(struct store *s, int *version);
-	enum mtag_err (*user_create)(struct store *s, const struct store_user *u);
-	enum mtag_err (*user_get)(struct store *s, struct arena *a, const char *id,
-				  struct store_user *out);
-	enum mtag_err (*user_get_by_email)(struct store *s, struct arena *a,
-					   const char *email, struct store_user *out);
-	enum mtag_err (*job_create)(struct store *s, const struct store_job *j);
-	enum mtag_err (*job_get)(struct store *s, struct arena *a, const char *id,
-				 struct store_job *out);
-	enum mtag_err (*document_create)(struct store *s, const struct store_document *d);
-	enum mtag_err (*document_get)(struct store *s, struct arena *a, const char *id,
-				      struct store_document *out);
-	/* Accounts and sessions. session_list and audit_list get max >= 1 (store.c answers
-	 * 0 itself); limits are at most STORE_LIST_CAP; count outputs are not NULL. */
-	enum mtag_err (*session_create)(struct store *s, const struct store_session *ss,
-					const char *token_id, const char *token_sha256);
-	enum mtag_err (*session_check)(struct store *s, struct arena *a, const char *session_id,
-				       const char *user_id, int64_t now, struct store_user *user);
-	enum mtag_err (*refresh_rotate)(struct store *s, struct store_rotation *r);
-	enum mtag_err (*refresh_session)(struct store *s, const char *token_sha256, int64_t now,
-					 char user_id[UUID_STR_LEN], char session_id[UUID_STR_LEN]);
-	enum mtag_err (*session_revoke)(struct store *s, const char *user_id,
-					const char *session_id, int64_t now);
-	enum mtag_err (*session_revoke_all)(struct store *s, const char *user_id,
-					    const char *except_id, int64_t now, int *count);
-	enum mtag_err (*session_list)(struct store *s, struct arena *a, const char *user_id,
-				      int64_t now, size_t max, struct store_session **out,
-				      size_t *n);
-	enum mtag_err (*session_purge)(struct store *s, int64_t now, int *deleted);
-	enum mtag_err (*user_set_password)(struct store *s, const char *user_id, const char *hash,
-					   int64_t now);
-	enum mtag_err (*user_set_flags)(struct store *s, const char *user_id, bool is_active,
-					bool is_admin, int64_t now);
-	enum mtag_err (*user_list)(struct store *s, struct arena *a, size_t limit, size_t offset,
-				   struct store_user **out, size_t *n, size_t *total);
-	enum mtag_err (*audit_add)(struct store *s, const struct store_audit *ev);
-	enum mtag_err (*audit_list)(struct store *s, struct arena *a, const char *user_id,
-				    size_t max, struct store_audit **out, size_t *n);
-};
-
-extern const struct store_ops store_sqlite_ops;
-extern const struct store_ops store_pg_ops;
 
 /* ---- the connection pool (store_pool.c) ---- */
 
@@ -140,6 +89,204 @@ enum mtag_err store_pool_acquire(struct store_pool *p, struct store_pool_slot **
 /* Give a slot back; discard closes its connection (it is broken or in a bad state). */
 void store_pool_return(struct store_pool *p, struct store_pool_slot *slot, bool discard);
 
+/* ---- statement parameters ---- */
+
+/* Most parameters one statement takes. */
+#define STORE_MAX_PARAMS 16
+
+enum store_param_kind {
+	STORE_P_TEXT,        /* text; NULL is SQL NULL */
+	STORE_P_INT,         /* integer in num */
+	STORE_P_BOOL,        /* num != 0 */
+	STORE_P_TIME,        /* microseconds since the epoch in num */
+	STORE_P_TIME_OR_NULL /* as STORE_P_TIME, 0 is SQL NULL */
+};
+
+/* One value bound to a statement placeholder, in order ($1 first). */
+struct store_param {
+	enum store_param_kind kind;
+	const char *text;
+	int64_t num;
+};
+
+#define STORE_TEXT(s) ((struct store_param){ STORE_P_TEXT, (s), 0 })
+#define STORE_INT(n) ((struct store_param){ STORE_P_INT, NULL, (int64_t)(n) })
+#define STORE_BOOL(b) ((struct store_param){ STORE_P_BOOL, NULL, (b) ? 1 : 0 })
+#define STORE_TIME(t) ((struct store_param){ STORE_P_TIME, NULL, (t) })
+#define STORE_TIME_OR_NULL(t) ((struct store_param){ STORE_P_TIME_OR_NULL, NULL, (t) })
+/* A user id of a row: "" (anonymous) is SQL NULL. */
+#define STORE_OWNER(id) STORE_TEXT((id)[0] ? (id) : NULL)
+
+/* ---- the driver contract ---- */
+
+struct store_driver;
+
+/* The base of every driver's store struct (embedded first). */
+struct store {
+	const struct store_driver *drv;
+	struct store_pool pool; /* of the driver's connections */
+};
+
+/* A pooled connection, held by one call (store_with_conn). */
+struct store_conn {
+	struct store *s;
+	void *db;    /* the driver's connection, as its pool's open function made it */
+	bool broken; /* set by the driver when the connection failed: closed, not pooled */
+};
+
+/* The current row of a query, as a driver hands it to a store_each_fn. */
+struct store_row {
+	const struct store_driver *drv;
+	struct arena *a; /* where text is copied; NULL when the reader copies none */
+	bool bad;        /* a value did not parse: the row is corrupt */
+	void *res;       /* the driver's: its sqlite3_stmt *, its PGresult * */
+	int at;          /* the driver's: the row's number in res (PostgreSQL) */
+};
+
+/* Reads a row r (into ctx); an error stops the query and is its result. */
+typedef enum mtag_err (*store_each_fn)(struct store_row *r, void *ctx);
+
+/* What a transaction is for; each driver maps it onto its database (store_driver.begin). */
+enum store_tx_kind {
+	/* One write statement, atomic by itself. SQLite: BEGIN IMMEDIATE, as any
+	 * write (a deferred write can be refused SQLITE_BUSY at once, without the
+	 * busy handler). PostgreSQL: no BEGIN, the statement alone. */
+	STORE_TX_ONE,
+	/* Statements that read, then write. SQLite: BEGIN IMMEDIATE, the one write
+	 * lock held from the first read. PostgreSQL: BEGIN (READ COMMITTED; rows
+	 * a decision depends on are locked with FOR UPDATE, see row_locks). */
+	STORE_TX_WRITE,
+	/* Several reads of one snapshot. SQLite: BEGIN (deferred). PostgreSQL:
+	 * BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY. */
+	STORE_TX_SNAPSHOT,
+};
+
+/*
+ * What the SQL of the two databases cannot share. Everything else - every
+ * domain statement - is written once and runs unchanged on both.
+ */
+struct store_dialect {
+	/*
+	 * SELECT ... FOR UPDATE exists (PostgreSQL). A read-then-write
+	 * (rotation, purge) then locks the rows it decides on, session before
+	 * token. SQLite has no row locks and needs none: STORE_TX_WRITE holds
+	 * the database's one write lock from its first statement.
+	 */
+	bool row_locks;
+	/* The migrations of this database, embedded by the Makefile (the DDL differs). */
+	const struct embed_file *migrations;
+	/* CREATE TABLE IF NOT EXISTS schema_migrations (version, name, applied_at): column types differ. */
+	const char *migrations_table;
+	/* One row, one int column: 1 when schema_migrations exists (the catalogs differ). */
+	const char *migrations_exist;
+	/* Run first in each migration's transaction to serialise migrating
+	 * processes (PostgreSQL: an advisory lock); NULL when BEGIN already does. */
+	const char *migrations_lock;
+};
+
+/*
+ * One driver. Statements use $1, $2, ... placeholders (the SQLite driver
+ * rewrites them to ?1, ?2, ... once) and are constants of the program: the
+ * SQLite driver caches its prepared statements by the SQL's address.
+ * Errors are mapped onto ours by the driver (README.md, "Error mapping").
+ */
+struct store_driver {
+	const char *name; /* "sqlite" or "postgresql" */
+	const struct store_dialect *dialect;
+	/* Parse url, set up the pool (no connection yet). OUT: *out. */
+	enum mtag_err (*open)(const char *url, int pool_size, struct store **out,
+			      char *err, size_t errlen);
+	/* Close every connection and free the store. */
+	void (*close)(struct store *s);
+	/* Start a transaction of kind on c (STORE_TX_ONE may start none). */
+	enum mtag_err (*begin)(struct store_conn *c, const char *op, enum store_tx_kind kind);
+	/* Commit the transaction of c; ERR_OK when none is open. */
+	enum mtag_err (*commit)(struct store_conn *c, const char *op);
+	/* Roll back what is open on c, if anything; never fails. */
+	void (*rollback)(struct store_conn *c);
+	/* After a call: false when c must be closed rather than pooled (dead, or inside a transaction). */
+	bool (*reusable)(struct store_conn *c);
+	/* Run a statement to its end; rows it returns are not read. OUT: *changes (may be NULL), rows inserted, updated or deleted. */
+	enum mtag_err (*exec)(struct store_conn *c, const char *op, const char *sql,
+			      const struct store_param *p, int n, int *changes);
+	/* Run a query and call each on its first max rows in order, text into a; the first error of each ends it. */
+	enum mtag_err (*query)(struct store_conn *c, const char *op, const char *sql,
+			       const struct store_param *p, int n, struct arena *a, size_t max,
+			       store_each_fn each, void *ctx);
+	/* Run SQL of several statements without parameters (a migration file, embedded at build time). */
+	enum mtag_err (*script)(struct store_conn *c, const char *op, const char *sql);
+	/* The row reader: column i of r as NUL-terminated text, valid until the next row; NULL for SQL NULL. OUT: *len. */
+	const char *(*col_raw)(struct store_row *r, int i, size_t *len);
+	/* Column i as an integer; 0 for SQL NULL; sets r->bad when it is not one. */
+	int64_t (*col_int)(struct store_row *r, int i);
+	/* Column i as a boolean; false for SQL NULL. */
+	bool (*col_bool)(struct store_row *r, int i);
+};
+
+extern const struct store_driver store_sqlite_driver;
+extern const struct store_driver store_pg_driver;
+
+/* ---- statements on the contract, for the domain operations (store_sql.c) ---- */
+
+/* Runs statements on a held connection. */
+typedef enum mtag_err (*store_conn_fn)(struct store_conn *c, void *ctx);
+/* Copies row r into out; ERR_INTERNAL when the row is corrupt (store_row_done). */
+typedef enum mtag_err (*store_row_fn)(struct store_row *r, void *out);
+
+/*
+ * Hold a pooled connection for fn; a connection the driver finds broken or
+ * left in a transaction is closed rather than pooled. retry: fn only reads,
+ * so after a lost connection it is run once more on a fresh one (a write
+ * never is: it may have committed).
+ */
+enum mtag_err store_with_conn(struct store *s, bool retry, store_conn_fn fn, void *ctx);
+/* Run fn on c in a transaction of kind: committed when fn succeeds, else rolled back. */
+enum mtag_err store_in_tx(struct store_conn *c, const char *op, enum store_tx_kind kind,
+			  store_conn_fn fn, void *ctx);
+/* store_in_tx on a pooled connection (retried as a read for STORE_TX_SNAPSHOT only). */
+enum mtag_err store_tx(struct store *s, const char *op, enum store_tx_kind kind,
+		       store_conn_fn fn, void *ctx);
+
+/* Run a statement on c (driver exec). OUT: *changes (may be NULL). */
+enum mtag_err store_exec(struct store_conn *c, const char *op, const char *sql,
+			 const struct store_param *p, int n, int *changes);
+/* Run a query on c and copy its first row with fn; ERR_NOT_FOUND when it returns none. */
+enum mtag_err store_one(struct store_conn *c, struct arena *a, const char *op, const char *sql,
+			const struct store_param *p, int n, store_row_fn fn, void *out);
+/*
+ * Run a query on c and copy every row (at most max) with fn into an array of
+ * elements of size bytes in the arena. OUT: *out (NULL when no row), *count.
+ */
+enum mtag_err store_many(struct store_conn *c, struct arena *a, const char *op,
+			 const char *sql, const struct store_param *p, int n, store_row_fn fn,
+			 size_t size, size_t max, void **out, size_t *count);
+
+/* One write statement on a pooled connection (STORE_TX_ONE). OUT: *changes (may be NULL). */
+enum mtag_err store_write(struct store *s, const char *op, const char *sql,
+			  const struct store_param *p, int n, int *changes);
+/* store_one on a pooled connection, retried as a read. */
+enum mtag_err store_read_one(struct store *s, struct arena *a, const char *op, const char *sql,
+			     const struct store_param *p, int n, store_row_fn fn, void *out);
+/* store_many on a pooled connection, retried as a read. OUT: *out, *count. */
+enum mtag_err store_read_many(struct store *s, struct arena *a, const char *op,
+			      const char *sql, const struct store_param *p, int n,
+			      store_row_fn fn, size_t size, size_t max, void **out, size_t *count);
+
+/* Column i as text in the row's arena; NULL for SQL NULL. */
+const char *store_col_text(struct store_row *r, int i);
+/* Column i as a 64-bit integer; 0 for SQL NULL. */
+int64_t store_col_int(struct store_row *r, int i);
+/* Column i as a boolean. */
+bool store_col_bool(struct store_row *r, int i);
+/* Column i (a time: SQLite's ISO text, PostgreSQL's timestamptz) as epoch microseconds; 0 for SQL NULL. */
+int64_t store_col_time(struct store_row *r, int i);
+/* Column i as a UUID into out; "" for SQL NULL. */
+void store_col_uuid(struct store_row *r, int i, char out[UUID_STR_LEN]);
+/* The end of a row reader: a value that did not parse means a corrupt row (logged with table). */
+enum mtag_err store_row_done(struct store_row *r, const char *table);
+/* A row reader: column 0 as an int. */
+enum mtag_err store_row_int(struct store_row *r, void *out);
+
 /* ---- migrations (store_migrate.c) ---- */
 
 /* One embedded migration file, NNNN_name.sql. */
@@ -150,8 +297,8 @@ struct store_migration {
 };
 
 /*
- * Apply m unless schema_migrations already records its version; the driver
- * does the check and the apply in one locked transaction. OUT: *applied.
+ * Apply m unless schema_migrations already records its version, the check
+ * and the apply in one locked transaction. OUT: *applied.
  */
 typedef enum mtag_err (*store_migration_fn)(void *ctx, const struct store_migration *m,
 					    bool *applied);
@@ -170,69 +317,35 @@ int store_migrate_latest(const struct embed_file *table);
 extern const struct embed_file store_migrations_sqlite[];
 extern const struct embed_file store_migrations_pg[];
 
-/* ---- statement parameters ---- */
+/* ---- input rules every operation applies before SQL (store.c) ---- */
 
-/* Most parameters one statement takes. */
-#define STORE_MAX_PARAMS 16
-
-enum store_param_kind {
-	STORE_P_TEXT,        /* text; NULL is SQL NULL */
-	STORE_P_INT,         /* integer in num */
-	STORE_P_BOOL,        /* num != 0 */
-	STORE_P_TIME,        /* microseconds since the epoch in num */
-	STORE_P_TIME_OR_NULL /* as STORE_P_TIME, 0 is SQL NULL */
-};
-
-/* One value bound to a statement placeholder, in order ($1 / ?1 first). */
-struct store_param {
-	enum store_param_kind kind;
-	const char *text;
-	int64_t num;
-};
-
-#define STORE_TEXT(s) ((struct store_param){ STORE_P_TEXT, (s), 0 })
-#define STORE_INT(n) ((struct store_param){ STORE_P_INT, NULL, (int64_t)(n) })
-#define STORE_BOOL(b) ((struct store_param){ STORE_P_BOOL, NULL, (b) ? 1 : 0 })
-#define STORE_TIME(t) ((struct store_param){ STORE_P_TIME, NULL, (t) })
-#define STORE_TIME_OR_NULL(t) ((struct store_param){ STORE_P_TIME_OR_NULL, NULL, (t) })
-/* A user id of a row: "" (anonymous) is SQL NULL. */
-#define STORE_OWNER(id) STORE_TEXT((id)[0] ? (id) : NULL)
-
-/* Copy a UUID read from the database into out; false unless it is one. */
+/* Copy a UUID into out in lower case; false (and "") unless it is one. */
 bool store_copy_uuid(char out[UUID_STR_LEN], const char *s);
+/* A canonical owner into out: "" (anonymous) or a lower-cased UUID; false for anything else. */
+bool store_owner_copy(char out[UUID_STR_LEN], const char *s);
+/*
+ * The result of a get scoped to owner (store_job_get): e, or ERR_NOT_FOUND
+ * with the size bytes at out cleared when owner (canonical; NULL for any) is
+ * not the row's row_owner - another owner's row is not shown.
+ */
+enum mtag_err store_owner_scope(enum mtag_err e, const char *owner, const char *row_owner,
+				void *out, size_t size);
+/* True when s is NULL or well-formed UTF-8 (PostgreSQL refuses anything else). */
+bool store_utf8_ok(const char *s);
 
-/* ---- sessions and refresh tokens (rules shared by the drivers, store.c) ---- */
-
-/* A session revoked longer ago than this is deleted by store_session_purge. */
-#define STORE_REVOKED_KEEP_US (86400 * 1000000LL)
-/* The most rows a list binds as its LIMIT / OFFSET (store.c clamps to it). */
+/* The most rows a list binds as its LIMIT / OFFSET. */
 #define STORE_LIST_CAP 1000000000LL
+/* A list size or offset as bound to SQL: at most STORE_LIST_CAP. */
+size_t store_list_cap(size_t n);
 
-/*
- * What a driver reads about the token presented, inside its rotation
- * transaction and after taking its locks, for store_rotation_decide.
- */
-struct store_token_state {
-	char token_id[UUID_STR_LEN];
-	char session_id[UUID_STR_LEN];
-	char user_id[UUID_STR_LEN];  /* the session's */
-	int64_t expires_at;          /* the token's */
-	int64_t revoked_at;          /* the token's; 0 when not revoked */
-	int64_t rotated_at;          /* 0 while it is the newest of its chain */
-	bool next_rotated;           /* its replacement (replaced_by) was rotated too, or is gone */
-	int64_t session_expires_at;
-	int64_t session_revoked_at;  /* 0 while live */
-	bool user_active;
-};
+/* ---- shared between the domain files ---- */
 
-/*
- * The outcome of presenting that token (the rules of store.h, in one place):
- * revoked, expired or disabled is STORE_DEAD; not yet rotated STORE_ROTATED;
- * rotated at most grace_us ago (grace_us > 0) with its replacement unrotated
- * STORE_ROTATED_IN_GRACE; else STORE_REUSED. The driver then writes what the
- * outcome says (store.h, store_refresh_rotate).
- */
-enum store_rotation_outcome store_rotation_decide(const struct store_token_state *t,
-						  const struct store_rotation *r);
+/* The users columns, each name prefixed by p ("" or "u."), in store_row_user's order. */
+#define STORE_USER_COLS(p)                                                     \
+	p "id, " p "email, " p "full_name, " p "password_hash, " p "is_active, " \
+	p "is_admin, " p "created_at, " p "updated_at"
+
+/* A row of STORE_USER_COLS into a struct store_user (store_users.c). */
+enum mtag_err store_row_user(struct store_row *r, void *out);
 
 #endif

@@ -1,0 +1,75 @@
+/*
+ * store_jobs.c - processing jobs: create, get (owner-scoped); on either
+ * driver (store_int.h, the driver contract).
+ *
+ * Ownership: strings of returned records are copied into the caller's arena.
+ */
+#include "store_int.h"
+
+#define JOB_COLS                                                               \
+	"id, user_id, job_type, status, total_documents, processed_documents, " \
+	"failed_documents, options, error_message, created_at, started_at, "     \
+	"completed_at, updated_at"
+
+/* Insert a checked job (ids canonical, options present). */
+static enum mtag_err job_insert(struct store *s, const struct store_job *j)
+{
+	struct store_param p[] = {
+		STORE_TEXT(j->id), STORE_OWNER(j->user_id), STORE_TEXT(j->job_type),
+		STORE_TEXT(j->status), STORE_INT(j->total_documents),
+		STORE_INT(j->processed_documents), STORE_INT(j->failed_documents),
+		STORE_TEXT(j->options), STORE_TEXT(j->error_message), STORE_TIME(j->created_at),
+		STORE_TIME_OR_NULL(j->started_at), STORE_TIME_OR_NULL(j->completed_at),
+		STORE_TIME(j->updated_at),
+	};
+	return store_write(s, "job_create",
+			   "INSERT INTO processing_jobs (" JOB_COLS ") VALUES"
+			   " ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)", p, 13, NULL);
+}
+
+enum mtag_err store_job_create(struct store *s, const struct store_job *j)
+{
+	struct store_job c = *j;
+
+	if (!store_copy_uuid(c.id, j->id) || !store_owner_copy(c.user_id, j->user_id) ||
+	    !j->job_type || !j->status || !store_utf8_ok(j->options) ||
+	    !store_utf8_ok(j->error_message))
+		return ERR_BAD_REQUEST;
+	if (!c.options)
+		c.options = "{}";
+	return job_insert(s, &c);
+}
+
+static enum mtag_err row_job(struct store_row *r, void *out)
+{
+	struct store_job *j = out;
+
+	store_col_uuid(r, 0, j->id);
+	store_col_uuid(r, 1, j->user_id);
+	j->job_type = store_col_text(r, 2);
+	j->status = store_col_text(r, 3);
+	j->total_documents = (int)store_col_int(r, 4);
+	j->processed_documents = (int)store_col_int(r, 5);
+	j->failed_documents = (int)store_col_int(r, 6);
+	j->options = store_col_text(r, 7);
+	j->error_message = store_col_text(r, 8);
+	j->created_at = store_col_time(r, 9);
+	j->started_at = store_col_time(r, 10);
+	j->completed_at = store_col_time(r, 11);
+	j->updated_at = store_col_time(r, 12);
+	return store_row_done(r, "processing_jobs");
+}
+
+enum mtag_err store_job_get(struct store *s, struct arena *a, const char *id,
+			    const char *owner, struct store_job *out)
+{
+	char key[UUID_STR_LEN], who[UUID_STR_LEN];
+	struct store_param p[] = { STORE_TEXT(key) };
+	enum mtag_err e;
+
+	if (!store_copy_uuid(key, id) || (owner && !store_owner_copy(who, owner)))
+		return ERR_NOT_FOUND;
+	e = store_read_one(s, a, "job_get", "SELECT " JOB_COLS " FROM processing_jobs WHERE id = $1",
+			   p, 1, row_job, out);
+	return store_owner_scope(e, owner ? who : NULL, out->user_id, out, sizeof(*out));
+}
