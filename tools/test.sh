@@ -41,7 +41,13 @@ passed=0 failed=0 status=0
 for t in build/san/tests/test_*; do
     [ -x "$t" ] || continue
     # A passing program's own log lines are noise; a failing one's are the story.
-    if out=$("$t" 2>&1); then :; else status=1; printf '%s\n' "$out" | tail -60; fi
+    # A hung test program must fail the run, not hold CI until its limit.
+    if out=$(timeout -k 10 600 "$t" 2>&1); then :; else
+        rc=$?
+        status=1
+        printf '%s\n' "$out" | tail -60
+        [ "$rc" -ne 124 ] || echo "FAIL $t: no result after 600 s"
+    fi
     line=$(printf '%s\n' "$out" | grep -E '^test_[a-z_]*: [0-9]+ passed, [0-9]+ failed$' | tail -1 || true)
     if [ -z "$line" ]; then
         echo "FAIL $t: no result line (crashed?)"
@@ -57,7 +63,7 @@ echo "unit: $passed passed, $failed failed"
 export MTAG_TEST_BIN=$PWD/build/san/mtag
 for db in sqlite postgresql; do
     echo "== API suite on $db"
-    if ! MTAG_TEST_DB=$db /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/api; then
+    if ! MTAG_TEST_DB=$db timeout -k 10 1800 /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/api; then
         status=1
     fi
 done
