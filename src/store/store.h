@@ -88,6 +88,12 @@ struct store_document {
 	const char *error_message;  /* NULL when none */
 	int64_t created_at;
 	int64_t processed_at;       /* 0 until processed */
+	const char *content_sha256; /* hex SHA-256 of the original; NULL until known */
+	int64_t size_bytes;         /* of the original; 0 until known (stored as NULL) */
+	const char *mime_type;      /* NULL until known */
+	const char *language;       /* ISO 639-1 or "und"; NULL until known */
+	int page_count;             /* 0 until known (stored as NULL) */
+	const char *blob_key;       /* where the original is stored; NULL when not stored */
 };
 
 /*
@@ -140,6 +146,30 @@ enum mtag_err store_document_create(struct store *s, const struct store_document
 /* The document with this id, if it belongs to owner (as for store_job_get). */
 enum mtag_err store_document_get(struct store *s, struct arena *a, const char *id,
 				 const char *owner, struct store_document *out);
+/*
+ * Record a document's outcome and its job's progress in one transaction: the
+ * document's status (completed or failed), title, tags, text, metadata,
+ * error, processed_at, content columns and blob key are set from d; then the
+ * job's processed or failed counter goes up by one, started_at is set if unset,
+ * and when every document is done the job becomes completed, failed (none
+ * completed) or partial, with completed_at = d->processed_at. A cancelled
+ * job keeps its status. ERR_NOT_FOUND when the document does not exist,
+ * ERR_CONFLICT when it is already finished (an outcome is recorded once).
+ */
+enum mtag_err store_document_finish(struct store *s, const struct store_document *d);
+/*
+ * The user's most recent completed document whose original has this
+ * SHA-256 and is stored (for de-duplication). ERR_NOT_FOUND when none.
+ */
+enum mtag_err store_document_find_by_sha(struct store *s, struct arena *a, const char *user_id,
+					 const char *sha256, struct store_document *out);
+/*
+ * Delete anonymous jobs created before before_us (at most max jobs, oldest
+ * first) with their documents. OUT: *keys (arena), the blob keys their
+ * documents had, for the caller to delete from storage; *nkeys; *jobs.
+ */
+enum mtag_err store_anonymous_purge(struct store *s, struct arena *a, int64_t before_us,
+				    size_t max, const char ***keys, size_t *nkeys, int *jobs);
 
 /*
  * Accounts and sessions (issue 3). A session is one login on one device; it

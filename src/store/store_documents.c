@@ -1,14 +1,19 @@
 /*
- * store_documents.c - the documents of a job: create, get (owner-scoped);
- * on either driver (store_int.h, the driver contract).
+ * store_documents.c - the documents of a job: create, get (owner-scoped),
+ * finish (the outcome and the job's progress in one transaction), find by
+ * content hash; on either driver (store_int.h, the driver contract).
  *
  * Ownership: strings of returned records are copied into the caller's arena.
  */
+#include <string.h>
+
 #include "store_int.h"
 
 #define DOC_COLS                                                                  \
 	"id, job_id, user_id, source_url, filename, title, status, tags, "         \
-	"extracted_text, processing_metadata, error_message, created_at, processed_at"
+	"extracted_text, processing_metadata, error_message, created_at, "         \
+	"processed_at, content_sha256, size_bytes, mime_type, language, "          \
+	"page_count, blob_key"
 
 /* Insert a checked document (ids canonical, JSON fields present). */
 static enum mtag_err document_insert(struct store *s, const struct store_document *d)
@@ -18,11 +23,26 @@ static enum mtag_err document_insert(struct store *s, const struct store_documen
 		STORE_TEXT(d->source_url), STORE_TEXT(d->filename), STORE_TEXT(d->title),
 		STORE_TEXT(d->status), STORE_TEXT(d->tags), STORE_TEXT(d->extracted_text),
 		STORE_TEXT(d->metadata), STORE_TEXT(d->error_message), STORE_TIME(d->created_at),
-		STORE_TIME_OR_NULL(d->processed_at),
+		STORE_TIME_OR_NULL(d->processed_at), STORE_TEXT(d->content_sha256),
+		STORE_INT_OR_NULL(d->size_bytes), STORE_TEXT(d->mime_type),
+		STORE_TEXT(d->language), STORE_INT_OR_NULL(d->page_count), STORE_TEXT(d->blob_key),
 	};
 	return store_write(s, "document_create",
 			   "INSERT INTO documents (" DOC_COLS ") VALUES"
-			   " ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)", p, 13, NULL);
+			   " ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,"
+			   " $16, $17, $18, $19)", p, 19, NULL);
+}
+
+/* The text fields of d are valid UTF-8 (PostgreSQL refuses anything else). */
+static bool document_text_ok(const struct store_document *d)
+{
+	const char *fields[] = { d->source_url, d->filename, d->title, d->tags, d->extracted_text,
+				 d->metadata, d->error_message, d->content_sha256, d->mime_type,
+				 d->language, d->blob_key };
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (!store_utf8_ok(fields[i]))
+			return false;
+	return d->size_bytes >= 0 && d->page_count >= 0;
 }
 
 enum mtag_err store_document_create(struct store *s, const struct store_document *d)
@@ -30,12 +50,7 @@ enum mtag_err store_document_create(struct store *s, const struct store_document
 	struct store_document c = *d;
 
 	if (!store_copy_uuid(c.id, d->id) || !store_copy_uuid(c.job_id, d->job_id) ||
-	    !store_owner_copy(c.user_id, d->user_id) || !d->status)
-		return ERR_BAD_REQUEST;
-	if (!store_utf8_ok(d->source_url) || !store_utf8_ok(d->filename) ||
-	    !store_utf8_ok(d->title) || !store_utf8_ok(d->tags) ||
-	    !store_utf8_ok(d->extracted_text) || !store_utf8_ok(d->metadata) ||
-	    !store_utf8_ok(d->error_message))
+	    !store_owner_copy(c.user_id, d->user_id) || !d->status || !document_text_ok(d))
 		return ERR_BAD_REQUEST;
 	if (!c.tags)
 		c.tags = "[]";
@@ -61,6 +76,12 @@ static enum mtag_err row_document(struct store_row *r, void *out)
 	d->error_message = store_col_text(r, 10);
 	d->created_at = store_col_time(r, 11);
 	d->processed_at = store_col_time(r, 12);
+	d->content_sha256 = store_col_text(r, 13);
+	d->size_bytes = store_col_int(r, 14);
+	d->mime_type = store_col_text(r, 15);
+	d->language = store_col_text(r, 16);
+	d->page_count = (int)store_col_int(r, 17);
+	d->blob_key = store_col_text(r, 18);
 	return store_row_done(r, "documents");
 }
 
@@ -76,4 +97,101 @@ enum mtag_err store_document_get(struct store *s, struct arena *a, const char *i
 	e = store_read_one(s, a, "document_get", "SELECT " DOC_COLS " FROM documents WHERE id = $1",
 			   p, 1, row_document, out);
 	return store_owner_scope(e, owner ? who : NULL, out->user_id, out, sizeof(*out));
+}
+
+/* The document's outcome; ERR_NOT_FOUND when no row changed. */
+static enum mtag_err finish_document(struct store_conn *c, const struct store_document *d)
+{
+	struct store_param p[] = {
+		STORE_TEXT(d->id), STORE_TEXT(d->status), STORE_TEXT(d->title), STORE_TEXT(d->tags),
+		STORE_TEXT(d->extracted_text), STORE_TEXT(d->metadata), STORE_TEXT(d->error_message),
+		STORE_TIME(d->processed_at), STORE_TEXT(d->content_sha256),
+		STORE_INT_OR_NULL(d->size_bytes), STORE_TEXT(d->mime_type), STORE_TEXT(d->language),
+		STORE_INT_OR_NULL(d->page_count), STORE_TEXT(d->blob_key), STORE_TEXT(d->filename),
+	};
+	int changed = 0;
+	enum mtag_err e = store_exec(c, "document_finish",
+				     "UPDATE documents SET status = $2, title = $3, tags = $4,"
+				     " extracted_text = $5, processing_metadata = $6, error_message = $7,"
+				     " processed_at = $8, content_sha256 = $9, size_bytes = $10,"
+				     " mime_type = $11, language = $12, page_count = $13, blob_key = $14,"
+				     " filename = coalesce($15, filename)"
+				     " WHERE id = $1 AND status NOT IN ('completed', 'failed')",
+				     p, 15, &changed);
+	if (e || changed)
+		return e;
+	/* Finished already (ERR_CONFLICT: counted once), or no such document. */
+	int one = 0;
+	e = store_one(c, NULL, "document_finish", "SELECT 1 FROM documents WHERE id = $1", p, 1,
+		      store_row_int, &one);
+	return e == ERR_OK ? ERR_CONFLICT : e;
+}
+
+/*
+ * Count the document in its job and settle the job's status: processing
+ * while documents are left; completed, failed or partial when none is. A
+ * cancelled job stays cancelled. Runs once per document (finish_document
+ * refuses a second outcome), so the counters are plain increments.
+ */
+static enum mtag_err settle_job(struct store_conn *c, const struct store_document *d)
+{
+	bool ok = strcmp(d->status, "completed") == 0;
+	struct store_param p[] = { STORE_TEXT(d->job_id), STORE_TIME(d->processed_at),
+				   STORE_INT(ok ? 1 : 0), STORE_INT(ok ? 0 : 1) };
+	enum mtag_err e = store_exec(c, "document_finish",
+			  "UPDATE processing_jobs SET processed_documents = processed_documents + $3,"
+			  " failed_documents = failed_documents + $4,"
+			  " started_at = coalesce(started_at, $2), updated_at = $2"
+			  " WHERE id = $1",
+			  p, 4, NULL);
+	if (e)
+		return e;
+	return store_exec(c, "document_finish",
+			  "UPDATE processing_jobs SET"
+			  " status = CASE WHEN status = 'cancelled' THEN status"
+			  "   WHEN processed_documents + failed_documents < total_documents THEN 'processing'"
+			  "   WHEN processed_documents = 0 THEN 'failed'"
+			  "   WHEN failed_documents = 0 THEN 'completed' ELSE 'partial' END,"
+			  " completed_at = CASE WHEN processed_documents + failed_documents >= total_documents"
+			  "   THEN coalesce(completed_at, $2) ELSE completed_at END"
+			  " WHERE id = $1",
+			  p, 2, NULL);
+}
+
+static enum mtag_err finish_tx(struct store_conn *c, void *ctx)
+{
+	const struct store_document *d = ctx;
+	enum mtag_err e = finish_document(c, d);
+	return e ? e : settle_job(c, d);
+}
+
+enum mtag_err store_document_finish(struct store *s, const struct store_document *d)
+{
+	struct store_document c = *d;
+
+	if (!store_copy_uuid(c.id, d->id) || !store_copy_uuid(c.job_id, d->job_id) ||
+	    !d->status || !d->processed_at || !document_text_ok(d))
+		return ERR_BAD_REQUEST;
+	if (strcmp(d->status, "completed") != 0 && strcmp(d->status, "failed") != 0)
+		return ERR_BAD_REQUEST;
+	if (!c.tags)
+		c.tags = "[]";
+	if (!c.metadata)
+		c.metadata = "{}";
+	return store_tx(s, "document_finish", STORE_TX_WRITE, finish_tx, &c);
+}
+
+enum mtag_err store_document_find_by_sha(struct store *s, struct arena *a, const char *user_id,
+					 const char *sha256, struct store_document *out)
+{
+	char uid[UUID_STR_LEN];
+	struct store_param p[] = { STORE_TEXT(uid), STORE_TEXT(sha256) };
+
+	if (!store_copy_uuid(uid, user_id) || !sha256 || strlen(sha256) != 64)
+		return ERR_NOT_FOUND;
+	return store_read_one(s, a, "document_find_by_sha",
+			      "SELECT " DOC_COLS " FROM documents WHERE user_id = $1"
+			      " AND content_sha256 = $2 AND status = 'completed'"
+			      " AND blob_key IS NOT NULL ORDER BY created_at DESC LIMIT 1",
+			      p, 2, row_document, out);
 }

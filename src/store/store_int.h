@@ -92,11 +92,12 @@ void store_pool_return(struct store_pool *p, struct store_pool_slot *slot, bool 
 /* ---- statement parameters ---- */
 
 /* Most parameters one statement takes. */
-#define STORE_MAX_PARAMS 16
+#define STORE_MAX_PARAMS 24
 
 enum store_param_kind {
 	STORE_P_TEXT,        /* text; NULL is SQL NULL */
 	STORE_P_INT,         /* integer in num */
+	STORE_P_INT_OR_NULL, /* as STORE_P_INT, 0 is SQL NULL */
 	STORE_P_BOOL,        /* num != 0 */
 	STORE_P_TIME,        /* microseconds since the epoch in num */
 	STORE_P_TIME_OR_NULL /* as STORE_P_TIME, 0 is SQL NULL */
@@ -111,6 +112,7 @@ struct store_param {
 
 #define STORE_TEXT(s) ((struct store_param){ STORE_P_TEXT, (s), 0 })
 #define STORE_INT(n) ((struct store_param){ STORE_P_INT, NULL, (int64_t)(n) })
+#define STORE_INT_OR_NULL(n) ((struct store_param){ STORE_P_INT_OR_NULL, NULL, (int64_t)(n) })
 #define STORE_BOOL(b) ((struct store_param){ STORE_P_BOOL, NULL, (b) ? 1 : 0 })
 #define STORE_TIME(t) ((struct store_param){ STORE_P_TIME, NULL, (t) })
 #define STORE_TIME_OR_NULL(t) ((struct store_param){ STORE_P_TIME_OR_NULL, NULL, (t) })

@@ -73,3 +73,61 @@ enum mtag_err store_job_get(struct store *s, struct arena *a, const char *id,
 			   p, 1, row_job, out);
 	return store_owner_scope(e, owner ? who : NULL, out->user_id, out, sizeof(*out));
 }
+
+struct purge {
+	struct arena *a;
+	int64_t before;
+	size_t max;
+	const char **keys; /* OUT */
+	size_t nkeys;
+	int jobs;
+};
+
+static enum mtag_err row_text(struct store_row *r, void *out)
+{
+	*(const char **)out = store_col_text(r, 0);
+	return store_row_done(r, "documents");
+}
+
+/* The oldest anonymous jobs before the limit: their blob keys, then the rows. */
+static enum mtag_err purge_tx(struct store_conn *c, void *ctx)
+{
+	struct purge *pg = ctx;
+	struct store_param p[] = { STORE_TIME(pg->before), STORE_INT(store_list_cap(pg->max)) };
+	void *rows = NULL;
+	int deleted = 0;
+	enum mtag_err e = store_many(c, pg->a, "anonymous_purge",
+				     "SELECT d.blob_key FROM documents d WHERE d.blob_key IS NOT NULL"
+				     " AND d.job_id IN (SELECT id FROM processing_jobs"
+				     "   WHERE user_id IS NULL AND created_at < $1"
+				     "   ORDER BY created_at LIMIT $2)",
+				     p, 2, row_text, sizeof(const char *), SIZE_MAX, &rows, &pg->nkeys);
+	if (e)
+		return e;
+	pg->keys = rows;
+	e = store_exec(c, "anonymous_purge",
+		       "DELETE FROM processing_jobs WHERE id IN (SELECT id FROM processing_jobs"
+		       " WHERE user_id IS NULL AND created_at < $1 ORDER BY created_at LIMIT $2)",
+		       p, 2, &deleted);
+	pg->jobs = deleted;
+	return e;
+}
+
+enum mtag_err store_anonymous_purge(struct store *s, struct arena *a, int64_t before_us,
+				    size_t max, const char ***keys, size_t *nkeys, int *jobs)
+{
+	struct purge pg = { a, before_us, max, NULL, 0, 0 };
+
+	*keys = NULL;
+	*nkeys = 0;
+	*jobs = 0;
+	if (!max)
+		return ERR_OK;
+	enum mtag_err e = store_tx(s, "anonymous_purge", STORE_TX_WRITE, purge_tx, &pg);
+	if (!e) {
+		*keys = pg.keys;
+		*nkeys = pg.nkeys;
+		*jobs = pg.jobs;
+	}
+	return e;
+}

@@ -219,6 +219,12 @@ static enum mtag_err pgd_run(struct store_conn *c, const char *op, const char *s
 		case STORE_P_TEXT:
 			vals[i] = p[i].text;
 			break;
+		case STORE_P_INT_OR_NULL:
+			if (!p[i].num) {
+				vals[i] = NULL;
+				break;
+			}
+			/* fall through */
 		case STORE_P_INT:
 			snprintf(bufs[i], sizeof(bufs[i]), "%lld", (long long)p[i].num);
 			break;

@@ -227,6 +227,12 @@ static int sqd_bind(sqlite3_stmt *st, const struct store_param *p, int n)
 			rc = p[i].text ? sqlite3_bind_text(st, i + 1, p[i].text, -1, SQLITE_STATIC)
 				       : sqlite3_bind_null(st, i + 1);
 			break;
+		case STORE_P_INT_OR_NULL:
+			if (!p[i].num) {
+				rc = sqlite3_bind_null(st, i + 1);
+				break;
+			}
+			/* fall through */
 		case STORE_P_INT:
 		case STORE_P_BOOL:
 			rc = sqlite3_bind_int64(st, i + 1, p[i].num);

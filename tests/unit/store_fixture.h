@@ -86,6 +86,31 @@ static inline void make_user(struct store_user *u)
 }
 
 /* True when a and b parse as equal JSON values. */
+/* A pending batch job of user_id ("" = anonymous) at T0. */
+static inline void make_job(struct store_job *j, const char *user_id)
+{
+	memset(j, 0, sizeof(*j));
+	uuid_v7(j->id);
+	snprintf(j->user_id, sizeof(j->user_id), "%s", user_id);
+	j->job_type = "batch";
+	j->status = "pending";
+	j->options = "{\"languages\":[\"en\",\"fr\"],\"max_tags\":10}";
+	j->created_at = T0;
+	j->updated_at = T0;
+}
+
+/* A pending document of job j. */
+static inline void make_document(struct store_document *d, const struct store_job *j)
+{
+	memset(d, 0, sizeof(*d));
+	uuid_v4(d->id);
+	snprintf(d->job_id, sizeof(d->job_id), "%s", j->id);
+	snprintf(d->user_id, sizeof(d->user_id), "%s", j->user_id);
+	d->status = "pending";
+	d->source_url = "https://example.com/a.pdf";
+	d->created_at = T0 + 5;
+}
+
 static inline bool json_same(const char *a, const char *b)
 {
 	json_t *x = a ? json_loads(a, JSON_DECODE_ANY, NULL) : NULL;

@@ -13,29 +13,6 @@
 #include "base/clock.h"
 #include "base/xalloc.h"
 
-static void make_job(struct store_job *j, const char *user_id)
-{
-	memset(j, 0, sizeof(*j));
-	uuid_v7(j->id);
-	snprintf(j->user_id, sizeof(j->user_id), "%s", user_id);
-	j->job_type = "batch";
-	j->status = "pending";
-	j->options = "{\"languages\":[\"en\",\"fr\"],\"max_tags\":10}";
-	j->created_at = T0;
-	j->updated_at = T0;
-}
-
-static void make_document(struct store_document *d, const struct store_job *j)
-{
-	memset(d, 0, sizeof(*d));
-	uuid_v4(d->id);
-	snprintf(d->job_id, sizeof(d->job_id), "%s", j->id);
-	snprintf(d->user_id, sizeof(d->user_id), "%s", j->user_id);
-	d->status = "pending";
-	d->source_url = "https://example.com/a.pdf";
-	d->created_at = T0 + 5;
-}
-
 /* ---- tests on any driver ---- */
 
 static void test_migrate(void)

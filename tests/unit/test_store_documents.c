@@ -1,0 +1,193 @@
+/*
+ * test_store_documents.c - a document's outcome and its job's progress in
+ * one transaction, de-duplication by content hash, and the purge of old
+ * anonymous work; on SQLite and PostgreSQL (store_fixture.h).
+ */
+#include "store_fixture.h"
+#include "base/xalloc.h"
+
+static void finished(struct store_document *d, const char *status)
+{
+	d->status = status;
+	d->processed_at = T0 + 1000000;
+	if (!strcmp(status, "completed")) {
+		d->title = "Quarterly report";
+		d->tags = "[\"revenue\", \"growth\"]";
+		d->extracted_text = "Revenue grew.";
+		d->metadata = "{\"processing_time\": 0.25}";
+		d->content_sha256 = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+		d->size_bytes = 1234;
+		d->mime_type = "application/pdf";
+		d->language = "en";
+		d->page_count = 3;
+		d->blob_key = "u/j/d.pdf";
+	} else {
+		d->error_message = "download failed: HTTP 404";
+	}
+}
+
+static void test_finish_settles_the_job(void)
+{
+	struct store_user u;
+	struct store_job j, got;
+	struct store_document d[3], back;
+	make_user(&u);
+	CHECK_INT(store_user_create(T.s, &u), ERR_OK);
+	make_job(&j, u.id);
+	j.total_documents = 3;
+	CHECK_INT(store_job_create(T.s, &j), ERR_OK);
+	for (int i = 0; i < 3; i++) {
+		make_document(&d[i], &j);
+		CHECK_INT(store_document_create(T.s, &d[i]), ERR_OK);
+	}
+	finished(&d[0], "completed");
+	CHECK_INT(store_document_finish(T.s, &d[0]), ERR_OK);
+	CHECK_INT(store_job_get(T.s, &T.a, j.id, u.id, &got), ERR_OK);
+	CHECK_STR(got.status, "processing");
+	CHECK_INT(got.processed_documents, 1);
+	CHECK_INT(got.started_at, T0 + 1000000);
+	CHECK_INT(got.completed_at, 0);
+	/* An outcome is recorded once. */
+	CHECK_INT(store_document_finish(T.s, &d[0]), ERR_CONFLICT);
+	CHECK_INT(store_job_get(T.s, &T.a, j.id, u.id, &got), ERR_OK);
+	CHECK_INT(got.processed_documents, 1);
+	finished(&d[1], "failed");
+	CHECK_INT(store_document_finish(T.s, &d[1]), ERR_OK);
+	finished(&d[2], "completed");
+	CHECK_INT(store_document_finish(T.s, &d[2]), ERR_OK);
+	CHECK_INT(store_job_get(T.s, &T.a, j.id, u.id, &got), ERR_OK);
+	CHECK_STR(got.status, "partial");
+	CHECK_INT(got.processed_documents, 2);
+	CHECK_INT(got.failed_documents, 1);
+	CHECK_INT(got.completed_at, T0 + 1000000);
+	CHECK_INT(store_document_get(T.s, &T.a, d[0].id, u.id, &back), ERR_OK);
+	CHECK_STR(back.status, "completed");
+	CHECK_STR(back.content_sha256, d[0].content_sha256);
+	CHECK_INT(back.size_bytes, 1234);
+	CHECK_STR(back.mime_type, "application/pdf");
+	CHECK_STR(back.language, "en");
+	CHECK_INT(back.page_count, 3);
+	CHECK_STR(back.blob_key, "u/j/d.pdf");
+	CHECK(json_same(back.tags, "[\"revenue\", \"growth\"]"));
+	CHECK_INT(store_document_get(T.s, &T.a, d[1].id, u.id, &back), ERR_OK);
+	CHECK_STR(back.error_message, "download failed: HTTP 404");
+	CHECK(back.content_sha256 == NULL);
+	CHECK_INT(back.size_bytes, 0);
+}
+
+static void test_finish_single_outcomes(void)
+{
+	struct store_job j, got;
+	struct store_document d;
+	const char *outcomes[] = { "completed", "failed" };
+	const char *want[] = { "completed", "failed" };
+	for (int i = 0; i < 2; i++) {
+		make_job(&j, "");
+		j.job_type = "single";
+		j.total_documents = 1;
+		CHECK_INT(store_job_create(T.s, &j), ERR_OK);
+		make_document(&d, &j);
+		CHECK_INT(store_document_create(T.s, &d), ERR_OK);
+		finished(&d, outcomes[i]);
+		CHECK_INT(store_document_finish(T.s, &d), ERR_OK);
+		CHECK_INT(store_job_get(T.s, &T.a, j.id, "", &got), ERR_OK);
+		CHECK_STR(got.status, want[i]);
+	}
+	/* Bad input and a missing document. */
+	finished(&d, "completed");
+	d.status = "pending";
+	CHECK_INT(store_document_finish(T.s, &d), ERR_BAD_REQUEST);
+	uuid_v4(d.id);
+	d.status = "completed";
+	CHECK_INT(store_document_finish(T.s, &d), ERR_NOT_FOUND);
+}
+
+static void test_find_by_sha(void)
+{
+	struct store_user u, other;
+	struct store_job j;
+	struct store_document d, found;
+	make_user(&u);
+	make_user(&other);
+	CHECK_INT(store_user_create(T.s, &u), ERR_OK);
+	CHECK_INT(store_user_create(T.s, &other), ERR_OK);
+	make_job(&j, u.id);
+	j.total_documents = 1;
+	CHECK_INT(store_job_create(T.s, &j), ERR_OK);
+	make_document(&d, &j);
+	CHECK_INT(store_document_create(T.s, &d), ERR_OK);
+	const char *sha = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+	CHECK_INT(store_document_find_by_sha(T.s, &T.a, u.id, sha, &found), ERR_NOT_FOUND);
+	finished(&d, "completed");
+	d.content_sha256 = sha;
+	CHECK_INT(store_document_finish(T.s, &d), ERR_OK);
+	CHECK_INT(store_document_find_by_sha(T.s, &T.a, u.id, sha, &found), ERR_OK);
+	CHECK_STR(found.id, d.id);
+	CHECK_STR(found.blob_key, "u/j/d.pdf");
+	/* Another user's bytes are never shared. */
+	CHECK_INT(store_document_find_by_sha(T.s, &T.a, other.id, sha, &found), ERR_NOT_FOUND);
+	CHECK_INT(store_document_find_by_sha(T.s, &T.a, "", sha, &found), ERR_NOT_FOUND);
+	CHECK_INT(store_document_find_by_sha(T.s, &T.a, u.id, "short", &found), ERR_NOT_FOUND);
+}
+
+static void test_anonymous_purge(void)
+{
+	struct store_user u;
+	struct store_job old1, old2, young, mine;
+	struct store_document d;
+	const char **keys;
+	size_t nkeys;
+	int jobs;
+	make_user(&u);
+	CHECK_INT(store_user_create(T.s, &u), ERR_OK);
+	struct store_job *all[] = { &old1, &old2, &young, &mine };
+	int64_t created[] = { T0 - 3000000, T0 - 2000000, T0 + 5000000, T0 - 9000000 };
+	for (int i = 0; i < 4; i++) {
+		make_job(all[i], i == 3 ? u.id : "");
+		all[i]->created_at = created[i];
+		all[i]->total_documents = 1;
+		CHECK_INT(store_job_create(T.s, all[i]), ERR_OK);
+		make_document(&d, all[i]);
+		CHECK_INT(store_document_create(T.s, &d), ERR_OK);
+		finished(&d, "completed");
+		d.blob_key = arena_printf(&T.a, "anonymous/%s/%s.pdf", all[i]->id, d.id);
+		CHECK_INT(store_document_finish(T.s, &d), ERR_OK);
+	}
+	/* At most one job per call, oldest first; the user's job is never touched. */
+	CHECK_INT(store_anonymous_purge(T.s, &T.a, T0, 1, &keys, &nkeys, &jobs), ERR_OK);
+	CHECK_INT(jobs, 1);
+	CHECK_INT(nkeys, 1);
+	CHECK(strstr(keys[0], old1.id) != NULL);
+	CHECK_INT(store_anonymous_purge(T.s, &T.a, T0, 100, &keys, &nkeys, &jobs), ERR_OK);
+	CHECK_INT(jobs, 1);
+	CHECK(nkeys == 1 && strstr(keys[0], old2.id) != NULL);
+	CHECK_INT(store_anonymous_purge(T.s, &T.a, T0, 100, &keys, &nkeys, &jobs), ERR_OK);
+	CHECK_INT(jobs, 0);
+	CHECK_INT(nkeys, 0);
+	struct store_job got;
+	CHECK_INT(store_job_get(T.s, &T.a, old1.id, NULL, &got), ERR_NOT_FOUND);
+	CHECK_INT(store_job_get(T.s, &T.a, young.id, NULL, &got), ERR_OK);
+	CHECK_INT(store_job_get(T.s, &T.a, mine.id, NULL, &got), ERR_OK);
+}
+
+static void test_migrate(void)
+{
+	int applied = -1;
+	CHECK_INT(store_migrate(T.s, &applied), ERR_OK);
+	CHECK_INT(applied, migration_count());
+}
+
+static void store_tests(void)
+{
+	RUN(test_migrate);
+	RUN(test_finish_settles_the_job);
+	RUN(test_finish_single_outcomes);
+	RUN(test_find_by_sha);
+	RUN(test_anonymous_purge);
+}
+
+int main(void)
+{
+	static const struct fixture_suite suite = { "test_store_documents", store_tests, NULL, NULL };
+	return fixture_main(&suite);
+}
