@@ -141,6 +141,13 @@ enum mtag_err store_job_create(struct store *s, const struct store_job *j);
 enum mtag_err store_job_get(struct store *s, struct arena *a, const char *id,
 			    const char *owner, struct store_job *out);
 
+/*
+ * Insert a job and its documents in one transaction (the documents' job and
+ * user are the job's; only id, source_url, filename, status, created_at and
+ * error_message of each are used). ERR_NOT_FOUND when the user does not exist.
+ */
+enum mtag_err store_job_submit(struct store *s, const struct store_job *j,
+			       const struct store_document *docs, size_t n);
 /* Insert a document. ERR_NOT_FOUND when its job (or its user) does not exist. */
 enum mtag_err store_document_create(struct store *s, const struct store_document *d);
 /* The document with this id, if it belongs to owner (as for store_job_get). */

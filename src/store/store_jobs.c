@@ -131,3 +131,59 @@ enum mtag_err store_anonymous_purge(struct store *s, struct arena *a, int64_t be
 	}
 	return e;
 }
+
+struct submit {
+	const struct store_job *job;
+	const struct store_document *docs;
+	size_t n;
+};
+
+static enum mtag_err submit_tx(struct store_conn *c, void *ctx)
+{
+	const struct submit *sb = ctx;
+	const struct store_job *j = sb->job;
+	struct store_param pj[] = {
+		STORE_TEXT(j->id), STORE_OWNER(j->user_id), STORE_TEXT(j->job_type),
+		STORE_TEXT(j->status), STORE_INT(j->total_documents),
+		STORE_INT(j->processed_documents), STORE_INT(j->failed_documents),
+		STORE_TEXT(j->options), STORE_TEXT(j->error_message), STORE_TIME(j->created_at),
+		STORE_TIME_OR_NULL(j->started_at), STORE_TIME_OR_NULL(j->completed_at),
+		STORE_TIME(j->updated_at),
+	};
+	enum mtag_err e = store_exec(c, "job_submit",
+				     "INSERT INTO processing_jobs (" JOB_COLS ") VALUES"
+				     " ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+				     pj, 13, NULL);
+	for (size_t i = 0; !e && i < sb->n; i++) {
+		const struct store_document *d = &sb->docs[i];
+		struct store_param pd[] = {
+			STORE_TEXT(d->id), STORE_TEXT(j->id), STORE_OWNER(j->user_id),
+			STORE_TEXT(d->source_url), STORE_TEXT(d->filename), STORE_TEXT(d->status),
+			STORE_TIME(d->created_at), STORE_TEXT(d->error_message),
+		};
+		e = store_exec(c, "job_submit",
+			       "INSERT INTO documents (id, job_id, user_id, source_url, filename, status,"
+			       " created_at, error_message) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+			       pd, 8, NULL);
+	}
+	return e;
+}
+
+enum mtag_err store_job_submit(struct store *s, const struct store_job *j,
+			       const struct store_document *docs, size_t n)
+{
+	struct store_job c = *j;
+
+	if (!store_copy_uuid(c.id, j->id) || !store_owner_copy(c.user_id, j->user_id) ||
+	    !j->job_type || !j->status || !store_utf8_ok(j->options) ||
+	    !store_utf8_ok(j->error_message))
+		return ERR_BAD_REQUEST;
+	if (!c.options)
+		c.options = "{}";
+	for (size_t i = 0; i < n; i++)
+		if (!uuid_valid(docs[i].id) || !docs[i].status || !store_utf8_ok(docs[i].source_url) ||
+		    !store_utf8_ok(docs[i].filename) || !store_utf8_ok(docs[i].error_message))
+			return ERR_BAD_REQUEST;
+	struct submit sb = { &c, docs, n };
+	return store_tx(s, "job_submit", STORE_TX_WRITE, submit_tx, &sb);
+}

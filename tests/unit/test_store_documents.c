@@ -170,6 +170,38 @@ static void test_anonymous_purge(void)
 	CHECK_INT(store_job_get(T.s, &T.a, mine.id, NULL, &got), ERR_OK);
 }
 
+static void test_submit_is_one_transaction(void)
+{
+	struct store_user u;
+	struct store_job j, got;
+	struct store_document docs[3], back;
+	make_user(&u);
+	CHECK_INT(store_user_create(T.s, &u), ERR_OK);
+	make_job(&j, u.id);
+	j.total_documents = 3;
+	for (int i = 0; i < 3; i++) {
+		make_document(&docs[i], &j);
+		docs[i].source_url = arena_printf(&T.a, "https://example.com/%d.pdf", i);
+	}
+	docs[2].status = "failed";
+	docs[2].error_message = "invalid URL: no host";
+	CHECK_INT(store_job_submit(T.s, &j, docs, 3), ERR_OK);
+	CHECK_INT(store_job_get(T.s, &T.a, j.id, u.id, &got), ERR_OK);
+	CHECK_INT(got.total_documents, 3);
+	CHECK_INT(store_document_get(T.s, &T.a, docs[1].id, u.id, &back), ERR_OK);
+	CHECK_STR(back.source_url, "https://example.com/1.pdf");
+	CHECK_STR(back.job_id, j.id);
+	CHECK_STR(back.user_id, u.id);
+	/* A duplicate document id fails the whole submission: no job is left behind. */
+	struct store_job k;
+	make_job(&k, u.id);
+	struct store_document dup[2];
+	make_document(&dup[0], &k);
+	dup[1] = dup[0];
+	CHECK_INT(store_job_submit(T.s, &k, dup, 2), ERR_CONFLICT);
+	CHECK_INT(store_job_get(T.s, &T.a, k.id, u.id, &got), ERR_NOT_FOUND);
+}
+
 static void test_migrate(void)
 {
 	int applied = -1;
@@ -180,6 +212,7 @@ static void test_migrate(void)
 static void store_tests(void)
 {
 	RUN(test_migrate);
+	RUN(test_submit_is_one_transaction);
 	RUN(test_finish_settles_the_job);
 	RUN(test_finish_single_outcomes);
 	RUN(test_find_by_sha);
