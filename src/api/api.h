@@ -49,5 +49,9 @@ void api_auth_me(struct http_request *req, struct http_response *res);
 void api_auth_sessions(struct http_request *req, struct http_response *res);
 void api_auth_session_delete(struct http_request *req, struct http_response *res);
 void api_auth_change_password(struct http_request *req, struct http_response *res);
+void api_process_single(struct http_request *req, struct http_response *res);
+void api_process_upload(struct http_request *req, struct http_response *res);
+void api_document_download(struct http_request *req, struct http_response *res);
+void api_file(struct http_request *req, struct http_response *res);
 
 #endif

@@ -21,9 +21,15 @@ void api_health(struct http_request *req, struct http_response *res)
 	json_object_set_new(body, "status", json_string(h.ok ? "ok" : "degraded"));
 	json_object_set_new(body, "database", json_string(h.database_ok ? "ok" : "unavailable"));
 	json_object_set_new(body, "database_driver", json_string(h.database));
+	if (h.storage) {
+		json_object_set_new(body, "storage", json_string(h.storage_ok ? "ok" : "unavailable"));
+		json_object_set_new(body, "storage_driver", json_string(h.storage));
+	}
 	json_object_set_new(body, "version", json_string(MTAG_VERSION));
 	if (!h.ok) {
-		json_object_set_new(body, "detail", json_string("the database cannot be reached"));
+		json_object_set_new(body, "detail",
+				    json_string(!h.database_ok ? "the database cannot be reached"
+							       : "the object storage cannot be reached"));
 		json_object_set_new(body, "code", json_string(err_name(ERR_UNAVAILABLE)));
 	}
 	http_respond_json(res, h.ok ? 200 : err_http_status(ERR_UNAVAILABLE), body);

@@ -6,22 +6,28 @@
 #include "api/api.h"
 #include "base/xalloc.h"
 
-/* offload: the handler hashes a password (about 25 ms of CPU): it runs on the
- * offload pool so that the event loops keep answering everything else. */
+/* offload: the handler is slow - it hashes a password (about 25 ms of CPU) or
+ * downloads and processes a document - so it runs on the offload pool and
+ * the event loops keep answering everything else. */
 static const struct http_route routes[] = {
-	/* method     path                           handler                    auth               offload */
-	{ "GET",    "/health",                     api_health,                API_AUTH_NONE,     false },
-	{ "GET",    "/api/openapi.json",           api_openapi,               API_AUTH_NONE,     false },
+	/* method     path                           handler                    auth               offload body */
+	{ "GET",    "/health",                     api_health,                API_AUTH_NONE,     false, HTTP_BODY_JSON },
+	{ "GET",    "/api/openapi.json",           api_openapi,               API_AUTH_NONE,     false, HTTP_BODY_JSON },
 
-	{ "POST",   "/api/auth/register",          api_auth_register,         API_AUTH_NONE,     true },
-	{ "POST",   "/api/auth/login",             api_auth_login,            API_AUTH_NONE,     true },
-	{ "POST",   "/api/auth/refresh",           api_auth_refresh,          API_AUTH_NONE,     false },
-	{ "POST",   "/api/auth/logout",            api_auth_logout,           API_AUTH_OPTIONAL, false },
-	{ "POST",   "/api/auth/logout-all",        api_auth_logout_all,       API_AUTH_REQUIRED, false },
-	{ "GET",    "/api/auth/me",                api_auth_me,               API_AUTH_REQUIRED, false },
-	{ "GET",    "/api/auth/sessions",          api_auth_sessions,         API_AUTH_REQUIRED, false },
-	{ "DELETE", "/api/auth/sessions/{id}",     api_auth_session_delete,   API_AUTH_REQUIRED, false },
-	{ "POST",   "/api/auth/change-password",   api_auth_change_password,  API_AUTH_REQUIRED, true },
+	{ "POST",   "/api/auth/register",          api_auth_register,         API_AUTH_NONE,     true,  HTTP_BODY_JSON },
+	{ "POST",   "/api/auth/login",             api_auth_login,            API_AUTH_NONE,     true,  HTTP_BODY_JSON },
+	{ "POST",   "/api/auth/refresh",           api_auth_refresh,          API_AUTH_NONE,     false, HTTP_BODY_JSON },
+	{ "POST",   "/api/auth/logout",            api_auth_logout,           API_AUTH_OPTIONAL, false, HTTP_BODY_JSON },
+	{ "POST",   "/api/auth/logout-all",        api_auth_logout_all,       API_AUTH_REQUIRED, false, HTTP_BODY_JSON },
+	{ "GET",    "/api/auth/me",                api_auth_me,               API_AUTH_REQUIRED, false, HTTP_BODY_JSON },
+	{ "GET",    "/api/auth/sessions",          api_auth_sessions,         API_AUTH_REQUIRED, false, HTTP_BODY_JSON },
+	{ "DELETE", "/api/auth/sessions/{id}",     api_auth_session_delete,   API_AUTH_REQUIRED, false, HTTP_BODY_JSON },
+	{ "POST",   "/api/auth/change-password",   api_auth_change_password,  API_AUTH_REQUIRED, true,  HTTP_BODY_JSON },
+
+	{ "POST",   "/api/process/process-single", api_process_single,        API_AUTH_OPTIONAL, true,  HTTP_BODY_JSON },
+	{ "POST",   "/api/process/upload",         api_process_upload,        API_AUTH_OPTIONAL, true,  HTTP_BODY_MULTIPART },
+	{ "GET",    "/api/history/documents/{id}/download", api_document_download, API_AUTH_REQUIRED, false, HTTP_BODY_JSON },
+	{ "GET",    "/api/files/{id}",             api_file,                  API_AUTH_NONE,     false, HTTP_BODY_JSON },
 };
 
 const struct http_route *api_routes(size_t *n)

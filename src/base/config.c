@@ -69,6 +69,8 @@ INT_PARSER(parse_rate_login, rate_login, 1, 100000, " (per minute)")
 INT_PARSER(parse_rate_login_account, rate_login_account, 1, 100000, " (per minute)")
 INT_PARSER(parse_rate_register, rate_register, 1, 100000, " (per minute)")
 INT_PARSER(parse_rate_refresh, rate_refresh, 1, 100000, " (per minute)")
+INT_PARSER(parse_anonymous_ttl, anonymous_ttl_hours, 1, 8760, " (hours)")
+INT_PARSER(parse_extract_timeout, extract_timeout_s, 1, 3600, " (seconds)")
 
 static bool parse_listen(struct config *c, const char *v, char *why, size_t n)
 {
@@ -262,6 +264,8 @@ static const struct config_var config_vars[] = {
 	{ "MTAG_RATE_LOGIN_ACCOUNT", "rate-login-account", "5", "login attempts per minute per account and address (6x per account overall)", parse_rate_login_account, false },
 	{ "MTAG_RATE_REGISTER", "rate-register", "10", "registrations per minute per client address", parse_rate_register, false },
 	{ "MTAG_RATE_REFRESH", "rate-refresh", "60", "token refreshes per minute per client address", parse_rate_refresh, false },
+	{ "MTAG_ANONYMOUS_TTL_HOURS", "anonymous-ttl-hours", "24", "anonymous jobs and their files are deleted after this", parse_anonymous_ttl, false },
+	{ "MTAG_EXTRACT_TIMEOUT_S", "extract-timeout-s", "60", "time limit of one document's extraction", parse_extract_timeout, false },
 };
 
 #define NVARS (sizeof(config_vars) / sizeof(config_vars[0]))
@@ -331,6 +335,8 @@ enum mtag_err config_load(struct config *c, const struct config_override *ov,
 	c->rate_login_account = 5;
 	c->rate_register = 10;
 	c->rate_refresh = 60;
+	c->anonymous_ttl_hours = 24;
+	c->extract_timeout_s = 60;
 	c->workers = cores();
 	c->http_threads = 2 * cores() < 2 ? 2 : 2 * cores() > 16 ? 16 : 2 * cores();
 	c->trusted_proxies = xstrdup("");

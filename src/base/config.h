@@ -45,6 +45,8 @@ struct config {
 	int rate_login_account; /* login attempts per minute per account and address */
 	int rate_register;      /* registrations per minute per client address */
 	int rate_refresh;       /* refreshes per minute per client address */
+	int anonymous_ttl_hours; /* anonymous jobs and their files are purged after this */
+	int extract_timeout_s;  /* wall-clock limit of one document's extraction */
 };
 
 /* A flag given on the command line: name without the dashes ("listen"). */

@@ -5,12 +5,16 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <errno.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "api/api.h"
 #include "base/log.h"
 #include "cli/cli.h"
 #include "core/core.h"
+#include "core/core_process.h"
 #include "http/http.h"
 #include "base/xalloc.h"
 
@@ -70,14 +74,31 @@ int cli_serve(int argc, char **argv)
 		fprintf(stderr, "mtag: %s\n", err);
 		goto out;
 	}
+	if (core_start_services(core, err, sizeof(err))) {
+		fprintf(stderr, "mtag: %s\n", err);
+		goto out;
+	}
 	core_start_janitor(core);
+	core_start_workers(core);
+	/* Uploads land next to the data, on the disk meant for it. */
+	char upload_dir[4200];
+	snprintf(upload_dir, sizeof(upload_dir), "%s/uploads", cfg.data_dir);
+	if (mkdir(upload_dir, 0700) < 0 && errno != EEXIST) {
+		fprintf(stderr, "mtag: cannot create %s: %s\n", upload_dir, strerror(errno));
+		goto out;
+	}
 	size_t nroutes;
 	const struct http_route *routes = api_routes(&nroutes);
 	struct http_server_config hc = {
 		.host = cfg.listen_host,
 		.port = cfg.listen_port,
 		.threads = cfg.http_threads,
-		.offload_threads = cfg.http_threads,
+		/* Slow handlers download and extract documents: enough threads that a
+		 * few slow sources do not queue everyone else. */
+		.offload_threads = 4 * cfg.http_threads,
+		.upload_dir = upload_dir,
+		.max_file_bytes = (uint64_t)cfg.max_upload_mb << 20,
+		.max_files = 20,
 		.max_body = (size_t)cfg.max_json_kb * 1024,
 		.routes = routes,
 		.nroutes = nroutes,

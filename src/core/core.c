@@ -1,8 +1,13 @@
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "auth/ratelimit.h"
+#include "blob/blob.h"
+#include "core/core_process.h"
+#include "pipeline/pipeline.h"
+#include "pipeline/sandbox.h"
 #include "auth/token.h"
 #include "base/clock.h"
 #include "base/log.h"
@@ -21,11 +26,14 @@ enum mtag_err core_open(const struct config *cfg, bool migrate, struct core **ou
 	c->cfg = cfg;
 	c->started_us = clock_now_us();
 	c->limits = ratelimit_new();
-	if (cfg->secret_key)
+	if (cfg->secret_key) {
 		token_derive_key(cfg->secret_key, "mtag access token v1", c->access_key);
+		token_derive_key(cfg->secret_key, "mtag download link v1", c->download_key);
+	}
 	netaddr_list_parse(cfg->trusted_proxies, &c->trusted_proxies); /* validated by config */
 	pthread_mutex_init(&c->janitor_lock, NULL);
 	pthread_cond_init(&c->janitor_wake, NULL);
+	pthread_cond_init(&c->work_wake, NULL);
 	enum mtag_err e = store_open(cfg->database_url, cfg->db_pool_size, &c->store, err, errlen);
 	if (e)
 		goto fail;
@@ -59,6 +67,8 @@ static void *janitor_main(void *arg)
 			log_warn("core.purge_failed", "err=%s", err_name(e));
 		else if (deleted)
 			log_info("core.purge", "deleted=%d", deleted);
+		if (c->blob && (e = core_purge_anonymous(c, NULL)))
+			log_warn("core.purge_anonymous_failed", "err=%s", err_name(e));
 		pthread_mutex_lock(&c->janitor_lock);
 		struct timespec until;
 		clock_gettime(CLOCK_REALTIME, &until);
@@ -82,16 +92,23 @@ void core_free(struct core *c)
 {
 	if (!c)
 		return;
-	if (c->janitor_running) {
-		pthread_mutex_lock(&c->janitor_lock);
-		c->stopping = true;
-		pthread_cond_signal(&c->janitor_wake);
-		pthread_mutex_unlock(&c->janitor_lock);
+	pthread_mutex_lock(&c->janitor_lock);
+	c->stopping = true;
+	pthread_cond_broadcast(&c->janitor_wake);
+	pthread_cond_broadcast(&c->work_wake);
+	pthread_mutex_unlock(&c->janitor_lock);
+	if (c->janitor_running)
 		pthread_join(c->janitor, NULL);
-	}
+	/* A worker finishes the document it holds first. */
+	for (int i = 0; i < c->nworkers; i++)
+		pthread_join(c->workers[i], NULL);
+	pthread_cond_destroy(&c->work_wake);
 	pthread_cond_destroy(&c->janitor_wake);
 	pthread_mutex_destroy(&c->janitor_lock);
 	ratelimit_free(c->limits);
+	pipeline_free(c->pipeline);
+	sandbox_free(c->sandbox);
+	blob_close(c->blob);
 	store_close(c->store);
 	free(c);
 }
@@ -112,9 +129,35 @@ enum mtag_err core_migrate(struct core *c, int *applied, int *version)
 	return ERR_OK;
 }
 
+enum mtag_err core_start_services(struct core *c, char *err, size_t errlen)
+{
+	enum mtag_err e = blob_open(c->cfg->storage_url, true, &c->blob, err, errlen);
+	if (e)
+		return e;
+	char ping[256];
+	/* The first call creates a missing bucket; an outage now is not fatal (health says so). */
+	if (blob_ping(c->blob, ping, sizeof(ping)))
+		log_warn("core.storage_unavailable", "error=\"%s\"", ping);
+	fetch_global_init();
+	struct sandbox_options so;
+	sandbox_options_init(&so);
+	so.procs = c->cfg->workers;
+	so.timeout_s = c->cfg->extract_timeout_s;
+	c->sandbox = sandbox_new(&so);
+	c->pipeline = pipeline_new(c->sandbox);
+	log_info("core.services", "storage=%s extract_helpers=%d", blob_driver_name(c->blob), so.procs);
+	return ERR_OK;
+}
+
 void core_health(struct core *c, struct core_health *out)
 {
+	memset(out, 0, sizeof(*out));
 	out->database = store_driver_name(c->store);
 	out->database_ok = store_ping(c->store) == ERR_OK;
-	out->ok = out->database_ok;
+	out->storage_ok = true;
+	if (c->blob) {
+		out->storage = blob_driver_name(c->blob);
+		out->storage_ok = blob_ping(c->blob, out->storage_error, sizeof(out->storage_error)) == ERR_OK;
+	}
+	out->ok = out->database_ok && out->storage_ok;
 }

@@ -20,13 +20,23 @@
 #include "base/err.h"
 #include "base/netaddr.h"
 
+#define CORE_WORKERS_MAX 256
+
 struct store;
 struct ratelimit;
+struct blob;
+struct sandbox;
+struct pipeline;
 
 struct core {
 	const struct config *cfg;       /* borrowed */
 	struct store *store;            /* owned */
 	struct ratelimit *limits;       /* owned: login, register and refresh buckets */
+	/* Owned, set by core_start_services (serve only): */
+	struct blob *blob;              /* originals */
+	struct sandbox *sandbox;        /* extraction helper processes */
+	struct pipeline *pipeline;      /* fetch, extract, language, tags */
+	unsigned char download_key[32]; /* signs local download links */
 	unsigned char access_key[32];   /* signs access tokens (derived from the secret key) */
 	struct netaddr_list trusted_proxies;
 	int64_t started_us;             /* wall clock at core_open */
@@ -36,6 +46,10 @@ struct core {
 	pthread_mutex_t janitor_lock;
 	pthread_cond_t janitor_wake;
 	bool stopping;
+	/* The workers (core_start_workers), woken through work_wake under janitor_lock. */
+	pthread_t workers[CORE_WORKERS_MAX];
+	int nworkers;
+	pthread_cond_t work_wake;
 };
 
 /*
@@ -46,7 +60,13 @@ struct core {
  */
 enum mtag_err core_open(const struct config *cfg, bool migrate, struct core **out,
 			char *err, size_t errlen);
-/* Start the janitor thread: purges expired sessions every 10 minutes (serve only). */
+/*
+ * Open blob storage (creating the bucket when missing), the extraction
+ * sandbox and the pipeline: what processing documents needs. On failure err
+ * says why (e.g. a malformed MTAG_STORAGE_URL).
+ */
+enum mtag_err core_start_services(struct core *c, char *err, size_t errlen);
+/* Start the janitor thread: every 10 minutes it purges expired sessions and old anonymous work (serve only). */
 void core_start_janitor(struct core *c);
 /* Stop the janitor (if started), close the database and free the core; NULL is a no-op. */
 void core_free(struct core *c);
@@ -58,6 +78,9 @@ struct core_health {
 	bool ok;                /* every dependency answered */
 	bool database_ok;
 	const char *database;   /* driver name: "sqlite" or "postgresql" */
+	bool storage_ok;        /* true when no storage is open (migrate, user) */
+	const char *storage;    /* "local", "s3", or NULL when none is open */
+	char storage_error[256];
 };
 
 /* Check every dependency now. */

@@ -14,6 +14,17 @@
  * Every response carries the request id and the security headers; errors
  * always have the body {"detail": ..., "code": ...}. See src/http/README.md.
  *
+ * Routes whose body is HTTP_BODY_MULTIPART take multipart/form-data instead:
+ * each file part is streamed to a temp file of its own (never held in
+ * memory), text fields are kept in the arena (capped), and the handler finds
+ * both in req->form. The temp files belong to the request's arena and are
+ * deleted when the request ends, however it ends (error, client gone, after
+ * the response was sent). For these routes the guard runs as soon as the
+ * headers are in, so that an unauthorised upload is refused before anything
+ * is written to disk; a refused upload (a limit passed, malformed) loses its
+ * temp files at once and is read and dropped up to the upload cap, so that
+ * the client still gets its 413 or 400.
+ *
  * Threads: handlers run on the server's thread pool (epoll, one event loop
  * per thread); one request is handled by one thread from start to end, and
  * that thread's log request id is the request's while the handler runs.
@@ -32,11 +43,23 @@
 
 #define HTTP_MAX_PARAMS 4
 #define HTTP_MAX_HEADERS 16
+/* Text fields of a multipart form: at most this many, each at most this many bytes. */
+#define HTTP_FORM_MAX_FIELDS 32
+#define HTTP_FORM_FIELD_MAX (64 * 1024)
+/* Defaults for a zero http_server_config.max_files / max_file_bytes. */
+#define HTTP_UPLOAD_MAX_FILES 20
+#define HTTP_UPLOAD_MAX_FILE_BYTES ((uint64_t)50 << 20)
 
 struct http_request;
 struct http_response;
 
 typedef void (*http_handler_fn)(struct http_request *req, struct http_response *res);
+
+/* How a route takes its request body. */
+enum http_body {
+	HTTP_BODY_JSON = 0,  /* buffered whole in req->body, capped by max_body */
+	HTTP_BODY_MULTIPART, /* multipart/form-data only (else 415), streamed into req->form */
+};
 
 /* One row of the route table. */
 struct http_route {
@@ -46,11 +69,14 @@ struct http_route {
 	int auth;                /* opaque to http: given to the guard (api decides its meaning) */
 	bool offload;            /* slow work (hashing, downloads): run guard and handler on the
 				    offload pool, so the event loops keep serving other requests */
+	enum http_body body;     /* HTTP_BODY_JSON, or HTTP_BODY_MULTIPART for uploads */
 };
 
 /*
- * Called after routing and body reading, before the handler. Returns true to
- * go on; false when it has filled res itself (e.g. 401).
+ * Called after routing and body reading, before the handler; for multipart
+ * routes as soon as the headers are in (Content-Type and announced size
+ * checked), before any of the body is read, so it sees no body and no form.
+ * Returns true to go on; false when it has filled res itself (e.g. 401).
  */
 typedef bool (*http_guard_fn)(const struct http_route *route, struct http_request *req,
 			      struct http_response *res);
@@ -58,6 +84,31 @@ typedef bool (*http_guard_fn)(const struct http_route *route, struct http_reques
 struct http_param {
 	const char *name;
 	const char *value;
+};
+
+/* One uploaded file of a multipart form. Strings are in the request's arena. */
+struct http_upload {
+	const char *field;        /* the part's name="..." */
+	const char *filename;     /* filename="..." as sent: may be "", hold '/', '..', '%22'
+				     or any UTF-8; NULL when the part had none. Untrusted:
+				     the handler sanitises it before any use */
+	const char *content_type; /* the part's Content-Type as sent, or NULL */
+	const char *path;         /* the temp file (mode 0600, closed): read it, or rename it
+				     away; deleted when the request ends */
+	uint64_t size;            /* bytes in the file, exactly */
+};
+
+/*
+ * A multipart/form-data body, parts in the order sent. A part is a file when
+ * it has a filename parameter, or a Content-Type other than text/plain;
+ * every other part is a text field.
+ */
+struct http_form {
+	struct http_param fields[HTTP_FORM_MAX_FIELDS]; /* values NUL-terminated, at most
+							   HTTP_FORM_FIELD_MAX bytes */
+	size_t nfields;
+	struct http_upload *files; /* room for the server's max_files (arena) */
+	size_t nfiles;
 };
 
 struct http_request {
@@ -68,7 +119,9 @@ struct http_request {
 	const char *path;          /* as sent (still percent-encoded), without the query string */
 	const char *request_id;    /* client's X-Request-Id if 1-64 [A-Za-z0-9._-], else 32 hex */
 	const char *remote_addr;   /* peer address as numeric text ("127.0.0.1", "::1") */
-	struct buf body;           /* the request body, at most the server's body cap */
+	struct buf body;           /* the request body, at most the server's body cap
+				      (empty on multipart routes) */
+	struct http_form *form;    /* the parsed upload on multipart routes, else NULL */
 	struct http_param params[HTTP_MAX_PARAMS]; /* values percent-decoded */
 	size_t nparams;
 	void *user;                /* set by the guard (api: the authenticated identity) */
@@ -85,6 +138,7 @@ struct http_response {
 	const char *content_type;  /* NULL for no body */
 	const char *body;          /* arena or static memory */
 	size_t body_len;
+	const char *file_path;     /* when set, the body is this file, streamed (http_respond_file) */
 	struct http_header headers[HTTP_MAX_HEADERS];
 	size_t nheaders;
 	struct arena *arena;
@@ -100,6 +154,8 @@ const char *http_cookie(struct http_request *req, const char *name);
 bool http_media_is(const char *content_type, const char *media);
 /* A path parameter of the matched route ("id" for {id}), or NULL. */
 const char *http_param(const struct http_request *req, const char *name);
+/* The first text field of a multipart form with this name, or NULL (also when there is no form). */
+const char *http_form_field(const struct http_request *req, const char *name);
 /*
  * The body as JSON: ERR_UNSUPPORTED_TYPE unless the Content-Type's media type
  * is application/json (parameters such as charset allowed, any case),
@@ -115,6 +171,9 @@ enum mtag_err http_json_body(struct http_request *req, json_t **out, const char 
  * here replaces the server's default.
  */
 void http_set_header(struct http_response *res, const char *name, const char *value);
+/* Respond with the file at path, streamed from disk (404 if it cannot be opened then). */
+void http_respond_file(struct http_response *res, int status, const char *content_type,
+		       const char *path);
 /* Respond with v as JSON (v is borrowed). */
 void http_respond_json(struct http_response *res, int status, const json_t *v);
 /* Respond with bytes of the given type (data must outlive the request: arena or static). */
@@ -149,7 +208,11 @@ struct http_server_config {
 	int port;                    /* 0 lets the kernel choose */
 	int threads;                 /* event-loop threads (1 or less: one thread) */
 	int offload_threads;         /* threads for routes with offload (0: as many as threads) */
-	size_t max_body;             /* request body cap in bytes */
+	size_t max_body;             /* request body cap in bytes (JSON routes) */
+	const char *upload_dir;      /* temp files of multipart uploads (NULL: $TMPDIR, else /tmp);
+					copied at start */
+	uint64_t max_file_bytes;     /* per uploaded file (0: HTTP_UPLOAD_MAX_FILE_BYTES) */
+	int max_files;               /* files per multipart request (0 or less: HTTP_UPLOAD_MAX_FILES) */
 	const struct http_route *routes; /* borrowed, like app: must outlive the server */
 	size_t nroutes;
 	http_guard_fn guard;         /* may be NULL */
@@ -161,7 +224,8 @@ struct http_server;
 /*
  * Bind (the first address host resolves to that works) and start serving.
  * On failure err says why (e.g. address in use): ERR_VALIDATION for a bad
- * port or host, ERR_IO when it cannot listen.
+ * port or host, or an upload directory that cannot be written when a route
+ * takes multipart; ERR_IO when it cannot listen.
  */
 enum mtag_err http_server_start(const struct http_server_config *cfg, struct http_server **out,
 				char *err, size_t errlen);

@@ -1,6 +1,6 @@
 /*
  * http_request.c - reading a request: headers, query arguments, path
- * parameters and the JSON body.
+ * parameters, multipart form fields and the JSON body.
  *
  * Headers and query arguments come from libmicrohttpd (req->conn_, the
  * MHD connection) and stay valid until the response has been sent; without
@@ -47,6 +47,16 @@ const char *http_param(const struct http_request *req, const char *name)
 	for (size_t i = 0; i < req->nparams; i++)
 		if (strcmp(req->params[i].name, name) == 0)
 			return req->params[i].value;
+	return NULL;
+}
+
+const char *http_form_field(const struct http_request *req, const char *name)
+{
+	if (!req->form || !name)
+		return NULL;
+	for (size_t i = 0; i < req->form->nfields; i++)
+		if (strcmp(req->form->fields[i].name, name) == 0)
+			return req->form->fields[i].value;
 	return NULL;
 }
 

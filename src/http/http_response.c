@@ -42,6 +42,14 @@ void http_respond_bytes(struct http_response *res, int status, const char *conte
 	res->content_type = content_type;
 	res->body = data;
 	res->body_len = data ? len : 0;
+	res->file_path = NULL;
+}
+
+void http_respond_file(struct http_response *res, int status, const char *content_type,
+		       const char *path)
+{
+	http_respond_bytes(res, status, content_type, NULL, 0);
+	res->file_path = arena_strdup(res->arena, path);
 }
 
 void http_respond_json(struct http_response *res, int status, const json_t *v)

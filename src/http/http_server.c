@@ -13,6 +13,12 @@
  * response. on_completed() writes the access-log line, frees the state and
  * ends the in-flight count.
  *
+ * Multipart routes (http_multipart.c) differ: the first call also checks the
+ * Content-Type (415) and runs the guard; the body is parsed as it arrives,
+ * files going to temp files; a refused upload (a limit passed, malformed) is
+ * dropped as it arrives, up to the upload cap plus DISCARD_MAX in all, and
+ * answered at its end. The temp files go with the arena in on_completed().
+ *
  * Ownership: struct http_server owns the daemon; it borrows cfg->routes,
  * cfg->app and cfg->host, which must outlive it. Each http_ctx is owned by
  * MHD's connection (its *con_cls) from on_uri() to on_completed().
@@ -23,6 +29,7 @@
  * caller's thread and only reads the atomic in-flight counter.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <stdarg.h>
@@ -34,6 +41,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,6 +52,7 @@
 #include "base/random.h"
 #include "base/workq.h"
 #include "http/http.h"
+#include "http_int.h"
 #include "base/xalloc.h"
 
 #define CONNECTION_TIMEOUT_S 30u
@@ -52,7 +61,8 @@
 /*
  * A chunked body past the cap is read and dropped until it ends (MHD 0.9.75
  * cannot answer in the middle of an upload); past this many dropped bytes
- * the connection is closed without an answer.
+ * the connection is closed without an answer. A refused multipart upload is
+ * read up to the upload cap plus this much in all (see README.md).
  */
 #define DISCARD_MAX ((size_t)4 << 20)
 /*
@@ -88,6 +98,9 @@ struct http_server {
 	atomic_bool stopping;          /* set by http_server_stop: answer with Connection: close */
 	atomic_bool abandon;           /* the stop's grace is over: offloaded jobs not begun get 503 */
 	struct workq *offload;         /* runs the handlers of offload routes */
+	struct http_upload_limits upload; /* for multipart routes, defaults resolved */
+	uint64_t upload_cap;           /* http_upload_cap(&upload) */
+	char *upload_dir;              /* owned: upload.dir */
 };
 
 /* Where an offloaded request is. */
@@ -104,10 +117,15 @@ struct http_ctx {
 	bool started;            /* the first (headers-only) call is done */
 	bool queued;             /* a response is queued: ignore the rest of the body */
 	bool close;              /* the response goes out before the body was read */
-	bool too_large;          /* the body passed the cap: the rest is dropped */
-	size_t dropped;          /* body bytes read and dropped past the cap */
+	bool refused;            /* res holds an error (body past a cap, bad upload): the rest
+				    of the body is dropped and the handler never runs */
+	bool guarded;            /* the guard has run and let the request through */
+	size_t dropped;          /* body bytes read and dropped after the refusal */
+	uint64_t read;           /* body bytes read in all */
+	struct http_multipart *mp; /* multipart routes: the body's reader (arena) */
 	int status;              /* what was queued, for the access log */
 	size_t bytes;
+	size_t file_size;        /* of a streamed file response */
 	atomic_int offload;      /* OFFLOAD_*: the handler runs on the offload pool */
 	struct MHD_Connection *conn; /* for resuming after an offloaded handler */
 };
@@ -324,6 +342,26 @@ static void add_headers(const struct http_ctx *ctx, struct MHD_Response *r)
 }
 
 /* Queue ctx->res (a 500 instead when it has no valid status). MHD_NO when MHD refuses it. */
+/* A response streaming res->file_path (MHD closes the fd); on failure res becomes a 404. */
+static struct MHD_Response *file_response(struct http_ctx *ctx)
+{
+	struct http_response *res = &ctx->res;
+	struct stat st;
+	int fd = open(res->file_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		struct MHD_Response *r = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
+		if (r) {
+			ctx->file_size = (size_t)st.st_size;
+			return r;
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	log_warn("http.file_unavailable", "errno=%d", errno);
+	http_respond_error(res, ERR_NOT_FOUND, "the file is gone");
+	return NULL;
+}
+
 static enum MHD_Result send_response(struct http_ctx *ctx, struct MHD_Connection *conn)
 {
 	struct http_response *res = &ctx->res;
@@ -333,9 +371,11 @@ static enum MHD_Result send_response(struct http_ctx *ctx, struct MHD_Connection
 		*res = (struct http_response){ .arena = &ctx->arena };
 		http_respond_error(res, ERR_INTERNAL, NULL);
 	}
+	struct MHD_Response *r = res->file_path ? file_response(ctx) : NULL;
 	/* The body lives in the arena (or static memory) until on_completed. */
-	struct MHD_Response *r = MHD_create_response_from_buffer(
-		res->body ? res->body_len : 0, (void *)res->body, MHD_RESPMEM_PERSISTENT);
+	if (!r)
+		r = MHD_create_response_from_buffer(res->body ? res->body_len : 0,
+						    (void *)res->body, MHD_RESPMEM_PERSISTENT);
 	if (!r)
 		return MHD_NO;
 	add_headers(ctx, r);
@@ -344,8 +384,18 @@ static enum MHD_Result send_response(struct http_ctx *ctx, struct MHD_Connection
 	if (ret == MHD_YES) {
 		ctx->queued = true;
 		ctx->status = res->status;
-		ctx->bytes = res->body ? res->body_len : 0;
+		ctx->bytes = res->file_path ? ctx->file_size : res->body ? res->body_len : 0;
 	}
+	return ret;
+}
+
+/* Answer with ctx->res before the body was read. */
+static enum MHD_Result send_early(struct http_ctx *ctx, struct MHD_Connection *conn)
+{
+	ctx->close = true;
+	enum MHD_Result ret = send_response(ctx, conn);
+	if (ret != MHD_YES)
+		log_error("http.queue_failed", "status=%d", ctx->res.status);
 	return ret;
 }
 
@@ -354,11 +404,7 @@ static enum MHD_Result send_early_error(struct http_ctx *ctx, struct MHD_Connect
 					enum mtag_err e, const char *detail)
 {
 	http_respond_error(&ctx->res, e, detail);
-	ctx->close = true;
-	enum MHD_Result ret = send_response(ctx, conn);
-	if (ret != MHD_YES)
-		log_error("http.queue_failed", "status=%d", ctx->res.status);
-	return ret;
+	return send_early(ctx, conn);
 }
 
 static const char *too_large_detail(struct http_ctx *ctx)
@@ -368,7 +414,7 @@ static const char *too_large_detail(struct http_ctx *ctx)
 }
 
 /* True when the request announces a body larger than max (Content-Length). */
-static bool announced_too_large(struct MHD_Connection *conn, size_t max)
+static bool announced_too_large(struct MHD_Connection *conn, uint64_t max)
 {
 	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
 	if (!cl)
@@ -379,6 +425,38 @@ static bool announced_too_large(struct MHD_Connection *conn, size_t max)
 	if (end == cl)
 		return false; /* MHD itself refuses a malformed Content-Length */
 	return errno == ERANGE || n > max;
+}
+
+/* The guard, once per request; true to go on, false when it has filled res. */
+static bool guard_passes(struct http_ctx *ctx)
+{
+	const struct http_server_config *cfg = &ctx->srv->cfg;
+	if (ctx->guarded || !cfg->guard)
+		return true;
+	ctx->guarded = cfg->guard(ctx->req.route, &ctx->req, &ctx->res);
+	return ctx->guarded;
+}
+
+/*
+ * First call of a multipart route: Content-Type (415), announced size (413),
+ * then the guard, all before any of the body is read or written to disk.
+ */
+static enum MHD_Result begin_multipart(struct http_ctx *ctx, struct MHD_Connection *conn)
+{
+	struct http_server *srv = ctx->srv;
+	const char *detail = NULL;
+	enum mtag_err e = http_multipart_check_type(http_header(&ctx->req, "Content-Type"), &detail);
+	if (e)
+		return send_early_error(ctx, conn, e, detail);
+	if (announced_too_large(conn, srv->upload_cap))
+		return send_early_error(ctx, conn, ERR_TOO_LARGE,
+					http_upload_cap_detail(&ctx->arena, &srv->upload));
+	if (!guard_passes(ctx))
+		return send_early(ctx, conn);
+	e = http_multipart_begin(&ctx->req, conn, &srv->upload, &ctx->mp, &detail);
+	if (e)
+		return send_early_error(ctx, conn, e, detail);
+	return MHD_YES;
 }
 
 /* First call, headers only: request id, routing, announced body size. */
@@ -403,45 +481,80 @@ static enum MHD_Result begin(struct http_ctx *ctx, struct MHD_Connection *conn, 
 	if (e)
 		return send_early_error(ctx, conn, e,
 					arena_printf(&ctx->arena, "no route for %s %s", req->method, req->path));
+	if (route->body == HTTP_BODY_MULTIPART)
+		return begin_multipart(ctx, conn);
 	if (announced_too_large(conn, cfg->max_body))
 		return send_early_error(ctx, conn, ERR_TOO_LARGE, too_large_detail(ctx));
 	return MHD_YES;
 }
 
-/* A piece of the body: kept while under the cap; past it, 413 now or dropped until the end. */
+/*
+ * Keep n more body bytes: in req->body (JSON), or parsed and written out
+ * (multipart). An error when the body is refused; OUT: *detail.
+ */
+static enum mtag_err keep_body(struct http_ctx *ctx, const char *data, size_t n,
+			       const char **detail)
+{
+	/* Over a cap: only a chunked body gets here (Content-Length was checked). */
+	if (!ctx->mp) {
+		if (buf_append(&ctx->req.body, data, n) == ERR_OK)
+			return ERR_OK;
+		*detail = too_large_detail(ctx);
+		return ERR_TOO_LARGE;
+	}
+	if (ctx->read > ctx->srv->upload_cap) {
+		*detail = http_upload_cap_detail(&ctx->arena, &ctx->srv->upload);
+		return ERR_TOO_LARGE;
+	}
+	return http_multipart_feed(ctx->mp, data, n, detail);
+}
+
+/* Refuse the request while its body arrives: nothing of it is kept, the error waits in res. */
+static void refuse_body(struct http_ctx *ctx, struct MHD_Connection *conn, enum mtag_err e,
+			const char *detail)
+{
+	buf_release(&ctx->req.body);
+	if (ctx->mp)
+		http_multipart_abort(ctx->mp);
+	ctx->refused = true;
+	http_respond_error(&ctx->res, e, detail);
+	ctx->close = true;
+	/* MHD 0.9.75 refuses this while the body is arriving: finish() sends it then. */
+	(void)send_response(ctx, conn);
+}
+
+/* A piece of the body: kept while acceptable; else 413/400 now or dropped until the end. */
 static enum MHD_Result take_body(struct http_ctx *ctx, struct MHD_Connection *conn,
 				 const char *data, size_t *size)
 {
 	size_t n = *size;
 	*size = 0;
-	if (!ctx->queued && !ctx->too_large) {
-		if (buf_append(&ctx->req.body, data, n) == ERR_OK)
+	ctx->read += n;
+	if (!ctx->queued && !ctx->refused) {
+		const char *detail = NULL;
+		enum mtag_err e = keep_body(ctx, data, n, &detail);
+		if (e == ERR_OK)
 			return MHD_YES;
-		/* Over the cap: only a chunked body gets here (Content-Length was checked). */
-		buf_release(&ctx->req.body);
-		ctx->too_large = true;
-		http_respond_error(&ctx->res, ERR_TOO_LARGE, too_large_detail(ctx));
-		ctx->close = true;
-		/* MHD 0.9.75 refuses this while the body is arriving: finish() sends it then. */
-		(void)send_response(ctx, conn);
+		refuse_body(ctx, conn, e, detail);
 	}
 	ctx->dropped += n;
-	if (ctx->dropped > DISCARD_MAX) {
-		log_warn("http.body_dropped", "dropped=%zu max_body=%zu", ctx->dropped,
-			 ctx->srv->cfg.max_body);
+	/* An upload may be read to its cap (then answered); any other body 4 MiB past its refusal. */
+	bool too_much = ctx->mp ? ctx->read > DISCARD_MAX &&
+					  ctx->read - DISCARD_MAX > ctx->srv->upload_cap
+				: ctx->dropped > DISCARD_MAX;
+	if (too_much) {
+		log_warn("http.body_dropped", "dropped=%zu read=%llu max_body=%zu", ctx->dropped,
+			 (unsigned long long)ctx->read, ctx->srv->cfg.max_body);
 		return MHD_NO; /* MHD closes the connection */
 	}
 	return MHD_YES;
 }
 
-/* Last call, the whole body is in: guard, handler, response. */
-/* Guard then handler: on the event loop, or on the offload pool. */
+/* Guard (unless it ran at headers time) then handler: on the event loop, or on the offload pool. */
 static void run_handler(struct http_ctx *ctx)
 {
-	const struct http_server_config *cfg = &ctx->srv->cfg;
-	struct http_request *req = &ctx->req;
-	if (!cfg->guard || cfg->guard(req->route, req, &ctx->res))
-		req->route->handler(req, &ctx->res);
+	if (guard_passes(ctx))
+		ctx->req.route->handler(&ctx->req, &ctx->res);
 }
 
 /* A job of the offload pool: run the handler, then wake the connection up. */
@@ -477,13 +590,23 @@ static enum MHD_Result offload(struct http_ctx *ctx, struct MHD_Connection *conn
 	return MHD_YES;
 }
 
+/* Last call, the whole body is in: guard, handler, response. */
 static enum MHD_Result finish(struct http_ctx *ctx, struct MHD_Connection *conn)
 {
 	struct http_response *res = &ctx->res;
 	if (ctx->queued)
 		return MHD_YES;
-	/* A body over the cap has its 413 in res already. */
-	if (!ctx->too_large && atomic_load(&ctx->offload) == OFFLOAD_NONE) {
+	if (ctx->mp && !ctx->refused) {
+		/* Closes the last part; a body cut short or without parts is a 400. */
+		const char *detail = NULL;
+		enum mtag_err e = http_multipart_end(ctx->mp, &detail);
+		if (e) {
+			ctx->refused = true;
+			http_respond_error(res, e, detail);
+		}
+	}
+	/* A refused body has its error in res already. */
+	if (!ctx->refused && atomic_load(&ctx->offload) == OFFLOAD_NONE) {
 		if (ctx->req.route->offload)
 			return offload(ctx, conn);
 		run_handler(ctx);
@@ -545,6 +668,39 @@ static struct MHD_Daemon *start_daemon(struct http_server *srv, const struct soc
 				MHD_OPTION_END);
 }
 
+/* Resolve the upload limits; with a multipart route, the directory must be writable. */
+static enum mtag_err upload_setup(struct http_server *srv, char *err, size_t errlen)
+{
+	const struct http_server_config *cfg = &srv->cfg;
+	const char *dir = cfg->upload_dir;
+	if (!dir || !*dir)
+		dir = getenv("TMPDIR");
+	if (!dir || !*dir)
+		dir = "/tmp";
+	srv->upload_dir = xstrdup(dir);
+	srv->upload = (struct http_upload_limits){
+		.dir = srv->upload_dir,
+		.max_file_bytes = cfg->max_file_bytes ? cfg->max_file_bytes : HTTP_UPLOAD_MAX_FILE_BYTES,
+		.max_files = cfg->max_files > 0 ? (size_t)cfg->max_files : HTTP_UPLOAD_MAX_FILES,
+	};
+	srv->upload_cap = http_upload_cap(&srv->upload);
+	bool multipart = false;
+	for (size_t i = 0; i < cfg->nroutes; i++)
+		multipart |= cfg->routes[i].body == HTTP_BODY_MULTIPART;
+	if (!multipart)
+		return ERR_OK;
+	if (access(dir, W_OK | X_OK) != 0) {
+		snprintf(err, errlen, "the upload directory %s cannot be written: %s", dir,
+			 strerror(errno));
+		return ERR_VALIDATION;
+	}
+	char q[512];
+	log_info("http.uploads", "dir=%s max_file_bytes=%llu max_files=%zu",
+		 log_quote(q, sizeof(q), dir), (unsigned long long)srv->upload.max_file_bytes,
+		 srv->upload.max_files);
+	return ERR_OK;
+}
+
 enum mtag_err http_server_start(const struct http_server_config *cfg, struct http_server **out,
 				char *err, size_t errlen)
 {
@@ -570,6 +726,9 @@ enum mtag_err http_server_start(const struct http_server_config *cfg, struct htt
 	}
 	srv = xcalloc(1, sizeof(*srv));
 	srv->cfg = *cfg;
+	e = upload_setup(srv, err, errlen);
+	if (e)
+		goto out;
 	atomic_init(&srv->inflight, 0);
 	atomic_init(&srv->fresh, 0);
 	atomic_init(&srv->stopping, false);
@@ -593,8 +752,10 @@ enum mtag_err http_server_start(const struct http_server_config *cfg, struct htt
 	*out = srv;
 	srv = NULL;
 out:
-	if (srv)
+	if (srv) {
 		workq_free(srv->offload);
+		free(srv->upload_dir);
+	}
 	free(srv);
 	if (ais)
 		freeaddrinfo(ais);
@@ -641,5 +802,6 @@ void http_server_stop(struct http_server *srv, int timeout_ms)
 		close(listen_fd);
 	log_info("http.stop", "port=%d ms=%lld", srv->port,
 		 (long long)((clock_mono_us() - t0) / 1000));
+	free(srv->upload_dir);
 	free(srv);
 }

@@ -136,8 +136,8 @@ static const char *first_line(struct arena *a, const char *text, size_t len)
 	return NULL;
 }
 
-/* SHA-256 and size of a file. */
-static enum mtag_err hash_file(const char *path, char hex[65], size_t *size, char *err, size_t errlen)
+enum mtag_err pipeline_file_sha256(const char *path, char hex[65], size_t *size, char *err,
+				   size_t errlen)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -166,6 +166,26 @@ static enum mtag_err hash_file(const char *path, char hex[65], size_t *size, cha
 	return ERR_OK;
 }
 
+const char *pipeline_sniff_extension(const char *path)
+{
+	unsigned char head[16] = { 0 };
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, head, sizeof(head)) : -1;
+	if (fd >= 0)
+		close(fd);
+	/* Only a look at the first bytes: the real detection runs in the sandbox. */
+	if (n >= 5 && !memcmp(head, "%PDF-", 5))
+		return "pdf";
+	if (n >= 4 && !memcmp(head, "PK\3\4", 4))
+		return "zip";
+	if (n >= 1 && head[0] == '<')
+		return "html";
+	for (ssize_t i = 0; i < n; i++)
+		if (head[i] < 0x09 || (head[i] > 0x0d && head[i] < 0x20))
+			return "bin";
+	return n > 0 ? "txt" : "bin";
+}
+
 static const char *base_name(struct arena *a, const char *path)
 {
 	const char *slash = strrchr(path, '/');
@@ -180,7 +200,7 @@ static enum mtag_err run(struct pipeline *p, struct arena *a, const char *path,
 {
 	int64_t t0 = clock_mono_us();
 	out->filename = filename;
-	enum mtag_err e = hash_file(path, out->sha256, &out->size_bytes, err, errlen);
+	enum mtag_err e = pipeline_file_sha256(path, out->sha256, &out->size_bytes, err, errlen);
 	if (e)
 		return e;
 	struct extract_result *r = &out->props;
@@ -226,32 +246,56 @@ enum mtag_err pipeline_run_file(struct pipeline *p, struct arena *a, const char 
 	return run(p, a, path, base_name(a, display_name ? display_name : path), o, out, err, errlen);
 }
 
-enum mtag_err pipeline_run_url(struct pipeline *p, struct arena *a, const char *url,
-			       const struct pipeline_options *o, struct pipeline_doc *out,
-			       char *err, size_t errlen)
+enum mtag_err pipeline_download(struct arena *a, const char *url, const struct fetch_options *o,
+				const char **path, struct fetch_result *fr, char *err, size_t errlen)
 {
 	const char *tmpdir = getenv("TMPDIR");
-	char path[4096];
-	snprintf(path, sizeof(path), "%s/mtag-fetch-XXXXXX", tmpdir && tmpdir[0] ? tmpdir : "/tmp");
-	int fd = mkostemp(path, O_CLOEXEC);
+	char *tmp = arena_printf(a, "%s/mtag-fetch-XXXXXX", tmpdir && tmpdir[0] ? tmpdir : "/tmp");
+	*path = NULL;
+	memset(fr, 0, sizeof(*fr));
+	int fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
 		snprintf(err, errlen, "cannot create a temporary file: %s", strerror(errno));
 		return ERR_IO;
 	}
-	int64_t t0 = clock_mono_us();
-	struct fetch_result fr;
-	enum mtag_err e = fetch_to_fd(a, url, &o->fetch, fd, &fr);
+	enum mtag_err e = fetch_to_fd(a, url, o, fd, fr);
 	close(fd);
-	int64_t fetched = clock_mono_us() - t0;
-	memset(out, 0, sizeof(*out));
-	out->source = arena_strdup(a, url);
 	if (e) {
-		snprintf(err, errlen, "%s", fr.error);
-	} else {
-		e = run(p, a, path, fr.filename, o, out, err, errlen);
-		out->fetch_us = fetched;
-		out->total_us += fetched;
+		snprintf(err, errlen, "%s", fr->error);
+		unlink(tmp);
+		return e;
 	}
+	*path = tmp;
+	return ERR_OK;
+}
+
+enum mtag_err pipeline_run_download(struct pipeline *p, struct arena *a, const char *path,
+				    const char *url, const char *filename,
+				    const struct pipeline_options *o, struct pipeline_doc *out,
+				    char *err, size_t errlen)
+{
+	memset(out, 0, sizeof(*out));
+	out->source = url ? arena_strdup(a, url) : NULL;
+	return run(p, a, path, filename, o, out, err, errlen);
+}
+
+enum mtag_err pipeline_run_url(struct pipeline *p, struct arena *a, const char *url,
+			       const struct pipeline_options *o, struct pipeline_doc *out,
+			       char *err, size_t errlen)
+{
+	const char *path;
+	struct fetch_result fr;
+	int64_t t0 = clock_mono_us();
+	enum mtag_err e = pipeline_download(a, url, &o->fetch, &path, &fr, err, errlen);
+	if (e) {
+		memset(out, 0, sizeof(*out));
+		out->source = arena_strdup(a, url);
+		return e;
+	}
+	int64_t fetched = clock_mono_us() - t0;
+	e = pipeline_run_download(p, a, path, url, fr.filename, o, out, err, errlen);
+	out->fetch_us = fetched;
+	out->total_us += fetched;
 	unlink(path);
 	return e;
 }

@@ -64,10 +64,29 @@ void pipeline_free(struct pipeline *p);
 enum mtag_err pipeline_run_file(struct pipeline *p, struct arena *a, const char *path,
 				const char *display_name, const struct pipeline_options *o,
 				struct pipeline_doc *out, char *err, size_t errlen);
+/*
+ * Download url into a new temp file (in $TMPDIR or /tmp) that the caller
+ * unlinks. OUT: *path (arena; NULL on failure), *fr. err holds the sentence.
+ */
+enum mtag_err pipeline_download(struct arena *a, const char *url, const struct fetch_options *o,
+				const char **path, struct fetch_result *fr, char *err, size_t errlen);
+/*
+ * Process a file kept under another name (a download, a stored upload):
+ * url is the source (may be NULL), filename the title's fallback (may be NULL).
+ */
+enum mtag_err pipeline_run_download(struct pipeline *p, struct arena *a, const char *path,
+				    const char *url, const char *filename,
+				    const struct pipeline_options *o, struct pipeline_doc *out,
+				    char *err, size_t errlen);
 /* Download url into a temp file (deleted afterwards), then process it. */
 enum mtag_err pipeline_run_url(struct pipeline *p, struct arena *a, const char *url,
 			       const struct pipeline_options *o, struct pipeline_doc *out,
 			       char *err, size_t errlen);
+/* SHA-256 (hex) and size of a file. */
+enum mtag_err pipeline_file_sha256(const char *path, char hex[65], size_t *size, char *err,
+				   size_t errlen);
+/* The file extension for what the first bytes of a file look like: pdf, zip, html, txt or bin. */
+const char *pipeline_sniff_extension(const char *path);
 /* True when a document's own title is worth showing (not "Untitled", not a file name). */
 bool pipeline_title_is_real(const char *title);
 

@@ -143,8 +143,9 @@ enum mtag_err store_job_get(struct store *s, struct arena *a, const char *id,
 
 /*
  * Insert a job and its documents in one transaction (the documents' job and
- * user are the job's; only id, source_url, filename, status, created_at and
- * error_message of each are used). ERR_NOT_FOUND when the user does not exist.
+ * user are the job's; only id, source_url, filename, status, created_at,
+ * error_message, blob_key, content_sha256 and size_bytes of each are used).
+ * ERR_NOT_FOUND when the user does not exist.
  */
 enum mtag_err store_job_submit(struct store *s, const struct store_job *j,
 			       const struct store_document *docs, size_t n);
@@ -164,6 +165,13 @@ enum mtag_err store_document_get(struct store *s, struct arena *a, const char *i
  * ERR_CONFLICT when it is already finished (an outcome is recorded once).
  */
 enum mtag_err store_document_finish(struct store *s, const struct store_document *d);
+/*
+ * Take the oldest pending document for processing: it becomes "processing"
+ * and is handed to exactly one caller, even with many workers in many
+ * processes (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: the write lock).
+ * ERR_NOT_FOUND when nothing is pending. OUT: *out (arena).
+ */
+enum mtag_err store_document_claim(struct store *s, struct arena *a, struct store_document *out);
 /*
  * The user's most recent completed document whose original has this
  * SHA-256 and is stored (for de-duplication). ERR_NOT_FOUND when none.

@@ -181,6 +181,35 @@ enum mtag_err store_document_finish(struct store *s, const struct store_document
 	return store_tx(s, "document_finish", STORE_TX_WRITE, finish_tx, &c);
 }
 
+/* The pending document's row lock is skipped by other claimers on PostgreSQL. */
+static const char claim_locking[] =
+	"UPDATE documents SET status = 'processing' WHERE id = (SELECT id FROM documents"
+	" WHERE status = 'pending' ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)"
+	" RETURNING " DOC_COLS;
+static const char claim_plain[] =
+	"UPDATE documents SET status = 'processing' WHERE id = (SELECT id FROM documents"
+	" WHERE status = 'pending' ORDER BY created_at, id LIMIT 1)"
+	" RETURNING " DOC_COLS;
+
+struct claim {
+	struct arena *a;
+	struct store_document *out;
+};
+
+static enum mtag_err claim_tx(struct store_conn *c, void *ctx)
+{
+	struct claim *cl = ctx;
+	const char *sql = c->s->drv->dialect->row_locks ? claim_locking : claim_plain;
+	return store_one(c, cl->a, "document_claim", sql, NULL, 0, row_document, cl->out);
+}
+
+enum mtag_err store_document_claim(struct store *s, struct arena *a, struct store_document *out)
+{
+	struct claim cl = { a, out };
+	memset(out, 0, sizeof(*out));
+	return store_tx(s, "document_claim", STORE_TX_WRITE, claim_tx, &cl);
+}
+
 enum mtag_err store_document_find_by_sha(struct store *s, struct arena *a, const char *user_id,
 					 const char *sha256, struct store_document *out)
 {

@@ -160,11 +160,14 @@ static enum mtag_err submit_tx(struct store_conn *c, void *ctx)
 			STORE_TEXT(d->id), STORE_TEXT(j->id), STORE_OWNER(j->user_id),
 			STORE_TEXT(d->source_url), STORE_TEXT(d->filename), STORE_TEXT(d->status),
 			STORE_TIME(d->created_at), STORE_TEXT(d->error_message),
+			STORE_TEXT(d->blob_key), STORE_TEXT(d->content_sha256),
+			STORE_INT_OR_NULL(d->size_bytes),
 		};
 		e = store_exec(c, "job_submit",
 			       "INSERT INTO documents (id, job_id, user_id, source_url, filename, status,"
-			       " created_at, error_message) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-			       pd, 8, NULL);
+			       " created_at, error_message, blob_key, content_sha256, size_bytes)"
+			       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+			       pd, 11, NULL);
 	}
 	return e;
 }
@@ -182,7 +185,9 @@ enum mtag_err store_job_submit(struct store *s, const struct store_job *j,
 		c.options = "{}";
 	for (size_t i = 0; i < n; i++)
 		if (!uuid_valid(docs[i].id) || !docs[i].status || !store_utf8_ok(docs[i].source_url) ||
-		    !store_utf8_ok(docs[i].filename) || !store_utf8_ok(docs[i].error_message))
+		    !store_utf8_ok(docs[i].filename) || !store_utf8_ok(docs[i].error_message) ||
+		    !store_utf8_ok(docs[i].blob_key) || !store_utf8_ok(docs[i].content_sha256) ||
+		    docs[i].size_bytes < 0)
 			return ERR_BAD_REQUEST;
 	struct submit sb = { &c, docs, n };
 	return store_tx(s, "job_submit", STORE_TX_WRITE, submit_tx, &sb);

@@ -1,12 +1,15 @@
 """Black-box API tests: start the real mtag binary on a free port with a fresh
 data dir and talk HTTP to it. The same suite runs on SQLite and PostgreSQL
 (MTAG_TEST_DB); tools/test.sh provides the binary and the PostgreSQL cluster."""
+import http.server
 import os
 import signal
 import socket
 import sqlite3
 import subprocess
+import threading
 import time
+import urllib.parse
 import uuid
 
 import pytest
@@ -42,6 +45,19 @@ def new_database_url():
     return PG_URL.rsplit("/", 1)[0] + "/" + name
 
 
+S3_ENDPOINT = os.environ.get("MTAG_TEST_S3_ENDPOINT", "")
+S3_DIR = os.environ.get("MTAG_TEST_S3_DIR", "")
+
+
+def s3_storage_env():
+    """The PostgreSQL suite runs on S3: a fresh bucket per server."""
+    if not S3_ENDPOINT:
+        return {}
+    bucket = "mtag-" + uuid.uuid4().hex[:12]
+    return {"MTAG_STORAGE_URL": f"s3://{bucket}?endpoint={S3_ENDPOINT}&region=us-east-1&path_style=1",
+            "MTAG_S3_ACCESS_KEY": "S3RVER", "MTAG_S3_SECRET_KEY": "S3RVER"}
+
+
 class Server:
     def __init__(self, tmp, extra_env=None, args=()):
         self.port = free_port()
@@ -53,6 +69,9 @@ class Server:
             "MTAG_LISTEN": f"127.0.0.1:{self.port}",
             "MTAG_DATA_DIR": self.data_dir,
             "MTAG_LOG_LEVEL": "info",
+            # Tests serve their documents from loopback (files_server); the
+            # refusal of private addresses is tested on a server of its own.
+            "MTAG_FETCH_ALLOW_PRIVATE": "1",
             # Every test client is 127.0.0.1: the limits are tested on servers of their own.
             "MTAG_RATE_LOGIN": "100000", "MTAG_RATE_LOGIN_ACCOUNT": "100000",
             "MTAG_RATE_REGISTER": "100000", "MTAG_RATE_REFRESH": "100000",
@@ -60,6 +79,7 @@ class Server:
         db_url = new_database_url()
         if db_url:
             env["MTAG_DATABASE_URL"] = db_url
+            env.update(s3_storage_env())
         env.update(extra_env or {})
         self.env = env
         os.makedirs(tmp, exist_ok=True)
@@ -156,3 +176,35 @@ def run_mtag(*args, env=None, timeout=30, input=None):
     base.update(env or {})
     return subprocess.run([BIN, *args], env=base, capture_output=True, text=True,
                           timeout=timeout, input=input)
+
+
+class FilesHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves tests/data/extract and the public corpus; /slow/ answers after a pause."""
+
+    def translate_path(self, path):
+        path = urllib.parse.unquote(path.split("?", 1)[0])
+        if path.startswith("/corpus/"):
+            return os.path.join(CORPUS, path[len("/corpus/"):])
+        return os.path.join(ROOT, "tests/data/extract", path.lstrip("/"))
+
+    def do_GET(self):
+        if self.path.startswith("/slow/"):
+            time.sleep(float(self.path.split("/")[2]))
+            self.path = "/" + "/".join(self.path.split("/")[3:])
+        return super().do_GET()
+
+    def log_message(self, *args):
+        pass
+
+
+CORPUS = os.environ.get("MTAG_TEST_CORPUS", os.path.join(ROOT, "../shared/corpus/pdf"))
+
+
+@pytest.fixture(scope="session")
+def files_server():
+    """A plain HTTP server on loopback with the test documents: its base URL."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FilesHandler)
+    t = threading.Thread(target=httpd.serve_forever, daemon=True)
+    t.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()

@@ -16,18 +16,18 @@ static void h_dummy(struct http_request *req, struct http_response *res)
 }
 
 static const struct http_route routes[] = {
-	{ "GET", "/", h_dummy, 0, false },
-	{ "GET", "/health", h_dummy, 0, false },
-	{ "GET", "/api/history/jobs", h_dummy, 1, false },
-	{ "GET", "/api/history/jobs/{id}", h_dummy, 1, false },
-	{ "DELETE", "/api/history/jobs/{id}", h_dummy, 1, false },
-	{ "POST", "/api/history/jobs/{id}/cancel", h_dummy, 1, false },
-	{ "GET", "/api/x/{name}", h_dummy, 0, false },
-	{ "GET", "/a/{b}/c/{d}", h_dummy, 0, false },
-	{ "GET", "/items/{id}", h_dummy, 0, false },
-	{ "GET", "/items/{name}", h_dummy, 0, false },
-	{ "PUT", "/items/{id}", h_dummy, 0, false },
-	{ "GET", "/files/file.{ext}", h_dummy, 0, false },
+	{ "GET", "/", h_dummy, 0, false, HTTP_BODY_JSON },
+	{ "GET", "/health", h_dummy, 0, false, HTTP_BODY_JSON },
+	{ "GET", "/api/history/jobs", h_dummy, 1, false, HTTP_BODY_JSON },
+	{ "GET", "/api/history/jobs/{id}", h_dummy, 1, false, HTTP_BODY_JSON },
+	{ "DELETE", "/api/history/jobs/{id}", h_dummy, 1, false, HTTP_BODY_JSON },
+	{ "POST", "/api/history/jobs/{id}/cancel", h_dummy, 1, false, HTTP_BODY_JSON },
+	{ "GET", "/api/x/{name}", h_dummy, 0, false, HTTP_BODY_JSON },
+	{ "GET", "/a/{b}/c/{d}", h_dummy, 0, false, HTTP_BODY_JSON },
+	{ "GET", "/items/{id}", h_dummy, 0, false, HTTP_BODY_JSON },
+	{ "GET", "/items/{name}", h_dummy, 0, false, HTTP_BODY_JSON },
+	{ "PUT", "/items/{id}", h_dummy, 0, false, HTTP_BODY_JSON },
+	{ "GET", "/files/file.{ext}", h_dummy, 0, false, HTTP_BODY_JSON },
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

@@ -3,6 +3,9 @@
  * one transaction, de-duplication by content hash, and the purge of old
  * anonymous work; on SQLite and PostgreSQL (store_fixture.h).
  */
+#include <pthread.h>
+#include <stdatomic.h>
+
 #include "store_fixture.h"
 #include "base/xalloc.h"
 
@@ -202,6 +205,68 @@ static void test_submit_is_one_transaction(void)
 	CHECK_INT(store_job_get(T.s, &T.a, k.id, u.id, &got), ERR_NOT_FOUND);
 }
 
+#define CLAIM_DOCS 24
+#define CLAIM_THREADS 4
+
+static char claimed[CLAIM_DOCS][UUID_STR_LEN];
+static atomic_int nclaimed;
+static char claim_job[UUID_STR_LEN]; /* other tests leave pending documents too */
+
+static void *claimer(void *arg)
+{
+	(void)arg;
+	struct arena a = ARENA_INIT;
+	struct store_document d;
+	while (store_document_claim(T.s, &a, &d) == ERR_OK) {
+		if (strcmp(d.job_id, claim_job) != 0)
+			continue;
+		int i = atomic_fetch_add(&nclaimed, 1);
+		if (i < CLAIM_DOCS)
+			memcpy(claimed[i], d.id, UUID_STR_LEN);
+	}
+	arena_release(&a);
+	return NULL;
+}
+
+static int cmp_id(const void *x, const void *y)
+{
+	return strcmp(x, y);
+}
+
+static void test_claim_hands_each_document_out_once(void)
+{
+	struct store_job j;
+	struct store_document docs[CLAIM_DOCS], got;
+	/* Drain what earlier tests left pending. */
+	while (store_document_claim(T.s, &T.a, &got) == ERR_OK)
+		;
+	make_job(&j, "");
+	memcpy(claim_job, j.id, sizeof(claim_job));
+	j.total_documents = CLAIM_DOCS;
+	for (int i = 0; i < CLAIM_DOCS; i++) {
+		make_document(&docs[i], &j);
+		docs[i].created_at = T0 + i;
+		docs[i].blob_key = arena_printf(&T.a, "anonymous/%s/%d.pdf", j.id, i);
+	}
+	CHECK_INT(store_job_submit(T.s, &j, docs, CLAIM_DOCS), ERR_OK);
+	/* The oldest first, with what was submitted. */
+	CHECK_INT(store_document_claim(T.s, &T.a, &got), ERR_OK);
+	CHECK_STR(got.id, docs[0].id);
+	CHECK_STR(got.status, "processing");
+	CHECK_STR(got.blob_key, docs[0].blob_key);
+	atomic_store(&nclaimed, 0);
+	pthread_t th[CLAIM_THREADS];
+	for (int i = 0; i < CLAIM_THREADS; i++)
+		pthread_create(&th[i], NULL, claimer, NULL);
+	for (int i = 0; i < CLAIM_THREADS; i++)
+		pthread_join(th[i], NULL);
+	CHECK_INT(atomic_load(&nclaimed), CLAIM_DOCS - 1);
+	qsort(claimed, CLAIM_DOCS - 1, UUID_STR_LEN, cmp_id);
+	for (int i = 1; i < CLAIM_DOCS - 1; i++)
+		CHECK(strcmp(claimed[i - 1], claimed[i]) != 0);
+	CHECK_INT(store_document_claim(T.s, &T.a, &got), ERR_NOT_FOUND);
+}
+
 static void test_migrate(void)
 {
 	int applied = -1;
@@ -213,6 +278,7 @@ static void store_tests(void)
 {
 	RUN(test_migrate);
 	RUN(test_submit_is_one_transaction);
+	RUN(test_claim_hands_each_document_out_once);
 	RUN(test_finish_settles_the_job);
 	RUN(test_finish_single_outcomes);
 	RUN(test_find_by_sha);

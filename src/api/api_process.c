@@ -1,0 +1,231 @@
+/*
+ * api_process.c - the /api/process endpoints: process one URL now, upload
+ * files (one processed now, several in the background).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "base/jsonx.h"
+#include "core/core.h"
+#include "core/core_documents.h"
+#include "core/core_process.h"
+#include "base/xalloc.h"
+
+#define URL_FIELD_MAX 8192
+#define FILENAME_MAX_BYTES 255
+
+/* languages: a list of ISO 639-1 codes (or one string "en,fr" in a form). */
+static bool parse_language(struct arena *a, const char *s, size_t n, struct core_process_options *o)
+{
+	if (n != 2 || s[0] < 'a' || s[0] > 'z' || s[1] < 'a' || s[1] > 'z' ||
+	    o->nlanguages == CORE_MAX_LANGUAGES)
+		return false;
+	o->languages[o->nlanguages++] = arena_strndup(a, s, 2);
+	return true;
+}
+
+/* Read languages and max_tags from a JSON body; answers 422 itself. */
+static bool json_options(struct http_request *req, struct http_response *res, json_t *body,
+			 struct core_process_options *o)
+{
+	const char *detail;
+	int64_t max_tags = 10;
+	json_t *langs = json_object_get(body, "languages"), *l;
+	size_t i;
+	if (langs && !json_is_null(langs)) {
+		if (!json_is_array(langs)) {
+			http_respond_error(res, ERR_VALIDATION, "languages: must be a list of ISO 639-1 codes such as [\"en\", \"fr\"]");
+			return false;
+		}
+		json_array_foreach(langs, i, l) {
+			if (!json_is_string(l) || !parse_language(req->arena, json_string_value(l),
+								  json_string_length(l), o)) {
+				http_respond_error(res, ERR_VALIDATION, "languages: must be a list of at most 16 ISO 639-1 codes such as [\"en\", \"fr\"]");
+				return false;
+			}
+		}
+	}
+	if (jsonx_get_int(req->arena, body, "max_tags", false, 1, 100, &max_tags, &detail)) {
+		http_respond_error(res, ERR_VALIDATION, detail);
+		return false;
+	}
+	o->max_tags = (int)max_tags;
+	return true;
+}
+
+/* The seed's answer: tags, text, metadata, ids; a failed document is 422 with its reason. */
+static void respond_document(struct http_request *req, struct http_response *res,
+			     const struct core_document *d)
+{
+	json_t *o;
+	if (!strcmp(d->status, "failed")) {
+		o = json_pack("{s:s, s:s, s:s, s:s}", "detail", d->error, "code",
+			      err_name(ERR_VALIDATION), "job_id", d->job_id, "document_id", d->document_id);
+		http_respond_json(res, err_http_status(ERR_VALIDATION), jsonx_own(req->arena, o));
+		return;
+	}
+	json_t *tags = json_array();
+	for (size_t i = 0; i < d->ntags; i++)
+		json_array_append_new(tags, json_string(d->tags[i]));
+	json_t *meta = NULL;
+	const char *detail;
+	if (jsonx_parse(req->arena, d->metadata, strlen(d->metadata), &meta, &detail))
+		meta = json_object();
+	o = json_pack("{s:o, s:s, s:o, s:s, s:s, s:s}", "tags", tags, "extracted_text", d->text,
+		      "metadata", meta, "job_id", d->job_id, "document_id", d->document_id, "status",
+		      d->status);
+	http_respond_json(res, 200, jsonx_own(req->arena, o));
+}
+
+/* The owner of new work: the caller, or "" (anonymous). */
+static const char *owner_of(const struct http_request *req)
+{
+	const struct core_identity *id = api_identity(req);
+	return id ? id->user.id : "";
+}
+
+void api_process_single(struct http_request *req, struct http_response *res)
+{
+	json_t *body;
+	const char *detail, *url = NULL;
+	struct core_process_options o;
+	struct core_document d;
+	core_process_options_init(&o);
+	enum mtag_err e = http_json_body(req, &body, &detail);
+	if (!e)
+		e = jsonx_get_string(req->arena, body, "url", true, URL_FIELD_MAX, &url, &detail);
+	if (e)
+		return http_respond_error(res, e, detail);
+	if (!json_options(req, res, body, &o))
+		return;
+	e = core_process_url(req->app, req->arena, owner_of(req), url, &o, &d);
+	if (e)
+		return http_respond_error(res, e, e == ERR_UNAVAILABLE ? "storage or database unavailable; try again later" : NULL);
+	respond_document(req, res, &d);
+}
+
+/*
+ * A file name as sent, made safe to show and store as metadata: the last
+ * path segment, control characters dropped, at most 255 bytes on a UTF-8
+ * boundary; NULL when nothing is left. Storage keys never use it.
+ */
+static const char *sanitise_filename(struct arena *a, const char *name)
+{
+	if (!name)
+		return NULL;
+	const char *base = name;
+	for (const char *p = name; *p; p++)
+		if (*p == '/' || *p == '\\')
+			base = p + 1;
+	char *out = arena_alloc(a, strlen(base) + 1);
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)base; *p && n < FILENAME_MAX_BYTES; p++)
+		if (*p >= 0x20 && *p != 0x7f)
+			out[n++] = (char)*p;
+	/* A cut in the middle of a character drops the partial character. */
+	size_t lead = n;
+	while (lead > 0 && ((unsigned char)out[lead - 1] & 0xc0) == 0x80)
+		lead--;
+	if (lead > 0) {
+		unsigned char c = (unsigned char)out[lead - 1];
+		size_t want = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+		if (n - (lead - 1) < want)
+			n = lead - 1;
+	}
+	out[n] = '\0';
+	if (!n || !strcmp(out, ".") || !strcmp(out, ".."))
+		return NULL;
+	return out;
+}
+
+/* languages ("en,fr") and max_tags of a form; answers 422 itself. */
+static bool form_options(struct http_request *req, struct http_response *res,
+			 struct core_process_options *o)
+{
+	const char *langs = http_form_field(req, "languages");
+	const char *mt = http_form_field(req, "max_tags");
+	for (const char *p = langs; p && *p;) {
+		size_t n = strcspn(p, ", ");
+		if (n && !parse_language(req->arena, p, n, o)) {
+			http_respond_error(res, ERR_VALIDATION, "languages: must be ISO 639-1 codes separated by commas, such as en,fr");
+			return false;
+		}
+		p += n;
+		p += strspn(p, ", ");
+	}
+	if (mt) {
+		char *end;
+		long v = strtol(mt, &end, 10);
+		if (!mt[0] || *end || v < 1 || v > 100) {
+			http_respond_error(res, ERR_VALIDATION, "max_tags: must be between 1 and 100");
+			return false;
+		}
+		o->max_tags = (int)v;
+	}
+	return true;
+}
+
+void api_process_upload(struct http_request *req, struct http_response *res)
+{
+	struct http_form *f = req->form;
+	struct core_process_options o;
+	core_process_options_init(&o);
+	if (!f || f->nfiles == 0)
+		return http_respond_error(res, ERR_VALIDATION, "files: at least one file is required");
+	if (!form_options(req, res, &o))
+		return;
+	if (f->nfiles == 1) {
+		struct core_document d;
+		enum mtag_err e = core_process_file(req->app, req->arena, owner_of(req), f->files[0].path,
+						    sanitise_filename(req->arena, f->files[0].filename),
+						    &o, &d);
+		if (e)
+			return http_respond_error(res, e, e == ERR_UNAVAILABLE ? "storage or database unavailable; try again later" : NULL);
+		return respond_document(req, res, &d);
+	}
+	struct core_upload *ups = arena_calloc(req->arena, f->nfiles, sizeof(*ups));
+	for (size_t i = 0; i < f->nfiles; i++) {
+		ups[i].path = f->files[i].path;
+		ups[i].filename = sanitise_filename(req->arena, f->files[i].filename);
+	}
+	char job_id[UUID_STR_LEN], err[512] = "";
+	enum mtag_err e = core_submit_upload(req->app, req->arena, owner_of(req), ups, f->nfiles, &o,
+					     job_id, err, sizeof(err));
+	if (e)
+		return http_respond_error(res, e, err[0] ? err : NULL);
+	json_t *o2 = json_pack("{s:s, s:s, s:i}", "job_id", job_id, "status", "pending",
+			       "total_documents", (int)f->nfiles);
+	http_respond_json(res, 202, jsonx_own(req->arena, o2));
+}
+
+void api_document_download(struct http_request *req, struct http_response *res)
+{
+	const char *url;
+	enum mtag_err e = core_download_url(req->app, req->arena, api_identity(req)->user.id,
+					    http_param(req, "id"), &url);
+	if (e == ERR_NOT_FOUND)
+		return http_respond_error(res, e, "no such document, or it has no stored original");
+	if (e)
+		return http_respond_error(res, e, NULL);
+	http_set_header(res, "Location", url);
+	json_t *o = json_pack("{s:s, s:i}", "url", url, "expires_in", CORE_DOWNLOAD_TTL_S);
+	http_respond_json(res, 302, jsonx_own(req->arena, o));
+}
+
+void api_file(struct http_request *req, struct http_response *res)
+{
+	struct core_file f;
+	const char *why;
+	enum mtag_err e = core_download_file(req->app, req->arena, http_param(req, "id"),
+					     http_query(req, "exp"), http_query(req, "sig"), &f, &why);
+	if (e == ERR_FORBIDDEN)
+		return http_respond_error(res, e, why);
+	if (e == ERR_NOT_FOUND)
+		return http_respond_error(res, e, "this document's original is gone");
+	if (e)
+		return http_respond_error(res, e, NULL);
+	http_set_header(res, "Content-Disposition", f.disposition);
+	http_respond_file(res, 200, f.content_type, f.path);
+}

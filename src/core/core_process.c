@@ -1,0 +1,434 @@
+/*
+ * core_process.c - one document, now: record it, run the pipeline, store
+ * the original, record the outcome (core_process.h).
+ */
+#include <jansson.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/clock.h"
+#include "base/jsonx.h"
+#include "base/log.h"
+#include "blob/blob.h"
+#include "core/core_process.h"
+#include "pipeline/pipeline.h"
+#include "store/store.h"
+#include "base/xalloc.h"
+
+/* One document on its way through. */
+struct work {
+	struct core *c;
+	struct arena *a;
+	const struct core_process_options *o;
+	struct store_job job;
+	struct store_document doc;
+	struct pipeline_doc pd;
+	char err[512];
+};
+
+void core_process_options_init(struct core_process_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->max_tags = 10;
+}
+
+static const char *extension(const char *mime)
+{
+	static const char *const map[][2] = {
+		{ "application/pdf", "pdf" }, { "application/epub+zip", "epub" },
+		{ "application/oxps", "xps" }, { "text/html", "html" }, { "text/plain", "txt" },
+		{ "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx" },
+		{ "application/vnd.oasis.opendocument.text", "odt" },
+	};
+	for (size_t i = 0; mime && i < sizeof(map) / sizeof(map[0]); i++)
+		if (!strcmp(mime, map[i][0]))
+			return map[i][1];
+	return "bin";
+}
+
+static json_t *options_json(const struct core_process_options *o)
+{
+	json_t *langs = json_array();
+	for (size_t i = 0; i < o->nlanguages; i++)
+		json_array_append_new(langs, json_string(o->languages[i]));
+	return json_pack("{s:o, s:i}", "languages", langs, "max_tags", o->max_tags);
+}
+
+/* Record the job and its one document (processing) in one transaction. */
+static enum mtag_err begin_work(struct work *w, const char *owner_id, const char *url,
+				const char *filename)
+{
+	int64_t now = clock_now_us();
+	struct store_job *j = &w->job;
+	struct store_document *d = &w->doc;
+	memset(j, 0, sizeof(*j));
+	memset(d, 0, sizeof(*d));
+	uuid_v7(j->id);
+	uuid_v7(d->id);
+	snprintf(j->user_id, sizeof(j->user_id), "%s", owner_id);
+	memcpy(d->job_id, j->id, sizeof(d->job_id));
+	memcpy(d->user_id, j->user_id, sizeof(d->user_id));
+	j->job_type = "single";
+	j->status = "processing";
+	j->total_documents = 1;
+	j->options = jsonx_dump(w->a, jsonx_own(w->a, options_json(w->o)));
+	j->created_at = j->updated_at = j->started_at = now;
+	d->status = "processing";
+	d->source_url = url;
+	d->filename = filename;
+	d->created_at = now;
+	return store_job_submit(w->c->store, j, d, 1);
+}
+
+static void set_opt(json_t *m, const char *k, const char *v)
+{
+	if (v)
+		json_object_set_new(m, k, json_string(v));
+}
+
+/* processing_metadata: what the pipeline found and how long it took. */
+static json_t *metadata_json(const struct work *w, const char *duplicate_of)
+{
+	const struct pipeline_doc *p = &w->pd;
+	json_t *scores = json_array();
+	for (size_t i = 0; i < p->ntags; i++)
+		json_array_append_new(scores, json_real((double)(int64_t)(p->tags[i].score * 1000 + 0.5) / 1000));
+	json_t *m = json_pack("{s:f, s:s, s:i, s:s, s:I, s:s, s:b, s:o, s:{s:f, s:f, s:f}}",
+			      "processing_time", (double)p->total_us / 1e6, "language_detected",
+			      p->language, "page_count", p->page_count, "mime_type", p->mime_type,
+			      "size_bytes", (json_int_t)p->size_bytes, "content_sha256", p->sha256,
+			      "truncated", p->truncated, "tag_scores", scores, "timings_ms",
+			      "fetch", p->fetch_us / 1e3, "extract", p->extract_us / 1e3, "tag",
+			      p->tag_us / 1e3);
+	set_opt(m, "title", p->title);
+	set_opt(m, "author", p->props.author);
+	set_opt(m, "subject", p->props.subject);
+	set_opt(m, "keywords", p->props.keywords);
+	set_opt(m, "creator", p->props.creator);
+	set_opt(m, "producer", p->props.producer);
+	set_opt(m, "created", p->props.created);
+	set_opt(m, "modified", p->props.modified);
+	set_opt(m, "source_url", w->doc.source_url);
+	set_opt(m, "filename", p->filename);
+	if (duplicate_of) {
+		json_object_set_new(m, "duplicate_of", json_string(duplicate_of));
+		json_object_set_new(m, "blob_reused", json_true());
+	}
+	return m;
+}
+
+/* Store the original, or reuse this user's stored copy of the same bytes. OUT: *dup. */
+static enum mtag_err store_original(struct work *w, const char *path, const char **dup)
+{
+	struct store_document prev;
+	*dup = NULL;
+	if (w->job.user_id[0] &&
+	    store_document_find_by_sha(w->c->store, w->a, w->job.user_id, w->pd.sha256, &prev) == ERR_OK) {
+		w->doc.blob_key = prev.blob_key;
+		*dup = arena_strdup(w->a, prev.id);
+		return ERR_OK;
+	}
+	const char *key = arena_printf(w->a, "%s/%s/%s.%s", w->job.user_id[0] ? w->job.user_id : "anonymous",
+				       w->job.id, w->doc.id, extension(w->pd.mime_type));
+	enum mtag_err e = blob_put_file(w->c->blob, key, path, w->pd.mime_type, w->err, sizeof(w->err));
+	if (!e)
+		w->doc.blob_key = key;
+	return e;
+}
+
+/* Record the outcome; for a failure, reason says why. */
+static enum mtag_err finish(struct work *w, const char *reason, const char *dup,
+			    struct core_document *out)
+{
+	struct store_document *d = &w->doc;
+	const struct pipeline_doc *p = &w->pd;
+	d->processed_at = clock_now_us();
+	memcpy(out->job_id, w->job.id, sizeof(out->job_id));
+	memcpy(out->document_id, d->id, sizeof(out->document_id));
+	if (reason) {
+		d->status = "failed";
+		d->error_message = reason;
+		out->status = "failed";
+		out->error = reason;
+	} else {
+		json_t *tags = json_array();
+		for (size_t i = 0; i < p->ntags; i++)
+			json_array_append_new(tags, json_string(p->tags[i].text));
+		d->status = "completed";
+		d->title = p->title;
+		d->tags = jsonx_dump(w->a, jsonx_own(w->a, tags));
+		d->extracted_text = p->text;
+		d->metadata = jsonx_dump(w->a, jsonx_own(w->a, metadata_json(w, dup)));
+		d->content_sha256 = p->sha256;
+		d->size_bytes = (int64_t)p->size_bytes;
+		d->mime_type = p->mime_type;
+		d->language = p->language;
+		d->page_count = p->page_count;
+		d->filename = p->filename;
+		out->status = "completed";
+		out->title = p->title;
+		out->language = p->language;
+		out->text = p->text;
+		out->metadata = d->metadata;
+		out->ntags = p->ntags;
+		out->tags = arena_calloc(w->a, p->ntags + 1, sizeof(*out->tags));
+		out->scores = arena_calloc(w->a, p->ntags + 1, sizeof(*out->scores));
+		for (size_t i = 0; i < p->ntags; i++) {
+			out->tags[i] = p->tags[i].text;
+			out->scores[i] = p->tags[i].score;
+		}
+	}
+	enum mtag_err e = store_document_finish(w->c->store, d);
+	if (e)
+		log_error("core.finish_failed", "document=%s err=%s", d->id, err_name(e));
+	log_info("core.document", "job=%s document=%s status=%s ms=%lld", w->job.id, d->id,
+		 d->status, (long long)(p->total_us / 1000));
+	return e;
+}
+
+static void pipeline_options(const struct work *w, struct pipeline_options *po)
+{
+	pipeline_options_init(po);
+	for (size_t i = 0; i < w->o->nlanguages && i < PIPELINE_MAX_LANGUAGES; i++)
+		po->languages[po->nlanguages++] = w->o->languages[i];
+	po->max_tags = w->o->max_tags;
+	po->fetch.allow_private = w->c->cfg->fetch_allow_private;
+	po->fetch.max_bytes = (size_t)w->c->cfg->max_download_mb << 20;
+}
+
+/* Extract, store, record: the part shared by URLs and uploads. */
+static enum mtag_err process_path(struct work *w, const char *path, const char *url,
+				  const char *filename, const struct pipeline_options *po,
+				  int64_t fetch_us, struct core_document *out)
+{
+	enum mtag_err e = url ? pipeline_run_download(w->c->pipeline, w->a, path, url, filename, po,
+						      &w->pd, w->err, sizeof(w->err))
+			      : pipeline_run_file(w->c->pipeline, w->a, path, filename, po, &w->pd,
+						  w->err, sizeof(w->err));
+	w->pd.fetch_us = fetch_us;
+	w->pd.total_us += fetch_us;
+	if (e)
+		return finish(w, arena_strdup(w->a, w->err[0] ? w->err : err_detail(e)), NULL, out);
+	const char *dup;
+	e = store_original(w, path, &dup);
+	if (e) {
+		/* Storage is down: the document fails, and the caller hears of the outage. */
+		const char *reason = arena_printf(w->a, "could not store the original: %s", w->err);
+		finish(w, reason, NULL, out);
+		return e;
+	}
+	return finish(w, NULL, dup, out);
+}
+
+enum mtag_err core_process_url(struct core *c, struct arena *a, const char *owner_id,
+			       const char *url, const struct core_process_options *o,
+			       struct core_document *out)
+{
+	struct work w = { .c = c, .a = a, .o = o };
+	struct pipeline_options po;
+	struct fetch_result fr;
+	const char *path = NULL;
+	memset(out, 0, sizeof(*out));
+	enum mtag_err e = begin_work(&w, owner_id, url, NULL);
+	if (e)
+		return e;
+	pipeline_options(&w, &po);
+	int64_t t0 = clock_mono_us();
+	e = pipeline_download(a, url, &po.fetch, &path, &fr, w.err, sizeof(w.err));
+	if (e)
+		return finish(&w, arena_strdup(a, w.err), NULL, out);
+	e = process_path(&w, path, url, fr.filename, &po, clock_mono_us() - t0, out);
+	unlink(path);
+	return e;
+}
+
+enum mtag_err core_process_file(struct core *c, struct arena *a, const char *owner_id,
+				const char *path, const char *filename,
+				const struct core_process_options *o, struct core_document *out)
+{
+	struct work w = { .c = c, .a = a, .o = o };
+	struct pipeline_options po;
+	memset(out, 0, sizeof(*out));
+	enum mtag_err e = begin_work(&w, owner_id, NULL, filename);
+	if (e)
+		return e;
+	pipeline_options(&w, &po);
+	return process_path(&w, path, NULL, filename, &po, 0, out);
+}
+
+enum mtag_err core_purge_anonymous(struct core *c, int *jobs)
+{
+	struct arena a = ARENA_INIT;
+	const char **keys;
+	size_t nkeys;
+	int n = 0;
+	int64_t before = clock_now_us() - (int64_t)c->cfg->anonymous_ttl_hours * 3600 * 1000000;
+	enum mtag_err e = store_anonymous_purge(c->store, &a, before, 500, &keys, &nkeys, &n);
+	/* Rows first, files after: no row ever points to a deleted file. */
+	for (size_t i = 0; !e && i < nkeys; i++) {
+		char err[256];
+		if (blob_delete(c->blob, keys[i], err, sizeof(err)))
+			log_warn("core.purge_blob_failed", "key=%s error=\"%s\"", keys[i], err);
+	}
+	if (!e && n)
+		log_info("core.purge_anonymous", "jobs=%d files=%zu", n, nkeys);
+	if (jobs)
+		*jobs = n;
+	arena_release(&a);
+	return e;
+}
+
+/* ---- uploads of several files, processed in the background ---------------- */
+
+/* One file of an upload: hash it, reuse or store the original. */
+static enum mtag_err stage_upload(struct core *c, struct arena *a, const struct store_job *j,
+				  const struct core_upload *f, struct store_document *d, char *err,
+				  size_t errlen)
+{
+	char sha[65];
+	size_t size = 0;
+	struct store_document prev;
+	memset(d, 0, sizeof(*d));
+	uuid_v7(d->id);
+	d->status = "pending";
+	d->filename = f->filename;
+	d->created_at = j->created_at;
+	enum mtag_err e = pipeline_file_sha256(f->path, sha, &size, err, errlen);
+	if (e)
+		return e;
+	d->content_sha256 = arena_strdup(a, sha);
+	d->size_bytes = (int64_t)size;
+	if (j->user_id[0] &&
+	    store_document_find_by_sha(c->store, a, j->user_id, sha, &prev) == ERR_OK) {
+		d->blob_key = prev.blob_key;
+		return ERR_OK;
+	}
+	d->blob_key = arena_printf(a, "%s/%s/%s.%s", j->user_id[0] ? j->user_id : "anonymous", j->id,
+				   d->id, pipeline_sniff_extension(f->path));
+	return blob_put_file(c->blob, d->blob_key, f->path, NULL, err, errlen);
+}
+
+enum mtag_err core_submit_upload(struct core *c, struct arena *a, const char *owner_id,
+				 const struct core_upload *files, size_t n,
+				 const struct core_process_options *o, char job_id[UUID_STR_LEN],
+				 char *err, size_t errlen)
+{
+	struct store_job j = { 0 };
+	struct store_document *docs = arena_calloc(a, n ? n : 1, sizeof(*docs));
+	uuid_v7(j.id);
+	snprintf(j.user_id, sizeof(j.user_id), "%s", owner_id);
+	j.job_type = "upload";
+	j.status = "pending";
+	j.total_documents = (int)n;
+	j.options = jsonx_dump(a, jsonx_own(a, options_json(o)));
+	j.created_at = j.updated_at = clock_now_us();
+	for (size_t i = 0; i < n; i++) {
+		enum mtag_err e = stage_upload(c, a, &j, &files[i], &docs[i], err, errlen);
+		if (e)
+			return e;
+	}
+	enum mtag_err e = store_job_submit(c->store, &j, docs, n);
+	if (e)
+		return e;
+	memcpy(job_id, j.id, UUID_STR_LEN);
+	core_wake_workers(c);
+	return ERR_OK;
+}
+
+/* The options a job was submitted with. */
+static void job_options(struct arena *a, const char *json, struct core_process_options *o)
+{
+	core_process_options_init(o);
+	const char *detail;
+	json_t *v = NULL;
+	if (!json || jsonx_parse(a, json, strlen(json), &v, &detail))
+		return;
+	jsonx_own(a, v);
+	json_t *langs = json_object_get(v, "languages"), *l;
+	size_t i;
+	json_array_foreach(langs, i, l) {
+		if (json_is_string(l) && o->nlanguages < CORE_MAX_LANGUAGES)
+			o->languages[o->nlanguages++] = arena_strdup(a, json_string_value(l));
+	}
+	json_t *mt = json_object_get(v, "max_tags");
+	if (json_is_integer(mt) && json_integer_value(mt) >= 1 && json_integer_value(mt) <= 100)
+		o->max_tags = (int)json_integer_value(mt);
+}
+
+/* Process a claimed document whose original is in storage. */
+static void process_claimed(struct core *c, struct arena *a, const struct store_document *d)
+{
+	struct core_process_options o;
+	struct core_document out;
+	struct pipeline_options po;
+	struct work w = { .c = c, .a = a, .o = &o };
+	w.doc = *d;
+	enum mtag_err e = store_job_get(c->store, a, d->job_id, NULL, &w.job);
+	job_options(a, e ? NULL : w.job.options, &o);
+	pipeline_options(&w, &po);
+	const char *tmpdir = getenv("TMPDIR");
+	char *path = arena_printf(a, "%s/mtag-work-XXXXXX", tmpdir && tmpdir[0] ? tmpdir : "/tmp");
+	int fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0) {
+		finish(&w, "could not create a temporary file", NULL, &out);
+		return;
+	}
+	e = blob_get_to_fd(c->blob, d->blob_key, fd, w.err, sizeof(w.err));
+	close(fd);
+	if (e)
+		finish(&w, arena_printf(a, "could not read the original: %s", w.err), NULL, &out);
+	else if (pipeline_run_download(c->pipeline, a, path, d->source_url, d->filename, &po, &w.pd,
+				       w.err, sizeof(w.err)))
+		finish(&w, arena_strdup(a, w.err), NULL, &out);
+	else
+		finish(&w, NULL, NULL, &out);
+	unlink(path);
+}
+
+static void *worker_main(void *arg)
+{
+	struct core *c = arg;
+	for (;;) {
+		struct arena a = ARENA_INIT;
+		struct store_document d;
+		enum mtag_err e = store_document_claim(c->store, &a, &d);
+		if (!e)
+			process_claimed(c, &a, &d);
+		arena_release(&a);
+		pthread_mutex_lock(&c->janitor_lock);
+		if (c->stopping) {
+			pthread_mutex_unlock(&c->janitor_lock);
+			break;
+		}
+		/* Idle (or the database is down): wait for a wake-up, at most a second. */
+		if (e) {
+			struct timespec until;
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_sec += 1;
+			pthread_cond_timedwait(&c->work_wake, &c->janitor_lock, &until);
+		}
+		pthread_mutex_unlock(&c->janitor_lock);
+	}
+	return NULL;
+}
+
+void core_start_workers(struct core *c)
+{
+	int n = c->cfg->workers < CORE_WORKERS_MAX ? c->cfg->workers : CORE_WORKERS_MAX;
+	for (int i = 0; i < n; i++)
+		if (pthread_create(&c->workers[c->nworkers], NULL, worker_main, c) == 0)
+			c->nworkers++;
+	log_info("core.workers", "threads=%d", c->nworkers);
+}
+
+void core_wake_workers(struct core *c)
+{
+	pthread_mutex_lock(&c->janitor_lock);
+	pthread_cond_broadcast(&c->work_wake);
+	pthread_mutex_unlock(&c->janitor_lock);
+}

@@ -1,0 +1,268 @@
+"""Processing one document now: process-single, upload, download, de-duplication,
+storage in /health. On SQLite the originals go to a local directory; on
+PostgreSQL to S3 (s3rver behind the verifying proxy)."""
+import hashlib
+import hmac
+import os
+import threading
+import time
+import uuid
+
+import pytest
+import requests
+
+from conftest import DB, ROOT, S3_DIR
+
+DATA = os.path.join(ROOT, "tests/data/extract")
+PASSWORD = "correct horse battery staple"
+
+
+def user(server):
+    r = requests.post(server.url + "/api/auth/register",
+                      json={"email": f"p-{uuid.uuid4().hex[:10]}@example.org", "password": PASSWORD})
+    assert r.status_code == 201
+    body = r.json()
+    return {"Authorization": "Bearer " + body["access_token"]}, body["user"]["id"]
+
+
+def single(server, url, headers=None, **extra):
+    return requests.post(server.url + "/api/process/process-single", json={"url": url, **extra},
+                         headers=headers or {}, timeout=120)
+
+
+def sha(path):
+    with open(os.path.join(DATA, path), "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def test_anonymous_process_single(server, files_server):
+    r = single(server, files_server + "/two-pages.pdf", max_tags=5)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert set(body) >= {"tags", "extracted_text", "metadata", "job_id", "document_id"}
+    assert 1 <= len(body["tags"]) <= 5 and all(isinstance(t, str) for t in body["tags"])
+    assert "Hello from page one." in body["extracted_text"]
+    m = body["metadata"]
+    assert m["title"] == "Golden Test — Café" and m["page_count"] == 2
+    assert m["mime_type"] == "application/pdf" and m["author"] == "Ada Lovelace"
+    assert m["content_sha256"] == sha("two-pages.pdf")
+    assert m["size_bytes"] == os.path.getsize(os.path.join(DATA, "two-pages.pdf"))
+    assert m["processing_time"] > 0 and m["language_detected"] in ("en", "fr", "und")
+    assert len(m["tag_scores"]) == len(body["tags"])
+    # Recorded, anonymously.
+    rows = server.query(f"SELECT status, user_id, blob_key FROM documents WHERE id = '{body['document_id']}'")
+    assert rows == [("completed", "", f"anonymous/{body['job_id']}/{body['document_id']}.pdf")]
+    rows = server.query(f"SELECT job_type, status, processed_documents FROM processing_jobs WHERE id = '{body['job_id']}'")
+    assert rows == [("single", "completed", "1")]
+
+
+def test_authenticated_process_single_and_download(server, files_server):
+    h, uid = user(server)
+    r = single(server, files_server + "/report.docx", headers=h)
+    assert r.status_code == 200, r.text
+    doc = r.json()["document_id"]
+    assert r.json()["metadata"]["title"] == "Quarterly Report Q3"
+    rows = server.query(f"SELECT status, user_id, blob_key, mime_type FROM documents WHERE id = '{doc}'")
+    assert rows[0][:3] == ("completed", uid, f"{uid}/{r.json()['job_id']}/{doc}.docx")
+    # The owner gets a short-lived link to the original bytes.
+    r = requests.get(server.url + f"/api/history/documents/{doc}/download", headers=h, allow_redirects=False)
+    assert r.status_code == 302
+    link = r.headers["Location"]
+    assert r.json()["url"] == link and r.json()["expires_in"] == 300
+    got = requests.get(link)
+    assert got.status_code == 200
+    assert hashlib.sha256(got.content).hexdigest() == sha("report.docx")
+    assert got.headers["Content-Disposition"].startswith("attachment; filename=")
+    assert "report.docx" in got.headers["Content-Disposition"]
+    assert got.headers["Content-Type"].startswith(
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    # Another user, or nobody, gets nothing.
+    h2, _ = user(server)
+    r = requests.get(server.url + f"/api/history/documents/{doc}/download", headers=h2, allow_redirects=False)
+    assert r.status_code == 404
+    r = requests.get(server.url + f"/api/history/documents/{doc}/download", allow_redirects=False)
+    assert r.status_code == 401
+
+
+@pytest.mark.skipif(DB == "postgresql", reason="local links: the S3 suite uses presigned URLs, tested in test_blob")
+def test_local_links_expire_and_cannot_be_forged(server, files_server):
+    h, _ = user(server)
+    doc = single(server, files_server + "/page.html", headers=h).json()["document_id"]
+    link = requests.get(server.url + f"/api/history/documents/{doc}/download", headers=h,
+                        allow_redirects=False).headers["Location"]
+    assert requests.get(link).status_code == 200
+    tampered = link[:-1] + ("0" if link[-1] != "0" else "1")
+    r = requests.get(tampered)
+    assert r.status_code == 403 and r.json()["detail"] == "this download link is not valid"
+    # A correctly signed link whose time is up (signed here with the server's key).
+    secret = open(os.path.join(server.data_dir, "secret.key")).read().strip().encode()
+    key = hmac.new(secret, b"mtag download link v1", hashlib.sha256).digest()
+    exp = int(time.time()) - 5
+    sig = hmac.new(key, f"{doc}\n{exp}".encode(), hashlib.sha256).hexdigest()
+    r = requests.get(server.url + f"/api/files/{doc}?exp={exp}&sig={sig}")
+    assert r.status_code == 403 and r.json()["detail"] == "this download link has expired"
+    exp = int(time.time()) + 60
+    sig = hmac.new(key, f"{doc}\n{exp}".encode(), hashlib.sha256).hexdigest()
+    assert requests.get(server.url + f"/api/files/{doc}?exp={exp}&sig={sig}").status_code == 200
+    assert requests.get(server.url + f"/api/files/{doc}").status_code == 403
+
+
+def test_failures_are_422_and_recorded(server, files_server):
+    h, uid = user(server)
+    cases = [("/missing.pdf", "download failed: HTTP 404"),
+             ("/image.png", "unsupported type: PNG image"),
+             ("/encrypted-user.pdf", "password-protected PDF: a password is needed to open it")]
+    for path, reason in cases:
+        r = single(server, files_server + path, headers=h)
+        assert r.status_code == 422, r.text
+        body = r.json()
+        assert body["detail"] == reason and body["code"] == "validation_error"
+        rows = server.query(f"SELECT status, error_message, user_id FROM documents WHERE id = '{body['document_id']}'")
+        assert rows == [("failed", reason, uid)]
+        rows = server.query(f"SELECT status, failed_documents FROM processing_jobs WHERE id = '{body['job_id']}'")
+        assert rows == [("failed", "1")]
+
+
+def test_input_validation(server):
+    url = server.url + "/api/process/process-single"
+    r = requests.post(url, json={})
+    assert r.status_code == 422 and r.json()["field"] == "url"
+    r = requests.post(url, json={"url": "http://x/", "languages": "en"})
+    assert r.status_code == 422 and r.json()["field"] == "languages"
+    r = requests.post(url, json={"url": "http://x/", "languages": ["english"]})
+    assert r.status_code == 422
+    r = requests.post(url, json={"url": "http://x/", "max_tags": 0})
+    assert r.status_code == 422 and r.json()["field"] == "max_tags"
+    r = requests.post(url, data="url=x", headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 415
+    r = single(server, "ftp://example.org/a.pdf")
+    assert r.status_code == 422 and r.json()["detail"] == "unsupported scheme: ftp"
+
+
+def test_private_addresses_refused_by_default(fresh_server, files_server):
+    s = fresh_server(extra_env={"MTAG_FETCH_ALLOW_PRIVATE": "0"})
+    r = single(s, files_server + "/page.html")
+    assert r.status_code == 422
+    assert r.json()["detail"] == "blocked: 127.0.0.1 is a loopback address"
+
+
+def test_same_bytes_reuse_the_stored_original(server, files_server):
+    h, uid = user(server)
+    a = single(server, files_server + "/two-pages.pdf", headers=h).json()
+    b = single(server, files_server + "/two-pages.pdf?again=1", headers=h).json()
+    assert "duplicate_of" not in a["metadata"]
+    assert b["metadata"]["duplicate_of"] == a["document_id"] and b["metadata"]["blob_reused"] is True
+    keys = server.query(f"SELECT blob_key FROM documents WHERE id IN ('{a['document_id']}', '{b['document_id']}')")
+    assert len({k for (k,) in keys}) == 1
+    # Another user's identical bytes are stored separately.
+    h2, _ = user(server)
+    c = single(server, files_server + "/two-pages.pdf", headers=h2).json()
+    assert "duplicate_of" not in c["metadata"]
+
+
+def upload(server, files, headers=None, **fields):
+    parts = [("files", (name, data, "application/octet-stream")) for name, data in files]
+    return requests.post(server.url + "/api/process/upload", files=parts, data=fields,
+                         headers=headers or {}, timeout=120)
+
+
+def read(name):
+    with open(os.path.join(DATA, name), "rb") as f:
+        return f.read()
+
+
+def test_upload_one_file_is_processed_now(server):
+    h, uid = user(server)
+    r = upload(server, [("../../etc/Notes 2024.txt", read("latin1.txt"))], headers=h, max_tags="3")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["metadata"]["title"] == "Notes 2024.txt"  # the last segment of the name
+    assert body["metadata"]["filename"] == "Notes 2024.txt"
+    assert len(body["tags"]) <= 3
+    rows = server.query(f"SELECT blob_key, filename FROM documents WHERE id = '{body['document_id']}'")
+    assert rows == [(f"{uid}/{body['job_id']}/{body['document_id']}.txt", "Notes 2024.txt")]
+
+
+def test_upload_several_files_in_the_background(server):
+    h, uid = user(server)
+    files = [("a.pdf", read("two-pages.pdf")), ("b.html", read("page.html")), ("c.png", read("image.png"))]
+    r = upload(server, files, headers=h, languages="en,fr")
+    assert r.status_code == 202, r.text
+    body = r.json()
+    assert body["status"] == "pending" and body["total_documents"] == 3
+    job = body["job_id"]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        (status, done, failed), = server.query(
+            f"SELECT status, processed_documents, failed_documents FROM processing_jobs WHERE id = '{job}'")
+        if status in ("completed", "partial", "failed"):
+            break
+        time.sleep(0.2)
+    assert (status, done, failed) == ("partial", "2", "1")
+    rows = dict(server.query(f"SELECT filename, status FROM documents WHERE job_id = '{job}'"))
+    assert rows == {"a.pdf": "completed", "b.html": "completed", "c.png": "failed"}
+    (err,), = server.query(f"SELECT error_message FROM documents WHERE job_id = '{job}' AND filename = 'c.png'")
+    assert err == "unsupported type: PNG image"
+
+
+def test_upload_errors(fresh_server):
+    s = fresh_server(extra_env={"MTAG_MAX_UPLOAD_MB": "1"})
+    r = upload(s, [("big.txt", b"x" * (2 << 20))])
+    assert r.status_code == 413 and r.json()["code"] == "too_large"
+    r = requests.post(s.url + "/api/process/upload", files={"max_tags": (None, "5")})
+    assert r.status_code == 422 and r.json()["detail"] == "files: at least one file is required"
+    r = requests.post(s.url + "/api/process/upload", json={"files": []})
+    assert r.status_code == 415
+    r = upload(s, [("a.txt", b"hello world, this is a text")], max_tags="zero")
+    assert r.status_code == 422 and r.json()["field"] == "max_tags"
+    assert s.proc.poll() is None
+
+
+def test_slow_downloads_do_not_block_the_server(server, files_server):
+    done, results = [], []
+
+    def slow():
+        r = single(server, files_server + "/slow/2/page.html")
+        results.append(r.status_code)
+        done.append(time.monotonic())
+    threads = [threading.Thread(target=slow) for _ in range(10)]
+    for t in threads:
+        t.start()
+    time.sleep(0.5)
+    r = requests.get(server.url + "/health", timeout=5)
+    answered = time.monotonic()
+    for t in threads:
+        t.join()
+    assert r.status_code == 200
+    assert not any(d <= answered for d in done)  # /health answered while all ten were in flight
+    assert results == [200] * 10
+
+
+def test_health_reports_storage(server):
+    body = requests.get(server.url + "/health").json()
+    assert body["storage"] == "ok"
+    assert body["storage_driver"] == ("s3" if DB == "postgresql" and os.environ.get("MTAG_TEST_S3_ENDPOINT") else "local")
+
+
+@pytest.mark.skipif(DB != "postgresql" or not S3_DIR, reason="needs the S3 test server")
+def test_s3_outage_is_503_then_recovers(fresh_server, files_server):
+    import subprocess
+    s = fresh_server()
+    h, _ = user(s)
+    assert single(s, files_server + "/page.html", headers=h).status_code == 200
+    subprocess.run([ROOT + "/tools/s3-server.sh", "pause", S3_DIR], check=True)
+    try:
+        r = requests.get(s.url + "/health", timeout=60)
+        assert r.status_code == 503 and r.json()["storage"] == "unavailable"
+        # New bytes (the same bytes would reuse the stored copy and need no storage).
+        r = single(s, files_server + "/report.docx", headers=h)
+        assert r.status_code == 503
+    finally:
+        subprocess.run([ROOT + "/tools/s3-server.sh", "resume", S3_DIR], check=True)
+    deadline = time.monotonic() + 30
+    while requests.get(s.url + "/health", timeout=60).status_code != 200 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert requests.get(s.url + "/health").status_code == 200
+    assert single(s, files_server + "/notes.odt", headers=h).status_code == 200
+    (status, err), = s.query("SELECT status, error_message FROM documents WHERE source_url LIKE '%/report.docx'")
+    assert status == "failed" and err.startswith("could not store the original: S3 ")
