@@ -5,3 +5,4 @@ cd "$(dirname "$0")/.."
 bench/http_health.sh "$@"
 bench/auth.sh "$@"
 bench/extract.sh
+bench/process.sh
