@@ -15,10 +15,10 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 WARN    := -Wall -Wextra -Werror -Wmissing-prototypes -Wshadow -Wformat=2 -Wvla
 CFLAGS_COMMON := -std=c17 -D_GNU_SOURCE -DMTAG_VERSION='"$(VERSION)"' $(WARN) -Isrc $(PKG_CFLAGS)
-# MuPDF: Debian's mupdf.pc is wrong (../shared/LIBRARIES.md); libstemmer has no .pc.
+# MuPDF: Debian's mupdf.pc is wrong (../shared/LIBRARIES.md); libstemmer and libcsv have no .pc.
 MUPDF_LIBS := -lmupdf -lmupdf-third -lmujs -lgumbo -lopenjp2 -ljbig2dec -ljpeg -lharfbuzz \
               -lfreetype -lz
-LDLIBS  := $(PKG_LIBS) $(MUPDF_LIBS) -lstemmer -lpthread -lm
+LDLIBS  := $(PKG_LIBS) $(MUPDF_LIBS) -lstemmer -lcsv -lpthread -lm
 
 ifeq ($(SANITIZER),)
   OUT     := build

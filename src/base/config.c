@@ -71,6 +71,9 @@ INT_PARSER(parse_rate_register, rate_register, 1, 100000, " (per minute)")
 INT_PARSER(parse_rate_refresh, rate_refresh, 1, 100000, " (per minute)")
 INT_PARSER(parse_anonymous_ttl, anonymous_ttl_hours, 1, 8760, " (hours)")
 INT_PARSER(parse_extract_timeout, extract_timeout_s, 1, 3600, " (seconds)")
+INT_PARSER(parse_fetch_per_host, fetch_per_host, 1, 64, "")
+INT_PARSER(parse_max_running_jobs, max_running_jobs, 1, 100000, "")
+INT_PARSER(parse_max_pending, max_pending_documents, 1, 100000000, "")
 
 static bool parse_listen(struct config *c, const char *v, char *why, size_t n)
 {
@@ -239,6 +242,17 @@ static bool parse_llm_api_key(struct config *c, const char *v, char *why, size_t
 	return true;
 }
 
+static bool parse_node_id(struct config *c, const char *v, char *why, size_t n)
+{
+	size_t len = strlen(v);
+	if (len == 0 || len > 128 || strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-") != len) {
+		snprintf(why, n, "must be 1 to 128 characters of letters, digits, '.', '_', ':' or '-'");
+		return false;
+	}
+	replace(&c->node_id, v);
+	return true;
+}
+
 static const struct config_var config_vars[] = {
 	{ "MTAG_LISTEN", "listen", "127.0.0.1:8000", "address:port of the HTTP server", parse_listen, false },
 	{ "MTAG_DATA_DIR", "data-dir", "./mtag-data", "where the embedded defaults live", parse_data_dir, false },
@@ -266,6 +280,10 @@ static const struct config_var config_vars[] = {
 	{ "MTAG_RATE_REFRESH", "rate-refresh", "60", "token refreshes per minute per client address", parse_rate_refresh, false },
 	{ "MTAG_ANONYMOUS_TTL_HOURS", "anonymous-ttl-hours", "24", "anonymous jobs and their files are deleted after this", parse_anonymous_ttl, false },
 	{ "MTAG_EXTRACT_TIMEOUT_S", "extract-timeout-s", "60", "time limit of one document's extraction", parse_extract_timeout, false },
+	{ "MTAG_FETCH_PER_HOST", "fetch-per-host", "2", "downloads at once from one host, per node", parse_fetch_per_host, false },
+	{ "MTAG_MAX_RUNNING_JOBS", "max-running-jobs", "10", "per user: jobs not finished (more is 429)", parse_max_running_jobs, false },
+	{ "MTAG_MAX_PENDING_DOCUMENTS", "max-pending-documents", "20000", "per user: documents waiting (more is 429)", parse_max_pending, false },
+	{ "MTAG_NODE_ID", "node-id", "HOST:PID", "names this process in the queue and the logs", parse_node_id, false },
 };
 
 #define NVARS (sizeof(config_vars) / sizeof(config_vars[0]))
@@ -279,7 +297,8 @@ void config_release(struct config *c)
 {
 	char **strings[] = { &c->listen, &c->listen_host, &c->data_dir, &c->database_url,
 			     &c->storage_url, &c->secret_key, &c->public_url,
-			     &c->trusted_proxies, &c->llm_url, &c->llm_model, &c->llm_api_key };
+			     &c->trusted_proxies, &c->llm_url, &c->llm_model, &c->llm_api_key,
+			     &c->node_id };
 	for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
 		if (*strings[i] == c->secret_key && c->secret_key)
 			memset(c->secret_key, 0, strlen(c->secret_key));
@@ -337,6 +356,9 @@ enum mtag_err config_load(struct config *c, const struct config_override *ov,
 	c->rate_refresh = 60;
 	c->anonymous_ttl_hours = 24;
 	c->extract_timeout_s = 60;
+	c->fetch_per_host = 2;
+	c->max_running_jobs = 10;
+	c->max_pending_documents = 20000;
 	c->workers = cores();
 	c->http_threads = 2 * cores() < 2 ? 2 : 2 * cores() > 16 ? 16 : 2 * cores();
 	c->trusted_proxies = xstrdup("");
@@ -373,6 +395,13 @@ enum mtag_err config_load(struct config *c, const struct config_override *ov,
 	if (!c->public_url) {
 		snprintf(tmp, sizeof(tmp), "http://%s", c->listen);
 		c->public_url = xstrdup(tmp);
+	}
+	if (!c->node_id) {
+		char host[64] = "mtag";
+		gethostname(host, sizeof(host) - 1);
+		host[strcspn(host, ".")] = '\0';
+		snprintf(tmp, sizeof(tmp), "%s:%ld", host, (long)getpid());
+		c->node_id = xstrdup(tmp);
 	}
 	if (!c->db_pool_size)
 		c->db_pool_size = c->http_threads + c->workers > 200 ? 200 : c->http_threads + c->workers;

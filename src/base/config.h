@@ -47,6 +47,10 @@ struct config {
 	int rate_refresh;       /* refreshes per minute per client address */
 	int anonymous_ttl_hours; /* anonymous jobs and their files are purged after this */
 	int extract_timeout_s;  /* wall-clock limit of one document's extraction */
+	int fetch_per_host;     /* downloads at once per host, per node */
+	int max_running_jobs;   /* per user: jobs not ended */
+	int max_pending_documents; /* per user: documents waiting */
+	char *node_id;          /* names this process in the queue and the logs */
 };
 
 /* A flag given on the command line: name without the dashes ("listen"). */

@@ -34,6 +34,8 @@ enum mtag_err core_open(const struct config *cfg, bool migrate, struct core **ou
 	pthread_mutex_init(&c->janitor_lock, NULL);
 	pthread_cond_init(&c->janitor_wake, NULL);
 	pthread_cond_init(&c->work_wake, NULL);
+	pthread_mutex_init(&c->host_lock, NULL);
+	pthread_cond_init(&c->host_free, NULL);
 	enum mtag_err e = store_open(cfg->database_url, cfg->db_pool_size, &c->store, err, errlen);
 	if (e)
 		goto fail;
@@ -102,6 +104,10 @@ void core_free(struct core *c)
 	/* A worker finishes the document it holds first. */
 	for (int i = 0; i < c->nworkers; i++)
 		pthread_join(c->workers[i], NULL);
+	if (c->lease_keeper_running)
+		pthread_join(c->lease_keeper, NULL);
+	pthread_cond_destroy(&c->host_free);
+	pthread_mutex_destroy(&c->host_lock);
 	pthread_cond_destroy(&c->work_wake);
 	pthread_cond_destroy(&c->janitor_wake);
 	pthread_mutex_destroy(&c->janitor_lock);

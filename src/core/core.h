@@ -46,10 +46,18 @@ struct core {
 	pthread_mutex_t janitor_lock;
 	pthread_cond_t janitor_wake;
 	bool stopping;
-	/* The workers (core_start_workers), woken through work_wake under janitor_lock. */
+	/* The workers (core_queue.c), woken through work_wake under janitor_lock. */
 	pthread_t workers[CORE_WORKERS_MAX];
 	int nworkers;
 	pthread_cond_t work_wake;
+	char held[CORE_WORKERS_MAX][37]; /* the document each worker holds ("" when idle), for lease renewal */
+	pthread_t lease_keeper;
+	bool lease_keeper_running;
+	int64_t last_reap_us;
+	/* Downloads at once per host (MTAG_FETCH_PER_HOST): a small table under host_lock. */
+	pthread_mutex_t host_lock;
+	pthread_cond_t host_free;
+	struct core_host { char host[128]; int active; } hosts[CORE_WORKERS_MAX];
 };
 
 /*

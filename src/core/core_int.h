@@ -23,4 +23,11 @@ const char *core_normalize_email_loose(struct arena *a, const char *email);
 /* Replace a bcrypt (or outdated) hash by argon2id; failures are logged only. */
 void core_upgrade_hash(struct core *c, struct arena *a, const char *user_id, const char *password);
 
+/* Process a document taken from the queue, and record its outcome (core_process.c). */
+void core_process_claimed(struct core *c, struct arena *a, const struct store_document *d);
+/* Wait for a download slot of the URL's host (MTAG_FETCH_PER_HOST at once), then take it. */
+void core_host_take(struct core *c, const char *url);
+/* Give the slot back. */
+void core_host_give(struct core *c, const char *url);
+
 #endif

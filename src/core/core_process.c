@@ -15,6 +15,7 @@
 #include "base/jsonx.h"
 #include "base/log.h"
 #include "blob/blob.h"
+#include "core/core_int.h"
 #include "core/core_process.h"
 #include "pipeline/pipeline.h"
 #include "store/store.h"
@@ -360,8 +361,61 @@ static void job_options(struct arena *a, const char *json, struct core_process_o
 		o->max_tags = (int)json_integer_value(mt);
 }
 
-/* Process a claimed document whose original is in storage. */
-static void process_claimed(struct core *c, struct arena *a, const struct store_document *d)
+/* A new temp file path (the file exists, closed, mode 0600), or NULL. */
+static char *temp_file(struct arena *a)
+{
+	const char *tmpdir = getenv("TMPDIR");
+	char *path = arena_printf(a, "%s/mtag-work-XXXXXX", tmpdir && tmpdir[0] ? tmpdir : "/tmp");
+	int fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	close(fd);
+	return path;
+}
+
+/* A claimed document whose original is already stored (an upload). */
+static void process_stored(struct work *w, const struct pipeline_options *po,
+			   struct core_document *out)
+{
+	const struct store_document *d = &w->doc;
+	char *path = temp_file(w->a);
+	if (!path) {
+		finish(w, "could not create a temporary file", NULL, out);
+		return;
+	}
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	enum mtag_err e = fd < 0 ? ERR_IO : blob_get_to_fd(w->c->blob, d->blob_key, fd, w->err, sizeof(w->err));
+	if (fd >= 0)
+		close(fd);
+	if (e)
+		finish(w, arena_printf(w->a, "could not read the original: %s", w->err), NULL, out);
+	else if (pipeline_run_download(w->c->pipeline, w->a, path, d->source_url, d->filename, po,
+				       &w->pd, w->err, sizeof(w->err)))
+		finish(w, arena_strdup(w->a, w->err), NULL, out);
+	else
+		finish(w, NULL, NULL, out);
+	unlink(path);
+}
+
+/* A claimed document with only a URL (a batch row): download, then as process-single. */
+static enum mtag_err process_remote(struct work *w, const struct pipeline_options *po,
+				    struct core_document *out)
+{
+	const char *path = NULL;
+	struct fetch_result fr;
+	int64_t t0 = clock_mono_us();
+	core_host_take(w->c, w->doc.source_url);
+	enum mtag_err e = pipeline_download(w->a, w->doc.source_url, &po->fetch, &path, &fr, w->err,
+					    sizeof(w->err));
+	core_host_give(w->c, w->doc.source_url);
+	if (e)
+		return finish(w, arena_strdup(w->a, w->err), NULL, out);
+	e = process_path(w, path, w->doc.source_url, fr.filename, po, clock_mono_us() - t0, out);
+	unlink(path);
+	return e;
+}
+
+void core_process_claimed(struct core *c, struct arena *a, const struct store_document *d)
 {
 	struct core_process_options o;
 	struct core_document out;
@@ -371,64 +425,10 @@ static void process_claimed(struct core *c, struct arena *a, const struct store_
 	enum mtag_err e = store_job_get(c->store, a, d->job_id, NULL, &w.job);
 	job_options(a, e ? NULL : w.job.options, &o);
 	pipeline_options(&w, &po);
-	const char *tmpdir = getenv("TMPDIR");
-	char *path = arena_printf(a, "%s/mtag-work-XXXXXX", tmpdir && tmpdir[0] ? tmpdir : "/tmp");
-	int fd = mkostemp(path, O_CLOEXEC);
-	if (fd < 0) {
-		finish(&w, "could not create a temporary file", NULL, &out);
-		return;
-	}
-	e = blob_get_to_fd(c->blob, d->blob_key, fd, w.err, sizeof(w.err));
-	close(fd);
-	if (e)
-		finish(&w, arena_printf(a, "could not read the original: %s", w.err), NULL, &out);
-	else if (pipeline_run_download(c->pipeline, a, path, d->source_url, d->filename, &po, &w.pd,
-				       w.err, sizeof(w.err)))
-		finish(&w, arena_strdup(a, w.err), NULL, &out);
+	if (d->blob_key)
+		process_stored(&w, &po, &out);
+	else if (d->source_url)
+		process_remote(&w, &po, &out);
 	else
-		finish(&w, NULL, NULL, &out);
-	unlink(path);
-}
-
-static void *worker_main(void *arg)
-{
-	struct core *c = arg;
-	for (;;) {
-		struct arena a = ARENA_INIT;
-		struct store_document d;
-		enum mtag_err e = store_document_claim(c->store, &a, &d);
-		if (!e)
-			process_claimed(c, &a, &d);
-		arena_release(&a);
-		pthread_mutex_lock(&c->janitor_lock);
-		if (c->stopping) {
-			pthread_mutex_unlock(&c->janitor_lock);
-			break;
-		}
-		/* Idle (or the database is down): wait for a wake-up, at most a second. */
-		if (e) {
-			struct timespec until;
-			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_sec += 1;
-			pthread_cond_timedwait(&c->work_wake, &c->janitor_lock, &until);
-		}
-		pthread_mutex_unlock(&c->janitor_lock);
-	}
-	return NULL;
-}
-
-void core_start_workers(struct core *c)
-{
-	int n = c->cfg->workers < CORE_WORKERS_MAX ? c->cfg->workers : CORE_WORKERS_MAX;
-	for (int i = 0; i < n; i++)
-		if (pthread_create(&c->workers[c->nworkers], NULL, worker_main, c) == 0)
-			c->nworkers++;
-	log_info("core.workers", "threads=%d", c->nworkers);
-}
-
-void core_wake_workers(struct core *c)
-{
-	pthread_mutex_lock(&c->janitor_lock);
-	pthread_cond_broadcast(&c->work_wake);
-	pthread_mutex_unlock(&c->janitor_lock);
+		finish(&w, "nothing to process: no file and no URL", NULL, &out);
 }

@@ -109,6 +109,13 @@ void fetch_global_init(void);
 enum mtag_err fetch_to_fd(struct arena *a, const char *url, const struct fetch_options *o, int fd,
 			  struct fetch_result *out);
 /*
+ * The pre-check: an http(s) URL with a host, no user name or password, at
+ * most FETCH_URL_MAX bytes. ERR_VALIDATION with the sentence in err.
+ */
+enum mtag_err fetch_url_check(const char *url, char *err, size_t errsz);
+/* "host:port" of url (default port filled in) into out; "?" when it does not parse. */
+void fetch_url_host_port(const char *url, char *out, size_t outsz);
+/*
  * Classify a numeric IPv4 or IPv6 address (an IPv6 "%zone" suffix is
  * ignored): NULL when public, else the reason ("a private address", "a
  * loopback address", ...; the list above). The default policy.

@@ -11,13 +11,6 @@
 #include "base/err.h"
 #include "pipeline/fetch.h"
 
-/*
- * The pre-check: an http(s) URL with a host, no user name or password, at
- * most FETCH_URL_MAX bytes. ERR_VALIDATION with the sentence in err.
- */
-enum mtag_err fetch_url_check(const char *url, char *err, size_t errsz);
-/* "host:port" of url (default port filled in) into out; "?" when it does not parse. */
-void fetch_url_host_port(const char *url, char *out, size_t outsz);
 /* The scheme of url, lower-cased, into out; "?" when there is none. */
 void fetch_url_scheme(const char *url, char *out, size_t outsz);
 /*

@@ -94,6 +94,10 @@ struct store_document {
 	const char *language;       /* ISO 639-1 or "und"; NULL until known */
 	int page_count;             /* 0 until known (stored as NULL) */
 	const char *blob_key;       /* where the original is stored; NULL when not stored */
+	int seq;                    /* place in its job (0-based): claims take low seq first */
+	int attempts;               /* claims so far */
+	int64_t lease_until;        /* while processing: the claim holds until then; 0 otherwise */
+	const char *node_id;        /* the node that claimed it last; NULL before */
 };
 
 /*
@@ -144,7 +148,8 @@ enum mtag_err store_job_get(struct store *s, struct arena *a, const char *id,
 /*
  * Insert a job and its documents in one transaction (the documents' job and
  * user are the job's; only id, source_url, filename, status, created_at,
- * error_message, blob_key, content_sha256 and size_bytes of each are used).
+ * error_message, blob_key, content_sha256, size_bytes and seq of each are
+ * used; a document submitted as failed is counted in the job at once).
  * ERR_NOT_FOUND when the user does not exist.
  */
 enum mtag_err store_job_submit(struct store *s, const struct store_job *j,
@@ -166,12 +171,49 @@ enum mtag_err store_document_get(struct store *s, struct arena *a, const char *i
  */
 enum mtag_err store_document_finish(struct store *s, const struct store_document *d);
 /*
- * Take the oldest pending document for processing: it becomes "processing"
- * and is handed to exactly one caller, even with many workers in many
- * processes (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: the write lock).
- * ERR_NOT_FOUND when nothing is pending. OUT: *out (arena).
+ * Take a document for processing with a lease until now + lease_us: a
+ * pending one, or one whose lease expired (its worker died) after fewer than
+ * max_attempts claims; never one of a cancelled job. Low seq first, then the
+ * oldest: jobs are interleaved. It becomes "processing", attempts + 1,
+ * node_id set, and is handed to exactly one caller, even with many workers
+ * in many processes (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: the write
+ * lock). ERR_NOT_FOUND when there is nothing to do. OUT: *out (arena).
  */
-enum mtag_err store_document_claim(struct store *s, struct arena *a, struct store_document *out);
+enum mtag_err store_document_claim(struct store *s, struct arena *a, const char *node_id,
+				   int64_t now, int64_t lease_us, int max_attempts,
+				   struct store_document *out);
+/*
+ * Fail the documents whose lease expired after max_attempts claims, with
+ * their jobs' progress (error "processing was interrupted N times").
+ * OUT: *failed (may be NULL).
+ */
+enum mtag_err store_document_reap(struct store *s, int64_t now, int max_attempts, int *failed);
+/* Extend the leases of these processing documents of node_id to until. */
+enum mtag_err store_document_renew(struct store *s, const char *const *ids, size_t n,
+				   const char *node_id, int64_t until);
+/*
+ * The documents of a job in seq order, without their text, at most limit
+ * from offset. OUT: *out (arena), *n.
+ */
+enum mtag_err store_job_documents(struct store *s, struct arena *a, const char *job_id,
+				  size_t limit, size_t offset, struct store_document **out,
+				  size_t *n);
+/*
+ * Cancel a pending or processing job of owner (as store_job_get): its pending
+ * documents fail as "cancelled", running ones finish. ERR_NOT_FOUND for no
+ * such job, ERR_CONFLICT when it already ended. OUT: *cancelled (may be NULL).
+ */
+enum mtag_err store_job_cancel(struct store *s, const char *id, const char *owner, int64_t now,
+			       int *cancelled);
+/*
+ * Put a job's failed documents back to pending (attempts reset); the job is
+ * processing again. ERR_NOT_FOUND for no such job. OUT: *retried (may be NULL).
+ */
+enum mtag_err store_job_retry(struct store *s, const char *id, const char *owner, int64_t now,
+			      int *retried);
+/* The user's jobs not ended, and documents pending, for the per-user limits. */
+enum mtag_err store_user_load(struct store *s, const char *user_id, int *running_jobs,
+			      int *pending_documents);
 /*
  * The user's most recent completed document whose original has this
  * SHA-256 and is stored (for de-duplication). ERR_NOT_FOUND when none.

@@ -13,7 +13,7 @@
 	"id, job_id, user_id, source_url, filename, title, status, tags, "         \
 	"extracted_text, processing_metadata, error_message, created_at, "         \
 	"processed_at, content_sha256, size_bytes, mime_type, language, "          \
-	"page_count, blob_key"
+	"page_count, blob_key, seq, attempts, lease_until, node_id"
 
 /* Insert a checked document (ids canonical, JSON fields present). */
 static enum mtag_err document_insert(struct store *s, const struct store_document *d)
@@ -26,11 +26,13 @@ static enum mtag_err document_insert(struct store *s, const struct store_documen
 		STORE_TIME_OR_NULL(d->processed_at), STORE_TEXT(d->content_sha256),
 		STORE_INT_OR_NULL(d->size_bytes), STORE_TEXT(d->mime_type),
 		STORE_TEXT(d->language), STORE_INT_OR_NULL(d->page_count), STORE_TEXT(d->blob_key),
+		STORE_INT(d->seq), STORE_INT(d->attempts), STORE_TIME_OR_NULL(d->lease_until),
+		STORE_TEXT(d->node_id),
 	};
 	return store_write(s, "document_create",
 			   "INSERT INTO documents (" DOC_COLS ") VALUES"
 			   " ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,"
-			   " $16, $17, $18, $19)", p, 19, NULL);
+			   " $16, $17, $18, $19, $20, $21, $22, $23)", p, 23, NULL);
 }
 
 /* The text fields of d are valid UTF-8 (PostgreSQL refuses anything else). */
@@ -82,6 +84,10 @@ static enum mtag_err row_document(struct store_row *r, void *out)
 	d->language = store_col_text(r, 16);
 	d->page_count = (int)store_col_int(r, 17);
 	d->blob_key = store_col_text(r, 18);
+	d->seq = (int)store_col_int(r, 19);
+	d->attempts = (int)store_col_int(r, 20);
+	d->lease_until = store_col_time(r, 21);
+	d->node_id = store_col_text(r, 22);
 	return store_row_done(r, "documents");
 }
 
@@ -113,9 +119,10 @@ static enum mtag_err finish_document(struct store_conn *c, const struct store_do
 	enum mtag_err e = store_exec(c, "document_finish",
 				     "UPDATE documents SET status = $2, title = $3, tags = $4,"
 				     " extracted_text = $5, processing_metadata = $6, error_message = $7,"
-				     " processed_at = $8, content_sha256 = $9, size_bytes = $10,"
-				     " mime_type = $11, language = $12, page_count = $13, blob_key = $14,"
-				     " filename = coalesce($15, filename)"
+				     " processed_at = $8, content_sha256 = coalesce($9, content_sha256),"
+				     " size_bytes = coalesce($10, size_bytes), mime_type = $11,"
+				     " language = $12, page_count = $13, blob_key = coalesce($14, blob_key),"
+				     " filename = coalesce($15, filename), lease_until = NULL"
 				     " WHERE id = $1 AND status NOT IN ('completed', 'failed')",
 				     p, 15, &changed);
 	if (e || changed)
@@ -181,18 +188,25 @@ enum mtag_err store_document_finish(struct store *s, const struct store_document
 	return store_tx(s, "document_finish", STORE_TX_WRITE, finish_tx, &c);
 }
 
-/* The pending document's row lock is skipped by other claimers on PostgreSQL. */
-static const char claim_locking[] =
-	"UPDATE documents SET status = 'processing' WHERE id = (SELECT id FROM documents"
-	" WHERE status = 'pending' ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)"
-	" RETURNING " DOC_COLS;
-static const char claim_plain[] =
-	"UPDATE documents SET status = 'processing' WHERE id = (SELECT id FROM documents"
-	" WHERE status = 'pending' ORDER BY created_at, id LIMIT 1)"
-	" RETURNING " DOC_COLS;
+/*
+ * What a claim may take: pending, or a lease run out with attempts left; a
+ * cancelled job's documents never. On PostgreSQL other claimers skip the
+ * row this one locks.
+ */
+#define CLAIM_SQL(lock)                                                                    \
+	"UPDATE documents SET status = 'processing', attempts = attempts + 1,"            \
+	" lease_until = $2, node_id = $1 WHERE id = (SELECT d.id FROM documents d"         \
+	" JOIN processing_jobs j ON j.id = d.job_id WHERE j.status <> 'cancelled' AND"     \
+	" (d.status = 'pending' OR (d.status = 'processing' AND d.lease_until < $3"        \
+	" AND d.attempts < $4)) ORDER BY d.seq, d.created_at, d.id LIMIT 1" lock ")"       \
+	" RETURNING " DOC_COLS
+
+static const char claim_locking[] = CLAIM_SQL(" FOR UPDATE OF d SKIP LOCKED");
+static const char claim_plain[] = CLAIM_SQL("");
 
 struct claim {
 	struct arena *a;
+	struct store_param p[4];
 	struct store_document *out;
 };
 
@@ -200,14 +214,117 @@ static enum mtag_err claim_tx(struct store_conn *c, void *ctx)
 {
 	struct claim *cl = ctx;
 	const char *sql = c->s->drv->dialect->row_locks ? claim_locking : claim_plain;
-	return store_one(c, cl->a, "document_claim", sql, NULL, 0, row_document, cl->out);
+	return store_one(c, cl->a, "document_claim", sql, cl->p, 4, row_document, cl->out);
 }
 
-enum mtag_err store_document_claim(struct store *s, struct arena *a, struct store_document *out)
+enum mtag_err store_document_claim(struct store *s, struct arena *a, const char *node_id,
+				   int64_t now, int64_t lease_us, int max_attempts,
+				   struct store_document *out)
 {
-	struct claim cl = { a, out };
+	struct claim cl = { a, { STORE_TEXT(node_id), STORE_TIME(now + lease_us), STORE_TIME(now),
+				 STORE_INT(max_attempts) }, out };
 	memset(out, 0, sizeof(*out));
+	if (!store_utf8_ok(node_id) || max_attempts < 1)
+		return ERR_BAD_REQUEST;
 	return store_tx(s, "document_claim", STORE_TX_WRITE, claim_tx, &cl);
+}
+
+struct reap {
+	int64_t now;
+	int max_attempts;
+	int failed;
+};
+
+static enum mtag_err row_reap(struct store_row *r, void *out)
+{
+	struct store_document *d = out;
+	store_col_uuid(r, 0, d->id);
+	store_col_uuid(r, 1, d->job_id);
+	d->attempts = (int)store_col_int(r, 2);
+	return store_row_done(r, "documents");
+}
+
+/* Fail one batch of exhausted documents, each counted in its job. */
+static enum mtag_err reap_tx(struct store_conn *c, void *ctx)
+{
+	struct reap *rp = ctx;
+	struct arena a = ARENA_INIT;
+	struct store_param p[] = { STORE_TIME(rp->now), STORE_INT(rp->max_attempts) };
+	void *rows = NULL;
+	size_t n = 0;
+	enum mtag_err e = store_many(c, &a, "document_reap",
+				     "SELECT id, job_id, attempts FROM documents WHERE status = 'processing'"
+				     " AND lease_until < $1 AND attempts >= $2 LIMIT 100",
+				     p, 2, row_reap, sizeof(struct store_document), 100, &rows, &n);
+	struct store_document *docs = rows;
+	for (size_t i = 0; !e && i < n; i++) {
+		docs[i].status = "failed";
+		docs[i].processed_at = rp->now;
+		docs[i].tags = "[]";
+		docs[i].metadata = "{}";
+		docs[i].error_message = arena_printf(&a, "processing was interrupted %d times (the worker stopped)",
+						     docs[i].attempts);
+		e = finish_document(c, &docs[i]);
+		if (!e)
+			e = settle_job(c, &docs[i]);
+		if (!e)
+			rp->failed++;
+	}
+	arena_release(&a);
+	return e;
+}
+
+enum mtag_err store_document_reap(struct store *s, int64_t now, int max_attempts, int *failed)
+{
+	struct reap rp = { now, max_attempts, 0 };
+	enum mtag_err e = store_tx(s, "document_reap", STORE_TX_WRITE, reap_tx, &rp);
+	if (failed)
+		*failed = e ? 0 : rp.failed;
+	return e;
+}
+
+enum mtag_err store_document_renew(struct store *s, const char *const *ids, size_t n,
+				   const char *node_id, int64_t until)
+{
+	for (size_t i = 0; i < n; i++) {
+		char key[UUID_STR_LEN];
+		if (!store_copy_uuid(key, ids[i]))
+			continue;
+		struct store_param p[] = { STORE_TEXT(key), STORE_TIME(until), STORE_TEXT(node_id) };
+		enum mtag_err e = store_write(s, "document_renew",
+					      "UPDATE documents SET lease_until = $2 WHERE id = $1"
+					      " AND status = 'processing' AND node_id = $3", p, 3, NULL);
+		if (e)
+			return e;
+	}
+	return ERR_OK;
+}
+
+/* The list columns: everything but the text. */
+#define DOC_LIST_COLS                                                              \
+	"id, job_id, user_id, source_url, filename, title, status, tags, NULL, "     \
+	"processing_metadata, error_message, created_at, processed_at, "             \
+	"content_sha256, size_bytes, mime_type, language, page_count, blob_key, "    \
+	"seq, attempts, lease_until, node_id"
+
+enum mtag_err store_job_documents(struct store *s, struct arena *a, const char *job_id,
+				  size_t limit, size_t offset, struct store_document **out,
+				  size_t *n)
+{
+	char key[UUID_STR_LEN];
+	struct store_param p[] = { STORE_TEXT(key), STORE_INT(store_list_cap(limit)),
+				   STORE_INT(store_list_cap(offset)) };
+	void *rows = NULL;
+	*out = NULL;
+	*n = 0;
+	if (!store_copy_uuid(key, job_id))
+		return ERR_NOT_FOUND;
+	enum mtag_err e = store_read_many(s, a, "job_documents",
+					  "SELECT " DOC_LIST_COLS " FROM documents WHERE job_id = $1"
+					  " ORDER BY seq, created_at, id LIMIT $2 OFFSET $3",
+					  p, 3, row_document, sizeof(**out), store_list_cap(limit), &rows, n);
+	*out = rows;
+	return e;
 }
 
 enum mtag_err store_document_find_by_sha(struct store *s, struct arena *a, const char *user_id,

@@ -4,6 +4,8 @@
  *
  * Ownership: strings of returned records are copied into the caller's arena.
  */
+#include <string.h>
+
 #include "store_int.h"
 
 #define JOB_COLS                                                               \
@@ -161,14 +163,28 @@ static enum mtag_err submit_tx(struct store_conn *c, void *ctx)
 			STORE_TEXT(d->source_url), STORE_TEXT(d->filename), STORE_TEXT(d->status),
 			STORE_TIME(d->created_at), STORE_TEXT(d->error_message),
 			STORE_TEXT(d->blob_key), STORE_TEXT(d->content_sha256),
-			STORE_INT_OR_NULL(d->size_bytes),
+			STORE_INT_OR_NULL(d->size_bytes), STORE_INT(d->seq),
+			STORE_TIME_OR_NULL(strcmp(d->status, "failed") ? 0 : d->created_at),
 		};
 		e = store_exec(c, "job_submit",
 			       "INSERT INTO documents (id, job_id, user_id, source_url, filename, status,"
-			       " created_at, error_message, blob_key, content_sha256, size_bytes)"
-			       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-			       pd, 11, NULL);
+			       " created_at, error_message, blob_key, content_sha256, size_bytes, seq,"
+			       " processed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
+			       " $13)",
+			       pd, 13, NULL);
 	}
+	if (e)
+		return e;
+	/* Documents refused at submission (an invalid URL) count as failed at once. */
+	struct store_param ps[] = { STORE_TEXT(j->id), STORE_TIME(j->created_at) };
+	e = store_exec(c, "job_submit",
+		       "UPDATE processing_jobs SET failed_documents = (SELECT count(*) FROM documents"
+		       " WHERE job_id = $1 AND status = 'failed') WHERE id = $1", ps, 1, NULL);
+	if (!e)
+		e = store_exec(c, "job_submit",
+			       "UPDATE processing_jobs SET status = 'failed', completed_at = $2"
+			       " WHERE id = $1 AND total_documents > 0"
+			       " AND failed_documents >= total_documents", ps, 2, NULL);
 	return e;
 }
 
@@ -191,4 +207,120 @@ enum mtag_err store_job_submit(struct store *s, const struct store_job *j,
 			return ERR_BAD_REQUEST;
 	struct submit sb = { &c, docs, n };
 	return store_tx(s, "job_submit", STORE_TX_WRITE, submit_tx, &sb);
+}
+
+static enum mtag_err job_owned(struct store_conn *c, struct arena *a, const char *id,
+			       const char *owner, struct store_job *j)
+{
+	struct store_param p[] = { STORE_TEXT(id) };
+	enum mtag_err e = store_one(c, a, "job_get", "SELECT " JOB_COLS " FROM processing_jobs WHERE id = $1",
+				    p, 1, row_job, j);
+	return store_owner_scope(e, owner, j->user_id, j, sizeof(*j));
+}
+
+struct job_op {
+	char id[UUID_STR_LEN];
+	const char *owner;     /* canonical, or NULL for any */
+	char who[UUID_STR_LEN];
+	int64_t now;
+	int count;             /* OUT */
+};
+
+static enum mtag_err cancel_tx(struct store_conn *c, void *ctx)
+{
+	struct job_op *op = ctx;
+	struct arena a = ARENA_INIT;
+	struct store_job j;
+	enum mtag_err e = job_owned(c, &a, op->id, op->owner, &j);
+	if (!e && strcmp(j.status, "pending") != 0 && strcmp(j.status, "processing") != 0)
+		e = ERR_CONFLICT;
+	arena_release(&a);
+	struct store_param p[] = { STORE_TEXT(op->id), STORE_TIME(op->now) };
+	if (!e)
+		e = store_exec(c, "job_cancel",
+			       "UPDATE documents SET status = 'failed', error_message = 'cancelled',"
+			       " processed_at = $2 WHERE job_id = $1 AND status = 'pending'",
+			       p, 2, &op->count);
+	if (!e)
+		e = store_exec(c, "job_cancel",
+			       "UPDATE processing_jobs SET status = 'cancelled', updated_at = $2,"
+			       " completed_at = $2, failed_documents = (SELECT count(*) FROM documents"
+			       " WHERE job_id = $1 AND status = 'failed') WHERE id = $1",
+			       p, 2, NULL);
+	return e;
+}
+
+static enum mtag_err retry_tx(struct store_conn *c, void *ctx)
+{
+	struct job_op *op = ctx;
+	struct arena a = ARENA_INIT;
+	struct store_job j;
+	enum mtag_err e = job_owned(c, &a, op->id, op->owner, &j);
+	arena_release(&a);
+	struct store_param p[] = { STORE_TEXT(op->id), STORE_TIME(op->now) };
+	if (!e)
+		e = store_exec(c, "job_retry",
+			       "UPDATE documents SET status = 'pending', error_message = NULL,"
+			       " processed_at = NULL, attempts = 0, lease_until = NULL"
+			       " WHERE job_id = $1 AND status = 'failed'", p, 1, &op->count);
+	if (!e && op->count)
+		e = store_exec(c, "job_retry",
+			       "UPDATE processing_jobs SET status = 'processing', completed_at = NULL,"
+			       " updated_at = $2, failed_documents = (SELECT count(*) FROM documents"
+			       " WHERE job_id = $1 AND status = 'failed') WHERE id = $1",
+			       p, 2, NULL);
+	return e;
+}
+
+/* Run a job operation in a write transaction. */
+static enum mtag_err job_op(struct store *s, const char *op_name, store_conn_fn fn,
+			    const char *id, const char *owner, int64_t now, int *count)
+{
+	struct job_op op = { .owner = NULL, .now = now };
+	if (!store_copy_uuid(op.id, id) || (owner && !store_owner_copy(op.who, owner)))
+		return ERR_NOT_FOUND;
+	if (owner)
+		op.owner = op.who;
+	enum mtag_err e = store_tx(s, op_name, STORE_TX_WRITE, fn, &op);
+	if (count)
+		*count = e ? 0 : op.count;
+	return e;
+}
+
+enum mtag_err store_job_cancel(struct store *s, const char *id, const char *owner, int64_t now,
+			       int *cancelled)
+{
+	return job_op(s, "job_cancel", cancel_tx, id, owner, now, cancelled);
+}
+
+enum mtag_err store_job_retry(struct store *s, const char *id, const char *owner, int64_t now,
+			      int *retried)
+{
+	return job_op(s, "job_retry", retry_tx, id, owner, now, retried);
+}
+
+static enum mtag_err row_two_ints(struct store_row *r, void *out)
+{
+	int *v = out;
+	v[0] = (int)store_col_int(r, 0);
+	v[1] = (int)store_col_int(r, 1);
+	return store_row_done(r, "processing_jobs");
+}
+
+enum mtag_err store_user_load(struct store *s, const char *user_id, int *running_jobs,
+			      int *pending_documents)
+{
+	char uid[UUID_STR_LEN];
+	int v[2] = { 0, 0 };
+	struct store_param p[] = { STORE_TEXT(uid) };
+	if (!store_copy_uuid(uid, user_id))
+		return ERR_NOT_FOUND;
+	enum mtag_err e = store_read_one(s, NULL, "user_load",
+					 "SELECT (SELECT count(*) FROM processing_jobs WHERE user_id = $1"
+					 " AND status IN ('pending', 'processing')),"
+					 " (SELECT count(*) FROM documents WHERE user_id = $1"
+					 " AND status = 'pending')", p, 1, row_two_ints, v);
+	*running_jobs = v[0];
+	*pending_documents = v[1];
+	return e;
 }

@@ -217,7 +217,7 @@ static void *claimer(void *arg)
 	(void)arg;
 	struct arena a = ARENA_INIT;
 	struct store_document d;
-	while (store_document_claim(T.s, &a, &d) == ERR_OK) {
+	while (store_document_claim(T.s, &a, "node-a", T0, 60000000, 3, &d) == ERR_OK) {
 		if (strcmp(d.job_id, claim_job) != 0)
 			continue;
 		int i = atomic_fetch_add(&nclaimed, 1);
@@ -238,7 +238,7 @@ static void test_claim_hands_each_document_out_once(void)
 	struct store_job j;
 	struct store_document docs[CLAIM_DOCS], got;
 	/* Drain what earlier tests left pending. */
-	while (store_document_claim(T.s, &T.a, &got) == ERR_OK)
+	while (store_document_claim(T.s, &T.a, "node-a", T0, 60000000, 3, &got) == ERR_OK)
 		;
 	make_job(&j, "");
 	memcpy(claim_job, j.id, sizeof(claim_job));
@@ -250,7 +250,7 @@ static void test_claim_hands_each_document_out_once(void)
 	}
 	CHECK_INT(store_job_submit(T.s, &j, docs, CLAIM_DOCS), ERR_OK);
 	/* The oldest first, with what was submitted. */
-	CHECK_INT(store_document_claim(T.s, &T.a, &got), ERR_OK);
+	CHECK_INT(store_document_claim(T.s, &T.a, "node-a", T0, 60000000, 3, &got), ERR_OK);
 	CHECK_STR(got.id, docs[0].id);
 	CHECK_STR(got.status, "processing");
 	CHECK_STR(got.blob_key, docs[0].blob_key);
@@ -264,7 +264,56 @@ static void test_claim_hands_each_document_out_once(void)
 	qsort(claimed, CLAIM_DOCS - 1, UUID_STR_LEN, cmp_id);
 	for (int i = 1; i < CLAIM_DOCS - 1; i++)
 		CHECK(strcmp(claimed[i - 1], claimed[i]) != 0);
-	CHECK_INT(store_document_claim(T.s, &T.a, &got), ERR_NOT_FOUND);
+	CHECK_INT(store_document_claim(T.s, &T.a, "node-a", T0, 60000000, 3, &got), ERR_NOT_FOUND);
+}
+
+static void test_leases_attempts_and_fairness(void)
+{
+	struct store_job big, small, got;
+	struct store_document bd[3], sd, c1, c2;
+	struct store_document drain;
+	/* Earlier tests' pending documents: claimed with a lease that never runs out here. */
+	while (store_document_claim(T.s, &T.a, "n", T0, 1000000000000LL, 3, &drain) == ERR_OK)
+		;
+	make_job(&big, "");
+	big.total_documents = 3;
+	for (int i = 0; i < 3; i++) {
+		make_document(&bd[i], &big);
+		bd[i].seq = i;
+	}
+	CHECK_INT(store_job_submit(T.s, &big, bd, 3), ERR_OK);
+	make_job(&small, "");
+	small.total_documents = 1;
+	small.created_at = T0 + 100;
+	make_document(&sd, &small);
+	sd.created_at = T0 + 100;
+	CHECK_INT(store_job_submit(T.s, &small, &sd, 1), ERR_OK);
+	/* Interleaved: the big job's first, then the small job's first (seq 0), then the rest. */
+	CHECK_INT(store_document_claim(T.s, &T.a, "node-a", T0, 1000000, 3, &c1), ERR_OK);
+	CHECK_STR(c1.id, bd[0].id);
+	CHECK_INT(c1.attempts, 1);
+	CHECK_STR(c1.node_id, "node-a");
+	CHECK_INT(c1.lease_until, T0 + 1000000);
+	CHECK_INT(store_document_claim(T.s, &T.a, "node-b", T0, 1000000, 3, &c2), ERR_OK);
+	CHECK_STR(c2.id, sd.id);
+	/* A renewed lease holds; an expired one is claimed again. */
+	const char *ids[] = { c1.id };
+	CHECK_INT(store_document_renew(T.s, ids, 1, "node-a", T0 + 5000000), ERR_OK);
+	struct store_document x;
+	CHECK_INT(store_document_claim(T.s, &T.a, "node-c", T0 + 2000000, 1000000, 3, &x), ERR_OK);
+	CHECK_STR(x.id, sd.id); /* c2's lease ran out at T0+1s; c1's was renewed */
+	CHECK_INT(x.attempts, 2);
+	CHECK_STR(x.node_id, "node-c");
+	/* After 3 attempts the reaper fails it with its job's progress. */
+	CHECK_INT(store_document_claim(T.s, &T.a, "node-d", T0 + 4000000, 1000000, 3, &x), ERR_OK);
+	CHECK_STR(x.id, sd.id);
+	CHECK_INT(x.attempts, 3);
+	int failed = 0;
+	CHECK_INT(store_document_reap(T.s, T0 + 9000000, 3, &failed), ERR_OK);
+	CHECK_INT(failed, 1); /* c1's lease ran out too, but it has attempts left */
+	CHECK_INT(store_job_get(T.s, &T.a, small.id, NULL, &got), ERR_OK);
+	CHECK_STR(got.status, "failed");
+	CHECK_INT(got.failed_documents, 1);
 }
 
 static void test_migrate(void)
@@ -279,6 +328,7 @@ static void store_tests(void)
 	RUN(test_migrate);
 	RUN(test_submit_is_one_transaction);
 	RUN(test_claim_hands_each_document_out_once);
+	RUN(test_leases_attempts_and_fairness);
 	RUN(test_finish_settles_the_job);
 	RUN(test_finish_single_outcomes);
 	RUN(test_find_by_sha);

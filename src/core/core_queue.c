@@ -1,0 +1,183 @@
+/*
+ * core_queue.c - the durable queue's workers: claim a document with a lease,
+ * keep the lease alive while working, process it, and fail documents whose
+ * workers died three times (DESIGN.md section 8).
+ *
+ * All state is in the database: a worker that dies leaves its document
+ * "processing" with a lease that runs out after CORE_LEASE_S; any worker of
+ * any node then claims it again, up to CORE_MAX_ATTEMPTS claims. Threads:
+ * MTAG_WORKERS workers and one lease keeper per process, all stopped by
+ * core_free (a worker finishes the document it holds).
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "core/core_int.h"
+#include "core/core_process.h"
+#include "pipeline/fetch.h"
+#include "store/store.h"
+#include "base/xalloc.h"
+
+#define CORE_LEASE_S 60
+#define CORE_MAX_ATTEMPTS 3
+/* How often leases are renewed and exhausted documents reaped. */
+#define CORE_RENEW_S 15
+
+/* Wait on work_wake (janitor_lock held) for at most ms; false when stopping. */
+static bool idle_wait(struct core *c, int ms)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	if (!c->stopping)
+		pthread_cond_timedwait(&c->work_wake, &c->janitor_lock, &until);
+	return !c->stopping;
+}
+
+static void hold(struct core *c, int slot, const char *id)
+{
+	pthread_mutex_lock(&c->janitor_lock);
+	snprintf(c->held[slot], sizeof(c->held[slot]), "%s", id ? id : "");
+	pthread_mutex_unlock(&c->janitor_lock);
+}
+
+struct worker_arg {
+	struct core *c;
+	int slot;
+};
+
+static void *worker_main(void *arg)
+{
+	struct worker_arg *wa = arg;
+	struct core *c = wa->c;
+	int slot = wa->slot;
+	free(wa);
+	for (;;) {
+		struct arena a = ARENA_INIT;
+		struct store_document d;
+		int64_t now = clock_now_us();
+		enum mtag_err e = store_document_claim(c->store, &a, c->cfg->node_id, now,
+						       (int64_t)CORE_LEASE_S * 1000000, CORE_MAX_ATTEMPTS, &d);
+		if (!e) {
+			hold(c, slot, d.id);
+			log_debug("queue.claim", "document=%s attempt=%d", d.id, d.attempts);
+			core_process_claimed(c, &a, &d);
+			hold(c, slot, NULL);
+		} else if (e != ERR_NOT_FOUND) {
+			log_warn("queue.claim_failed", "err=%s", err_name(e));
+		}
+		arena_release(&a);
+		pthread_mutex_lock(&c->janitor_lock);
+		/* Idle, or the database is down: wait for a wake-up, at most a second. */
+		bool go_on = e ? idle_wait(c, 1000) : !c->stopping;
+		pthread_mutex_unlock(&c->janitor_lock);
+		if (!go_on)
+			break;
+	}
+	return NULL;
+}
+
+/* Renew the leases of what this node's workers hold; fail what ran out of attempts. */
+static void *lease_keeper_main(void *arg)
+{
+	struct core *c = arg;
+	pthread_mutex_lock(&c->janitor_lock);
+	while (idle_wait(c, CORE_RENEW_S * 1000)) {
+		const char *ids[CORE_WORKERS_MAX];
+		char copy[CORE_WORKERS_MAX][37];
+		size_t n = 0;
+		for (int i = 0; i < c->nworkers; i++)
+			if (c->held[i][0]) {
+				memcpy(copy[n], c->held[i], sizeof(copy[n]));
+				ids[n] = copy[n];
+				n++;
+			}
+		pthread_mutex_unlock(&c->janitor_lock);
+		int64_t now = clock_now_us(), until = now + (int64_t)CORE_LEASE_S * 1000000;
+		enum mtag_err e = n ? store_document_renew(c->store, ids, n, c->cfg->node_id, until) : ERR_OK;
+		if (e)
+			log_warn("queue.renew_failed", "err=%s held=%zu", err_name(e), n);
+		int failed = 0;
+		if (!store_document_reap(c->store, now, CORE_MAX_ATTEMPTS, &failed) && failed)
+			log_warn("queue.reaped", "documents=%d", failed);
+		pthread_mutex_lock(&c->janitor_lock);
+	}
+	pthread_mutex_unlock(&c->janitor_lock);
+	return NULL;
+}
+
+void core_start_workers(struct core *c)
+{
+	int n = c->cfg->workers < CORE_WORKERS_MAX ? c->cfg->workers : CORE_WORKERS_MAX;
+	for (int i = 0; i < n; i++) {
+		struct worker_arg *wa = xmalloc(sizeof(*wa));
+		wa->c = c;
+		wa->slot = c->nworkers;
+		if (pthread_create(&c->workers[c->nworkers], NULL, worker_main, wa) == 0)
+			c->nworkers++;
+		else
+			free(wa);
+	}
+	if (pthread_create(&c->lease_keeper, NULL, lease_keeper_main, c) == 0)
+		c->lease_keeper_running = true;
+	log_info("queue.start", "workers=%d node=%s lease_s=%d", c->nworkers, c->cfg->node_id,
+		 CORE_LEASE_S);
+}
+
+void core_wake_workers(struct core *c)
+{
+	pthread_mutex_lock(&c->janitor_lock);
+	pthread_cond_broadcast(&c->work_wake);
+	pthread_mutex_unlock(&c->janitor_lock);
+}
+
+/* The table entry of host (created when a slot is free), or NULL when the table is full. */
+static struct core_host *host_entry(struct core *c, const char *host)
+{
+	struct core_host *free_slot = NULL;
+	for (size_t i = 0; i < CORE_WORKERS_MAX; i++) {
+		if (c->hosts[i].active && !strcmp(c->hosts[i].host, host))
+			return &c->hosts[i];
+		if (!c->hosts[i].active && !free_slot)
+			free_slot = &c->hosts[i];
+	}
+	if (free_slot)
+		snprintf(free_slot->host, sizeof(free_slot->host), "%s", host);
+	return free_slot;
+}
+
+void core_host_take(struct core *c, const char *url)
+{
+	char host[128];
+	fetch_url_host_port(url, host, sizeof(host));
+	pthread_mutex_lock(&c->host_lock);
+	struct core_host *h;
+	while (!(h = host_entry(c, host)) || h->active >= c->cfg->fetch_per_host)
+		pthread_cond_wait(&c->host_free, &c->host_lock);
+	h->active++;
+	pthread_mutex_unlock(&c->host_lock);
+}
+
+void core_host_give(struct core *c, const char *url)
+{
+	char host[128];
+	fetch_url_host_port(url, host, sizeof(host));
+	pthread_mutex_lock(&c->host_lock);
+	for (size_t i = 0; i < CORE_WORKERS_MAX; i++)
+		if (c->hosts[i].active && !strcmp(c->hosts[i].host, host)) {
+			c->hosts[i].active--;
+			break;
+		}
+	pthread_cond_broadcast(&c->host_free);
+	pthread_mutex_unlock(&c->host_lock);
+}
