@@ -72,6 +72,7 @@ INT_PARSER(parse_rate_refresh, rate_refresh, 1, 100000, " (per minute)")
 INT_PARSER(parse_anonymous_ttl, anonymous_ttl_hours, 1, 8760, " (hours)")
 INT_PARSER(parse_extract_timeout, extract_timeout_s, 1, 3600, " (seconds)")
 INT_PARSER(parse_fetch_per_host, fetch_per_host, 1, 64, "")
+INT_PARSER(parse_lease, lease_s, 4, 3600, " (seconds)")
 INT_PARSER(parse_max_running_jobs, max_running_jobs, 1, 100000, "")
 INT_PARSER(parse_max_pending, max_pending_documents, 1, 100000000, "")
 
@@ -284,6 +285,7 @@ static const struct config_var config_vars[] = {
 	{ "MTAG_MAX_RUNNING_JOBS", "max-running-jobs", "10", "per user: jobs not finished (more is 429)", parse_max_running_jobs, false },
 	{ "MTAG_MAX_PENDING_DOCUMENTS", "max-pending-documents", "20000", "per user: documents waiting (more is 429)", parse_max_pending, false },
 	{ "MTAG_NODE_ID", "node-id", "HOST:PID", "names this process in the queue and the logs", parse_node_id, false },
+	{ "MTAG_LEASE_S", "lease-s", "60", "how long a claimed document is held without renewal (a dead worker's documents return after this)", parse_lease, false },
 };
 
 #define NVARS (sizeof(config_vars) / sizeof(config_vars[0]))
@@ -357,6 +359,7 @@ enum mtag_err config_load(struct config *c, const struct config_override *ov,
 	c->anonymous_ttl_hours = 24;
 	c->extract_timeout_s = 60;
 	c->fetch_per_host = 2;
+	c->lease_s = 60;
 	c->max_running_jobs = 10;
 	c->max_pending_documents = 20000;
 	c->workers = cores();

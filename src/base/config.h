@@ -51,6 +51,7 @@ struct config {
 	int max_running_jobs;   /* per user: jobs not ended */
 	int max_pending_documents; /* per user: documents waiting */
 	char *node_id;          /* names this process in the queue and the logs */
+	int lease_s;            /* a claimed document's lease; renewed every quarter of it */
 };
 
 /* A flag given on the command line: name without the dashes ("listen"). */

@@ -24,6 +24,19 @@ static const struct cli_command commands[] = {
 	  "JSON Lines with --json. `-` reads stdin. Exit status 1 when any input failed\n"
 	  "(the reason is on stderr). Extraction runs in helper processes with time and\n"
 	  "memory limits; MTAG_FETCH_ALLOW_PRIVATE and MTAG_MAX_DOWNLOAD_MB apply to URLs.\n" },
+	{ "batch", cli_batch, "process every link of a spreadsheet column (no server)",
+	  "usage: mtag batch SHEET --column NAME [--out results.csv|results.jsonl] [--workers N]\n"
+	  "                  [--max-tags N] [--lang xx,yy]\n"
+	  "Reads the column NAME (a header, or a letter such as B) of a CSV, XLSX or ODS\n"
+	  "file and processes each link in it as `mtag tag` does, N at once (default: one\n"
+	  "per core). Blank and duplicate rows are skipped. Results are written in row\n"
+	  "order as they finish: CSV (row,url,status,title,language,pages,tags,error) or\n"
+	  "JSON Lines, by the extension of --out; JSON Lines on stdout without it. Progress\n"
+	  "goes to stderr (every MTAG_BATCH_PROGRESS_S seconds, default 5, when stderr is\n"
+	  "not a terminal). Ctrl-C starts no new document, waits at most 5 s for the\n"
+	  "running ones, writes what finished and exits 130. Exit status 1 when any\n"
+	  "document failed, 2 for usage errors and for a spreadsheet that cannot be read\n"
+	  "or lacks the column. MTAG_FETCH_ALLOW_PRIVATE and MTAG_MAX_DOWNLOAD_MB apply.\n" },
 	{ "version", cli_version, "print the version", "usage: mtag version\n" },
 	{ "help", cli_help, "list the commands and the configuration", "usage: mtag help\n" },
 	{ NULL, NULL, NULL, NULL },

@@ -65,6 +65,7 @@ int cli_version(int argc, char **argv);
 int cli_help(int argc, char **argv);
 int cli_user(int argc, char **argv);
 int cli_tag(int argc, char **argv);
+int cli_batch(int argc, char **argv);
 int cli_extract_helper(int argc, char **argv);
 
 #endif

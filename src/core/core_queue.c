@@ -4,7 +4,7 @@
  * workers died three times (DESIGN.md section 8).
  *
  * All state is in the database: a worker that dies leaves its document
- * "processing" with a lease that runs out after CORE_LEASE_S; any worker of
+ * "processing" with a lease that runs out after MTAG_LEASE_S; any worker of
  * any node then claims it again, up to CORE_MAX_ATTEMPTS claims. Threads:
  * MTAG_WORKERS workers and one lease keeper per process, all stopped by
  * core_free (a worker finishes the document it holds).
@@ -23,10 +23,7 @@
 #include "store/store.h"
 #include "base/xalloc.h"
 
-#define CORE_LEASE_S 60
 #define CORE_MAX_ATTEMPTS 3
-/* How often leases are renewed and exhausted documents reaped. */
-#define CORE_RENEW_S 15
 
 /* Wait on work_wake (janitor_lock held) for at most ms; false when stopping. */
 static bool idle_wait(struct core *c, int ms)
@@ -67,7 +64,7 @@ static void *worker_main(void *arg)
 		struct store_document d;
 		int64_t now = clock_now_us();
 		enum mtag_err e = store_document_claim(c->store, &a, c->cfg->node_id, now,
-						       (int64_t)CORE_LEASE_S * 1000000, CORE_MAX_ATTEMPTS, &d);
+						       (int64_t)c->cfg->lease_s * 1000000, CORE_MAX_ATTEMPTS, &d);
 		if (!e) {
 			hold(c, slot, d.id);
 			log_debug("queue.claim", "document=%s attempt=%d", d.id, d.attempts);
@@ -87,12 +84,12 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-/* Renew the leases of what this node's workers hold; fail what ran out of attempts. */
+/* Every quarter lease: renew what this node's workers hold; fail what ran out of attempts. */
 static void *lease_keeper_main(void *arg)
 {
 	struct core *c = arg;
 	pthread_mutex_lock(&c->janitor_lock);
-	while (idle_wait(c, CORE_RENEW_S * 1000)) {
+	while (idle_wait(c, c->cfg->lease_s * 250)) {
 		const char *ids[CORE_WORKERS_MAX];
 		char copy[CORE_WORKERS_MAX][37];
 		size_t n = 0;
@@ -103,7 +100,7 @@ static void *lease_keeper_main(void *arg)
 				n++;
 			}
 		pthread_mutex_unlock(&c->janitor_lock);
-		int64_t now = clock_now_us(), until = now + (int64_t)CORE_LEASE_S * 1000000;
+		int64_t now = clock_now_us(), until = now + (int64_t)c->cfg->lease_s * 1000000;
 		enum mtag_err e = n ? store_document_renew(c->store, ids, n, c->cfg->node_id, until) : ERR_OK;
 		if (e)
 			log_warn("queue.renew_failed", "err=%s held=%zu", err_name(e), n);
@@ -131,7 +128,7 @@ void core_start_workers(struct core *c)
 	if (pthread_create(&c->lease_keeper, NULL, lease_keeper_main, c) == 0)
 		c->lease_keeper_running = true;
 	log_info("queue.start", "workers=%d node=%s lease_s=%d", c->nworkers, c->cfg->node_id,
-		 CORE_LEASE_S);
+		 c->cfg->lease_s);
 }
 
 void core_wake_workers(struct core *c)

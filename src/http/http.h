@@ -25,9 +25,19 @@
  * temp files at once and is read and dropped up to the upload cap, so that
  * the client still gets its 413 or 400.
  *
+ * A handler may answer with an event stream (Server-Sent Events,
+ * http_respond_stream): the server then owns the handler's context and calls
+ * its poll function on the server's one streams thread, at once and every
+ * stream_poll_ms, sending what it appends; the connection sleeps in between
+ * (suspended: no CPU, no event-loop time), with a keep-alive comment every
+ * stream_keepalive_s. A stream ends when its poll function says so, when the
+ * client leaves, or at http_server_stop, which ends streams instead of
+ * waiting for them.
+ *
  * Threads: handlers run on the server's thread pool (epoll, one event loop
  * per thread); one request is handled by one thread from start to end, and
  * that thread's log request id is the request's while the handler runs.
+ * Stream poll functions run on the streams thread (see http_stream_fn).
  */
 #ifndef MTAG_HTTP_H
 #define MTAG_HTTP_H
@@ -49,9 +59,16 @@
 /* Defaults for a zero http_server_config.max_files / max_file_bytes. */
 #define HTTP_UPLOAD_MAX_FILES 20
 #define HTTP_UPLOAD_MAX_FILE_BYTES ((uint64_t)50 << 20)
+/* Defaults for a zero http_server_config.stream_poll_ms / stream_keepalive_s / max_streams. */
+#define HTTP_STREAM_POLL_MS 500
+#define HTTP_STREAM_KEEPALIVE_S 15
+#define HTTP_STREAM_MAX 512
+/* The cap of the buffer a poll function appends to, per call. */
+#define HTTP_STREAM_POLL_MAX ((size_t)1 << 20)
 
 struct http_request;
 struct http_response;
+struct http_stream;
 
 typedef void (*http_handler_fn)(struct http_request *req, struct http_response *res);
 
@@ -59,6 +76,7 @@ typedef void (*http_handler_fn)(struct http_request *req, struct http_response *
 enum http_body {
 	HTTP_BODY_JSON = 0,  /* buffered whole in req->body, capped by max_body */
 	HTTP_BODY_MULTIPART, /* multipart/form-data only (else 415), streamed into req->form */
+	HTTP_BODY_JSON_OR_MULTIPART, /* as the Content-Type says: multipart/form-data streamed, else JSON */
 };
 
 /* One row of the route table. */
@@ -142,7 +160,24 @@ struct http_response {
 	struct http_header headers[HTTP_MAX_HEADERS];
 	size_t nheaders;
 	struct arena *arena;
+	struct http_stream *stream; /* private: set by http_respond_stream, taken by the server */
 };
+
+/* What an event stream's poll function wants next. */
+enum http_stream_status {
+	HTTP_STREAM_MORE = 0, /* keep the stream open: poll again at the next interval */
+	HTTP_STREAM_END,      /* send what is in out, then end the response and close */
+};
+
+/*
+ * An event stream's poll function: append zero or more complete events to
+ * out (http_sse_event; out is empty at each call and capped at
+ * HTTP_STREAM_POLL_MAX). It runs on the server's streams thread, never on
+ * an event loop, so it may block (a database query) - but no other stream
+ * is polled meanwhile, and http_server_stop waits for a call in progress.
+ * Only that thread touches ctx once the handler has returned.
+ */
+typedef enum http_stream_status (*http_stream_fn)(void *ctx, struct buf *out);
 
 /* A request header (case-insensitive name), or NULL. */
 const char *http_header(struct http_request *req, const char *name);
@@ -179,6 +214,28 @@ void http_respond_json(struct http_response *res, int status, const json_t *v);
 /* Respond with bytes of the given type (data must outlive the request: arena or static). */
 void http_respond_bytes(struct http_response *res, int status, const char *content_type,
 			const char *data, size_t len);
+/*
+ * Respond with an event stream: 200, text/event-stream, Cache-Control:
+ * no-store, X-Accel-Buffering: no, the security headers, Connection: close.
+ * The server calls poll(ctx, out) on its streams thread at once, then every
+ * stream_poll_ms, and sends what it appends; after stream_keepalive_s
+ * without a byte sent it sends the comment ": keep-alive\n\n". From this
+ * call on the stream owns ctx: free_ctx(ctx) (may be NULL) runs exactly
+ * once, when the stream is over - poll returned HTTP_STREAM_END and the
+ * bytes went out, the client left, the server stops - or when the stream
+ * never starts: refused with 503 (max_streams open, or the server
+ * stopping) or replaced by another http_respond_* call.
+ */
+void http_respond_stream(struct http_response *res, http_stream_fn poll, void *ctx,
+			 void (*free_ctx)(void *ctx));
+/*
+ * Append one Server-Sent Event to out: "id: <id>\n" (id NULL: none),
+ * "event: <event>\n" (NULL or "": none, the client's "message"), then one
+ * "data: " line per line of data (split at LF, CRLF or CR; NULL is ""), then
+ * a blank line. ERR_VALIDATION when id or event holds CR or LF, ERR_TOO_LARGE
+ * past out's cap; out is unchanged on error.
+ */
+enum mtag_err http_sse_event(struct buf *out, const char *id, const char *event, const char *data);
 /*
  * Respond with the error body {"detail": detail, "code": err_name(e)} and
  * err_http_status(e); NULL detail uses err_detail(e). ERR_VALIDATION with a
@@ -217,6 +274,10 @@ struct http_server_config {
 	size_t nroutes;
 	http_guard_fn guard;         /* may be NULL */
 	void *app;                   /* given to handlers as req->app */
+	int stream_poll_ms;          /* event streams: poll interval (0 or less: HTTP_STREAM_POLL_MS) */
+	int stream_keepalive_s;      /* keep-alive comment after this long idle (0 or less:
+					HTTP_STREAM_KEEPALIVE_S) */
+	int max_streams;             /* open event streams; past it 503 (0 or less: HTTP_STREAM_MAX) */
 };
 
 struct http_server;
@@ -233,9 +294,12 @@ enum mtag_err http_server_start(const struct http_server_config *cfg, struct htt
 int http_server_port(const struct http_server *srv);
 /*
  * Stop accepting, let in-flight requests finish for up to timeout_ms (idle
- * keep-alive connections do not count), then close everything and free the
- * server. A handler still running after timeout_ms is waited for, since
- * libmicrohttpd joins its threads. NULL is a no-op.
+ * keep-alive connections and event streams do not count), then close
+ * everything and free the server. Event streams are ended at once (their
+ * pending bytes and the end of the response are sent, for at most 250 ms)
+ * and every stream's free_ctx has run when this returns. A handler or poll
+ * function still running is waited for, since libmicrohttpd joins its
+ * threads. NULL is a no-op.
  */
 void http_server_stop(struct http_server *srv, int timeout_ms);
 

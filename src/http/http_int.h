@@ -1,13 +1,20 @@
 /*
  * http_int.h - private to src/http: what http_server.c uses of
- * http_multipart.c. No other module includes it.
+ * http_request.c, http_multipart.c and http_stream.c. No other module
+ * includes it.
  *
  * A multipart reader lives in its request's arena and is used by one thread
  * at a time (the event loop that reads the body).
+ *
+ * The stream set (struct http_streams) is owned by the server: created at
+ * start, shut down and freed by http_server_stop. Its functions are
+ * thread-safe; each struct http_stream is owned by the set from
+ * http_streams_open until the set frees it.
  */
 #ifndef MTAG_HTTP_INT_H
 #define MTAG_HTTP_INT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,7 +23,23 @@
 #include "http/http.h"
 
 struct MHD_Connection;
+struct MHD_Response;
 struct http_multipart;
+struct http_streams;
+
+/* Longest request id (X-Request-Id) taken from a client. */
+#define HTTP_RID_MAX 64
+
+/* ---- the connection, before the request is routed (http_request.c) ---- */
+
+/* The peer's address as numeric text ("127.0.0.1", "::1"; "-" if unknown), in the arena. */
+const char *http_peer_address(struct arena *a, struct MHD_Connection *conn);
+/* The client's X-Request-Id when it is 1-64 of [A-Za-z0-9._-], else 32 random hex digits. */
+void http_request_id(struct MHD_Connection *conn, char out[HTTP_RID_MAX + 1]);
+/* True when the request announces (Content-Length) a body larger than max. */
+bool http_announced_over(struct MHD_Connection *conn, uint64_t max);
+
+/* ---- multipart bodies (http_multipart.c) ---- */
 
 /* A server's upload limits, defaults resolved; owned by the server. */
 struct http_upload_limits {
@@ -61,5 +84,40 @@ enum mtag_err http_multipart_feed(struct http_multipart *mp, const char *data, s
 enum mtag_err http_multipart_end(struct http_multipart *mp, const char **detail);
 /* The request is refused for another reason: delete its temp files now. */
 void http_multipart_abort(struct http_multipart *mp);
+
+/* ---- event streams (http_stream.c) ---- */
+
+/*
+ * Start the streams thread, cfg's stream settings resolved (defaults for
+ * values of 0). ERR_IO when it cannot (errno says why). OUT: *out.
+ */
+enum mtag_err http_streams_new(const struct http_server_config *cfg, struct http_streams **out);
+/*
+ * Take res->stream (res->stream is NULL after, whatever happens) and return
+ * the MHD response that sends it, its reader registered with set. rid is
+ * the request id for the poll function's log lines; the reader adds the
+ * body bytes it hands to MHD to *bytes and sets *client_gone when it ends
+ * the stream because the client left (both the caller's, valid until the
+ * request completes; written on the connection's thread). NULL when
+ * refused - max streams open, shutting down, out of memory in MHD - with
+ * the stream dropped (its free_ctx run now, or soon on the streams thread);
+ * OUT: *detail says why.
+ */
+struct MHD_Response *http_streams_open(struct http_streams *set, struct http_response *res,
+				       struct MHD_Connection *conn, const char *rid, size_t *bytes,
+				       bool *client_gone, const char **detail);
+/*
+ * Refuse new streams, stop the streams thread (waiting for a poll function
+ * that is running) and end every open stream: what is pending is sent, then
+ * the end of the response, and the connection closes. Before MHD_stop_daemon:
+ * no connection of a stream is left suspended.
+ */
+void http_streams_shutdown(struct http_streams *set);
+/* Streams whose response libmicrohttpd still holds (connection not over). */
+size_t http_streams_live(struct http_streams *set);
+/* Free every stream (running its free_ctx) and the set; only after MHD_stop_daemon. NULL: no-op. */
+void http_streams_free(struct http_streams *set);
+/* Drop res->stream if it has one: its free_ctx runs now. */
+void http_stream_drop(struct http_response *res);
 
 #endif

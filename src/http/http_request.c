@@ -6,14 +6,77 @@
  * MHD connection) and stay valid until the response has been sent; without
  * a connection (unit tests) they are absent. Parsed JSON is owned by
  * req->arena. Only the thread handling the request may call these.
+ *
+ * Also what the server reads of a connection before there is a request
+ * struct to read it through (http_int.h): the peer's address, the request
+ * id, the announced body size.
  */
+#include <errno.h>
 #include <microhttpd.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "base/buf.h"
 #include "base/jsonx.h"
+#include "base/random.h"
 #include "http/http.h"
+#include "http_int.h"
 #include "base/xalloc.h"
+
+const char *http_peer_address(struct arena *a, struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (!ci || !ci->client_addr)
+		return "-";
+	const struct sockaddr *sa = ci->client_addr;
+	socklen_t len = sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+						 : sizeof(struct sockaddr_in);
+	char host[NI_MAXHOST];
+	if (getnameinfo(sa, len, host, sizeof(host), NULL, 0, NI_NUMERICHOST) != 0)
+		return "-";
+	return arena_strdup(a, host);
+}
+
+/* True for 1-64 characters of [A-Za-z0-9._-]. */
+static bool request_id_valid(const char *s)
+{
+	size_t n = 0;
+	for (; s[n]; n++) {
+		char c = s[n];
+		if (n >= HTTP_RID_MAX)
+			return false;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
+			return false;
+	}
+	return n > 0;
+}
+
+void http_request_id(struct MHD_Connection *conn, char out[HTTP_RID_MAX + 1])
+{
+	const char *given = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
+	if (given && request_id_valid(given))
+		snprintf(out, HTTP_RID_MAX + 1, "%s", given);
+	else
+		random_hex(out, 16);
+}
+
+bool http_announced_over(struct MHD_Connection *conn, uint64_t max)
+{
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+	if (!cl)
+		return false;
+	errno = 0;
+	char *end;
+	unsigned long long n = strtoull(cl, &end, 10);
+	if (end == cl)
+		return false; /* MHD itself refuses a malformed Content-Length */
+	return errno == ERANGE || n > max;
+}
 
 const char *http_header(struct http_request *req, const char *name)
 {

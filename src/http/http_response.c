@@ -3,8 +3,9 @@
  * the error body {"detail": ..., "code": ...}.
  *
  * Nothing here talks to libmicrohttpd: the server turns the filled struct
- * into a response once the handler returns. Strings are copied into (or
- * dumped into) res->arena, which lives until the response has been sent.
+ * into a response once the handler returns (an event stream's answer is
+ * made in http_stream.c). Strings are copied into (or dumped into)
+ * res->arena, which lives until the response has been sent.
  * Thread-safety: a response is used by one thread at a time.
  */
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 #include "base/jsonx.h"
 #include "base/log.h"
 #include "http/http.h"
+#include "http_int.h"
 #include "base/xalloc.h"
 
 /* Longest field name taken from a validation detail "<field>: ...". */
@@ -38,6 +40,7 @@ void http_set_header(struct http_response *res, const char *name, const char *va
 void http_respond_bytes(struct http_response *res, int status, const char *content_type,
 			const char *data, size_t len)
 {
+	http_stream_drop(res); /* a stream answer set earlier is replaced (http_stream.c) */
 	res->status = status;
 	res->content_type = content_type;
 	res->body = data;

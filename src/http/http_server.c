@@ -19,8 +19,13 @@
  * dropped as it arrives, up to the upload cap plus DISCARD_MAX in all, and
  * answered at its end. The temp files go with the arena in on_completed().
  *
- * Ownership: struct http_server owns the daemon; it borrows cfg->routes,
- * cfg->app and cfg->host, which must outlive it. Each http_ctx is owned by
+ * Event streams (http_stream.c): a handler that answered with
+ * http_respond_stream gets a chunked response fed by the server's streams
+ * thread; once it is queued it no longer counts as in flight, and
+ * http_server_stop ends it instead of waiting for it.
+ *
+ * Ownership: struct http_server owns the daemon and the stream set; it
+ * borrows cfg->routes, cfg->app and cfg->host, which must outlive it. Each http_ctx is owned by
  * MHD's connection (its *con_cls) from on_uri() to on_completed().
  *
  * Threads: MHD runs cfg->threads event loops (epoll); one request is handled
@@ -49,7 +54,6 @@
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/log.h"
-#include "base/random.h"
 #include "base/workq.h"
 #include "http/http.h"
 #include "http_int.h"
@@ -57,7 +61,6 @@
 
 #define CONNECTION_TIMEOUT_S 30u
 #define CONNECTION_LIMIT 1024u
-#define RID_MAX 64
 /*
  * A chunked body past the cap is read and dropped until it ends (MHD 0.9.75
  * cannot answer in the middle of an upload); past this many dropped bytes
@@ -77,6 +80,8 @@
 #define OFFLOAD_NICE 5
 /* Longest path written to the access log. */
 #define LOG_PATH_MAX 512
+/* At stop, ended event streams get this long to send their last bytes. */
+#define STREAM_DRAIN_US (250 * 1000)
 
 static const char CSP_HTML[] =
 	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -98,6 +103,7 @@ struct http_server {
 	atomic_bool stopping;          /* set by http_server_stop: answer with Connection: close */
 	atomic_bool abandon;           /* the stop's grace is over: offloaded jobs not begun get 503 */
 	struct workq *offload;         /* runs the handlers of offload routes */
+	struct http_streams *streams;  /* the open event streams and their thread */
 	struct http_upload_limits upload; /* for multipart routes, defaults resolved */
 	uint64_t upload_cap;           /* http_upload_cap(&upload) */
 	char *upload_dir;              /* owned: upload.dir */
@@ -113,7 +119,7 @@ struct http_ctx {
 	struct http_request req;
 	struct http_response res;
 	int64_t start_us;        /* monotonic, when the request line arrived */
-	char rid[RID_MAX + 1];
+	char rid[HTTP_RID_MAX + 1];
 	bool started;            /* the first (headers-only) call is done */
 	bool queued;             /* a response is queued: ignore the rest of the body */
 	bool close;              /* the response goes out before the body was read */
@@ -128,6 +134,8 @@ struct http_ctx {
 	size_t file_size;        /* of a streamed file response */
 	atomic_int offload;      /* OFFLOAD_*: the handler runs on the offload pool */
 	struct MHD_Connection *conn; /* for resuming after an offloaded handler */
+	bool streaming;          /* an event stream was queued: no longer counted in flight */
+	bool client_gone;        /* the stream's client left while it slept (access log) */
 };
 
 /* The last message MHD logged on this thread (start-up errors such as "address in use"). */
@@ -182,7 +190,7 @@ static const char *termination_name(enum MHD_RequestTerminationCode toe)
  */
 static void access_log(const struct http_ctx *ctx, enum MHD_RequestTerminationCode toe)
 {
-	char prev[RID_MAX + 1] = "";
+	char prev[HTTP_RID_MAX + 1] = "";
 	if (log_request_id())
 		snprintf(prev, sizeof(prev), "%s", log_request_id());
 	log_set_request_id(ctx->rid[0] ? ctx->rid : NULL);
@@ -193,7 +201,8 @@ static void access_log(const struct http_ctx *ctx, enum MHD_RequestTerminationCo
 	const char *path = log_value(qp, sizeof(qp), ctx->req.path);
 	log_info("http.access", "method=%s path=%s status=%d bytes=%zu us=%lld addr=%s end=%s",
 		 method, path, ctx->status, ctx->bytes, us,
-		 ctx->req.remote_addr ? ctx->req.remote_addr : "-", termination_name(toe));
+		 ctx->req.remote_addr ? ctx->req.remote_addr : "-",
+		 ctx->client_gone ? "client_gone" : termination_name(toe));
 
 	log_set_request_id(prev[0] ? prev : NULL);
 }
@@ -205,22 +214,6 @@ static void ctx_free(struct http_ctx *ctx)
 	buf_release(&ctx->req.body);
 	arena_release(&ctx->arena);
 	free(ctx);
-}
-
-/* The peer's address as text (numeric), in the arena. */
-static const char *peer_address(struct arena *a, struct MHD_Connection *conn)
-{
-	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (!ci || !ci->client_addr)
-		return "-";
-	const struct sockaddr *sa = ci->client_addr;
-	socklen_t len = sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-						 : sizeof(struct sockaddr_in);
-	char host[NI_MAXHOST];
-	if (getnameinfo(sa, len, host, sizeof(host), NULL, 0, NI_NUMERICHOST) != 0)
-		return "-";
-	return arena_strdup(a, host);
 }
 
 /* MHD_OPTION_URI_LOG_CALLBACK: the request line has arrived (uri is raw, with the query). */
@@ -235,7 +228,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	ctx->res.arena = &ctx->arena;
 	ctx->req.app = srv->cfg.app;
 	ctx->req.conn_ = conn;
-	ctx->req.remote_addr = peer_address(&ctx->arena, conn);
+	ctx->req.remote_addr = http_peer_address(&ctx->arena, conn);
 	buf_init(&ctx->req.body, srv->cfg.max_body);
 	ctx->req.path = arena_strndup(&ctx->arena, uri, strcspn(uri, "?#"));
 	atomic_fetch_add(&srv->inflight, 1);
@@ -280,34 +273,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	*con_cls = NULL;
 	access_log(ctx, toe);
+	if (!ctx->streaming)
+		atomic_fetch_sub(&srv->inflight, 1);
 	ctx_free(ctx);
-	atomic_fetch_sub(&srv->inflight, 1);
-}
-
-/* True for 1-64 characters of [A-Za-z0-9._-]. */
-static bool request_id_valid(const char *s)
-{
-	size_t n = 0;
-	for (; s[n]; n++) {
-		char c = s[n];
-		if (n >= RID_MAX)
-			return false;
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '.' || c == '_' || c == '-'))
-			return false;
-	}
-	return n > 0;
-}
-
-/* The client's X-Request-Id when it is acceptable, else a new random one. */
-static void set_request_id(struct http_ctx *ctx, struct MHD_Connection *conn)
-{
-	const char *given = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
-	if (given && request_id_valid(given))
-		snprintf(ctx->rid, sizeof(ctx->rid), "%s", given);
-	else
-		random_hex(ctx->rid, 16);
-	ctx->req.request_id = ctx->rid;
 }
 
 static bool has_header(const struct http_response *res, const char *name)
@@ -341,7 +309,6 @@ static void add_headers(const struct http_ctx *ctx, struct MHD_Response *r)
 		MHD_add_response_header(r, "Connection", "close");
 }
 
-/* Queue ctx->res (a 500 instead when it has no valid status). MHD_NO when MHD refuses it. */
 /* A response streaming res->file_path (MHD closes the fd); on failure res becomes a 404. */
 static struct MHD_Response *file_response(struct http_ctx *ctx)
 {
@@ -362,16 +329,38 @@ static struct MHD_Response *file_response(struct http_ctx *ctx)
 	return NULL;
 }
 
+/* The response of an event stream (it always closes the connection); refused, res becomes a 503. */
+static struct MHD_Response *stream_response(struct http_ctx *ctx, struct MHD_Connection *conn)
+{
+	const char *detail = NULL;
+	struct MHD_Response *r = http_streams_open(ctx->srv->streams, &ctx->res, conn, ctx->rid,
+						   &ctx->bytes, &ctx->client_gone, &detail);
+	ctx->close = r != NULL;
+	if (r)
+		return r;
+	log_warn("http.stream_refused", "reason=\"%s\"", detail);
+	http_set_header(&ctx->res, "Retry-After", "5");
+	http_respond_error(&ctx->res, ERR_UNAVAILABLE, detail);
+	return NULL;
+}
+
+/* Queue ctx->res (a 500 instead when it has no valid status). MHD_NO when MHD refuses it. */
 static enum MHD_Result send_response(struct http_ctx *ctx, struct MHD_Connection *conn)
 {
 	struct http_response *res = &ctx->res;
 	if (res->status < 200 || res->status > 599) {
 		log_error("http.no_status", "status=%d route=%s", res->status,
 			  ctx->req.route ? ctx->req.route->pattern : "-");
+		http_stream_drop(res);
 		*res = (struct http_response){ .arena = &ctx->arena };
 		http_respond_error(res, ERR_INTERNAL, NULL);
 	}
-	struct MHD_Response *r = res->file_path ? file_response(ctx) : NULL;
+	struct MHD_Response *r = NULL;
+	bool stream = false;
+	if (res->stream)
+		stream = (r = stream_response(ctx, conn)) != NULL;
+	else if (res->file_path)
+		r = file_response(ctx);
 	/* The body lives in the arena (or static memory) until on_completed. */
 	if (!r)
 		r = MHD_create_response_from_buffer(res->body ? res->body_len : 0,
@@ -384,7 +373,12 @@ static enum MHD_Result send_response(struct http_ctx *ctx, struct MHD_Connection
 	if (ret == MHD_YES) {
 		ctx->queued = true;
 		ctx->status = res->status;
-		ctx->bytes = res->file_path ? ctx->file_size : res->body ? res->body_len : 0;
+		if (!stream)
+			ctx->bytes = res->file_path ? ctx->file_size : res->body ? res->body_len : 0;
+		/* A stream's headers are out: http_server_stop ends it rather than waiting. */
+		ctx->streaming = stream;
+		if (stream)
+			atomic_fetch_sub(&ctx->srv->inflight, 1);
 	}
 	return ret;
 }
@@ -413,20 +407,6 @@ static const char *too_large_detail(struct http_ctx *ctx)
 			    ctx->srv->cfg.max_body);
 }
 
-/* True when the request announces a body larger than max (Content-Length). */
-static bool announced_too_large(struct MHD_Connection *conn, uint64_t max)
-{
-	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-	if (!cl)
-		return false;
-	errno = 0;
-	char *end;
-	unsigned long long n = strtoull(cl, &end, 10);
-	if (end == cl)
-		return false; /* MHD itself refuses a malformed Content-Length */
-	return errno == ERANGE || n > max;
-}
-
 /* The guard, once per request; true to go on, false when it has filled res. */
 static bool guard_passes(struct http_ctx *ctx)
 {
@@ -448,7 +428,7 @@ static enum MHD_Result begin_multipart(struct http_ctx *ctx, struct MHD_Connecti
 	enum mtag_err e = http_multipart_check_type(http_header(&ctx->req, "Content-Type"), &detail);
 	if (e)
 		return send_early_error(ctx, conn, e, detail);
-	if (announced_too_large(conn, srv->upload_cap))
+	if (http_announced_over(conn, srv->upload_cap))
 		return send_early_error(ctx, conn, ERR_TOO_LARGE,
 					http_upload_cap_detail(&ctx->arena, &srv->upload));
 	if (!guard_passes(ctx))
@@ -466,7 +446,8 @@ static enum MHD_Result begin(struct http_ctx *ctx, struct MHD_Connection *conn, 
 	struct http_request *req = &ctx->req;
 	ctx->started = true;
 	req->method = arena_strdup(&ctx->arena, method);
-	set_request_id(ctx, conn);
+	http_request_id(conn, ctx->rid);
+	req->request_id = ctx->rid;
 	log_set_request_id(ctx->rid);
 
 	const struct http_route *route;
@@ -481,9 +462,12 @@ static enum MHD_Result begin(struct http_ctx *ctx, struct MHD_Connection *conn, 
 	if (e)
 		return send_early_error(ctx, conn, e,
 					arena_printf(&ctx->arena, "no route for %s %s", req->method, req->path));
-	if (route->body == HTTP_BODY_MULTIPART)
+	if (route->body == HTTP_BODY_MULTIPART ||
+	    (route->body == HTTP_BODY_JSON_OR_MULTIPART &&
+	     http_media_is(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type"),
+			   "multipart/form-data")))
 		return begin_multipart(ctx, conn);
-	if (announced_too_large(conn, cfg->max_body))
+	if (http_announced_over(conn, cfg->max_body))
 		return send_early_error(ctx, conn, ERR_TOO_LARGE, too_large_detail(ctx));
 	return MHD_YES;
 }
@@ -686,7 +670,7 @@ static enum mtag_err upload_setup(struct http_server *srv, char *err, size_t err
 	srv->upload_cap = http_upload_cap(&srv->upload);
 	bool multipart = false;
 	for (size_t i = 0; i < cfg->nroutes; i++)
-		multipart |= cfg->routes[i].body == HTTP_BODY_MULTIPART;
+		multipart |= cfg->routes[i].body != HTTP_BODY_JSON;
 	if (!multipart)
 		return ERR_OK;
 	if (access(dir, W_OK | X_OK) != 0) {
@@ -735,6 +719,11 @@ enum mtag_err http_server_start(const struct http_server_config *cfg, struct htt
 	atomic_init(&srv->abandon, false);
 	srv->offload = workq_new(cfg->offload_threads > 0 ? cfg->offload_threads : cfg->threads,
 				 OFFLOAD_QUEUE_MAX, OFFLOAD_NICE);
+	if (http_streams_new(cfg, &srv->streams) != ERR_OK) {
+		snprintf(err, errlen, "cannot start the event-stream thread: %s", strerror(errno));
+		e = ERR_IO;
+		goto out;
+	}
 	for (struct addrinfo *ai = ais; ai && !srv->daemon; ai = ai->ai_next)
 		if (ai->ai_family == AF_INET || ai->ai_family == AF_INET6)
 			srv->daemon = start_daemon(srv, ai->ai_addr, ai->ai_family == AF_INET6);
@@ -754,6 +743,7 @@ enum mtag_err http_server_start(const struct http_server_config *cfg, struct htt
 out:
 	if (srv) {
 		workq_free(srv->offload);
+		http_streams_free(srv->streams);
 		free(srv->upload_dir);
 	}
 	free(srv);
@@ -779,11 +769,14 @@ void http_server_stop(struct http_server *srv, int timeout_ms)
 	MHD_socket listen_fd = MHD_quiesce_daemon(srv->daemon);
 	if (listen_fd != MHD_INVALID_SOCKET)
 		shutdown(listen_fd, SHUT_RDWR);
+	/* Event streams are not waited for: they end now, with STREAM_DRAIN_US to send the rest. */
+	http_streams_shutdown(srv->streams);
 	int64_t deadline = t0 + (int64_t)(timeout_ms > 0 ? timeout_ms : 0) * 1000;
 	for (;;) {
 		int64_t now = clock_mono_us();
 		bool busy = atomic_load(&srv->inflight) > 0 ||
-			    (atomic_load(&srv->fresh) > 0 && now < t0 + FRESH_GRACE_US);
+			    (atomic_load(&srv->fresh) > 0 && now < t0 + FRESH_GRACE_US) ||
+			    (http_streams_live(srv->streams) > 0 && now < t0 + STREAM_DRAIN_US);
 		if (!busy || now >= deadline)
 			break;
 		struct timespec ts = { 0, 2 * 1000 * 1000 };
@@ -798,6 +791,7 @@ void http_server_stop(struct http_server *srv, int timeout_ms)
 	workq_free(srv->offload);
 	/* Closes the idle keep-alive connections; waits for handlers still running. */
 	MHD_stop_daemon(srv->daemon);
+	http_streams_free(srv->streams); /* the free_ctx of streams cut by the stop run here */
 	if (listen_fd != MHD_INVALID_SOCKET)
 		close(listen_fd);
 	log_info("http.stop", "port=%d ms=%lld", srv->port,

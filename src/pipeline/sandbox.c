@@ -3,9 +3,14 @@
  * request, timeout, replace) and the helper's loop.
  *
  * Wire format, both ways: a 4-byte big-endian length, then that many bytes of
- * JSON. Request {"path", "max_pages", "max_text", "cpu_s"}; answer
- * {"ok": true, "type", "mime", "text", "pages", "truncated", "title", ...} or
- * {"ok": false, "code", "error"}.
+ * JSON. Two kinds of request:
+ *   extract (no "kind", as before): {"path", "max_pages", "max_text", "cpu_s"};
+ *     answer {"ok": true, "type", "mime", "text", "pages", "truncated",
+ *     "title", ...}
+ *   sheet: {"kind": "sheet", "path", "column", "max_rows", "max_cell",
+ *     "max_member", "max_file", "cpu_s"}; answer {"ok": true, "format",
+ *     "column", "rows": [[row, value], ...], "blank", "duplicates"}
+ * and for both the failure {"ok": false, "code", "error"}.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +39,8 @@ extern char **environ;
 
 #define SANDBOX_PROCS_MAX 64
 #define REQUEST_MAX (64 * 1024)
+/* A sheet answer: at most 64 MB of text (sheet_int.h), each byte escaped to at most 6. */
+#define SHEET_ANSWER_MAX ((size_t)448 << 20)
 #define HELPER_NOFILE 16
 
 struct helper {
@@ -272,6 +279,53 @@ static json_t *result_json(const struct extract_result *r)
 	return o;
 }
 
+static json_t *error_json(enum mtag_err e, const char *err)
+{
+	return json_pack("{s:b, s:i, s:s}", "ok", 0, "code", (int)e, "error",
+			 err[0] ? err : err_detail(e));
+}
+
+static json_t *serve_extract(struct arena *a, json_t *r)
+{
+	const char *path = json_string_value(json_object_get(r, "path"));
+	struct extract_limits l;
+	extract_limits_init(&l);
+	l.max_pages = (int)json_integer_value(json_object_get(r, "max_pages"));
+	l.max_text = (size_t)json_integer_value(json_object_get(r, "max_text"));
+	struct extract_result res;
+	char err[512] = "";
+	enum mtag_err e = path ? extract_file(a, path, &l, &res, err, sizeof(err)) : ERR_BAD_REQUEST;
+	return e ? error_json(e, err) : result_json(&res);
+}
+
+static json_t *sheet_json(const struct sheet_result *res)
+{
+	json_t *rows = json_array();
+	for (size_t i = 0; i < res->nrows; i++)
+		json_array_append_new(rows, json_pack("[I, s]", (json_int_t)res->rows[i].row,
+						      res->rows[i].value));
+	return json_pack("{s:b, s:s, s:s, s:o, s:I, s:I}", "ok", 1, "format", res->format, "column",
+			 res->column, "rows", rows, "blank", (json_int_t)res->blank, "duplicates",
+			 (json_int_t)res->duplicates);
+}
+
+static json_t *serve_sheet(struct arena *a, json_t *r)
+{
+	const char *path = json_string_value(json_object_get(r, "path"));
+	const char *column = json_string_value(json_object_get(r, "column"));
+	struct sheet_limits l = {
+		.max_rows = (size_t)json_integer_value(json_object_get(r, "max_rows")),
+		.max_cell = (size_t)json_integer_value(json_object_get(r, "max_cell")),
+		.max_member = (uint64_t)json_integer_value(json_object_get(r, "max_member")),
+		.max_file = (uint64_t)json_integer_value(json_object_get(r, "max_file")),
+	};
+	struct sheet_result res;
+	char err[512] = "";
+	enum mtag_err e = path && column ? sheet_read_column(a, path, column, &l, &res, err, sizeof(err))
+					 : ERR_BAD_REQUEST;
+	return e ? error_json(e, err) : sheet_json(&res);
+}
+
 /* Serve one request; false when the connection is gone. */
 static bool helper_serve_one(int fd)
 {
@@ -281,20 +335,10 @@ static bool helper_serve_one(int fd)
 		return false;
 	json_t *r = json_loadb(req, len, 0, NULL);
 	free(req);
-	const char *path = json_string_value(json_object_get(r, "path"));
-	struct extract_limits l;
-	extract_limits_init(&l);
-	l.max_pages = (int)json_integer_value(json_object_get(r, "max_pages"));
-	l.max_text = (size_t)json_integer_value(json_object_get(r, "max_text"));
+	const char *kind = json_string_value(json_object_get(r, "kind"));
 	helper_cpu_budget((long)json_integer_value(json_object_get(r, "cpu_s")));
-
 	struct arena a = ARENA_INIT;
-	struct extract_result res;
-	char err[512] = "";
-	enum mtag_err e = path ? extract_file(&a, path, &l, &res, err, sizeof(err)) : ERR_BAD_REQUEST;
-	json_t *answer = e ? json_pack("{s:b, s:i, s:s}", "ok", 0, "code", (int)e, "error",
-				       err[0] ? err : err_detail(e))
-			   : result_json(&res);
+	json_t *answer = kind && !strcmp(kind, "sheet") ? serve_sheet(&a, r) : serve_extract(&a, r);
 	char *out = json_dumps(answer, JSON_COMPACT);
 	bool ok = out && write_frame(fd, out, strlen(out));
 	free(out);
@@ -337,8 +381,8 @@ static void helper_give(struct sandbox *sb, struct helper *h)
 	pthread_mutex_unlock(&sb->lock);
 }
 
-/* Why a helper's socket closed: reap it and name the signal. */
-static void helper_died(struct helper *h, char *err, size_t errlen)
+/* Why a helper's socket closed: reap it and name the signal. what: "extraction", ... */
+static void helper_died(struct helper *h, const char *what, char *err, size_t errlen)
 {
 	int status = 0;
 	pid_t pid = h->pid;
@@ -349,12 +393,12 @@ static void helper_died(struct helper *h, char *err, size_t errlen)
 	h->pid = 0;
 	h->fd = -1;
 	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGXCPU)
-		snprintf(err, errlen, "extraction stopped: the CPU time limit was reached");
+		snprintf(err, errlen, "%s stopped: the CPU time limit was reached", what);
 	else if (WIFSIGNALED(status))
-		snprintf(err, errlen, "extraction failed: the helper process crashed (%s)",
+		snprintf(err, errlen, "%s failed: the helper process crashed (%s)", what,
 			 sigabbrev_np(WTERMSIG(status)) ? sigabbrev_np(WTERMSIG(status)) : "signal");
 	else
-		snprintf(err, errlen, "extraction failed: the helper process exited (status %d)",
+		snprintf(err, errlen, "%s failed: the helper process exited (status %d)", what,
 			 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	log_warn("sandbox.helper_died", "pid=%d status=%d", (int)pid, status);
 }
@@ -365,15 +409,19 @@ static const char *json_str(struct arena *a, json_t *o, const char *k)
 	return json_is_string(v) ? arena_strndup(a, json_string_value(v), json_string_length(v)) : NULL;
 }
 
-static enum mtag_err parse_answer(struct arena *a, json_t *o, struct extract_result *out,
-				  char *err, size_t errlen)
+/* A failure answer: its code and sentence; ERR_OK when the answer is a success. */
+static enum mtag_err answer_error(json_t *o, const char *what, char *err, size_t errlen)
 {
-	if (!json_is_true(json_object_get(o, "ok"))) {
-		json_int_t code = json_integer_value(json_object_get(o, "code"));
-		const char *msg = json_string_value(json_object_get(o, "error"));
-		snprintf(err, errlen, "%s", msg ? msg : "extraction failed");
-		return code > 0 && code < ERR__COUNT ? (enum mtag_err)code : ERR_INTERNAL;
-	}
+	if (json_is_true(json_object_get(o, "ok")))
+		return ERR_OK;
+	json_int_t code = json_integer_value(json_object_get(o, "code"));
+	const char *msg = json_string_value(json_object_get(o, "error"));
+	snprintf(err, errlen, msg ? "%s" : "%s failed", msg ? msg : what);
+	return code > 0 && code < ERR__COUNT ? (enum mtag_err)code : ERR_INTERNAL;
+}
+
+static void parse_extract(struct arena *a, json_t *o, struct extract_result *out)
+{
 	memset(out, 0, sizeof(*out));
 	out->type = (enum extract_type)json_integer_value(json_object_get(o, "type"));
 	out->mime_type = json_str(a, o, "mime");
@@ -390,59 +438,119 @@ static enum mtag_err parse_answer(struct arena *a, json_t *o, struct extract_res
 	out->producer = json_str(a, o, "producer");
 	out->created = json_str(a, o, "created");
 	out->modified = json_str(a, o, "modified");
-	return ERR_OK;
 }
 
-/* One request on a running helper. */
-static enum mtag_err helper_request(struct sandbox *sb, struct helper *h, struct arena *a,
-				    const char *path, const struct extract_limits *l,
-				    struct extract_result *out, char *err, size_t errlen)
+/* False when the answer does not have the sheet shape. */
+static bool parse_sheet(struct arena *a, json_t *o, struct sheet_result *out)
 {
-	json_t *req = json_pack("{s:s, s:i, s:I, s:i}", "path", path, "max_pages", l->max_pages,
-				"max_text", (json_int_t)l->max_text, "cpu_s", sb->o.timeout_s);
+	json_t *rows = json_object_get(o, "rows");
+	memset(out, 0, sizeof(*out));
+	out->format = json_str(a, o, "format");
+	out->column = json_str(a, o, "column");
+	out->blank = (size_t)json_integer_value(json_object_get(o, "blank"));
+	out->duplicates = (size_t)json_integer_value(json_object_get(o, "duplicates"));
+	if (!out->format || !out->column || !json_is_array(rows))
+		return false;
+	out->rows = arena_calloc(a, json_array_size(rows) + 1, sizeof(*out->rows));
+	for (size_t i = 0; i < json_array_size(rows); i++) {
+		json_t *r = json_array_get(rows, i), *v = json_array_get(r, 1);
+		if (!json_is_integer(json_array_get(r, 0)) || !json_is_string(v))
+			return false;
+		out->rows[i].row = (size_t)json_integer_value(json_array_get(r, 0));
+		out->rows[i].value = arena_strndup(a, json_string_value(v), json_string_length(v));
+		out->nrows++;
+	}
+	return true;
+}
+
+/* One request on a running helper. OUT: *answer, the parsed answer (decref it). */
+static enum mtag_err helper_request(struct sandbox *sb, struct helper *h, json_t *req,
+				    size_t answer_max, const char *what, json_t **answer,
+				    char *err, size_t errlen)
+{
 	char *text = json_dumps(req, JSON_COMPACT);
-	json_decref(req);
 	bool sent = text && write_frame(h->fd, text, strlen(text));
 	free(text);
-	char *answer = NULL;
+	char *data = NULL;
 	size_t len = 0;
 	int64_t deadline = clock_mono_us() + (int64_t)sb->o.timeout_s * 1000000;
-	/* Every byte of text may be escaped as \u00XX: six bytes, plus the properties. */
-	int rc = sent ? read_frame(h->fd, l->max_text * 6 + (1 << 20), deadline, &answer, &len) : -1;
+	int rc = sent ? read_frame(h->fd, answer_max, deadline, &data, &len) : -1;
 	if (rc == -2) {
 		helper_stop(h, true);
-		snprintf(err, errlen, "extraction timed out after %d s", sb->o.timeout_s);
+		snprintf(err, errlen, "%s timed out after %d s", what, sb->o.timeout_s);
 		return ERR_TIMEOUT;
 	}
 	if (rc != 1) {
-		helper_died(h, err, errlen);
+		helper_died(h, what, err, errlen);
 		return ERR_INTERNAL;
 	}
-	json_t *o = json_loadb(answer, len, 0, NULL);
-	free(answer);
-	enum mtag_err e = o ? parse_answer(a, o, out, err, errlen) : ERR_INTERNAL;
-	if (!o) {
-		snprintf(err, errlen, "extraction failed: the helper's answer was malformed");
+	*answer = json_loadb(data, len, 0, NULL);
+	free(data);
+	if (!*answer) {
+		snprintf(err, errlen, "%s failed: the helper's answer was malformed", what);
 		helper_stop(h, true);
+		return ERR_INTERNAL;
 	}
-	json_decref(o);
-	return e;
+	return ERR_OK;
 }
 
-enum mtag_err sandbox_extract(struct sandbox *sb, struct arena *a, const char *path,
-			      const struct extract_limits *l, struct extract_result *out,
-			      char *err, size_t errlen)
+/* Send req (its reference is taken) to a free helper, starting one when needed. */
+static enum mtag_err sandbox_call(struct sandbox *sb, json_t *req, size_t answer_max,
+				  const char *what, json_t **answer, char *err, size_t errlen)
 {
 	struct helper *h = helper_take(sb);
 	enum mtag_err e = ERR_OK;
+	*answer = NULL;
+	json_object_set_new(req, "cpu_s", json_integer(sb->o.timeout_s));
 	if (h->pid && h->docs >= sb->o.max_docs)
 		helper_stop(h, false);
 	if (!h->pid)
 		e = helper_spawn(sb, h, err, errlen);
 	if (!e) {
 		h->docs++;
-		e = helper_request(sb, h, a, path, l, out, err, errlen);
+		e = helper_request(sb, h, req, answer_max, what, answer, err, errlen);
 	}
 	helper_give(sb, h);
+	json_decref(req);
+	return e ? e : answer_error(*answer, what, err, errlen);
+}
+
+enum mtag_err sandbox_extract(struct sandbox *sb, struct arena *a, const char *path,
+			      const struct extract_limits *l, struct extract_result *out,
+			      char *err, size_t errlen)
+{
+	json_t *req = json_pack("{s:s, s:i, s:I}", "path", path, "max_pages", l->max_pages,
+				"max_text", (json_int_t)l->max_text);
+	json_t *answer = NULL;
+	/* Every byte of text may be escaped as \u00XX: six bytes, plus the properties. */
+	enum mtag_err e = sandbox_call(sb, req, l->max_text * 6 + (1 << 20), "extraction", &answer,
+				       err, errlen);
+	if (!e)
+		parse_extract(a, answer, out);
+	json_decref(answer);
+	return e;
+}
+
+enum mtag_err sandbox_read_sheet(struct sandbox *sb, struct arena *a, const char *path,
+				 const char *column, const struct sheet_limits *l,
+				 struct sheet_result *out, char *err, size_t errlen)
+{
+	struct sheet_limits none = { 0, 0, 0, 0 };
+	if (!l)
+		l = &none;
+	json_t *req = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "kind", "sheet", "path", path,
+				"column", column ? column : "", "max_rows", (json_int_t)l->max_rows,
+				"max_cell", (json_int_t)l->max_cell, "max_member",
+				(json_int_t)l->max_member, "max_file", (json_int_t)l->max_file);
+	json_t *answer = NULL;
+	const char *what = "reading the spreadsheet";
+	enum mtag_err e = sandbox_call(sb, req, SHEET_ANSWER_MAX, what, &answer, err, errlen);
+	if (!e && !parse_sheet(a, answer, out)) {
+		snprintf(err, errlen, "%s failed: the helper's answer was malformed", what);
+		e = ERR_INTERNAL;
+	}
+	if (e)
+		memset(out, 0, sizeof(*out));
+	json_decref(answer);
 	return e;
 }

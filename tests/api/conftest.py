@@ -7,6 +7,7 @@ import signal
 import socket
 import sqlite3
 import subprocess
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -183,6 +184,8 @@ class FilesHandler(http.server.SimpleHTTPRequestHandler):
 
     def translate_path(self, path):
         path = urllib.parse.unquote(path.split("?", 1)[0])
+        if path.startswith("/gen/"):
+            return os.path.join(GEN_DIR, path[len("/gen/"):])
         if path.startswith("/corpus/"):
             return os.path.join(CORPUS, path[len("/corpus/"):])
         return os.path.join(ROOT, "tests/data/extract", path.lstrip("/"))
@@ -198,6 +201,8 @@ class FilesHandler(http.server.SimpleHTTPRequestHandler):
 
 
 CORPUS = os.environ.get("MTAG_TEST_CORPUS", os.path.join(ROOT, "../shared/corpus/pdf"))
+# Files the tests write and serve under /gen/ (spreadsheets, documents made on the fly).
+GEN_DIR = tempfile.mkdtemp(prefix="mtag-test-gen-")
 
 
 @pytest.fixture(scope="session")

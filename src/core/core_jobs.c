@@ -1,0 +1,181 @@
+/*
+ * core_jobs.c - batch jobs (core_jobs.h).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/clock.h"
+#include "base/jsonx.h"
+#include "base/log.h"
+#include "core/core_jobs.h"
+#include "pipeline/fetch.h"
+#include "pipeline/pipeline.h"
+#include "pipeline/sandbox.h"
+#include "pipeline/sheet.h"
+#include "store/store.h"
+#include "base/xalloc.h"
+
+/* The per-user limits: jobs not ended and documents waiting. */
+static enum mtag_err check_limits(struct core *c, const char *owner_id, size_t more, char *err,
+				  size_t errlen)
+{
+	int running = 0, pending = 0;
+	if (!owner_id[0])
+		return ERR_OK; /* anonymous work is bounded by the rate limits and its lifetime */
+	enum mtag_err e = store_user_load(c->store, owner_id, &running, &pending);
+	if (e)
+		return e;
+	if (running >= c->cfg->max_running_jobs) {
+		snprintf(err, errlen, "you have %d jobs running, the most allowed; wait for one to end",
+			 running);
+		return ERR_RATE_LIMITED;
+	}
+	if ((size_t)pending + more > (size_t)c->cfg->max_pending_documents) {
+		snprintf(err, errlen, "this batch would make %zu documents waiting, more than the %d allowed",
+			 (size_t)pending + more, c->cfg->max_pending_documents);
+		return ERR_RATE_LIMITED;
+	}
+	return ERR_OK;
+}
+
+static json_t *batch_options(const struct core_process_options *o, const char *column)
+{
+	json_t *langs = json_array();
+	for (size_t i = 0; i < o->nlanguages; i++)
+		json_array_append_new(langs, json_string(o->languages[i]));
+	return json_pack("{s:o, s:i, s:s}", "languages", langs, "max_tags", o->max_tags,
+			 "url_column", column);
+}
+
+enum mtag_err core_submit_batch(struct core *c, struct arena *a, const char *owner_id,
+				const char *sheet_path, const char *column,
+				const struct core_process_options *o, char job_id[UUID_STR_LEN],
+				int *total, char *err, size_t errlen)
+{
+	struct sheet_limits l;
+	struct sheet_result sr;
+	sheet_limits_init(&l);
+	enum mtag_err e = sandbox_read_sheet(c->sandbox, a, sheet_path, column, &l, &sr, err, errlen);
+	if (e)
+		return e;
+	if (sr.nrows == 0) {
+		snprintf(err, errlen, "url_column: column '%s' has no values", sr.column);
+		return ERR_VALIDATION;
+	}
+	e = check_limits(c, owner_id, sr.nrows, err, errlen);
+	if (e)
+		return e;
+	struct store_job j = { 0 };
+	struct store_document *docs = arena_calloc(a, sr.nrows, sizeof(*docs));
+	uuid_v7(j.id);
+	snprintf(j.user_id, sizeof(j.user_id), "%s", owner_id);
+	j.job_type = "batch";
+	j.status = "pending";
+	j.total_documents = (int)sr.nrows;
+	j.options = jsonx_dump(a, jsonx_own(a, batch_options(o, sr.column)));
+	j.created_at = j.updated_at = clock_now_us();
+	for (size_t i = 0; i < sr.nrows; i++) {
+		char why[256];
+		uuid_v7(docs[i].id);
+		docs[i].source_url = sr.rows[i].value;
+		docs[i].seq = (int)i;
+		docs[i].created_at = j.created_at;
+		/* A bad row is a failed document with its reason, not a refused batch. */
+		if (fetch_url_check(sr.rows[i].value, why, sizeof(why))) {
+			docs[i].status = "failed";
+			docs[i].error_message = arena_printf(a, "row %zu: %s", sr.rows[i].row, why);
+		} else {
+			docs[i].status = "pending";
+		}
+	}
+	e = store_job_submit(c->store, &j, docs, sr.nrows);
+	if (e)
+		return e;
+	memcpy(job_id, j.id, UUID_STR_LEN);
+	*total = (int)sr.nrows;
+	log_info("core.batch", "job=%s rows=%zu blank=%zu duplicates=%zu format=%s", j.id, sr.nrows,
+		 sr.blank, sr.duplicates, sr.format);
+	core_wake_workers(c);
+	return ERR_OK;
+}
+
+enum mtag_err core_submit_batch_url(struct core *c, struct arena *a, const char *owner_id,
+				    const char *sheet_url, const char *column,
+				    const struct core_process_options *o,
+				    char job_id[UUID_STR_LEN], int *total, char *err, size_t errlen)
+{
+	struct fetch_options fo;
+	struct fetch_result fr;
+	const char *path;
+	fetch_options_init(&fo);
+	fo.allow_private = c->cfg->fetch_allow_private;
+	fo.max_bytes = (size_t)c->cfg->max_download_mb << 20;
+	enum mtag_err e = pipeline_download(a, sheet_url, &fo, &path, &fr, err, errlen);
+	if (e) {
+		/* The spreadsheet itself could not be had: the request is at fault. */
+		char why[512];
+		snprintf(why, sizeof(why), "spreadsheet_url: %s", err);
+		snprintf(err, errlen, "%s", why);
+		return ERR_VALIDATION;
+	}
+	e = core_submit_batch(c, a, owner_id, path, column, o, job_id, total, err, errlen);
+	unlink(path);
+	return e;
+}
+
+enum mtag_err core_job_status(struct core *c, struct arena *a, const char *owner_id,
+			      const char *job_id, size_t limit, size_t offset,
+			      struct core_job_status *out)
+{
+	struct store_job j;
+	struct store_document *docs;
+	size_t n;
+	memset(out, 0, sizeof(*out));
+	enum mtag_err e = store_job_get(c->store, a, job_id, NULL, &j);
+	/* Anonymous work: its id is the capability. A user's: that user only. */
+	if (!e && j.user_id[0] && strcmp(j.user_id, owner_id) != 0)
+		e = ERR_NOT_FOUND;
+	if (!e)
+		e = store_job_documents(c->store, a, j.id, limit, offset, &docs, &n);
+	if (e)
+		return e;
+	memcpy(out->job_id, j.id, sizeof(out->job_id));
+	out->job_type = j.job_type;
+	out->status = j.status;
+	out->total = j.total_documents;
+	out->completed = j.processed_documents;
+	out->failed = j.failed_documents;
+	out->created_at = j.created_at;
+	out->started_at = j.started_at;
+	out->completed_at = j.completed_at;
+	out->results = arena_calloc(a, n ? n : 1, sizeof(*out->results));
+	out->nresults = n;
+	for (size_t i = 0; i < n; i++) {
+		struct core_job_result *r = &out->results[i];
+		memcpy(r->document_id, docs[i].id, sizeof(r->document_id));
+		r->url = docs[i].source_url;
+		r->filename = docs[i].filename;
+		r->status = docs[i].status;
+		r->title = docs[i].title;
+		r->language = docs[i].language;
+		r->tags = docs[i].tags;
+		r->error = docs[i].error_message;
+		r->page_count = docs[i].page_count;
+		r->processed_at = docs[i].processed_at;
+	}
+	return ERR_OK;
+}
+
+enum mtag_err core_job_cancel(struct core *c, const char *owner_id, const char *job_id, int *n)
+{
+	return store_job_cancel(c->store, job_id, owner_id, clock_now_us(), n);
+}
+
+enum mtag_err core_job_retry(struct core *c, const char *owner_id, const char *job_id, int *n)
+{
+	enum mtag_err e = store_job_retry(c->store, job_id, owner_id, clock_now_us(), n);
+	if (!e && *n)
+		core_wake_workers(c);
+	return e;
+}

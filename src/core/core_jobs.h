@@ -1,0 +1,67 @@
+/*
+ * core_jobs.h - batch jobs: a spreadsheet of links becomes a job of pending
+ * documents in one transaction; progress, cancel, retry.
+ *
+ * Reading a job follows DESIGN.md section 6: a user's job only by that user
+ * (another user's is ERR_NOT_FOUND); anonymous work by anyone holding its id.
+ * Thread-safe.
+ */
+#ifndef MTAG_CORE_JOBS_H
+#define MTAG_CORE_JOBS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/arena.h"
+#include "base/err.h"
+#include "base/random.h"
+#include "core/core.h"
+#include "core/core_process.h"
+
+/* A job's progress and a page of its documents. */
+struct core_job_status {
+	char job_id[UUID_STR_LEN];
+	const char *job_type;
+	const char *status;
+	int total, completed, failed;
+	int64_t created_at, started_at, completed_at;
+	struct core_job_result {
+		char document_id[UUID_STR_LEN];
+		const char *url;
+		const char *filename;
+		const char *status;
+		const char *title;
+		const char *language;
+		const char *tags;      /* JSON array */
+		const char *error;
+		int page_count;
+		int64_t processed_at;
+	} *results;
+	size_t nresults;
+};
+
+/*
+ * A batch from the spreadsheet at path (downloaded or uploaded): its column
+ * (a header name or a letter) is read in a helper process; each value is a
+ * pending document (an invalid URL a failed one with the reason). Per-user
+ * limits answer ERR_RATE_LIMITED. OUT: job_id, *total; err says why on failure.
+ */
+enum mtag_err core_submit_batch(struct core *c, struct arena *a, const char *owner_id,
+				const char *sheet_path, const char *column,
+				const struct core_process_options *o, char job_id[UUID_STR_LEN],
+				int *total, char *err, size_t errlen);
+/* core_submit_batch for a spreadsheet at a URL (downloaded under the fetch rules). */
+enum mtag_err core_submit_batch_url(struct core *c, struct arena *a, const char *owner_id,
+				    const char *sheet_url, const char *column,
+				    const struct core_process_options *o,
+				    char job_id[UUID_STR_LEN], int *total, char *err, size_t errlen);
+/* The progress of a job the caller (owner_id, "" when anonymous) may read; results [offset, offset+limit). */
+enum mtag_err core_job_status(struct core *c, struct arena *a, const char *owner_id,
+			      const char *job_id, size_t limit, size_t offset,
+			      struct core_job_status *out);
+/* Cancel the owner's job: pending documents are not started. OUT: *n cancelled. */
+enum mtag_err core_job_cancel(struct core *c, const char *owner_id, const char *job_id, int *n);
+/* Put the owner's job's failed documents back in the queue. OUT: *n retried. */
+enum mtag_err core_job_retry(struct core *c, const char *owner_id, const char *job_id, int *n);
+
+#endif

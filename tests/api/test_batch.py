@@ -1,0 +1,224 @@
+"""Batch jobs: spreadsheets of links, the durable queue, progress, cancel, retry, limits,
+and a server killed in the middle of a batch."""
+import os
+import signal
+import time
+import uuid
+
+import requests
+
+from conftest import GEN_DIR, Server, new_database_url
+
+PASSWORD = "correct horse battery staple"
+FINAL = ("completed", "partial", "failed", "cancelled")
+
+
+def user(server):
+    r = requests.post(server.url + "/api/auth/register",
+                      json={"email": f"b-{uuid.uuid4().hex[:10]}@example.org", "password": PASSWORD})
+    return {"Authorization": "Bearer " + r.json()["access_token"]}
+
+
+def sheet(name, lines):
+    with open(os.path.join(GEN_DIR, name), "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+    return name
+
+
+def submit(server, files_server, name, column="url", headers=None, **extra):
+    return requests.post(server.url + "/api/process/process-batch",
+                         json={"spreadsheet_url": f"{files_server}/gen/{name}", "url_column": column, **extra},
+                         headers=headers or {}, timeout=60)
+
+
+def wait_final(server, job, headers=None, timeout=120):
+    deadline = time.monotonic() + timeout
+    while True:
+        r = requests.get(server.url + f"/api/process/batch-status/{job}", headers=headers or {}, timeout=30)
+        assert r.status_code == 200, r.text
+        if r.json()["status"] in FINAL or time.monotonic() > deadline:
+            return r.json()
+        time.sleep(0.2)
+
+
+def test_csv_batch_end_to_end(server, files_server):
+    name = sheet(f"b-{uuid.uuid4().hex[:6]}.csv", [
+        "Title;Document URL;Notes",
+        f"a;{files_server}/two-pages.pdf;x",
+        f"b;{files_server}/page.html;y",
+        ";;",
+        f"c;{files_server}/missing.pdf;z",
+        "d;not a url;w",
+        f"e;{files_server}/page.html;dup",
+        f"f;{files_server}/report.docx;v",
+    ])
+    r = submit(server, files_server, name, column="document url", max_tags=5)
+    assert r.status_code == 202, r.text
+    body = r.json()
+    assert body["status"] == "pending" and body["total_documents"] == 5  # blank and duplicate skipped
+    s = wait_final(server, body["job_id"])
+    assert (s["status"], s["total"], s["completed"], s["failed"]) == ("partial", 5, 3, 2)
+    assert [x["status"] for x in s["results"]] == ["completed", "completed", "failed", "failed", "completed"]
+    assert s["results"][0]["title"] == "Golden Test — Café" and len(s["results"][0]["tags"]) <= 5
+    assert s["results"][2]["error"] == "download failed: HTTP 404"
+    assert s["results"][3]["error"].startswith("row 6: invalid URL")
+    assert s["started_at"] and s["completed_at"]
+    page = requests.get(server.url + f"/api/process/batch-status/{body['job_id']}?limit=2&offset=2").json()
+    assert [x["document_id"] for x in page["results"]] == [x["document_id"] for x in s["results"][2:4]]
+    assert requests.get(server.url + f"/api/process/batch-status/{body['job_id']}?limit=0").status_code == 422
+
+
+def test_missing_column_and_bad_spreadsheet(server, files_server):
+    name = sheet("cols.csv", ["Name,Link", "x,http://example.org/a.pdf"])
+    r = submit(server, files_server, name, column="url")
+    assert r.status_code == 422
+    assert r.json()["detail"] == "column 'url' not found; headers: Name, Link"
+    r = submit(server, files_server, "nope.csv")
+    assert r.status_code == 422 and r.json()["detail"] == "spreadsheet_url: download failed: HTTP 404"
+    r = requests.post(server.url + "/api/process/process-batch", json={"spreadsheet_url": "x"})
+    assert r.status_code == 422 and r.json()["field"] == "url_column"
+
+
+def test_ownership(server, files_server):
+    name = sheet(f"own-{uuid.uuid4().hex[:6]}.csv", ["url", f"{files_server}/page.html"])
+    h = user(server)
+    job = submit(server, files_server, name, headers=h).json()["job_id"]
+    assert requests.get(server.url + f"/api/process/batch-status/{job}", headers=h).status_code == 200
+    assert requests.get(server.url + f"/api/process/batch-status/{job}").status_code == 404
+    assert requests.get(server.url + f"/api/process/batch-status/{job}", headers=user(server)).status_code == 404
+    anon = submit(server, files_server, name).json()["job_id"]
+    # Anonymous work: its id is the capability.
+    assert requests.get(server.url + f"/api/process/batch-status/{anon}", headers=h).status_code == 200
+    assert requests.get(server.url + f"/api/process/batch-status/{uuid.uuid4()}").status_code == 404
+    assert requests.get(server.url + "/api/process/batch-status/not-a-uuid").status_code == 404
+
+
+def test_cancel_and_retry(server, files_server):
+    h = user(server)
+    slow = sheet(f"slow-{uuid.uuid4().hex[:6]}.csv",
+                 ["url"] + [f"{files_server}/slow/0.5/page.html?n={i}" for i in range(30)])
+    job = submit(server, files_server, slow, headers=h).json()["job_id"]
+    time.sleep(0.8)
+    r = requests.post(server.url + f"/api/history/jobs/{job}/cancel", headers=h)
+    assert r.status_code == 200 and r.json()["documents_cancelled"] > 0
+    s = wait_final(server, job, h)
+    assert s["status"] == "cancelled"
+    time.sleep(1.5)  # running documents finish
+    s = requests.get(server.url + f"/api/process/batch-status/{job}?limit=500", headers=h).json()
+    assert all(x["status"] in ("completed", "failed") for x in s["results"])
+    assert sum(x["error"] == "cancelled" for x in s["results"]) == r.json()["documents_cancelled"]
+    assert requests.post(server.url + f"/api/history/jobs/{job}/cancel", headers=h).status_code == 409
+    assert requests.post(server.url + f"/api/history/jobs/{job}/cancel", headers=user(server)).status_code == 404
+    # Retry: a document that failed because its file was missing, now present.
+    missing = f"late-{uuid.uuid4().hex[:6]}.txt"
+    name = sheet(f"retry-{uuid.uuid4().hex[:6]}.csv", ["url", f"{files_server}/gen/{missing}"])
+    job = submit(server, files_server, name, headers=h).json()["job_id"]
+    assert wait_final(server, job, h)["status"] == "failed"
+    sheet(missing, ["Now the document exists and has some words in it about retrying documents."])
+    r = requests.post(server.url + f"/api/history/jobs/{job}/retry", headers=h)
+    assert r.status_code == 200 and r.json()["documents_retried"] == 1
+    s = wait_final(server, job, h)
+    assert (s["status"], s["completed"], s["failed"]) == ("completed", 1, 0)
+
+
+def test_per_user_limits(fresh_server, files_server):
+    s = fresh_server(extra_env={"MTAG_MAX_PENDING_DOCUMENTS": "3"})
+    h = user(s)
+    name = sheet(f"lim-{uuid.uuid4().hex[:6]}.csv", ["url"] + [f"{files_server}/page.html?n={i}" for i in range(5)])
+    r = submit(s, files_server, name, headers=h)
+    assert r.status_code == 429 and r.headers["Retry-After"] == "60"
+    assert "more than the 3 allowed" in r.json()["detail"]
+
+
+def test_four_workers_process_each_document_once(fresh_server, files_server):
+    s = fresh_server(extra_env={"MTAG_WORKERS": "4"})
+    name = sheet(f"many-{uuid.uuid4().hex[:6]}.csv", ["url"] + [f"{files_server}/latin1.txt?n={i}" for i in range(500)])
+    job = submit(s, files_server, name).json()["job_id"]
+    st = wait_final(s, job, timeout=300)
+    assert (st["status"], st["completed"], st["failed"]) == ("completed", 500, 0)
+    rows = s.query(f"SELECT attempts, count(*) FROM documents WHERE job_id = '{job}' GROUP BY attempts")
+    assert rows == [("1", "500")]
+    assert len(s.query(f"SELECT DISTINCT node_id FROM documents WHERE job_id = '{job}'")) == 1
+
+
+def test_sigkill_mid_batch_loses_nothing(tmp_path, files_server):
+    env = {"MTAG_WORKERS": "2", "MTAG_LEASE_S": "4"}
+    db = new_database_url()
+    if db:
+        env["MTAG_DATABASE_URL"] = db
+    s = Server(str(tmp_path / "a"), extra_env=env)
+    name = sheet(f"kill-{uuid.uuid4().hex[:6]}.csv",
+                 ["url"] + [f"{files_server}/slow/0.05/page.html?n={i}" for i in range(200)])
+    job = submit(s, files_server, name).json()["job_id"]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        done = int(requests.get(s.url + f"/api/process/batch-status/{job}").json()["completed"])
+        if done >= 20:
+            break
+        time.sleep(0.1)
+    s.proc.send_signal(signal.SIGKILL)
+    s.proc.wait()
+    s.log.close()
+    # The same data and database, a new process.
+    s2 = Server(str(tmp_path / "a"), extra_env={**env, "MTAG_DATA_DIR": s.data_dir,
+                                                  **({"MTAG_DATABASE_URL": db} if db else {}),
+                                                  **{k: v for k, v in s.env.items() if k.startswith("MTAG_STORAGE") or k.startswith("MTAG_S3")}})
+    try:
+        st = wait_final(s2, job, timeout=240)
+        assert st["status"] == "completed", st
+        assert st["completed"] + st["failed"] == st["total"] == 200
+        assert s2.query(f"SELECT count(*) FROM documents WHERE job_id = '{job}' AND status IN ('pending', 'processing')") == [("0",)]
+    finally:
+        assert s2.stop() == 0
+
+
+def read_events(resp):
+    """(id, event, data) of each Server-Sent Event until the stream ends."""
+    events, cur = [], {}
+    for raw in resp.iter_lines(decode_unicode=True):
+        if raw == "":
+            if cur:
+                events.append((cur.get("id"), cur.get("event"), cur.get("data")))
+            cur = {}
+        elif not raw.startswith(":"):
+            k, _, v = raw.partition(": ")
+            cur[k] = v
+    return events
+
+
+def test_events_stream_progress_and_resume(server, files_server):
+    import json
+    name = sheet(f"ev-{uuid.uuid4().hex[:6]}.csv",
+                 ["url"] + [f"{files_server}/slow/0.3/page.html?n={i}" for i in range(4)])
+    job = submit(server, files_server, name).json()["job_id"]
+    url = server.url + f"/api/process/batch-status/{job}/events"
+    with requests.get(url, stream=True, timeout=60) as r:
+        assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/event-stream")
+        events = read_events(r)
+    kinds = [e[1] for e in events]
+    assert kinds[-1] == "done" and set(kinds[:-1]) <= {"progress"} and kinds.count("progress") >= 1
+    ids = [int(e[0]) for e in events]
+    assert ids == sorted(ids) and ids[-1] == 5
+    final = json.loads(events[-1][2])
+    assert final == {"job_id": job, "status": "completed", "total": 4, "completed": 4, "failed": 0}
+    # Resuming after the last event: nothing more; after event 2: only what came later.
+    with requests.get(url, stream=True, timeout=30, headers={"Last-Event-ID": "5"}) as r:
+        assert read_events(r) == []
+    with requests.get(url, stream=True, timeout=30, headers={"Last-Event-ID": "2"}) as r:
+        evs = read_events(r)
+    assert [e[1] for e in evs] == ["progress", "done"] and evs[0][0] == "4"
+    assert requests.get(server.url + f"/api/process/batch-status/{uuid.uuid4()}/events").status_code == 404
+
+
+def test_spreadsheet_uploaded_as_multipart(server, files_server):
+    rows = "Name,Link\nA,{0}/page.html\nB,{0}/latin1.txt\n".format(files_server)
+    r = requests.post(server.url + "/api/process/process-batch",
+                      files={"file": ("links.csv", rows.encode(), "text/csv")},
+                      data={"url_column": "B", "max_tags": "3"}, timeout=60)
+    assert r.status_code == 202, r.text
+    s = wait_final(server, r.json()["job_id"])
+    assert (s["status"], s["completed"]) == ("completed", 2)
+    assert all(len(x["tags"]) <= 3 for x in s["results"])
+    r = requests.post(server.url + "/api/process/process-batch",
+                      files={"file": ("links.csv", rows.encode(), "text/csv")}, timeout=60)
+    assert r.status_code == 422 and r.json()["detail"] == "url_column: field required"
