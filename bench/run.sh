@@ -6,3 +6,4 @@ bench/http_health.sh "$@"
 bench/auth.sh "$@"
 bench/extract.sh
 bench/process.sh
+bench/batch.sh

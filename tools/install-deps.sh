@@ -13,7 +13,7 @@ BUILD_PKGS=(gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev 
 RUN_PKGS=(ca-certificates)   # runtime libraries come with the -dev packages
 TEST_PKGS=(postgresql python3-pytest python3-requests)
 EVAL_PKGS=(python3-nltk)
-BENCH_PKGS=(wrk nginx-light poppler-utils python3-pypdf2)
+BENCH_PKGS=(wrk nginx-light poppler-utils python3-pypdf2 bc)
 
 usage() { echo "usage: $0 [build|run|test|bench|eval ...]" >&2; exit 2; }
 
