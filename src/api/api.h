@@ -58,5 +58,6 @@ void api_batch_status(struct http_request *req, struct http_response *res);
 void api_batch_events(struct http_request *req, struct http_response *res);
 void api_job_cancel(struct http_request *req, struct http_response *res);
 void api_job_retry(struct http_request *req, struct http_response *res);
+void api_job_delete(struct http_request *req, struct http_response *res);
 
 #endif

@@ -291,3 +291,15 @@ void api_batch_events(struct http_request *req, struct http_response *res)
 	}
 	http_respond_stream(res, job_events_poll, ev, job_events_free);
 }
+
+void api_job_delete(struct http_request *req, struct http_response *res)
+{
+	const char *id = http_param(req, "id");
+	enum mtag_err e = core_job_delete(req->app, api_identity(req)->user.id, id);
+	if (e == ERR_NOT_FOUND)
+		return http_respond_error(res, e, "no such job");
+	if (e)
+		return http_respond_error(res, e, NULL);
+	json_t *o = json_pack("{s:s, s:s}", "message", "job deleted", "job_id", id);
+	http_respond_json(res, 200, jsonx_own(req->arena, o));
+}

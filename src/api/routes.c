@@ -33,6 +33,7 @@ static const struct http_route routes[] = {
 	{ "GET",    "/api/process/batch-status/{job_id}/events", api_batch_events, API_AUTH_OPTIONAL, false, HTTP_BODY_JSON },
 	{ "POST",   "/api/history/jobs/{id}/cancel", api_job_cancel,          API_AUTH_REQUIRED, false, HTTP_BODY_JSON },
 	{ "POST",   "/api/history/jobs/{id}/retry",  api_job_retry,           API_AUTH_REQUIRED, false, HTTP_BODY_JSON },
+	{ "DELETE", "/api/history/jobs/{id}",      api_job_delete,            API_AUTH_REQUIRED, false, HTTP_BODY_JSON },
 };
 
 const struct http_route *api_routes(size_t *n)

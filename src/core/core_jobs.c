@@ -8,6 +8,7 @@
 #include "base/clock.h"
 #include "base/jsonx.h"
 #include "base/log.h"
+#include "blob/blob.h"
 #include "core/core_jobs.h"
 #include "pipeline/fetch.h"
 #include "pipeline/pipeline.h"
@@ -177,5 +178,24 @@ enum mtag_err core_job_retry(struct core *c, const char *owner_id, const char *j
 	enum mtag_err e = store_job_retry(c->store, job_id, owner_id, clock_now_us(), n);
 	if (!e && *n)
 		core_wake_workers(c);
+	return e;
+}
+
+enum mtag_err core_job_delete(struct core *c, const char *owner_id, const char *job_id)
+{
+	struct arena a = ARENA_INIT;
+	const char **keys;
+	size_t n;
+	enum mtag_err e = store_job_delete(c->store, &a, job_id, owner_id, clock_now_us(), &keys, &n);
+	/* Rows first, files after: no row ever points to a deleted file. A document
+	 * still running stores its file after this; core_process deletes it then. */
+	for (size_t i = 0; !e && i < n; i++) {
+		char err[256];
+		if (blob_delete(c->blob, keys[i], err, sizeof(err)))
+			log_warn("core.delete_blob_failed", "key=%s error=\"%s\"", keys[i], err);
+	}
+	if (!e)
+		log_info("core.job_deleted", "job=%s files=%zu", job_id, n);
+	arena_release(&a);
 	return e;
 }

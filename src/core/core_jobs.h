@@ -61,6 +61,8 @@ enum mtag_err core_job_status(struct core *c, struct arena *a, const char *owner
 			      struct core_job_status *out);
 /* Cancel the owner's job: pending documents are not started. OUT: *n cancelled. */
 enum mtag_err core_job_cancel(struct core *c, const char *owner_id, const char *job_id, int *n);
+/* Delete the owner's job with its documents and files (a running job is cancelled first). */
+enum mtag_err core_job_delete(struct core *c, const char *owner_id, const char *job_id);
 /* Put the owner's job's failed documents back in the queue. OUT: *n retried. */
 enum mtag_err core_job_retry(struct core *c, const char *owner_id, const char *job_id, int *n);
 

@@ -29,6 +29,7 @@ struct work {
 	struct store_job job;
 	struct store_document doc;
 	struct pipeline_doc pd;
+	bool stored_new;   /* this work put the original into storage */
 	char err[512];
 };
 
@@ -137,8 +138,10 @@ static enum mtag_err store_original(struct work *w, const char *path, const char
 	const char *key = arena_printf(w->a, "%s/%s/%s.%s", w->job.user_id[0] ? w->job.user_id : "anonymous",
 				       w->job.id, w->doc.id, extension(w->pd.mime_type));
 	enum mtag_err e = blob_put_file(w->c->blob, key, path, w->pd.mime_type, w->err, sizeof(w->err));
-	if (!e)
+	if (!e) {
 		w->doc.blob_key = key;
+		w->stored_new = true;
+	}
 	return e;
 }
 
@@ -185,8 +188,13 @@ static enum mtag_err finish(struct work *w, const char *reason, const char *dup,
 		}
 	}
 	enum mtag_err e = store_document_finish(w->c->store, d);
+	if (e == ERR_NOT_FOUND && w->stored_new) {
+		/* The job was deleted while this document ran: its file must go too. */
+		char err[256];
+		blob_delete(w->c->blob, d->blob_key, err, sizeof(err));
+	}
 	if (e)
-		log_error("core.finish_failed", "document=%s err=%s", d->id, err_name(e));
+		log_warn("core.finish_failed", "document=%s err=%s", d->id, err_name(e));
 	log_info("core.document", "job=%s document=%s status=%s ms=%lld", w->job.id, d->id,
 		 d->status, (long long)(p->total_us / 1000));
 	return e;

@@ -211,6 +211,13 @@ enum mtag_err store_job_cancel(struct store *s, const char *id, const char *owne
  */
 enum mtag_err store_job_retry(struct store *s, const char *id, const char *owner, int64_t now,
 			      int *retried);
+/*
+ * Delete a job of owner (as store_job_get) with its documents, cancelling it
+ * first when it runs. OUT: *keys (arena), the blob keys no other document
+ * uses, for the caller to delete from storage; *nkeys.
+ */
+enum mtag_err store_job_delete(struct store *s, struct arena *a, const char *id,
+			       const char *owner, int64_t now, const char ***keys, size_t *nkeys);
 /* The user's jobs not ended, and documents pending, for the per-user limits. */
 enum mtag_err store_user_load(struct store *s, const char *user_id, int *running_jobs,
 			      int *pending_documents);

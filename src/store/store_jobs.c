@@ -324,3 +324,53 @@ enum mtag_err store_user_load(struct store *s, const char *user_id, int *running
 	*pending_documents = v[1];
 	return e;
 }
+
+struct job_delete {
+	struct job_op op;
+	struct arena *a;
+	const char **keys; /* OUT */
+	size_t nkeys;
+};
+
+static enum mtag_err delete_tx(struct store_conn *c, void *ctx)
+{
+	struct job_delete *jd = ctx;
+	struct store_job j;
+	enum mtag_err e = job_owned(c, jd->a, jd->op.id, jd->op.owner, &j);
+	struct store_param p[] = { STORE_TEXT(jd->op.id) };
+	void *rows = NULL;
+	if (e)
+		return e;
+	/* Keys shared with another job's document (the same user's same bytes) stay. */
+	e = store_many(c, jd->a, "job_delete",
+		       "SELECT DISTINCT d.blob_key FROM documents d WHERE d.job_id = $1"
+		       " AND d.blob_key IS NOT NULL AND NOT EXISTS (SELECT 1 FROM documents o"
+		       " WHERE o.blob_key = d.blob_key AND o.job_id <> $1)",
+		       p, 1, row_text, sizeof(const char *), SIZE_MAX, &rows, &jd->nkeys);
+	jd->keys = rows;
+	if (!e)
+		e = store_exec(c, "job_delete", "DELETE FROM processing_jobs WHERE id = $1", p, 1, NULL);
+	return e;
+}
+
+enum mtag_err store_job_delete(struct store *s, struct arena *a, const char *id,
+			       const char *owner, int64_t now, const char ***keys, size_t *nkeys)
+{
+	struct job_delete jd = { .op = { .owner = NULL, .now = now }, .a = a };
+	*keys = NULL;
+	*nkeys = 0;
+	if (!store_copy_uuid(jd.op.id, id) || (owner && !store_owner_copy(jd.op.who, owner)))
+		return ERR_NOT_FOUND;
+	if (owner)
+		jd.op.owner = jd.op.who;
+	/* A running job is cancelled first: its pending documents are never started. */
+	enum mtag_err e = store_tx(s, "job_delete", STORE_TX_WRITE, cancel_tx, &jd.op);
+	if (e && e != ERR_CONFLICT)
+		return e;
+	e = store_tx(s, "job_delete", STORE_TX_WRITE, delete_tx, &jd);
+	if (!e) {
+		*keys = jd.keys;
+		*nkeys = jd.nkeys;
+	}
+	return e;
+}

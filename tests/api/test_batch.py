@@ -222,3 +222,33 @@ def test_spreadsheet_uploaded_as_multipart(server, files_server):
     r = requests.post(server.url + "/api/process/process-batch",
                       files={"file": ("links.csv", rows.encode(), "text/csv")}, timeout=60)
     assert r.status_code == 422 and r.json()["detail"] == "url_column: field required"
+
+
+def test_delete_a_running_job_removes_rows_and_files(server, files_server):
+    h = user(server)
+    uid = requests.get(server.url + "/api/auth/me", headers=h).json()["id"]
+    # A stored original first (the same user's same bytes will be shared with it and must survive).
+    kept = requests.post(server.url + "/api/process/process-single",
+                         json={"url": f"{files_server}/report.docx"}, headers=h).json()
+    name = sheet(f"del-{uuid.uuid4().hex[:6]}.csv",
+                 ["url", f"{files_server}/report.docx?again=1"] +
+                 [f"{files_server}/slow/0.4/page.html?n={i}" for i in range(12)])
+    job = submit(server, files_server, name, headers=h).json()["job_id"]
+    deadline = time.monotonic() + 30
+    while requests.get(server.url + f"/api/process/batch-status/{job}", headers=h).json()["completed"] < 2:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert requests.delete(server.url + f"/api/history/jobs/{job}", headers=user(server)).status_code == 404
+    r = requests.delete(server.url + f"/api/history/jobs/{job}", headers=h)
+    assert r.status_code == 200 and r.json() == {"message": "job deleted", "job_id": job}
+    assert requests.get(server.url + f"/api/process/batch-status/{job}", headers=h).status_code == 404
+    time.sleep(1.5)  # documents that were running finish, find their job gone, and drop their files
+    assert server.query(f"SELECT count(*) FROM documents WHERE job_id = '{job}'") == [("0",)]
+    if "MTAG_STORAGE_URL" not in server.env:
+        root = os.path.join(server.data_dir, "blobs", uid)
+        assert not os.path.exists(os.path.join(root, job))
+    # The shared original of the other job is still there and downloadable.
+    link = requests.get(server.url + f"/api/history/documents/{kept['document_id']}/download",
+                        headers=h, allow_redirects=False).headers["Location"]
+    assert requests.get(link).status_code == 200
+    assert requests.delete(server.url + f"/api/history/jobs/{job}", headers=h).status_code == 404
