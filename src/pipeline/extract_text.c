@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "pipeline/extract_int.h"
+#include "base/utf8.h"
 #include "base/xalloc.h"
 
 #define CHUNK (64 * 1024)
@@ -72,36 +73,12 @@ enum extract_charset extract_text_charset(const unsigned char *p, size_t n, bool
 	return EXTRACT_CS_LATIN1;
 }
 
-static size_t put_cp(char *o, unsigned cp)
-{
-	if (cp < 0x80) {
-		o[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		o[0] = (char)(0xC0 | cp >> 6);
-		o[1] = (char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		o[0] = (char)(0xE0 | cp >> 12);
-		o[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-		o[2] = (char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	o[0] = (char)(0xF0 | cp >> 18);
-	o[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-	o[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-	o[3] = (char)(0x80 | (cp & 0x3F));
-	return 4;
-}
-
 static size_t conv_latin1(const unsigned char *in, size_t n, char *out)
 {
 	size_t o = 0;
 	for (size_t i = 0; i < n; i++) {
 		unsigned c = in[i];
-		o += put_cp(out + o, c >= 0x80 && c < 0xA0 ? cp1252[c - 0x80] : c);
+		o += utf8_put(out + o, c >= 0x80 && c < 0xA0 ? cp1252[c - 0x80] : c);
 	}
 	return o;
 }
@@ -128,11 +105,11 @@ static size_t conv_utf16(const unsigned char *in, size_t n, bool be, bool eof, c
 		} else if (u >= 0xDC00 && u <= 0xDFFF) {
 			cp = 0xFFFD;
 		}
-		o += put_cp(out + o, cp);
+		o += utf8_put(out + o, cp);
 		i += step;
 	}
 	if (eof && i < n) { /* a lone last byte */
-		o += put_cp(out + o, 0xFFFD);
+		o += utf8_put(out + o, 0xFFFD);
 		i = n;
 	}
 	*used = i;

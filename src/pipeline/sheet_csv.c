@@ -26,6 +26,7 @@
 #include <csv.h>
 
 #include "pipeline/sheet_int.h"
+#include "base/utf8.h"
 #include "base/xalloc.h"
 
 #define CSV_CHUNK (64 * 1024)
@@ -71,30 +72,6 @@ static enum mtag_err src_fill(struct sheet_reader *r, struct csv_src *s)
 	return ERR_OK;
 }
 
-static size_t put_utf8(char *o, unsigned cp)
-{
-	if (cp < 0x80) {
-		o[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		o[0] = (char)(0xC0 | cp >> 6);
-		o[1] = (char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		o[0] = (char)(0xE0 | cp >> 12);
-		o[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-		o[2] = (char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	o[0] = (char)(0xF0 | cp >> 18);
-	o[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-	o[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-	o[3] = (char)(0x80 | (cp & 0x3F));
-	return 4;
-}
-
 /* Convert the whole UTF-16 units (and pairs) of s->raw; OUT: the bytes written to s->out. */
 static size_t utf16_convert(struct csv_src *s)
 {
@@ -115,11 +92,11 @@ static size_t utf16_convert(struct csv_src *s)
 				step = 4;
 			}
 		}
-		o += put_utf8(s->out + o, cp);
+		o += utf8_put(s->out + o, cp);
 		i += step;
 	}
 	if (s->eof && i < s->have) {
-		o += put_utf8(s->out + o, 0xFFFD);
+		o += utf8_put(s->out + o, 0xFFFD);
 		i = s->have;
 	}
 	s->have -= i;

@@ -14,6 +14,7 @@
 #include <wctype.h>
 
 #include "pipeline/tagger_int.h"
+#include "base/utf8.h"
 #include "base/xalloc.h"
 
 
@@ -148,31 +149,6 @@ static uint32_t utf8_next(const unsigned char *s, size_t n, size_t *adv)
 	return cp;
 }
 
-static size_t utf8_put(uint32_t cp, char *out)
-{
-	unsigned char *o = (unsigned char *)out;
-	if (cp < 0x80) {
-		o[0] = (unsigned char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		o[0] = (unsigned char)(0xC0 | (cp >> 6));
-		o[1] = (unsigned char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		o[0] = (unsigned char)(0xE0 | (cp >> 12));
-		o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-		o[2] = (unsigned char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	o[0] = (unsigned char)(0xF0 | (cp >> 18));
-	o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
-	o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-	o[3] = (unsigned char)(0x80 | (cp & 0x3F));
-	return 4;
-}
-
 /* Lower case without a locale: Latin-1 Supplement and Latin Extended-A. */
 static uint32_t lower_table(uint32_t c)
 {
@@ -255,7 +231,7 @@ size_t tagger_lower(const struct tagger *t, const char *s, size_t n, char *out)
 		if (c == CP_BAD && adv == 1) /* a real U+FFFD takes 3 bytes */
 			out[o++] = '?';
 		else
-			o += utf8_put(cp_lower(t, c), out + o);
+			o += utf8_put(out + o, cp_lower(t, c));
 	}
 	out[o] = '\0';
 	return o;
