@@ -183,6 +183,8 @@ typedef enum http_stream_status (*http_stream_fn)(void *ctx, struct buf *out);
 const char *http_header(struct http_request *req, const char *name);
 /* A query-string argument, decoded ('+' is a space), "" for "?name" without '=', or NULL. */
 const char *http_query(struct http_request *req, const char *name);
+/* Every value of a repeated query argument (?tag=a&tag=b), in order, at most max. Returns the count. */
+size_t http_query_all(struct http_request *req, const char *name, const char **out, size_t max);
 /* A cookie sent with the request, or NULL. */
 const char *http_cookie(struct http_request *req, const char *name);
 /* True when content_type's media type (before any ';') is media, ignoring case and blanks. */

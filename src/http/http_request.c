@@ -98,6 +98,31 @@ const char *http_query(struct http_request *req, const char *name)
 	return value ? value : "";
 }
 
+struct query_all {
+	struct http_request *req;
+	const char *name;
+	const char **out;
+	size_t max, n;
+};
+
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+				   const char *value)
+{
+	struct query_all *q = cls;
+	(void)kind;
+	if (key && !strcmp(key, q->name) && q->n < q->max)
+		q->out[q->n++] = arena_strdup(q->req->arena, value ? value : "");
+	return MHD_YES;
+}
+
+size_t http_query_all(struct http_request *req, const char *name, const char **out, size_t max)
+{
+	struct query_all q = { req, name, out, max, 0 };
+	if (req->conn_)
+		MHD_get_connection_values(req->conn_, MHD_GET_ARGUMENT_KIND, collect_arg, &q);
+	return q.n;
+}
+
 const char *http_cookie(struct http_request *req, const char *name)
 {
 	if (!req->conn_ || !name)

@@ -190,9 +190,22 @@ class FilesHandler(http.server.SimpleHTTPRequestHandler):
             return os.path.join(CORPUS, path[len("/corpus/"):])
         return os.path.join(ROOT, "tests/data/extract", path.lstrip("/"))
 
+    # How many /slow/ requests are being served at once, and the most seen (tests reset it).
+    lock = threading.Lock()
+    active = 0
+    most = 0
+
     def do_GET(self):
         if self.path.startswith("/slow/"):
-            time.sleep(float(self.path.split("/")[2]))
+            cls = FilesHandler
+            with cls.lock:
+                cls.active += 1
+                cls.most = max(cls.most, cls.active)
+            try:
+                time.sleep(float(self.path.split("/")[2]))
+            finally:
+                with cls.lock:
+                    cls.active -= 1
             self.path = "/" + "/".join(self.path.split("/")[3:])
         return super().do_GET()
 

@@ -252,3 +252,16 @@ def test_delete_a_running_job_removes_rows_and_files(server, files_server):
                         headers=h, allow_redirects=False).headers["Location"]
     assert requests.get(link).status_code == 200
     assert requests.delete(server.url + f"/api/history/jobs/{job}", headers=h).status_code == 404
+
+
+def test_downloads_are_polite_per_host(fresh_server, files_server):
+    from conftest import FilesHandler
+    s = fresh_server(extra_env={"MTAG_WORKERS": "4", "MTAG_FETCH_PER_HOST": "1"})
+    name = sheet(f"polite-{uuid.uuid4().hex[:6]}.csv",
+                 ["url"] + [f"{files_server}/slow/0.3/page.html?n={i}" for i in range(6)])
+    with FilesHandler.lock:
+        FilesHandler.most = 0
+    job = submit(s, files_server, name).json()["job_id"]
+    st = wait_final(s, job)
+    assert (st["status"], st["completed"]) == ("completed", 6)
+    assert FilesHandler.most == 1  # four workers, one host, one download at a time
