@@ -59,5 +59,14 @@ void api_batch_events(struct http_request *req, struct http_response *res);
 void api_job_cancel(struct http_request *req, struct http_response *res);
 void api_job_retry(struct http_request *req, struct http_response *res);
 void api_job_delete(struct http_request *req, struct http_response *res);
+void api_history_jobs(struct http_request *req, struct http_response *res);
+void api_history_job(struct http_request *req, struct http_response *res);
+void api_history_documents(struct http_request *req, struct http_response *res);
+void api_history_search(struct http_request *req, struct http_response *res);
+void api_history_document(struct http_request *req, struct http_response *res);
+void api_history_document_delete(struct http_request *req, struct http_response *res);
+void api_history_tags(struct http_request *req, struct http_response *res);
+void api_history_stats(struct http_request *req, struct http_response *res);
+void api_history_export(struct http_request *req, struct http_response *res);
 
 #endif

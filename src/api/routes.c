@@ -34,6 +34,16 @@ static const struct http_route routes[] = {
 	{ "POST",   "/api/history/jobs/{id}/cancel", api_job_cancel,          API_AUTH_REQUIRED, false, HTTP_BODY_JSON },
 	{ "POST",   "/api/history/jobs/{id}/retry",  api_job_retry,           API_AUTH_REQUIRED, false, HTTP_BODY_JSON },
 	{ "DELETE", "/api/history/jobs/{id}",      api_job_delete,            API_AUTH_REQUIRED, false, HTTP_BODY_JSON },
+
+	{ "GET",    "/api/history/jobs",           api_history_jobs,          API_AUTH_REQUIRED, false, HTTP_BODY_JSON },
+	{ "GET",    "/api/history/jobs/{id}",      api_history_job,           API_AUTH_REQUIRED, false, HTTP_BODY_JSON },
+	{ "GET",    "/api/history/documents",      api_history_documents,     API_AUTH_REQUIRED, false, HTTP_BODY_JSON },
+	{ "GET",    "/api/history/documents/search", api_history_search,      API_AUTH_REQUIRED, false, HTTP_BODY_JSON },
+	{ "GET",    "/api/history/documents/{id}", api_history_document,      API_AUTH_REQUIRED, false, HTTP_BODY_JSON },
+	{ "DELETE", "/api/history/documents/{id}", api_history_document_delete, API_AUTH_REQUIRED, false, HTTP_BODY_JSON },
+	{ "GET",    "/api/history/tags",           api_history_tags,          API_AUTH_REQUIRED, false, HTTP_BODY_JSON },
+	{ "GET",    "/api/history/stats",          api_history_stats,         API_AUTH_REQUIRED, false, HTTP_BODY_JSON },
+	{ "GET",    "/api/history/export",         api_history_export,        API_AUTH_REQUIRED, true,  HTTP_BODY_JSON },
 };
 
 const struct http_route *api_routes(size_t *n)

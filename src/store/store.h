@@ -338,4 +338,86 @@ enum mtag_err store_audit_add(struct store *s, const struct store_audit *ev);
 enum mtag_err store_audit_list(struct store *s, struct arena *a, const char *user_id, size_t max,
 			       struct store_audit **out, size_t *n);
 
+/*
+ * History (issue 7). Every function takes the owner (a user id, never NULL
+ * or "": anonymous callers list nothing) so that no query can forget it.
+ */
+#define STORE_FILTER_TAGS 8
+
+/* Filters of the document lists and the search; NULL / 0 means no filter. */
+struct store_doc_filter {
+	const char *status;               /* pending | processing | completed | failed */
+	const char *lang;                 /* ISO 639-1 */
+	const char *job_id;
+	const char *tags[STORE_FILTER_TAGS]; /* every one must be a tag of the document (exact, case-insensitive) */
+	size_t ntags;
+	int64_t from_us, to_us;           /* created_at in [from, to) */
+};
+
+/* Filters of the job list. */
+struct store_job_filter {
+	const char *status;
+	const char *job_type;
+};
+
+/* One search hit. */
+struct store_hit {
+	struct store_document doc;        /* without extracted_text */
+	double rank;                      /* higher is better */
+	const char *snippet;              /* a piece of the text (or title) with the matches between [[ and ]] */
+};
+
+struct store_tag_count {
+	const char *tag;
+	int64_t count;
+};
+
+#define STORE_STATS_DAYS 30
+
+struct store_stats {
+	int64_t total_jobs;
+	int64_t total_documents;
+	int64_t documents_processed;      /* completed */
+	int64_t documents_failed;
+	int64_t jobs_by_status[6];        /* pending, processing, completed, partial, failed, cancelled */
+	int64_t per_day[STORE_STATS_DAYS]; /* documents created per UTC day, oldest first, ending today */
+};
+
+/* The owner's jobs, newest first. OUT: *out (arena), *n, *total (before limit/offset). */
+enum mtag_err store_job_list(struct store *s, struct arena *a, const char *owner,
+			     const struct store_job_filter *f, size_t limit, size_t offset,
+			     struct store_job **out, size_t *n, size_t *total);
+/* The owner's documents without their text, newest first. OUT: *out (arena), *n, *total. */
+enum mtag_err store_document_list(struct store *s, struct arena *a, const char *owner,
+				  const struct store_doc_filter *f, size_t limit, size_t offset,
+				  struct store_document **out, size_t *n, size_t *total);
+/*
+ * Full-text search over title, tags and text of the owner's documents,
+ * best first (SQLite FTS5 bm25; PostgreSQL ts_rank_cd over a tsvector with a
+ * GIN index), accents ignored. Query syntax: words (all must match, each as
+ * a prefix: "tech" finds "technology"), "a phrase", -excluded, OR between
+ * words. Any input is safe: at worst no hit, never an error. The index is
+ * written by the transaction that writes the document. OUT: *out, *n, *total.
+ */
+enum mtag_err store_document_search(struct store *s, struct arena *a, const char *owner,
+				    const char *query, const struct store_doc_filter *f,
+				    size_t limit, size_t offset, struct store_hit **out, size_t *n,
+				    size_t *total);
+/* The owner's tags with document counts, most used first; prefix (may be NULL) filters. */
+enum mtag_err store_tag_counts(struct store *s, struct arena *a, const char *owner,
+			       const char *prefix, size_t limit, struct store_tag_count **out,
+			       size_t *n);
+/* The owner's statistics, by aggregate queries; today is the UTC day of now. */
+enum mtag_err store_stats(struct store *s, const char *owner, int64_t now, struct store_stats *out);
+/*
+ * Delete one of the owner's documents (its job's counters follow). OUT:
+ * *blob_key (arena), its file when no other document uses it, else NULL.
+ */
+enum mtag_err store_document_delete(struct store *s, struct arena *a, const char *id,
+				    const char *owner, const char **blob_key);
+/* Each of the owner's documents, oldest first, text included when with_text; fn's error stops it. */
+enum mtag_err store_document_each(struct store *s, const char *owner, bool with_text,
+				  enum mtag_err (*fn)(const struct store_document *d, void *ctx),
+				  void *ctx);
+
 #endif

@@ -61,7 +61,7 @@ enum mtag_err store_document_create(struct store *s, const struct store_document
 	return document_insert(s, &c);
 }
 
-static enum mtag_err row_document(struct store_row *r, void *out)
+enum mtag_err store_row_document(struct store_row *r, void *out)
 {
 	struct store_document *d = out;
 
@@ -101,7 +101,7 @@ enum mtag_err store_document_get(struct store *s, struct arena *a, const char *i
 	if (!store_copy_uuid(key, id) || (owner && !store_owner_copy(who, owner)))
 		return ERR_NOT_FOUND;
 	e = store_read_one(s, a, "document_get", "SELECT " DOC_COLS " FROM documents WHERE id = $1",
-			   p, 1, row_document, out);
+			   p, 1, store_row_document, out);
 	return store_owner_scope(e, owner ? who : NULL, out->user_id, out, sizeof(*out));
 }
 
@@ -214,7 +214,7 @@ static enum mtag_err claim_tx(struct store_conn *c, void *ctx)
 {
 	struct claim *cl = ctx;
 	const char *sql = c->s->drv->dialect->row_locks ? claim_locking : claim_plain;
-	return store_one(c, cl->a, "document_claim", sql, cl->p, 4, row_document, cl->out);
+	return store_one(c, cl->a, "document_claim", sql, cl->p, 4, store_row_document, cl->out);
 }
 
 enum mtag_err store_document_claim(struct store *s, struct arena *a, const char *node_id,
@@ -322,7 +322,7 @@ enum mtag_err store_job_documents(struct store *s, struct arena *a, const char *
 	enum mtag_err e = store_read_many(s, a, "job_documents",
 					  "SELECT " DOC_LIST_COLS " FROM documents WHERE job_id = $1"
 					  " ORDER BY seq, created_at, id LIMIT $2 OFFSET $3",
-					  p, 3, row_document, sizeof(**out), store_list_cap(limit), &rows, n);
+					  p, 3, store_row_document, sizeof(**out), store_list_cap(limit), &rows, n);
 	*out = rows;
 	return e;
 }
@@ -339,5 +339,5 @@ enum mtag_err store_document_find_by_sha(struct store *s, struct arena *a, const
 			      "SELECT " DOC_COLS " FROM documents WHERE user_id = $1"
 			      " AND content_sha256 = $2 AND status = 'completed'"
 			      " AND blob_key IS NOT NULL ORDER BY created_at DESC LIMIT 1",
-			      p, 2, row_document, out);
+			      p, 2, store_row_document, out);
 }

@@ -122,6 +122,7 @@ struct store_param {
 /* ---- the driver contract ---- */
 
 struct store_driver;
+struct store_history_sql;
 
 /* The base of every driver's store struct (embedded first). */
 struct store {
@@ -184,6 +185,9 @@ struct store_dialect {
 	/* Run first in each migration's transaction to serialise migrating
 	 * processes (PostgreSQL: an advisory lock); NULL when BEGIN already does. */
 	const char *migrations_lock;
+	/* The history statements (store_history.c): shared SQL around the fragments that
+	 * differ - the full-text engine, JSON array elements, the UTC day of a time. */
+	const struct store_history_sql *history;
 };
 
 /*
@@ -349,5 +353,61 @@ size_t store_list_cap(size_t n);
 
 /* A row of STORE_USER_COLS into a struct store_user (store_users.c). */
 enum mtag_err store_row_user(struct store_row *r, void *out);
+
+/* The document columns with the table prefix p ("" or "d."), in store_row_document's order. */
+#define STORE_DOC_COLS(p, text)                                                          \
+	p "id, " p "job_id, " p "user_id, " p "source_url, " p "filename, " p "title, "  \
+	p "status, " p "tags, " text ", " p "processing_metadata, " p "error_message, "  \
+	p "created_at, " p "processed_at, " p "content_sha256, " p "size_bytes, "         \
+	p "mime_type, " p "language, " p "page_count, " p "blob_key, " p "seq, "          \
+	p "attempts, " p "lease_until, " p "node_id"
+/* The number of columns of STORE_DOC_COLS. */
+#define STORE_DOC_NCOLS 23
+
+/* A row of STORE_DOC_COLS into a struct store_document (store_documents.c). */
+enum mtag_err store_row_document(struct store_row *r, void *out);
+
+/* ---- history and search (store_history.c, store_search.c) ---- */
+
+/* How a parsed search query is written for the database's full-text engine. */
+enum store_match_syntax {
+	STORE_MATCH_FTS5,    /* SQLite: an FTS5 MATCH expression, owner token included */
+	STORE_MATCH_TSQUERY, /* PostgreSQL: to_tsquery text */
+};
+
+/*
+ * The history statements of one database. Each is the same SQL on both but
+ * for a named fragment (store_history.c); the parameters are the same too.
+ */
+struct store_history_sql {
+	enum store_match_syntax match;
+	const char *doc_list;     /* the filtered document list */
+	const char *doc_count;    /* its total */
+	const char *search;       /* the filtered, ranked search with snippets */
+	const char *search_count; /* its total */
+	const char *tag_counts;   /* tags with document counts */
+	const char *per_day;      /* documents per UTC day in a range */
+};
+
+extern const struct store_history_sql store_history_sqlite;
+extern const struct store_history_sql store_history_pg;
+
+/*
+ * A page of rows_sql (nrows parameters of p) and the total of count_sql (the
+ * first ncount of p) in one snapshot. OUT: *out (arena), *n, *total (may be NULL).
+ */
+enum mtag_err store_list_page(struct store *s, struct arena *a, const char *op,
+			      const char *rows_sql, int nrows, const char *count_sql, int ncount,
+			      const struct store_param *p, store_row_fn fn, size_t size,
+			      size_t max, void **out, size_t *n, size_t *total);
+
+/*
+ * Parse a user's search query (any bytes) and render it for syn, restricted
+ * to owner (a canonical UUID) where the engine needs it. NULL when the query
+ * has no positive term with a usable token (then nothing matches).
+ * OUT: the text, in a.
+ */
+const char *store_search_render(struct arena *a, const char *query,
+				enum store_match_syntax syn, const char *owner);
 
 #endif

@@ -374,3 +374,37 @@ enum mtag_err store_job_delete(struct store *s, struct arena *a, const char *id,
 	}
 	return e;
 }
+
+/* The job list's filters: $1 owner, $2 status, $3 job_type. */
+#define JOB_FILTER                                                                 \
+	" WHERE user_id = $1 AND (status = $2 OR $2 IS NULL) AND (job_type = $3"   \
+	" OR $3 IS NULL)"
+
+enum mtag_err store_job_list(struct store *s, struct arena *a, const char *owner,
+			     const struct store_job_filter *f, size_t limit, size_t offset,
+			     struct store_job **out, size_t *n, size_t *total)
+{
+	static const struct store_job_filter none;
+	char who[UUID_STR_LEN];
+	void *rows = NULL;
+
+	*out = NULL;
+	*n = 0;
+	if (total)
+		*total = 0;
+	if (!f)
+		f = &none;
+	/* Anything but a user id lists nothing, never everybody's jobs. */
+	if (!store_copy_uuid(who, owner) || !store_utf8_ok(f->status) || !store_utf8_ok(f->job_type))
+		return ERR_OK;
+	struct store_param p[] = { STORE_TEXT(who), STORE_TEXT(f->status), STORE_TEXT(f->job_type),
+				   STORE_INT(store_list_cap(limit)), STORE_INT(store_list_cap(offset)) };
+	enum mtag_err e = store_list_page(s, a, "job_list",
+					  "SELECT " JOB_COLS " FROM processing_jobs" JOB_FILTER
+					  " ORDER BY created_at DESC, id DESC LIMIT $4 OFFSET $5", 5,
+					  "SELECT count(*) FROM processing_jobs" JOB_FILTER, 3,
+					  p, row_job, sizeof(**out), store_list_cap(limit), &rows, n,
+					  total);
+	*out = rows;
+	return e;
+}

@@ -397,6 +397,7 @@ static const struct store_dialect pgd_dialect = {
 			    " applied_at timestamptz NOT NULL DEFAULT now())",
 	.migrations_exist = "SELECT (to_regclass('schema_migrations') IS NOT NULL)::int",
 	/* Held to the end of the transaction; the key is "mtag" in ASCII (0x6d746167). */
+	.history = &store_history_pg,
 	.migrations_lock = "SELECT pg_advisory_xact_lock(1836345703)",
 };
 

@@ -149,12 +149,13 @@ static enum mtag_err sqd_conn_open(void *ctx, void **conn)
 static void sqd_conn_close(void *ctx, void *conn)
 {
 	struct sqd_conn *k = conn;
-	sqlite3_stmt *st;
 
 	(void)ctx;
-	/* The statements first: close_v2 would keep the connection alive for them. */
-	while ((st = sqlite3_next_stmt(k->db, NULL)) != NULL)
-		sqlite3_finalize(st);
+	/* Our statements first: close_v2 would keep the connection alive for them.
+	 * Only the cache's: a virtual table (FTS5) prepares statements of its own
+	 * on the connection and finalizes them itself when it is disconnected. */
+	for (size_t i = 0; i < k->cap; i++)
+		sqlite3_finalize(k->cache[i].st);
 	sqlite3_close_v2(k->db);
 	free(k->cache);
 	free(k);
@@ -457,6 +458,7 @@ static const struct store_dialect sqd_dialect = {
 			    " applied_at TEXT NOT NULL) STRICT",
 	.migrations_exist = "SELECT count(*) FROM sqlite_master"
 			    " WHERE type = 'table' AND name = 'schema_migrations'",
+	.history = &store_history_sqlite,
 	.migrations_lock = NULL, /* BEGIN IMMEDIATE: the write lock */
 };
 

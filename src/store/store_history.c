@@ -1,0 +1,534 @@
+/*
+ * store_history.c - a user's history: document lists and full-text search
+ * with filters, tag counts, statistics, deleting one document, and
+ * iterating every document for an export; on either driver.
+ *
+ * Every statement is written once here. Where the two databases differ the
+ * difference is a named fragment below (the full-text engine, the elements
+ * of a JSON array, the UTC day of a time), and each driver's dialect points
+ * at the statement table built with its fragments (store_int.h, struct
+ * store_history_sql). Parameters are the same in both tables.
+ *
+ * Every operation takes the owner, a user id; anything else lists nothing.
+ *
+ * Ownership: strings of returned records are copied into the caller's arena;
+ * store_document_each uses an arena of its own per page.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "base/jsonx.h"
+#include "store_int.h"
+
+/* Rows read per statement by store_document_each: memory stays constant. */
+#define HISTORY_PAGE 500
+
+/*
+ * The filters of lists and search, $1 .. $7: owner, status, lang, job_id,
+ * from, to, and the wanted tags as a JSON array of lower-cased strings.
+ * tags_all is the dialect's "the document has every wanted tag". A
+ * parameter's first use types it on PostgreSQL: the comparison comes before
+ * the IS NULL.
+ */
+#define HIST_FILTER(tags_all)                                                             \
+	" d.user_id = $1 AND (d.status = $2 OR $2 IS NULL) AND (d.language = $3 OR"       \
+	" $3 IS NULL) AND (d.job_id = $4 OR $4 IS NULL) AND (d.created_at >= $5 OR"        \
+	" $5 IS NULL) AND (d.created_at < $6 OR $6 IS NULL) AND (" tags_all " OR"          \
+	" $7 IS NULL)"
+
+#define HIST_ORDER " d.created_at DESC, d.id DESC"
+#define HIST_LIST(tags_all)                                                              \
+	"SELECT " STORE_DOC_COLS("d.", "NULL") " FROM documents d WHERE"                 \
+	HIST_FILTER(tags_all) " ORDER BY" HIST_ORDER " LIMIT $8 OFFSET $9"
+#define HIST_COUNT(tags_all) "SELECT count(*) FROM documents d WHERE" HIST_FILTER(tags_all)
+
+/* SQLite: JSON arrays are read with json_each (ASCII lower()). */
+#define SQ_TAGS_ALL                                                                      \
+	"NOT EXISTS (SELECT 1 FROM json_each($7) w WHERE w.value NOT IN"                 \
+	" (SELECT lower(t.value) FROM json_each(d.tags) t))"
+/* PostgreSQL: containment in the lower-cased jsonb, which a GIN index serves. */
+#define PG_TAGS_ALL "lower(d.tags::text)::jsonb @> $7::jsonb"
+
+/*
+ * SQLite search: FTS5 matches $8 (the owner's token ANDed, store_search.c),
+ * bm25 with the column weights owner 0, title 10, tags 5, text 1 (negated:
+ * higher is better). CROSS JOIN keeps the index outermost (without it the
+ * planner may walk the user's rows and probe the index for each). The page
+ * is chosen first, then snippets are made for its rows only (a correlated
+ * MATCH on one rowid is a seek).
+ */
+#define SQ_SNIPPET(col) "snippet(documents_fts, " col ", '[[', ']]', ' … ', 16)"
+static const char sq_search[] =
+	"SELECT " STORE_DOC_COLS("d.", "NULL") ", h.score, (SELECT CASE WHEN"
+	" instr(s.t, '[[') THEN s.t ELSE s.ti END FROM (SELECT " SQ_SNIPPET("3") " AS t, "
+	SQ_SNIPPET("1") " AS ti FROM documents_fts WHERE documents_fts MATCH $8"
+	" AND documents_fts.rowid = h.rid) s)"
+	" FROM (SELECT f.rowid AS rid, -bm25(documents_fts, 0.0, 10.0, 5.0, 1.0) AS score"
+	"   FROM documents_fts f CROSS JOIN documents d ON d.rid = f.rowid"
+	"   WHERE documents_fts MATCH $8 AND" HIST_FILTER(SQ_TAGS_ALL)
+	"   ORDER BY score DESC," HIST_ORDER " LIMIT $9 OFFSET $10) h"
+	" JOIN documents d ON d.rid = h.rid ORDER BY h.score DESC," HIST_ORDER;
+static const char sq_search_count[] =
+	"SELECT count(*) FROM documents_fts f CROSS JOIN documents d ON d.rid = f.rowid"
+	" WHERE documents_fts MATCH $8 AND" HIST_FILTER(SQ_TAGS_ALL);
+
+/*
+ * PostgreSQL search: the GIN index on search_vector matches to_tsquery($8),
+ * ts_rank_cd with weights {D, C, B, A} = {0.1, 0.1, 0.5, 1.0}: title 10,
+ * tags 5, text 1. ts_headline, costly, runs on the page's rows only and on
+ * the first 100 KB of the text.
+ */
+#define PG_HEADLINE_OPTS "'StartSel=[[, StopSel=]], MaxFragments=2, MaxWords=24, MinWords=8'"
+static const char pg_search[] =
+	"SELECT " STORE_DOC_COLS("d.", "NULL") ", h.score, CASE WHEN strpos(x.t, '[[') > 0"
+	" THEN x.t ELSE ts_headline('mtag_search', coalesce(d.title, ''), h.q,"
+	" " PG_HEADLINE_OPTS ") END"
+	" FROM (SELECT d.id, d.created_at, q, ts_rank_cd('{0.1, 0.1, 0.5, 1.0}',"
+	"   d.search_vector, q) AS score FROM documents d, to_tsquery('mtag_search', $8) q"
+	"   WHERE d.search_vector @@ q AND" HIST_FILTER(PG_TAGS_ALL)
+	"   ORDER BY score DESC," HIST_ORDER " LIMIT $9 OFFSET $10) h"
+	" JOIN documents d ON d.id = h.id CROSS JOIN LATERAL (SELECT ts_headline('mtag_search',"
+	"   left(coalesce(d.extracted_text, ''), 102400), h.q, " PG_HEADLINE_OPTS ") AS t) x"
+	" ORDER BY h.score DESC," HIST_ORDER;
+static const char pg_search_count[] =
+	"SELECT count(*) FROM documents d, to_tsquery('mtag_search', $8) q"
+	" WHERE d.search_vector @@ q AND" HIST_FILTER(PG_TAGS_ALL);
+
+/* Tags ($1 owner, $2 lower-cased prefix or NULL, $3 limit): elements of a JSON array. */
+#define TAG_COUNTS(elems, value, prefix)                                                  \
+	"SELECT lower(" value "), count(DISTINCT d.id) FROM documents d, " elems           \
+	" WHERE d.user_id = $1 AND (" prefix " IS NULL OR substr(lower(" value "), 1,"     \
+	" length(" prefix ")) = " prefix ") GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT $3"
+
+/* Documents per UTC day in [$2, $3): the first time of each day and its count. */
+#define PER_DAY(day)                                                                      \
+	"SELECT min(created_at), count(*) FROM documents WHERE user_id = $1"               \
+	" AND created_at >= $2 AND created_at < $3 GROUP BY " day
+
+const struct store_history_sql store_history_sqlite = {
+	.match = STORE_MATCH_FTS5,
+	.doc_list = HIST_LIST(SQ_TAGS_ALL),
+	.doc_count = HIST_COUNT(SQ_TAGS_ALL),
+	.search = sq_search,
+	.search_count = sq_search_count,
+	.tag_counts = TAG_COUNTS("json_each(d.tags) t", "t.value", "$2"),
+	.per_day = PER_DAY("substr(created_at, 1, 10)"),
+};
+
+const struct store_history_sql store_history_pg = {
+	.match = STORE_MATCH_TSQUERY,
+	.doc_list = HIST_LIST(PG_TAGS_ALL),
+	.doc_count = HIST_COUNT(PG_TAGS_ALL),
+	.search = pg_search,
+	.search_count = pg_search_count,
+	.tag_counts = TAG_COUNTS("jsonb_array_elements_text(d.tags) t", "t", "$2::text"),
+	.per_day = PER_DAY("date_trunc('day', created_at AT TIME ZONE 'UTC')"),
+};
+
+/* ---- a page and its total, one snapshot ---- */
+
+struct page {
+	struct arena *a;
+	const char *op, *rows_sql, *count_sql;
+	const struct store_param *p;
+	int nrows, ncount;     /* parameters of each statement */
+	store_row_fn fn;
+	size_t size, max;
+	void *out;             /* OUT */
+	size_t n, total;
+};
+
+static enum mtag_err row_size(struct store_row *r, void *out)
+{
+	*(size_t *)out = (size_t)store_col_int(r, 0);
+	return store_row_done(r, "(count)");
+}
+
+static enum mtag_err page_tx(struct store_conn *c, void *ctx)
+{
+	struct page *pg = ctx;
+	enum mtag_err e = store_many(c, pg->a, pg->op, pg->rows_sql, pg->p, pg->nrows, pg->fn,
+				     pg->size, pg->max, &pg->out, &pg->n);
+	if (!e)
+		e = store_one(c, NULL, pg->op, pg->count_sql, pg->p, pg->ncount, row_size, &pg->total);
+	return e;
+}
+
+enum mtag_err store_list_page(struct store *s, struct arena *a, const char *op,
+			      const char *rows_sql, int nrows, const char *count_sql, int ncount,
+			      const struct store_param *p, store_row_fn fn, size_t size,
+			      size_t max, void **out, size_t *n, size_t *total)
+{
+	struct page pg = { a, op, rows_sql, count_sql, p, nrows, ncount, fn, size, max,
+			   NULL, 0, 0 };
+	enum mtag_err e = store_tx(s, op, STORE_TX_SNAPSHOT, page_tx, &pg);
+
+	*out = e ? NULL : pg.out;
+	*n = e ? 0 : pg.n;
+	if (total)
+		*total = e ? 0 : pg.total;
+	return e;
+}
+
+/* ---- filters ---- */
+
+/* The filter parameters $1 .. $7 into p, in a. False when f cannot match anything. */
+static bool doc_filter(struct arena *a, const char *owner, const struct store_doc_filter *f,
+		       struct store_param p[7])
+{
+	static const struct store_doc_filter none;
+	char *job = NULL;
+
+	if (!f)
+		f = &none;
+	if (!store_utf8_ok(f->status) || !store_utf8_ok(f->lang) || f->ntags > STORE_FILTER_TAGS)
+		return false;
+	if (f->job_id) {
+		job = arena_alloc(a, UUID_STR_LEN);
+		if (!store_copy_uuid(job, f->job_id))
+			return false;
+	}
+	p[0] = STORE_TEXT(owner);
+	p[1] = STORE_TEXT(f->status);
+	p[2] = STORE_TEXT(f->lang);
+	p[3] = STORE_TEXT(job);
+	p[4] = STORE_TIME_OR_NULL(f->from_us);
+	p[5] = STORE_TIME_OR_NULL(f->to_us);
+	p[6] = STORE_TEXT(NULL);
+	if (!f->ntags)
+		return true;
+	json_t *arr = json_array();
+	bool ok = true;
+	for (size_t i = 0; ok && i < f->ntags; i++) {
+		char *t = f->tags[i] ? arena_strdup(a, f->tags[i]) : NULL;
+		for (char *c = t; c && *c; c++) /* ASCII, as SQLite's lower() */
+			if (*c >= 'A' && *c <= 'Z')
+				*c = (char)(*c + 32);
+		json_t *v = t ? json_string(t) : NULL; /* NULL for invalid UTF-8 */
+		ok = v && json_array_append_new(arr, v) == 0;
+	}
+	if (ok)
+		p[6] = STORE_TEXT(jsonx_dump(a, arr));
+	json_decref(arr);
+	return ok;
+}
+
+static void clear_out(void *out, size_t *n, size_t *total)
+{
+	*(void **)out = NULL;
+	*n = 0;
+	if (total)
+		*total = 0;
+}
+
+enum mtag_err store_document_list(struct store *s, struct arena *a, const char *owner,
+				  const struct store_doc_filter *f, size_t limit, size_t offset,
+				  struct store_document **out, size_t *n, size_t *total)
+{
+	const struct store_history_sql *h = s->drv->dialect->history;
+	char who[UUID_STR_LEN];
+	struct store_param p[9];
+	void *rows = NULL;
+
+	clear_out(out, n, total);
+	if (!store_copy_uuid(who, owner) || !doc_filter(a, who, f, p))
+		return ERR_OK;
+	p[7] = STORE_INT(store_list_cap(limit));
+	p[8] = STORE_INT(store_list_cap(offset));
+	enum mtag_err e = store_list_page(s, a, "document_list", h->doc_list, 9, h->doc_count, 7,
+					  p, store_row_document, sizeof(**out),
+					  store_list_cap(limit), &rows, n, total);
+	*out = rows;
+	return e;
+}
+
+/* ---- search ---- */
+
+static enum mtag_err row_hit(struct store_row *r, void *out)
+{
+	struct store_hit *hit = out;
+	size_t len = 0;
+	const char *score = r->drv->col_raw(r, STORE_DOC_NCOLS, &len);
+	enum mtag_err e = store_row_document(r, &hit->doc);
+
+	hit->rank = score ? strtod(score, NULL) : 0.0;
+	hit->snippet = store_col_text(r, STORE_DOC_NCOLS + 1);
+	return e ? e : store_row_done(r, "documents");
+}
+
+enum mtag_err store_document_search(struct store *s, struct arena *a, const char *owner,
+				    const char *query, const struct store_doc_filter *f,
+				    size_t limit, size_t offset, struct store_hit **out, size_t *n,
+				    size_t *total)
+{
+	const struct store_history_sql *h = s->drv->dialect->history;
+	char who[UUID_STR_LEN];
+	struct store_param p[10];
+	void *rows = NULL;
+	const char *match;
+
+	clear_out(out, n, total);
+	if (!store_copy_uuid(who, owner) || !doc_filter(a, who, f, p))
+		return ERR_OK;
+	match = store_search_render(a, query, h->match, who);
+	if (!match)
+		return ERR_OK; /* no usable word: nothing, not everything */
+	p[7] = STORE_TEXT(match);
+	p[8] = STORE_INT(store_list_cap(limit));
+	p[9] = STORE_INT(store_list_cap(offset));
+	enum mtag_err e = store_list_page(s, a, "document_search", h->search, 10, h->search_count,
+					  8, p, row_hit, sizeof(**out), store_list_cap(limit), &rows,
+					  n, total);
+	*out = rows;
+	return e;
+}
+
+/* ---- tags and statistics ---- */
+
+static enum mtag_err row_tag(struct store_row *r, void *out)
+{
+	struct store_tag_count *t = out;
+	t->tag = store_col_text(r, 0);
+	t->count = store_col_int(r, 1);
+	return store_row_done(r, "documents");
+}
+
+enum mtag_err store_tag_counts(struct store *s, struct arena *a, const char *owner,
+			       const char *prefix, size_t limit, struct store_tag_count **out,
+			       size_t *n)
+{
+	char who[UUID_STR_LEN];
+	char *pre = prefix && prefix[0] ? arena_strdup(a, prefix) : NULL;
+	void *rows = NULL;
+
+	clear_out(out, n, NULL);
+	if (!store_copy_uuid(who, owner) || !store_utf8_ok(prefix))
+		return ERR_OK;
+	for (char *c = pre; c && *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c + 32);
+	struct store_param p[] = { STORE_TEXT(who), STORE_TEXT(pre),
+				   STORE_INT(store_list_cap(limit)) };
+	enum mtag_err e = store_read_many(s, a, "tag_counts", s->drv->dialect->history->tag_counts,
+					  p, 3, row_tag, sizeof(**out), store_list_cap(limit),
+					  &rows, n);
+	*out = rows;
+	return e;
+}
+
+/* What the statistics' readers add up. */
+struct stats {
+	const char *per_day_sql;
+	struct store_param p[3]; /* owner, first day, the day after today */
+	int64_t first_day;       /* days since the epoch of per_day[0] */
+	struct store_stats *out;
+};
+
+#define DAY_US (86400LL * 1000000LL)
+
+static const char *const job_statuses[6] = {
+	"pending", "processing", "completed", "partial", "failed", "cancelled",
+};
+
+static enum mtag_err stats_jobs_each(struct store_row *r, void *ctx)
+{
+	struct stats *st = ctx;
+	size_t len = 0;
+	const char *status = r->drv->col_raw(r, 0, &len);
+	int64_t count = store_col_int(r, 1);
+
+	st->out->total_jobs += count;
+	for (size_t i = 0; status && i < 6; i++)
+		if (!strcmp(status, job_statuses[i]))
+			st->out->jobs_by_status[i] += count;
+	return store_row_done(r, "processing_jobs");
+}
+
+static enum mtag_err stats_docs_each(struct store_row *r, void *ctx)
+{
+	struct stats *st = ctx;
+	size_t len = 0;
+	const char *status = r->drv->col_raw(r, 0, &len);
+	int64_t count = store_col_int(r, 1);
+
+	st->out->total_documents += count;
+	if (status && !strcmp(status, "completed"))
+		st->out->documents_processed += count;
+	else if (status && !strcmp(status, "failed"))
+		st->out->documents_failed += count;
+	return store_row_done(r, "documents");
+}
+
+static enum mtag_err stats_day_each(struct store_row *r, void *ctx)
+{
+	struct stats *st = ctx;
+	int64_t t = store_col_time(r, 0);
+	int64_t day = t / DAY_US - st->first_day;
+
+	if (day >= 0 && day < STORE_STATS_DAYS)
+		st->out->per_day[day] += store_col_int(r, 1);
+	return store_row_done(r, "documents");
+}
+
+static enum mtag_err stats_tx(struct store_conn *c, void *ctx)
+{
+	struct stats *st = ctx;
+	const struct store_driver *d = c->s->drv;
+	enum mtag_err e = d->query(c, "stats", "SELECT status, count(*) FROM processing_jobs"
+				   " WHERE user_id = $1 GROUP BY status", st->p, 1, NULL, SIZE_MAX,
+				   stats_jobs_each, st);
+	if (!e)
+		e = d->query(c, "stats", "SELECT status, count(*) FROM documents WHERE user_id = $1"
+			     " GROUP BY status", st->p, 1, NULL, SIZE_MAX, stats_docs_each, st);
+	if (!e)
+		e = d->query(c, "stats", st->per_day_sql, st->p, 3, NULL, SIZE_MAX, stats_day_each, st);
+	return e;
+}
+
+enum mtag_err store_stats(struct store *s, const char *owner, int64_t now, struct store_stats *out)
+{
+	char who[UUID_STR_LEN];
+	int64_t today = now / DAY_US;
+	struct stats st = {
+		s->drv->dialect->history->per_day, { STORE_TEXT(who),
+		STORE_TIME((today - STORE_STATS_DAYS + 1) * DAY_US), STORE_TIME((today + 1) * DAY_US) },
+		today - STORE_STATS_DAYS + 1, out,
+	};
+
+	memset(out, 0, sizeof(*out));
+	if (!store_copy_uuid(who, owner))
+		return ERR_OK;
+	enum mtag_err e = store_tx(s, "stats", STORE_TX_SNAPSHOT, stats_tx, &st);
+	if (e)
+		memset(out, 0, sizeof(*out));
+	return e;
+}
+
+/* ---- delete one document ---- */
+
+struct doc_delete {
+	char id[UUID_STR_LEN];
+	char who[UUID_STR_LEN];
+	struct arena *a;
+	const char *key; /* OUT */
+};
+
+/* What the delete needs of the row: job, owner, status, blob key. */
+struct doc_gone {
+	char job_id[UUID_STR_LEN];
+	char user_id[UUID_STR_LEN];
+	const char *status;
+	const char *blob_key;
+};
+
+static enum mtag_err row_gone(struct store_row *r, void *out)
+{
+	struct doc_gone *g = out;
+	store_col_uuid(r, 0, g->job_id);
+	store_col_uuid(r, 1, g->user_id);
+	g->status = store_col_text(r, 2);
+	g->blob_key = store_col_text(r, 3);
+	return store_row_done(r, "documents");
+}
+
+#define GONE_SQL(lock) "SELECT job_id, user_id, status, blob_key FROM documents WHERE id = $1" lock
+static const char gone_locking[] = GONE_SQL(" FOR UPDATE");
+static const char gone_plain[] = GONE_SQL("");
+
+static enum mtag_err delete_tx(struct store_conn *c, void *ctx)
+{
+	struct doc_delete *dd = ctx;
+	struct doc_gone g = { "", "", NULL, NULL };
+	struct store_param p[] = { STORE_TEXT(dd->id), STORE_TEXT(NULL) };
+	int shared = 0;
+	enum mtag_err e = store_one(c, dd->a, "document_delete",
+				    c->s->drv->dialect->row_locks ? gone_locking : gone_plain,
+				    p, 1, row_gone, &g);
+	if (!e && strcmp(g.user_id, dd->who) != 0)
+		e = ERR_NOT_FOUND; /* another user's document is not shown */
+	p[1] = STORE_TEXT(g.blob_key);
+	if (!e && g.blob_key)
+		e = store_one(c, NULL, "document_delete", "SELECT count(*) FROM documents"
+			      " WHERE blob_key = $2 AND id <> $1", p, 2, store_row_int, &shared);
+	if (!e)
+		e = store_exec(c, "document_delete", "DELETE FROM documents WHERE id = $1", p, 1, NULL);
+	if (e)
+		return e;
+	dd->key = g.blob_key && !shared ? g.blob_key : NULL;
+	struct store_param pj[] = { STORE_TEXT(g.job_id), STORE_INT(!strcmp(g.status, "completed")),
+				    STORE_INT(!strcmp(g.status, "failed")) };
+	return store_exec(c, "document_delete",
+			  "UPDATE processing_jobs SET total_documents = CASE WHEN total_documents > 0"
+			  " THEN total_documents - 1 ELSE 0 END, processed_documents = CASE WHEN $2 = 1"
+			  " AND processed_documents > 0 THEN processed_documents - 1 ELSE"
+			  " processed_documents END, failed_documents = CASE WHEN $3 = 1 AND"
+			  " failed_documents > 0 THEN failed_documents - 1 ELSE failed_documents END"
+			  " WHERE id = $1", pj, 3, NULL);
+}
+
+enum mtag_err store_document_delete(struct store *s, struct arena *a, const char *id,
+				    const char *owner, const char **blob_key)
+{
+	struct doc_delete dd = { .a = a };
+
+	*blob_key = NULL;
+	if (!store_copy_uuid(dd.id, id) || !store_copy_uuid(dd.who, owner))
+		return ERR_NOT_FOUND;
+	enum mtag_err e = store_tx(s, "document_delete", STORE_TX_WRITE, delete_tx, &dd);
+	if (!e)
+		*blob_key = dd.key;
+	return e;
+}
+
+/* ---- every document, page by page ---- */
+
+/*
+ * Oldest first by (created_at, id), a page of $n rows; after: past the key
+ * ($2, $3) of the previous page's last row (every parameter must be used:
+ * PostgreSQL types them by their use).
+ */
+#define EACH_SQL(text, after, n)                                                           \
+	"SELECT " STORE_DOC_COLS("d.", text) " FROM documents d WHERE d.user_id = $1" after \
+	" ORDER BY d.created_at, d.id LIMIT " n
+#define EACH_AFTER " AND d.created_at >= $2 AND (d.created_at > $2 OR d.id > $3)"
+static const char each_first[] = EACH_SQL("NULL", "", "$2");
+static const char each_next[] = EACH_SQL("NULL", EACH_AFTER, "$4");
+static const char each_first_text[] = EACH_SQL("d.extracted_text", "", "$2");
+static const char each_next_text[] = EACH_SQL("d.extracted_text", EACH_AFTER, "$4");
+
+enum mtag_err store_document_each(struct store *s, const char *owner, bool with_text,
+				  enum mtag_err (*fn)(const struct store_document *d, void *ctx),
+				  void *ctx)
+{
+	char who[UUID_STR_LEN], last_id[UUID_STR_LEN] = "";
+	int64_t last_at = 0;
+	enum mtag_err e = ERR_OK;
+	size_t n = HISTORY_PAGE;
+
+	if (!store_copy_uuid(who, owner))
+		return ERR_OK;
+	for (bool first = true; !e && n == HISTORY_PAGE; first = false) {
+		struct arena a = ARENA_INIT;
+		struct store_param pf[] = { STORE_TEXT(who), STORE_INT(HISTORY_PAGE) };
+		struct store_param pn[] = { STORE_TEXT(who), STORE_TIME(last_at), STORE_TEXT(last_id),
+					    STORE_INT(HISTORY_PAGE) };
+		const char *sql = first ? (with_text ? each_first_text : each_first)
+					: (with_text ? each_next_text : each_next);
+		void *rows = NULL;
+		/* The page is read, the connection given back, then fn runs (it may be slow). */
+		e = store_read_many(s, &a, "document_each", sql, first ? pf : pn, first ? 2 : 4,
+				    store_row_document,
+				    sizeof(struct store_document), HISTORY_PAGE, &rows, &n);
+		struct store_document *docs = rows;
+		for (size_t i = 0; !e && i < n; i++)
+			e = fn(&docs[i], ctx);
+		if (!e && n) {
+			last_at = docs[n - 1].created_at;
+			memcpy(last_id, docs[n - 1].id, UUID_STR_LEN);
+		}
+		arena_release(&a);
+	}
+	return e;
+}

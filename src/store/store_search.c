@@ -1,0 +1,269 @@
+/*
+ * store_search.c - the search query language, parsed once in C into a safe
+ * internal form, then rendered for one database's full-text engine.
+ *
+ * Syntax: words (all must match), "a phrase", -excluded (a word or a
+ * phrase), OR between two terms; every word matches as a prefix ("tech"
+ * finds "technology"). A token is a run of letters and digits (UTF-8 aware,
+ * lower-cased); anything else separates tokens, so a word such as "e-mail"
+ * is the phrase "e mail". Nothing of the user's text reaches the engine but
+ * those tokens, each quoted: operators, quotes, wildcards and column filters
+ * typed by the user are plain separators. Inputs are bounded (terms,
+ * tokens per term, bytes per token), so a 10 KB query renders to a few KB.
+ *
+ * Rendered forms (store_int.h, enum store_match_syntax):
+ *   FTS5:    owner : "u<hex>" AND {title tags extracted_text} : (P NOT (N))
+ *            with P = "tech"* AND ("a b"* OR "c"*)
+ *   tsquery: 'tech':* & ( 'a' <-> 'b':* | 'c':* ) & !( 'n':* )
+ *
+ * Thread-safety: stateless but for a locale object made once.
+ */
+#include <locale.h>
+#include <pthread.h>
+#include <string.h>
+#include <wctype.h>
+
+#include "base/buf.h"
+#include "base/utf8.h"
+#include "store_int.h"
+
+#define SEARCH_MAX_TERMS 32   /* terms kept from one query; the rest is ignored */
+#define SEARCH_MAX_TOKENS 8   /* tokens kept in one term (a phrase) */
+#define SEARCH_MAX_TOKEN 64   /* bytes kept of one token (it still matches as a prefix) */
+
+/* One term: a word or a phrase of tokens, maybe excluded, maybe OR'ed with the next. */
+struct search_term {
+	char tok[SEARCH_MAX_TOKENS][SEARCH_MAX_TOKEN + 1];
+	int ntok;
+	bool neg;     /* -excluded */
+	bool or_next; /* "OR" stood between this term and the next */
+};
+
+struct search_query {
+	struct search_term t[SEARCH_MAX_TERMS];
+	int n;
+};
+
+static locale_t search_locale;
+
+static void search_locale_init(void)
+{
+	search_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
+/* Decode one code point at p (of n bytes > 0); 0xFFFFFFFF for an invalid sequence. OUT: *len. */
+static unsigned search_decode(const unsigned char *p, size_t n, size_t *len)
+{
+	unsigned cp;
+	size_t need;
+
+	*len = 1;
+	if (p[0] < 0x80)
+		return p[0];
+	if ((p[0] & 0xE0) == 0xC0)
+		need = 2, cp = p[0] & 0x1F;
+	else if ((p[0] & 0xF0) == 0xE0)
+		need = 3, cp = p[0] & 0x0F;
+	else if ((p[0] & 0xF8) == 0xF0)
+		need = 4, cp = p[0] & 0x07;
+	else
+		return 0xFFFFFFFFu;
+	if (need > n)
+		return 0xFFFFFFFFu;
+	for (size_t i = 1; i < need; i++) {
+		if ((p[i] & 0xC0) != 0x80)
+			return 0xFFFFFFFFu;
+		cp = (cp << 6) | (p[i] & 0x3F);
+	}
+	if ((need == 2 && cp < 0x80) || (need == 3 && cp < 0x800) || (need == 4 && cp < 0x10000) ||
+	    cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		return 0xFFFFFFFFu;
+	*len = need;
+	return cp;
+}
+
+/* A letter or digit, lower-cased; 0 for a separator. */
+static unsigned search_fold(unsigned cp)
+{
+	if (cp < 0x80) {
+		if ((cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z'))
+			return cp;
+		return cp >= 'A' && cp <= 'Z' ? cp + 32 : 0;
+	}
+	if (cp == 0xFFFFFFFFu)
+		return 0;
+	if (search_locale == (locale_t)0)
+		return cp; /* no Unicode tables: keep every non-ASCII character */
+	if (!iswalnum_l((wint_t)cp, search_locale))
+		return 0;
+	return (unsigned)towlower_l((wint_t)cp, search_locale);
+}
+
+/* Split s[0..n) into the term's tokens (at most SEARCH_MAX_TOKENS). */
+static void search_tokens(struct search_term *t, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t at = 0, len = 0;
+
+	t->ntok = 0;
+	while (at < n && t->ntok < SEARCH_MAX_TOKENS) {
+		size_t step;
+		unsigned cp = search_fold(search_decode(p + at, n - at, &step));
+		char *tok = t->tok[t->ntok];
+		at += step;
+		if (cp) {
+			char enc[4];
+			size_t k = utf8_put(enc, cp);
+			if (len + k <= SEARCH_MAX_TOKEN) { /* longer: the prefix kept still matches */
+				memcpy(tok + len, enc, k);
+				len += k;
+			}
+		}
+		if ((!cp || at == n) && len) {
+			tok[len] = '\0';
+			t->ntok++;
+			len = 0;
+		}
+	}
+}
+
+static bool search_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* Parse q into terms. Terms without a token are dropped; "OR" joins its neighbours. */
+static void search_parse(struct search_query *sq, const char *q)
+{
+	const char *p = q;
+
+	sq->n = 0;
+	while (*p && sq->n < SEARCH_MAX_TERMS) {
+		struct search_term *t = &sq->t[sq->n];
+		const char *start, *end;
+		bool neg = false, quoted = false;
+		while (search_space(*p))
+			p++;
+		if (*p == '-') {
+			neg = true;
+			p++;
+		}
+		if (*p == '"') {
+			quoted = true;
+			start = ++p;
+			while (*p && *p != '"')
+				p++;
+			end = p;
+			if (*p)
+				p++;
+		} else {
+			start = p;
+			while (*p && !search_space(*p))
+				p++;
+			end = p;
+		}
+		if (!neg && !quoted && end - start == 2 && !memcmp(start, "OR", 2)) {
+			if (sq->n && !sq->t[sq->n - 1].neg)
+				sq->t[sq->n - 1].or_next = true;
+			continue;
+		}
+		search_tokens(t, start, (size_t)(end - start));
+		t->neg = neg;
+		t->or_next = false;
+		if (t->ntok)
+			sq->n++;
+	}
+	/* An OR with nothing positive after it joins nothing. */
+	for (int i = 0; i < sq->n; i++)
+		if (sq->t[i].or_next && (i + 1 == sq->n || sq->t[i + 1].neg))
+			sq->t[i].or_next = false;
+}
+
+/* One term: FTS5 "a b"*, tsquery 'a' <-> 'b':* (tokens are letters and digits only). */
+static void search_put_term(struct buf *b, const struct search_term *t, enum store_match_syntax syn)
+{
+	if (syn == STORE_MATCH_FTS5) {
+		buf_putc(b, '"');
+		for (int i = 0; i < t->ntok; i++)
+			buf_printf(b, "%s%s", i ? " " : "", t->tok[i]);
+		buf_puts(b, "\"*");
+		return;
+	}
+	buf_putc(b, '(');
+	for (int i = 0; i < t->ntok; i++)
+		buf_printf(b, "%s'%s'%s", i ? " <-> " : "", t->tok[i], i + 1 == t->ntok ? ":*" : "");
+	buf_putc(b, ')');
+}
+
+/* The positive terms, OR groups in parentheses, AND between groups. False when there is none. */
+static bool search_put_positive(struct buf *b, const struct search_query *sq,
+				enum store_match_syntax syn)
+{
+	const char *and = syn == STORE_MATCH_FTS5 ? " AND " : " & ";
+	const char *or = syn == STORE_MATCH_FTS5 ? " OR " : " | ";
+	bool any = false, in_group = false;
+
+	for (int i = 0; i < sq->n; i++) {
+		const struct search_term *t = &sq->t[i];
+		if (t->neg)
+			continue;
+		if (!in_group) {
+			buf_puts(b, any ? and : "");
+			buf_putc(b, '(');
+		}
+		search_put_term(b, t, syn);
+		in_group = t->or_next;
+		buf_puts(b, in_group ? or : ")");
+		any = true;
+	}
+	return any;
+}
+
+/* The excluded terms: FTS5 " NOT (a OR b)", tsquery " & !a & !b". */
+static void search_put_negative(struct buf *b, const struct search_query *sq,
+				enum store_match_syntax syn)
+{
+	bool first = true;
+
+	for (int i = 0; i < sq->n; i++) {
+		if (!sq->t[i].neg)
+			continue;
+		if (syn == STORE_MATCH_FTS5) {
+			buf_puts(b, first ? " NOT (" : " OR ");
+		} else {
+			buf_puts(b, " & !");
+		}
+		search_put_term(b, &sq->t[i], syn);
+		first = false;
+	}
+	if (syn == STORE_MATCH_FTS5 && !first)
+		buf_putc(b, ')');
+}
+
+const char *store_search_render(struct arena *a, const char *query,
+				enum store_match_syntax syn, const char *owner)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	struct search_query *sq = arena_alloc(a, sizeof(*sq));
+	struct buf b = BUF_INIT(64 * 1024); /* bounded: 32 terms of 8 tokens of 64 bytes */
+	const char *out = NULL;
+
+	pthread_once(&once, search_locale_init);
+	search_parse(sq, query ? query : "");
+	if (syn == STORE_MATCH_FTS5) {
+		/* The owner's token (store_history.c) restricts the match to one user's rows. */
+		buf_puts(&b, "owner : \"u");
+		for (const char *p = owner; *p; p++)
+			if (*p != '-')
+				buf_putc(&b, *p);
+		buf_puts(&b, "\" AND {title tags extracted_text} : (");
+	}
+	if (search_put_positive(&b, sq, syn)) {
+		search_put_negative(&b, sq, syn);
+		if (syn == STORE_MATCH_FTS5)
+			buf_putc(&b, ')');
+		out = arena_strdup(a, buf_cstr(&b));
+	}
+	buf_release(&b);
+	return out;
+}

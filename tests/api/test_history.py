@@ -1,0 +1,130 @@
+"""History: the caller's jobs and documents, search, tags, stats, export, deletion.
+Ownership everywhere: another user's resource is 404, anonymous callers list nothing."""
+import csv
+import io
+import os
+import time
+import uuid
+
+import requests
+
+from conftest import GEN_DIR
+
+PASSWORD = "correct horse battery staple"
+
+
+def user(server):
+    r = requests.post(server.url + "/api/auth/register",
+                      json={"email": f"h-{uuid.uuid4().hex[:10]}@example.org", "password": PASSWORD})
+    return {"Authorization": "Bearer " + r.json()["access_token"]}
+
+
+def text_doc(name, body):
+    with open(os.path.join(GEN_DIR, name), "w", encoding="utf-8") as f:
+        f.write(body)
+    return name
+
+
+def process(server, files_server, name, h, **extra):
+    r = requests.post(server.url + "/api/process/process-single",
+                      json={"url": f"{files_server}/gen/{name}", **extra}, headers=h, timeout=60)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def get(server, path, h, **params):
+    return requests.get(server.url + path, headers=h, params=params, timeout=30)
+
+
+def library(server, files_server):
+    """Three documents for one user; returns (headers, {key: document_id})."""
+    h = user(server)
+    tag = uuid.uuid4().hex[:6]
+    docs = {
+        "volcano": text_doc(f"volcano-{tag}.txt", "Volcano eruptions\n" + "The volcano erupted. Volcano ash and volcano lava covered the valley. " * 5),
+        "resume": text_doc(f"resume-{tag}.txt", "Mon résumé professionnel\nExpérience en technologie et en gestion de projets informatiques, développement logiciel."),
+        "kitchen": text_doc(f"kitchen-{tag}.txt", "Kitchen recipes\nBaking bread needs flour, water and time. One brief mention of a volcano cake."),
+    }
+    ids = {k: process(server, files_server, v, h)["document_id"] for k, v in docs.items()}
+    return h, ids
+
+
+def test_lists_and_ownership(server, files_server):
+    h, ids = library(server, files_server)
+    r = get(server, "/api/history/jobs", h, limit=2)
+    assert r.status_code == 200
+    body = r.json()
+    assert body["total"] == 3 and len(body["jobs"]) == 2 and body["limit"] == 2
+    assert all("extracted_text" not in j for j in body["jobs"])
+    assert body["jobs"][0]["created_at"] >= body["jobs"][1]["created_at"]
+    assert get(server, "/api/history/jobs", h, offset=2).json()["jobs"][0]["job_type"] == "single"
+    assert get(server, "/api/history/jobs", h, limit=0).status_code == 422
+    assert get(server, "/api/history/jobs", h, status="failed").json()["total"] == 0
+    r = get(server, "/api/history/documents", h)
+    assert r.json()["total"] == 3 and all("extracted_text" not in d for d in r.json()["documents"])
+    d = get(server, f"/api/history/documents/{ids['volcano']}", h).json()
+    assert d["title"].startswith("volcano-") and "extracted_text" in d and "processing_metadata" in d
+    job = get(server, f"/api/history/jobs/{d['job_id']}", h).json()
+    assert [x["id"] for x in job["documents"]] == [ids["volcano"]]
+    # Another user sees nothing of it; nobody anonymous lists anything.
+    other = user(server)
+    assert get(server, f"/api/history/documents/{ids['volcano']}", other).status_code == 404
+    assert get(server, f"/api/history/jobs/{d['job_id']}", other).status_code == 404
+    assert get(server, "/api/history/documents", other).json()["total"] == 0
+    assert requests.get(server.url + "/api/history/documents").status_code == 401
+
+
+def test_search(server, files_server):
+    h, ids = library(server, files_server)
+    def search(q, **kw):
+        r = get(server, "/api/history/documents/search", h, query=q, **kw)
+        assert r.status_code == 200, (q, r.text)
+        return [d["id"] for d in r.json()["documents"]]
+    hits = search("volcano")
+    assert hits[0] == ids["volcano"] and ids["kitchen"] in hits  # many mentions first
+    assert search("volc") [0] == ids["volcano"]                   # prefix
+    assert search("resume") == [ids["resume"]]                    # accents ignored
+    assert search("technologie") == [ids["resume"]]               # a word only in the text
+    assert search("tech") == [ids["resume"]]                      # prefix of technologie
+    assert search('"baking bread"') == [ids["kitchen"]]           # phrase
+    assert search("volcano -cake") == [ids["volcano"]]            # exclusion
+    assert set(search("bread OR lava")) == {ids["kitchen"], ids["volcano"]}
+    snippet = get(server, "/api/history/documents/search", h, query="lava").json()["documents"][0]["snippet"]
+    assert "[[" in snippet and "]]" in snippet
+    for hostile in ['"', '""', "'", "%", "_", "\\", "*", "NEAR(a b)", "AND OR NOT", "-", "(((",
+                    "x" * 10000, "title:x", "^x", "😀", "%_%", "' OR 1=1 --"]:
+        r = get(server, "/api/history/documents/search", h, query=hostile)
+        assert r.status_code == 200, (hostile, r.status_code, r.text)
+    assert get(server, "/api/history/documents/search", h).status_code == 422
+    # Another user's identical words are never found.
+    assert get(server, "/api/history/documents/search", user(server), query="volcano").json()["total"] == 0
+
+
+def test_tags_stats_export_and_delete(server, files_server):
+    h, ids = library(server, files_server)
+    tags = get(server, "/api/history/tags", h).json()["tags"]
+    assert tags and all(t["count"] >= 1 for t in tags)
+    assert tags == sorted(tags, key=lambda t: -t["count"])
+    first = tags[0]["tag"]
+    r = get(server, "/api/history/documents", h, tag=first)
+    assert r.json()["total"] == tags[0]["count"]
+    s = get(server, "/api/history/stats", h).json()
+    assert (s["total_jobs"], s["total_documents"], s["documents_processed"], s["documents_failed"]) == (3, 3, 3, 0)
+    assert s["jobs_by_status"]["completed"] == 3
+    assert len(s["documents_per_day"]) == 30 and s["documents_per_day"][-1]["count"] == 3
+    assert s["top_tags"][0]["tag"] == first and len(s["recent_activity"]) == 3
+    r = get(server, "/api/history/export", h, format="csv")
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert {row["id"] for row in rows} == set(ids.values())
+    r = get(server, "/api/history/export", h, format="json", include_text="1")
+    docs = r.json()
+    assert {d["id"] for d in docs} == set(ids.values()) and all("text" in d for d in docs)
+    assert get(server, "/api/history/export", h, format="xml").status_code == 422
+    # Delete one document: gone, its job counts follow, others unaffected.
+    assert requests.delete(server.url + f"/api/history/documents/{ids['kitchen']}", headers=user(server)).status_code == 404
+    r = requests.delete(server.url + f"/api/history/documents/{ids['kitchen']}", headers=h)
+    assert r.status_code == 200 and r.json()["document_id"] == ids["kitchen"]
+    assert get(server, f"/api/history/documents/{ids['kitchen']}", h).status_code == 404
+    assert get(server, "/api/history/stats", h).json()["total_documents"] == 2
+    assert ids["kitchen"] not in [d["id"] for d in get(server, "/api/history/documents/search", h, query="volcano").json()["documents"]]

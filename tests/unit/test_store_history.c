@@ -1,0 +1,546 @@
+/*
+ * test_store_history.c - a user's history (issue 7): lists with filters and
+ * pagination, full-text search (syntax, accents, ranking, snippets, hostile
+ * input), ownership, tag counts, statistics, deleting a document, and the
+ * export's iteration; on SQLite and PostgreSQL (store_fixture.h).
+ */
+#include "store_fixture.h"
+
+#define DAY (86400LL * 1000000LL)
+
+static void new_user(struct store_user *u)
+{
+	make_user(u);
+	if (store_user_create(T.s, u) != ERR_OK)
+		fprintf(stderr, "new_user: cannot create a user\n");
+}
+
+static void new_job(struct store_job *j, const char *user_id, int total, int64_t at)
+{
+	make_job(j, user_id);
+	j->total_documents = total;
+	j->created_at = at;
+	if (store_job_create(T.s, j) != ERR_OK)
+		fprintf(stderr, "new_job: cannot create a job\n");
+}
+
+/* A document of job j; NULL fields are left unset. */
+static enum mtag_err add_doc(const struct store_job *j, struct store_document *d, int64_t at,
+			     const char *status, const char *title, const char *tags,
+			     const char *text)
+{
+	make_document(d, j);
+	d->created_at = at;
+	d->status = status;
+	d->title = title;
+	d->tags = tags;
+	d->extracted_text = text;
+	d->language = "en";
+	return store_document_create(T.s, d);
+}
+
+static void test_migrate(void)
+{
+	int version = 0;
+	CHECK_INT(store_migrate(T.s, NULL), ERR_OK);
+	CHECK_INT(store_schema_version(T.s, &version), ERR_OK);
+	CHECK_INT(version, migration_count());
+	CHECK(version >= 5);
+}
+
+static void test_document_list_pages_and_filters(void)
+{
+	struct store_user u;
+	struct store_job j, k;
+	struct store_document d, *out = NULL;
+	size_t n = 0, total = 0;
+	new_user(&u);
+	new_job(&j, u.id, 25, T0);
+	new_job(&k, u.id, 1, T0);
+	for (int i = 0; i < 25; i++) {
+		CHECK_INT(add_doc(&j, &d, T0 + i * 1000, i % 2 ? "failed" : "completed", "t",
+				  i % 5 ? "[\"Red\", \"blue\"]" : "[\"red\"]", NULL), ERR_OK);
+		if (i == 3)
+			CHECK_INT(add_doc(&k, &d, T0 + i * 1000, "pending", "other job", NULL, NULL), ERR_OK);
+	}
+	CHECK_INT(store_document_list(T.s, &T.a, u.id, NULL, 10, 0, &out, &n, &total), ERR_OK);
+	CHECK_INT(n, 10);
+	CHECK_INT(total, 26);
+	CHECK_INT(out[0].created_at, T0 + 24000); /* newest first */
+	CHECK(out[0].extracted_text == NULL);
+	CHECK_INT(store_document_list(T.s, &T.a, u.id, NULL, 10, 20, &out, &n, &total), ERR_OK);
+	CHECK_INT(n, 6);
+	CHECK_INT(store_document_list(T.s, &T.a, u.id, NULL, 10, 26, &out, &n, &total), ERR_OK);
+	CHECK_INT(n, 0);
+	CHECK_INT(total, 26);
+	CHECK_INT(store_document_list(T.s, &T.a, u.id, NULL, 0, 0, &out, &n, &total), ERR_OK);
+	CHECK_INT(n, 0);
+	CHECK_INT(total, 26);
+
+	struct store_doc_filter f = { .status = "failed" };
+	CHECK_INT(store_document_list(T.s, &T.a, u.id, &f, 100, 0, &out, &n, &total), ERR_OK);
+	CHECK_INT(total, 12);
+	f = (struct store_doc_filter){ .job_id = k.id };
+	CHECK_INT(store_document_list(T.s, &T.a, u.id, &f, 100, 0, &out, &n, &total), ERR_OK);
+	CHECK_INT(total, 1);
+	CHECK_STR(out[0].title, "other job");
+	f = (struct store_doc_filter){ .tags = { "RED", "Blue" }, .ntags = 2 };
+	CHECK_INT(store_document_list(T.s, &T.a, u.id, &f, 100, 0, &out, &n, &total), ERR_OK);
+	CHECK_INT(total, 20);
+	f = (struct store_doc_filter){ .tags = { "red" }, .ntags = 1, .status = "completed" };
+	CHECK_INT(store_document_list(T.s, &T.a, u.id, &f, 100, 0, &out, &n, &total), ERR_OK);
+	CHECK_INT(total, 13);
+	f = (struct store_doc_filter){ .from_us = T0 + 10000, .to_us = T0 + 20000 };
+	CHECK_INT(store_document_list(T.s, &T.a, u.id, &f, 100, 0, &out, &n, &total), ERR_OK);
+	CHECK_INT(total, 10);
+	f = (struct store_doc_filter){ .lang = "fr" };
+	CHECK_INT(store_document_list(T.s, &T.a, u.id, &f, 100, 0, &out, &n, &total), ERR_OK);
+	CHECK_INT(total, 0);
+	f = (struct store_doc_filter){ .lang = "en", .job_id = "not-a-uuid" };
+	CHECK_INT(store_document_list(T.s, &T.a, u.id, &f, 100, 0, &out, &n, &total), ERR_OK);
+	CHECK_INT(total, 0);
+	f = (struct store_doc_filter){ .tags = { "%" }, .ntags = 1 };
+	CHECK_INT(store_document_list(T.s, &T.a, u.id, &f, 100, 0, &out, &n, &total), ERR_OK);
+	CHECK_INT(total, 0);
+	/* No owner, an anonymous or a malformed one: nothing, never everybody's. */
+	const char *owners[] = { NULL, "", "nope", "' OR 1=1 --" };
+	for (size_t i = 0; i < 4; i++) {
+		CHECK_INT(store_document_list(T.s, &T.a, owners[i], NULL, 100, 0, &out, &n, &total),
+			  ERR_OK);
+		CHECK_INT(n, 0);
+		CHECK_INT(total, 0);
+	}
+}
+
+static void test_job_list(void)
+{
+	struct store_user u;
+	struct store_job j[3], *out = NULL;
+	size_t n = 0, total = 0;
+	new_user(&u);
+	for (int i = 0; i < 3; i++) {
+		make_job(&j[i], u.id);
+		j[i].created_at = T0 + i;
+		j[i].job_type = i == 2 ? "single" : "batch";
+		j[i].status = i == 0 ? "completed" : "pending";
+		CHECK_INT(store_job_create(T.s, &j[i]), ERR_OK);
+	}
+	CHECK_INT(store_job_list(T.s, &T.a, u.id, NULL, 2, 0, &out, &n, &total), ERR_OK);
+	CHECK_INT(n, 2);
+	CHECK_INT(total, 3);
+	CHECK_STR(out[0].id, j[2].id);
+	CHECK_INT(store_job_list(T.s, &T.a, u.id, NULL, 2, 2, &out, &n, &total), ERR_OK);
+	CHECK_INT(n, 1);
+	CHECK_STR(out[0].id, j[0].id);
+	struct store_job_filter f = { .status = "pending" };
+	CHECK_INT(store_job_list(T.s, &T.a, u.id, &f, 10, 0, &out, &n, &total), ERR_OK);
+	CHECK_INT(total, 2);
+	f = (struct store_job_filter){ .status = "pending", .job_type = "single" };
+	CHECK_INT(store_job_list(T.s, &T.a, u.id, &f, 10, 0, &out, &n, &total), ERR_OK);
+	CHECK_INT(total, 1);
+	CHECK_INT(store_job_list(T.s, &T.a, "", NULL, 10, 0, &out, &n, &total), ERR_OK);
+	CHECK_INT(total, 0);
+}
+
+/* The user of the search tests and their documents. */
+static struct store_user su;
+static struct store_document sd[6];
+
+static void search_setup(void)
+{
+	struct store_job j;
+	new_user(&su);
+	new_job(&j, su.id, 6, T0);
+	add_doc(&j, &sd[0], T0 + 1, "completed", "Technology review", "[\"Computing\"]", "plain words here");
+	add_doc(&j, &sd[1], T0 + 2, "completed", "Résumé tips", "[\"career\"]", "how to write one");
+	add_doc(&j, &sd[2], T0 + 3, "completed", "Notes", "[\"misc\"]",
+		"the zebra crossing is striped, and e-mail is example.com");
+	add_doc(&j, &sd[3], T0 + 4, "completed", "Mixed", "[\"alpha\"]", "quick brown fox jumps");
+	add_doc(&j, &sd[4], T0 + 5, "completed", "Other", "[\"beta\"]", "quick red fox");
+	add_doc(&j, &sd[5], T0 + 6, "failed", "Ünïcode ÉTÉ", "[\"Ça va\"]", "naïve café");
+}
+
+/* Search su's documents; OUT: the hits' indexes in sd, best first, as a string "31". */
+static const char *found(const char *q, const struct store_doc_filter *f)
+{
+	struct store_hit *h = NULL;
+	size_t n = 0, total = 0;
+	char *s = arena_alloc(&T.a, 16);
+	size_t k = 0;
+	if (store_document_search(T.s, &T.a, su.id, q, f, 10, 0, &h, &n, &total) != ERR_OK)
+		return "error";
+	for (size_t i = 0; i < n && k < 15; i++)
+		for (int d = 0; d < 6; d++)
+			if (!strcmp(h[i].doc.id, sd[d].id))
+				s[k++] = (char)('0' + d);
+	s[k] = '\0';
+	return n == total || n == 10 ? s : "bad total";
+}
+
+static void test_search_syntax(void)
+{
+	search_setup();
+	CHECK_STR(found("tech", NULL), "0");            /* a title word's prefix */
+	CHECK_STR(found("TECHNOLOGY", NULL), "0");
+	CHECK_STR(found("computing", NULL), "0");       /* a tag */
+	CHECK_STR(found("zebra", NULL), "2");           /* only in the text */
+	CHECK_STR(found("\"brown fox\"", NULL), "3");   /* a phrase */
+	CHECK_STR(found("\"fox brown\"", NULL), "");
+	CHECK_STR(found("quick fox", NULL), "43");      /* all words */
+	CHECK_STR(found("quick -brown", NULL), "4");    /* exclusion */
+	CHECK_STR(found("quick -\"brown fox\"", NULL), "4");
+	CHECK_STR(found("-quick", NULL), "");           /* nothing positive: nothing */
+	CHECK(strlen(found("zebra OR career", NULL)) == 2);
+	CHECK_STR(found("zebra OR", NULL), "2");
+	CHECK_STR(found("resume", NULL), "1");          /* accents ignored */
+	CHECK_STR(found("RÉSUMÉ", NULL), "1");
+	CHECK_STR(found("ete unicode", NULL), "5");
+	CHECK_STR(found("\"ça va\"", NULL), "5");
+	CHECK_STR(found("ça", NULL), "51"); /* a prefix of "career" too */
+	CHECK_STR(found("cafe naive", NULL), "5");
+	CHECK_STR(found("e-mail", NULL), "2");
+	CHECK_STR(found("example", NULL), "2");
+	CHECK_STR(found("example.com", NULL), "2");
+	CHECK_STR(found("zebras", NULL), "");
+	struct store_doc_filter f = { .status = "failed" };
+	CHECK_STR(found("cafe", &f), "5");
+	CHECK_STR(found("quick", &f), "");
+	f = (struct store_doc_filter){ .tags = { "ALPHA" }, .ntags = 1 };
+	CHECK_STR(found("quick", &f), "3");
+	f = (struct store_doc_filter){ .lang = "en", .from_us = T0 + 5 };
+	CHECK_STR(found("quick", &f), "4");
+}
+
+static void test_search_snippets(void)
+{
+	struct store_hit *h = NULL;
+	size_t n = 0, total = 0;
+	CHECK_INT(store_document_search(T.s, &T.a, su.id, "zebra", NULL, 10, 0, &h, &n, &total), ERR_OK);
+	CHECK_INT(n, 1);
+	CHECK(h[0].snippet && strstr(h[0].snippet, "[[zebra]]"));
+	CHECK(h[0].doc.extracted_text == NULL);
+	CHECK_STR(h[0].doc.title, "Notes");
+	CHECK(h[0].rank > 0);
+	/* No match in the text: the title's. */
+	CHECK_INT(store_document_search(T.s, &T.a, su.id, "tech", NULL, 10, 0, &h, &n, &total), ERR_OK);
+	CHECK_INT(n, 1);
+	CHECK(h[0].snippet && strstr(h[0].snippet, "[[Technology]]"));
+	/* Accented text is highlighted too. */
+	CHECK_INT(store_document_search(T.s, &T.a, su.id, "cafe", NULL, 10, 0, &h, &n, &total), ERR_OK);
+	CHECK_INT(n, 1);
+	CHECK(h[0].snippet && strstr(h[0].snippet, "[[café]]"));
+	/* Pages of the search. */
+	CHECK_INT(store_document_search(T.s, &T.a, su.id, "quick", NULL, 1, 1, &h, &n, &total), ERR_OK);
+	CHECK_INT(n, 1);
+	CHECK_INT(total, 2);
+	CHECK_INT(store_document_search(T.s, &T.a, su.id, "quick", NULL, 0, 0, &h, &n, &total), ERR_OK);
+	CHECK_INT(n, 0);
+	CHECK_INT(total, 2);
+}
+
+static void test_search_ranking(void)
+{
+	struct store_user u;
+	struct store_job j;
+	struct store_document strong, weak;
+	struct store_hit *h = NULL;
+	size_t n = 0, total = 0;
+	new_user(&u);
+	new_job(&j, u.id, 2, T0);
+	CHECK_INT(add_doc(&j, &strong, T0 + 1, "completed", "Kiwi kiwi kiwi kiwi kiwi",
+			  "[\"kiwi\", \"kiwi fruit\", \"kiwi farming\", \"kiwi export\", \"kiwi\"]",
+			  "a short text about orchards"), ERR_OK);
+	CHECK_INT(add_doc(&j, &weak, T0 + 2, "completed", "Orchards",
+			  "[\"fruit\"]", "many words about many fruits, and one kiwi among them,"
+			  " with more words after it so that the text is longer than the title"), ERR_OK);
+	CHECK_INT(store_document_search(T.s, &T.a, u.id, "kiwi", NULL, 10, 0, &h, &n, &total), ERR_OK);
+	CHECK_INT(n, 2);
+	CHECK_STR(h[0].doc.id, strong.id);
+	CHECK_STR(h[1].doc.id, weak.id);
+	CHECK(h[0].rank > h[1].rank);
+}
+
+static void test_search_hostile(void)
+{
+	char *big = arena_alloc(&T.a, 10 * 1024 + 1);
+	for (int i = 0; i < 10 * 1024; i++)
+		big[i] = "ab\"-( *%_\\'"[i % 11];
+	big[10 * 1024] = '\0';
+	const char *queries[] = {
+		"\"", "\"\"", "'", "%", "_", "\\", "\\\\", "*", "NEAR(a b)", "AND OR NOT", "-", "--",
+		"(((", ")))", big, "title:x", "^x", "x:", "{title}: x", "😀", "😀 tech",
+		"\xff\xfe", "tec\xc3", "a\"b", "OR", "OR OR", "- OR -", "'; DROP TABLE documents; --",
+		"\"unbalanced quote", "tech*", "t*ch", "!tech", "tech:*", "& | ! <->", "NOT tech",
+		"a\tb\nc", "x'y", "\x01\x02", "%tech%", "_ech",
+	};
+	for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
+		struct store_hit *h = NULL;
+		size_t n = 0, total = 0;
+		CHECK_INT(store_document_search(T.s, &T.a, su.id, queries[i], NULL, 10, 0, &h, &n,
+						&total), ERR_OK);
+		CHECK(n <= total);
+	}
+	/* Operators are words, never operators; punctuation alone finds nothing. */
+	CHECK_STR(found("%", NULL), "");
+	CHECK_STR(found("\"\"", NULL), "");
+	CHECK_STR(found("", NULL), "");
+	CHECK_STR(found(NULL, NULL), "");
+	CHECK_STR(found("*", NULL), "");
+	CHECK_STR(found("NOT tech", NULL), "");
+	CHECK_STR(found("tech*", NULL), "0");
+	CHECK_STR(found("%tech%", NULL), "0");
+	CHECK_STR(found("😀 tech", NULL), "0");
+	CHECK_STR(found("title:tech", NULL), "");
+	CHECK_STR(found(big, NULL), "");
+}
+
+static void test_owners_see_their_own(void)
+{
+	struct store_user a, b;
+	struct store_job ja, jb;
+	struct store_document da, db, *list = NULL;
+	struct store_hit *h = NULL;
+	struct store_tag_count *tc = NULL;
+	struct store_stats st;
+	size_t n = 0, total = 0;
+	const char *key = NULL;
+	new_user(&a);
+	new_user(&b);
+	new_job(&ja, a.id, 1, T0);
+	new_job(&jb, b.id, 1, T0);
+	CHECK_INT(add_doc(&ja, &da, T0, "completed", "Shared words", "[\"common\"]", "overlap text"), ERR_OK);
+	CHECK_INT(add_doc(&jb, &db, T0, "completed", "Shared words", "[\"common\"]", "overlap text"), ERR_OK);
+	CHECK_INT(store_document_search(T.s, &T.a, b.id, "overlap", NULL, 10, 0, &h, &n, &total), ERR_OK);
+	CHECK_INT(total, 1);
+	CHECK_STR(h[0].doc.id, db.id);
+	/* A's uuid as a word finds nothing of A's (the owner token is not searchable). */
+	char hex[40];
+	size_t k = 0;
+	hex[k++] = 'u';
+	for (const char *p = a.id; *p; p++)
+		if (*p != '-')
+			hex[k++] = *p;
+	hex[k] = '\0';
+	CHECK_INT(store_document_search(T.s, &T.a, b.id, hex, NULL, 10, 0, &h, &n, &total), ERR_OK);
+	CHECK_INT(total, 0);
+	CHECK_INT(store_document_list(T.s, &T.a, b.id, NULL, 10, 0, &list, &n, &total), ERR_OK);
+	CHECK_INT(total, 1);
+	CHECK_STR(list[0].id, db.id);
+	CHECK_INT(store_tag_counts(T.s, &T.a, b.id, NULL, 10, &tc, &n), ERR_OK);
+	CHECK_INT(n, 1);
+	CHECK_INT(tc[0].count, 1);
+	CHECK_INT(store_stats(T.s, b.id, T0, &st), ERR_OK);
+	CHECK_INT(st.total_documents, 1);
+	CHECK_INT(st.total_jobs, 1);
+	CHECK_INT(store_document_delete(T.s, &T.a, da.id, b.id, &key), ERR_NOT_FOUND);
+	CHECK_INT(store_document_delete(T.s, &T.a, da.id, "", &key), ERR_NOT_FOUND);
+	CHECK_INT(store_document_delete(T.s, &T.a, da.id, NULL, &key), ERR_NOT_FOUND);
+	CHECK_INT(store_document_get(T.s, &T.a, da.id, a.id, &db), ERR_OK);
+	CHECK_INT(store_stats(T.s, "nope", T0, &st), ERR_OK);
+	CHECK_INT(st.total_documents, 0);
+}
+
+static void test_tag_counts(void)
+{
+	struct store_user u;
+	struct store_job j;
+	struct store_document d;
+	struct store_tag_count *tc = NULL;
+	size_t n = 0;
+	new_user(&u);
+	new_job(&j, u.id, 4, T0);
+	CHECK_INT(add_doc(&j, &d, T0, "completed", "x", "[\"A\", \"b\"]", NULL), ERR_OK);
+	CHECK_INT(add_doc(&j, &d, T0, "completed", "x", "[\"a\", \"c\", \"x_y\"]", NULL), ERR_OK);
+	CHECK_INT(add_doc(&j, &d, T0, "completed", "x", "[\"B\", \"a\", \"A\"]", NULL), ERR_OK);
+	CHECK_INT(add_doc(&j, &d, T0, "pending", NULL, NULL, NULL), ERR_OK);
+	CHECK_INT(store_tag_counts(T.s, &T.a, u.id, NULL, 10, &tc, &n), ERR_OK);
+	CHECK_INT(n, 4);
+	CHECK_STR(tc[0].tag, "a");
+	CHECK_INT(tc[0].count, 3);
+	CHECK_STR(tc[1].tag, "b");
+	CHECK_INT(tc[1].count, 2);
+	CHECK_STR(tc[2].tag, "c");
+	CHECK_INT(tc[2].count, 1);
+	CHECK_INT(store_tag_counts(T.s, &T.a, u.id, "B", 10, &tc, &n), ERR_OK);
+	CHECK_INT(n, 1);
+	CHECK_STR(tc[0].tag, "b");
+	CHECK_INT(store_tag_counts(T.s, &T.a, u.id, "%", 10, &tc, &n), ERR_OK);
+	CHECK_INT(n, 0);
+	CHECK_INT(store_tag_counts(T.s, &T.a, u.id, "_", 10, &tc, &n), ERR_OK);
+	CHECK_INT(n, 0);
+	CHECK_INT(store_tag_counts(T.s, &T.a, u.id, "x_", 10, &tc, &n), ERR_OK);
+	CHECK_INT(n, 1);
+	CHECK_INT(store_tag_counts(T.s, &T.a, u.id, NULL, 1, &tc, &n), ERR_OK);
+	CHECK_INT(n, 1);
+	CHECK_INT(store_tag_counts(T.s, &T.a, "", NULL, 10, &tc, &n), ERR_OK);
+	CHECK_INT(n, 0);
+}
+
+static void test_stats(void)
+{
+	struct store_user u;
+	struct store_job j[3];
+	struct store_document d;
+	struct store_stats st;
+	int64_t now = (T0 / DAY + 40) * DAY + 5 * 3600 * 1000000LL; /* 05:00 UTC, day 40 */
+	int64_t today = now / DAY * DAY;
+	const char *status[] = { "completed", "failed", "pending" };
+	new_user(&u);
+	for (int i = 0; i < 3; i++) {
+		make_job(&j[i], u.id);
+		j[i].status = status[i];
+		CHECK_INT(store_job_create(T.s, &j[i]), ERR_OK);
+	}
+	CHECK_INT(add_doc(&j[0], &d, today, "completed", "x", NULL, NULL), ERR_OK);
+	CHECK_INT(add_doc(&j[0], &d, now, "completed", "x", NULL, NULL), ERR_OK);
+	CHECK_INT(add_doc(&j[0], &d, today - 1, "failed", "x", NULL, NULL), ERR_OK);
+	CHECK_INT(add_doc(&j[0], &d, today - DAY + 7, "pending", "x", NULL, NULL), ERR_OK);
+	CHECK_INT(add_doc(&j[0], &d, today - 29 * DAY, "completed", "x", NULL, NULL), ERR_OK);
+	CHECK_INT(add_doc(&j[0], &d, today - 29 * DAY - 1, "completed", "x", NULL, NULL), ERR_OK);
+	CHECK_INT(add_doc(&j[0], &d, today + DAY, "completed", "x", NULL, NULL), ERR_OK);
+	CHECK_INT(store_stats(T.s, u.id, now, &st), ERR_OK);
+	CHECK_INT(st.total_jobs, 3);
+	CHECK_INT(st.jobs_by_status[2], 1);
+	CHECK_INT(st.jobs_by_status[4], 1);
+	CHECK_INT(st.jobs_by_status[0], 1);
+	CHECK_INT(st.total_documents, 7);
+	CHECK_INT(st.documents_processed, 5);
+	CHECK_INT(st.documents_failed, 1);
+	CHECK_INT(st.per_day[29], 2);
+	CHECK_INT(st.per_day[28], 2);
+	CHECK_INT(st.per_day[0], 1);
+	int64_t sum = 0;
+	for (int i = 0; i < STORE_STATS_DAYS; i++)
+		sum += st.per_day[i];
+	CHECK_INT(sum, 5);
+}
+
+static void test_delete(void)
+{
+	struct store_user u;
+	struct store_job j, other, got;
+	struct store_document ok, bad, pend, twin;
+	struct store_hit *h = NULL;
+	size_t n = 0, total = 0;
+	const char *key = "unset";
+	new_user(&u);
+	new_job(&j, u.id, 3, T0);
+	new_job(&other, u.id, 1, T0);
+	make_document(&ok, &j);
+	CHECK_INT(add_doc(&j, &ok, T0, "pending", NULL, NULL, NULL), ERR_OK);
+	CHECK_INT(add_doc(&j, &bad, T0, "pending", NULL, NULL, NULL), ERR_OK);
+	CHECK_INT(add_doc(&j, &pend, T0, "pending", NULL, NULL, NULL), ERR_OK);
+	ok.status = "completed";
+	ok.processed_at = T0 + 10;
+	ok.title = "Wombat facts";
+	ok.extracted_text = "the wombat";
+	ok.blob_key = "u/shared.pdf";
+	CHECK_INT(store_document_finish(T.s, &ok), ERR_OK);
+	bad.status = "failed";
+	bad.processed_at = T0 + 10;
+	bad.error_message = "nope";
+	CHECK_INT(store_document_finish(T.s, &bad), ERR_OK);
+	pend.blob_key = "u/own.pdf";
+	CHECK_INT(add_doc(&other, &twin, T0, "pending", NULL, NULL, NULL), ERR_OK);
+	twin.blob_key = "u/shared.pdf";
+	twin.status = "failed";
+	twin.processed_at = T0 + 10;
+	CHECK_INT(store_document_finish(T.s, &twin), ERR_OK);
+	CHECK_INT(store_document_search(T.s, &T.a, u.id, "wombat", NULL, 10, 0, &h, &n, &total), ERR_OK);
+	CHECK_INT(total, 1); /* the finish's update was indexed */
+
+	CHECK_INT(store_document_delete(T.s, &T.a, ok.id, u.id, &key), ERR_OK);
+	CHECK(key == NULL); /* still used by twin */
+	CHECK_INT(store_job_get(T.s, &T.a, j.id, u.id, &got), ERR_OK);
+	CHECK_INT(got.total_documents, 2);
+	CHECK_INT(got.processed_documents, 0);
+	CHECK_INT(got.failed_documents, 1);
+	CHECK_INT(store_document_search(T.s, &T.a, u.id, "wombat", NULL, 10, 0, &h, &n, &total), ERR_OK);
+	CHECK_INT(total, 0);
+	CHECK_INT(store_document_delete(T.s, &T.a, ok.id, u.id, &key), ERR_NOT_FOUND);
+	CHECK_INT(store_document_delete(T.s, &T.a, bad.id, u.id, &key), ERR_OK);
+	CHECK_INT(store_job_get(T.s, &T.a, j.id, u.id, &got), ERR_OK);
+	CHECK_INT(got.total_documents, 1);
+	CHECK_INT(got.failed_documents, 0);
+	CHECK_INT(store_document_delete(T.s, &T.a, twin.id, u.id, &key), ERR_OK);
+	CHECK_STR(key, "u/shared.pdf"); /* the last user of the file */
+	CHECK_INT(store_document_delete(T.s, &T.a, "not-a-uuid", u.id, &key), ERR_NOT_FOUND);
+}
+
+struct each_ctx {
+	int calls, stop_at;
+	int64_t last_at;
+	char last_id[UUID_STR_LEN];
+	bool ordered, texts;
+};
+
+static enum mtag_err each_fn(const struct store_document *d, void *ctx)
+{
+	struct each_ctx *c = ctx;
+	if (d->created_at < c->last_at ||
+	    (d->created_at == c->last_at && strcmp(d->id, c->last_id) <= 0))
+		c->ordered = false;
+	c->last_at = d->created_at;
+	memcpy(c->last_id, d->id, UUID_STR_LEN);
+	if (d->extracted_text)
+		c->texts = true;
+	return ++c->calls == c->stop_at ? ERR_CONFLICT : ERR_OK;
+}
+
+static void test_each(void)
+{
+	enum { N = 1100 };
+	struct store_user u;
+	struct store_job j;
+	struct store_document *docs = arena_calloc(&T.a, N, sizeof(*docs));
+	new_user(&u);
+	make_job(&j, u.id);
+	j.total_documents = N;
+	for (int i = 0; i < N; i++) {
+		make_document(&docs[i], &j);
+		docs[i].created_at = T0 + (i % 7) * 1000; /* many ties: id breaks them */
+		docs[i].seq = i;
+	}
+	CHECK_INT(store_job_submit(T.s, &j, docs, N), ERR_OK);
+	docs[5].status = "completed";
+	docs[5].processed_at = T0 + 99;
+	docs[5].extracted_text = "exported text";
+	CHECK_INT(store_document_finish(T.s, &docs[5]), ERR_OK);
+	struct each_ctx c = { .ordered = true };
+	CHECK_INT(store_document_each(T.s, u.id, false, each_fn, &c), ERR_OK);
+	CHECK_INT(c.calls, N);
+	CHECK(c.ordered);
+	CHECK(!c.texts);
+	c = (struct each_ctx){ .ordered = true };
+	CHECK_INT(store_document_each(T.s, u.id, true, each_fn, &c), ERR_OK);
+	CHECK_INT(c.calls, N);
+	CHECK(c.texts);
+	c = (struct each_ctx){ .ordered = true, .stop_at = 3 };
+	CHECK_INT(store_document_each(T.s, u.id, false, each_fn, &c), ERR_CONFLICT);
+	CHECK_INT(c.calls, 3);
+	c = (struct each_ctx){ .ordered = true };
+	CHECK_INT(store_document_each(T.s, "", false, each_fn, &c), ERR_OK);
+	CHECK_INT(c.calls, 0);
+}
+
+static void store_tests(void)
+{
+	RUN(test_migrate);
+	RUN(test_document_list_pages_and_filters);
+	RUN(test_job_list);
+	RUN(test_search_syntax);
+	RUN(test_search_snippets);
+	RUN(test_search_ranking);
+	RUN(test_search_hostile);
+	RUN(test_owners_see_their_own);
+	RUN(test_tag_counts);
+	RUN(test_stats);
+	RUN(test_delete);
+	RUN(test_each);
+}
+
+int main(void)
+{
+	static const struct fixture_suite suite = { "test_store_history", store_tests, NULL, NULL };
+	return fixture_main(&suite);
+}
