@@ -14,6 +14,7 @@
 #include "http/http.h"
 
 #include "core/core_auth.h"
+#include "core/core_process.h"
 
 /* What a route requires of the caller; api_guard enforces it. */
 enum api_auth {
@@ -27,6 +28,8 @@ const struct http_route *api_routes(size_t *n);
 /* The guard of the route table: authenticates per the route's enum api_auth. */
 bool api_guard(const struct http_route *route, struct http_request *req,
 	       struct http_response *res);
+/* The owner of new work and of what the caller may read: the user's id, or "" when anonymous. */
+const char *api_owner(const struct http_request *req);
 /* The caller's identity set by the guard, or NULL when anonymous. */
 const struct core_identity *api_identity(const struct http_request *req);
 /* The client's address (X-Forwarded-For believed only from trusted proxies) and user agent. */
@@ -36,6 +39,13 @@ void api_client(struct http_request *req, struct core_client *out);
 json_t *api_json_time(int64_t us);
 /* Answer a core failure: its status, detail and, for 429, Retry-After. */
 void api_fail(struct http_response *res, enum mtag_err e, const struct core_failure *f);
+
+/* languages (a list of ISO 639-1 codes) and max_tags (1..100) of a JSON body; answers 422 itself. */
+bool api_json_options(struct http_request *req, struct http_response *res, json_t *body,
+		      struct core_process_options *o);
+/* languages ("en,fr") and max_tags of a multipart form; answers 422 itself. */
+bool api_form_options(struct http_request *req, struct http_response *res,
+		      struct core_process_options *o);
 
 /* Handlers, one group per resource file. */
 void api_health(struct http_request *req, struct http_response *res);

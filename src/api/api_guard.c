@@ -56,6 +56,12 @@ const struct core_identity *api_identity(const struct http_request *req)
 	return req->user;
 }
 
+const char *api_owner(const struct http_request *req)
+{
+	const struct core_identity *id = req->user;
+	return id ? id->user.id : "";
+}
+
 /*
  * Walk X-Forwarded-For from the right: each hop appended by a trusted proxy
  * is skipped; the first address not trusted is the client.

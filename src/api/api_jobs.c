@@ -16,41 +16,6 @@
 #define RESULTS_DEFAULT 100
 #define RESULTS_MAX 500
 
-static const char *owner_of(const struct http_request *req)
-{
-	const struct core_identity *id = api_identity(req);
-	return id ? id->user.id : "";
-}
-
-/* languages (a JSON list) and max_tags (1..100) of a batch request; answers 422 itself. */
-static bool batch_options(struct http_request *req, struct http_response *res, json_t *body,
-			  struct core_process_options *o)
-{
-	json_t *langs = json_object_get(body, "languages"), *l;
-	size_t i;
-	const char *detail;
-	int64_t max_tags = 10;
-	if (langs && !json_is_null(langs)) {
-		json_array_foreach(langs, i, l) {
-			const char *v = json_string_value(l);
-			if (!v || strlen(v) != 2 || v[0] < 'a' || v[0] > 'z' || v[1] < 'a' || v[1] > 'z' ||
-			    o->nlanguages == CORE_MAX_LANGUAGES)
-				break;
-			o->languages[o->nlanguages++] = arena_strdup(req->arena, v);
-		}
-		if (!json_is_array(langs) || i < json_array_size(langs)) {
-			http_respond_error(res, ERR_VALIDATION, "languages: must be a list of at most 16 ISO 639-1 codes such as [\"en\", \"fr\"]");
-			return false;
-		}
-	}
-	if (jsonx_get_int(req->arena, body, "max_tags", false, 1, 100, &max_tags, &detail)) {
-		http_respond_error(res, ERR_VALIDATION, detail);
-		return false;
-	}
-	o->max_tags = (int)max_tags;
-	return true;
-}
-
 static void respond_submitted(struct http_request *req, struct http_response *res,
 			      const char *job_id, int total)
 {
@@ -71,34 +36,17 @@ static void process_batch_form(struct http_request *req, struct http_response *r
 {
 	const struct http_form *f = req->form;
 	const char *column = http_form_field(req, "url_column");
-	const char *langs = http_form_field(req, "languages");
-	const char *mt = http_form_field(req, "max_tags");
 	struct core_process_options o;
 	core_process_options_init(&o);
 	if (f->nfiles != 1)
 		return http_respond_error(res, ERR_VALIDATION, "file: exactly one spreadsheet file is required");
 	if (!column || !column[0] || strlen(column) > COLUMN_MAX)
 		return http_respond_error(res, ERR_VALIDATION, "url_column: field required");
-	for (const char *p = langs; p && *p;) {
-		size_t n = strcspn(p, ", ");
-		if (n == 2 && p[0] >= 'a' && p[0] <= 'z' && p[1] >= 'a' && p[1] <= 'z' &&
-		    o.nlanguages < CORE_MAX_LANGUAGES)
-			o.languages[o.nlanguages++] = arena_strndup(req->arena, p, 2);
-		else if (n)
-			return http_respond_error(res, ERR_VALIDATION, "languages: must be ISO 639-1 codes separated by commas, such as en,fr");
-		p += n;
-		p += strspn(p, ", ");
-	}
-	if (mt) {
-		char *end;
-		long v = strtol(mt, &end, 10);
-		if (!mt[0] || *end || v < 1 || v > 100)
-			return http_respond_error(res, ERR_VALIDATION, "max_tags: must be between 1 and 100");
-		o.max_tags = (int)v;
-	}
+	if (!api_form_options(req, res, &o))
+		return;
 	char job_id[UUID_STR_LEN], err[512] = "";
 	int total = 0;
-	enum mtag_err e = core_submit_batch(req->app, req->arena, owner_of(req), f->files[0].path,
+	enum mtag_err e = core_submit_batch(req->app, req->arena, api_owner(req), f->files[0].path,
 					    column, &o, job_id, &total, err, sizeof(err));
 	if (e)
 		return respond_submit_error(res, e, err);
@@ -120,11 +68,11 @@ void api_process_batch(struct http_request *req, struct http_response *res)
 		e = jsonx_get_string(req->arena, body, "url_column", true, COLUMN_MAX, &column, &detail);
 	if (e)
 		return http_respond_error(res, e, detail);
-	if (!batch_options(req, res, body, &o))
+	if (!api_json_options(req, res, body, &o))
 		return;
 	char job_id[UUID_STR_LEN], err[512] = "";
 	int total = 0;
-	e = core_submit_batch_url(req->app, req->arena, owner_of(req), url, column, &o, job_id, &total,
+	e = core_submit_batch_url(req->app, req->arena, api_owner(req), url, column, &o, job_id, &total,
 				  err, sizeof(err));
 	if (e)
 		return respond_submit_error(res, e, err);
@@ -179,7 +127,7 @@ void api_batch_status(struct http_request *req, struct http_response *res)
 	if (!query_size(req, res, "limit", RESULTS_DEFAULT, 1, RESULTS_MAX, &limit) ||
 	    !query_size(req, res, "offset", 0, 0, 1000000000, &offset))
 		return;
-	enum mtag_err e = core_job_status(req->app, req->arena, owner_of(req), http_param(req, "job_id"),
+	enum mtag_err e = core_job_status(req->app, req->arena, api_owner(req), http_param(req, "job_id"),
 					  limit, offset, &s);
 	if (e == ERR_NOT_FOUND)
 		return http_respond_error(res, e, "no such job");
@@ -272,7 +220,7 @@ void api_batch_events(struct http_request *req, struct http_response *res)
 {
 	struct core_job_status s;
 	const char *job = http_param(req, "job_id");
-	enum mtag_err e = core_job_status(req->app, req->arena, owner_of(req), job, 0, 0, &s);
+	enum mtag_err e = core_job_status(req->app, req->arena, api_owner(req), job, 0, 0, &s);
 	if (e == ERR_NOT_FOUND)
 		return http_respond_error(res, e, "no such job");
 	if (e)
@@ -280,7 +228,7 @@ void api_batch_events(struct http_request *req, struct http_response *res)
 	struct job_events *ev = xcalloc(1, sizeof(*ev));
 	ev->core = req->app;
 	memcpy(ev->job_id, s.job_id, sizeof(ev->job_id));
-	snprintf(ev->owner, sizeof(ev->owner), "%s", owner_of(req));
+	snprintf(ev->owner, sizeof(ev->owner), "%s", api_owner(req));
 	ev->last_id = -1;
 	const char *last = http_header(req, "Last-Event-ID");
 	if (last) {

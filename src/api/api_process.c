@@ -27,7 +27,7 @@ static bool parse_language(struct arena *a, const char *s, size_t n, struct core
 }
 
 /* Read languages and max_tags from a JSON body; answers 422 itself. */
-static bool json_options(struct http_request *req, struct http_response *res, json_t *body,
+bool api_json_options(struct http_request *req, struct http_response *res, json_t *body,
 			 struct core_process_options *o)
 {
 	const char *detail;
@@ -79,13 +79,6 @@ static void respond_document(struct http_request *req, struct http_response *res
 	http_respond_json(res, 200, jsonx_own(req->arena, o));
 }
 
-/* The owner of new work: the caller, or "" (anonymous). */
-static const char *owner_of(const struct http_request *req)
-{
-	const struct core_identity *id = api_identity(req);
-	return id ? id->user.id : "";
-}
-
 void api_process_single(struct http_request *req, struct http_response *res)
 {
 	json_t *body;
@@ -98,9 +91,9 @@ void api_process_single(struct http_request *req, struct http_response *res)
 		e = jsonx_get_string(req->arena, body, "url", true, URL_FIELD_MAX, &url, &detail);
 	if (e)
 		return http_respond_error(res, e, detail);
-	if (!json_options(req, res, body, &o))
+	if (!api_json_options(req, res, body, &o))
 		return;
-	e = core_process_url(req->app, req->arena, owner_of(req), url, &o, &d);
+	e = core_process_url(req->app, req->arena, api_owner(req), url, &o, &d);
 	if (e)
 		return http_respond_error(res, e, e == ERR_UNAVAILABLE ? "storage or database unavailable; try again later" : NULL);
 	respond_document(req, res, &d);
@@ -141,7 +134,7 @@ static const char *sanitise_filename(struct arena *a, const char *name)
 }
 
 /* languages ("en,fr") and max_tags of a form; answers 422 itself. */
-static bool form_options(struct http_request *req, struct http_response *res,
+bool api_form_options(struct http_request *req, struct http_response *res,
 			 struct core_process_options *o)
 {
 	const char *langs = http_form_field(req, "languages");
@@ -174,11 +167,11 @@ void api_process_upload(struct http_request *req, struct http_response *res)
 	core_process_options_init(&o);
 	if (!f || f->nfiles == 0)
 		return http_respond_error(res, ERR_VALIDATION, "files: at least one file is required");
-	if (!form_options(req, res, &o))
+	if (!api_form_options(req, res, &o))
 		return;
 	if (f->nfiles == 1) {
 		struct core_document d;
-		enum mtag_err e = core_process_file(req->app, req->arena, owner_of(req), f->files[0].path,
+		enum mtag_err e = core_process_file(req->app, req->arena, api_owner(req), f->files[0].path,
 						    sanitise_filename(req->arena, f->files[0].filename),
 						    &o, &d);
 		if (e)
@@ -191,7 +184,7 @@ void api_process_upload(struct http_request *req, struct http_response *res)
 		ups[i].filename = sanitise_filename(req->arena, f->files[i].filename);
 	}
 	char job_id[UUID_STR_LEN], err[512] = "";
-	enum mtag_err e = core_submit_upload(req->app, req->arena, owner_of(req), ups, f->nfiles, &o,
+	enum mtag_err e = core_submit_upload(req->app, req->arena, api_owner(req), ups, f->nfiles, &o,
 					     job_id, err, sizeof(err));
 	if (e)
 		return http_respond_error(res, e, err[0] ? err : NULL);
