@@ -25,6 +25,8 @@ enum api_auth {
 
 /* The route table. OUT: *n, its length. */
 const struct http_route *api_routes(size_t *n);
+/* The routes of a worker node (--role worker): /health only. OUT: *n. */
+const struct http_route *api_worker_routes(size_t *n);
 /* The guard of the route table: authenticates per the route's enum api_auth. */
 bool api_guard(const struct http_route *route, struct http_request *req,
 	       struct http_response *res);

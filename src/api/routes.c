@@ -51,3 +51,14 @@ const struct http_route *api_routes(size_t *n)
 	*n = sizeof(routes) / sizeof(routes[0]);
 	return routes;
 }
+
+/* What a worker node serves: its health, for the orchestrator. */
+static const struct http_route worker_routes[] = {
+	{ "GET",    "/health",                     api_health,                API_AUTH_NONE,     false, HTTP_BODY_JSON },
+};
+
+const struct http_route *api_worker_routes(size_t *n)
+{
+	*n = sizeof(worker_routes) / sizeof(worker_routes[0]);
+	return worker_routes;
+}

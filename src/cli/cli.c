@@ -6,9 +6,12 @@
 
 static const struct cli_command commands[] = {
 	{ "serve", cli_serve, "run the HTTP server (API and web UI)",
-	  "usage: mtag serve [--listen HOST:PORT] [--database-url URL] [other configuration flags]\n"
+	  "usage: mtag serve [--role all|api|worker] [--listen HOST:PORT] [--database-url URL] [...]\n"
 	  "Applies pending migrations, then serves until SIGTERM or SIGINT, finishing\n"
-	  "in-flight requests (at most 10 s) before it exits.\n" },
+	  "in-flight requests (at most 10 s) before it exits. --role api serves HTTP and\n"
+	  "runs no workers; --role worker runs the workers and answers only /health;\n"
+	  "all (the default) does both. Several nodes need PostgreSQL and S3: a second\n"
+	  "node on one SQLite file or one local storage directory is refused.\n" },
 	{ "migrate", cli_migrate, "apply pending database migrations and exit",
 	  "usage: mtag migrate [--database-url URL]\n"
 	  "Safe to run twice and from two processes at once.\n" },

@@ -32,6 +32,12 @@ static void print_url(const struct config *cfg, int port)
 		v6 ? "[" : "", host, v6 ? "]" : "", port);
 }
 
+enum { FLAG_ROLE };
+static const struct cli_flag serve_flags[] = {
+	[FLAG_ROLE] = { "role", true },
+	{ NULL, false },
+};
+
 int cli_serve(int argc, char **argv)
 {
 	struct cli_args args;
@@ -42,8 +48,15 @@ int cli_serve(int argc, char **argv)
 	int status = CLI_FAILURE;
 
 	config_init(&cfg);
-	if (!cli_parse("serve", argc, argv, NULL, &args))
+	if (!cli_parse("serve", argc, argv, serve_flags, &args))
 		return CLI_USAGE;
+	const char *role = args.flags[FLAG_ROLE] ? args.flags[FLAG_ROLE] : "all";
+	bool api = !strcmp(role, "all") || !strcmp(role, "api");
+	bool workers = !strcmp(role, "all") || !strcmp(role, "worker");
+	if (!api && !workers) {
+		fprintf(stderr, "mtag serve: --role must be all, api or worker, got '%s'\n", role);
+		return CLI_USAGE;
+	}
 	if (args.help) {
 		cli_print_usage("serve");
 		return CLI_OK;
@@ -74,12 +87,13 @@ int cli_serve(int argc, char **argv)
 		fprintf(stderr, "mtag: %s\n", err);
 		goto out;
 	}
-	if (core_start_services(core, err, sizeof(err))) {
+	if (core_start_services(core, err, sizeof(err)) || core_claim_node(core, err, sizeof(err))) {
 		fprintf(stderr, "mtag: %s\n", err);
 		goto out;
 	}
 	core_start_janitor(core);
-	core_start_workers(core);
+	if (workers)
+		core_start_workers(core);
 	/* Uploads land next to the data, on the disk meant for it. */
 	char upload_dir[4200];
 	snprintf(upload_dir, sizeof(upload_dir), "%s/uploads", cfg.data_dir);
@@ -87,8 +101,9 @@ int cli_serve(int argc, char **argv)
 		fprintf(stderr, "mtag: cannot create %s: %s\n", upload_dir, strerror(errno));
 		goto out;
 	}
+	/* A worker node answers only its health checks (for the orchestrator). */
 	size_t nroutes;
-	const struct http_route *routes = api_routes(&nroutes);
+	const struct http_route *routes = api ? api_routes(&nroutes) : api_worker_routes(&nroutes);
 	struct http_server_config hc = {
 		.host = cfg.listen_host,
 		.port = cfg.listen_port,
@@ -110,8 +125,8 @@ int cli_serve(int argc, char **argv)
 		goto out;
 	}
 	int port = http_server_port(srv);
-	log_info("serve.start", "version=%s listen=%s:%d threads=%d", MTAG_VERSION,
-		 cfg.listen_host, port, cfg.http_threads);
+	log_info("serve.start", "version=%s role=%s node=%s listen=%s:%d threads=%d", MTAG_VERSION,
+		 role, cfg.node_id, cfg.listen_host, port, cfg.http_threads);
 	print_url(&cfg, port);
 
 	int sig = 0;

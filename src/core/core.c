@@ -1,5 +1,10 @@
 #include <stdio.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <string.h>
 #include <time.h>
 
@@ -25,6 +30,7 @@ enum mtag_err core_open(const struct config *cfg, bool migrate, struct core **ou
 	struct core *c = xcalloc(1, sizeof(*c));
 	c->cfg = cfg;
 	c->started_us = clock_now_us();
+	c->node_locks[0] = c->node_locks[1] = -1;
 	c->limits = ratelimit_new();
 	if (cfg->secret_key) {
 		token_derive_key(cfg->secret_key, "mtag access token v1", c->access_key);
@@ -111,6 +117,9 @@ void core_free(struct core *c)
 	pthread_cond_destroy(&c->work_wake);
 	pthread_cond_destroy(&c->janitor_wake);
 	pthread_mutex_destroy(&c->janitor_lock);
+	for (int i = 0; i < 2; i++)
+		if (c->node_locks[i] >= 0)
+			close(c->node_locks[i]);
 	ratelimit_free(c->limits);
 	pipeline_free(c->pipeline);
 	sandbox_free(c->sandbox);
@@ -152,6 +161,44 @@ enum mtag_err core_start_services(struct core *c, char *err, size_t errlen)
 	c->sandbox = sandbox_new(&so);
 	c->pipeline = pipeline_new(c->sandbox);
 	log_info("core.services", "storage=%s extract_helpers=%d", blob_driver_name(c->blob), so.procs);
+	return ERR_OK;
+}
+
+/* Lock path for this node alone; -1 with err set when another process holds it. */
+static int lock_one(const char *path, const char *what, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return fd;
+	close(fd);
+	snprintf(err, errlen, "another mtag node is already serving %s; %s serves one node only - "
+		 "run several nodes on PostgreSQL and S3 (docs/deploy.md)", what,
+		 strstr(what, "SQLite") ? "SQLite" : "a local storage directory");
+	return -1;
+}
+
+enum mtag_err core_claim_node(struct core *c, char *err, size_t errlen)
+{
+	const char *url = c->cfg->database_url, *st = c->cfg->storage_url;
+	char path[4200], what[4300];
+	if (!strncmp(url, "sqlite://", 9)) {
+		snprintf(path, sizeof(path), "%s.node-lock", url + 9);
+		snprintf(what, sizeof(what), "the SQLite database %s", url + 9);
+		if ((c->node_locks[0] = lock_one(path, what, err, errlen)) < 0)
+			return ERR_CONFLICT;
+	}
+	if (!strncmp(st, "file://", 7)) {
+		mkdir(st + 7, 0700); /* blob_fs makes it on first use; the lock needs it now */
+		/* '#' is in no object key: the lock never shows in a listing. */
+		snprintf(path, sizeof(path), "%s/#mtag-node.lock", st + 7);
+		snprintf(what, sizeof(what), "the local storage directory %s", st + 7);
+		if ((c->node_locks[1] = lock_one(path, what, err, errlen)) < 0)
+			return ERR_CONFLICT;
+	}
 	return ERR_OK;
 }
 

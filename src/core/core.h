@@ -37,6 +37,7 @@ struct core {
 	struct sandbox *sandbox;        /* extraction helper processes */
 	struct pipeline *pipeline;      /* fetch, extract, language, tags */
 	unsigned char download_key[32]; /* signs local download links */
+	int node_locks[2];              /* core_claim_node's lock files, -1 when none */
 	unsigned char access_key[32];   /* signs access tokens (derived from the secret key) */
 	struct netaddr_list trusted_proxies;
 	int64_t started_us;             /* wall clock at core_open */
@@ -74,6 +75,13 @@ enum mtag_err core_open(const struct config *cfg, bool migrate, struct core **ou
  * says why (e.g. a malformed MTAG_STORAGE_URL).
  */
 enum mtag_err core_start_services(struct core *c, char *err, size_t errlen);
+/*
+ * Claim the single-node resources: with SQLite, the database file; with local
+ * storage, its directory. Each is locked (flock, held until the process
+ * ends, even by SIGKILL) so that a second `mtag serve` on them is refused
+ * with err saying to use PostgreSQL and S3. PostgreSQL and S3 need nothing.
+ */
+enum mtag_err core_claim_node(struct core *c, char *err, size_t errlen);
 /* Start the janitor thread: every 10 minutes it purges expired sessions and old anonymous work (serve only). */
 void core_start_janitor(struct core *c);
 /* Stop the janitor (if started), close the database and free the core; NULL is a no-op. */
