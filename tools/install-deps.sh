@@ -11,7 +11,7 @@ BUILD_PKGS=(gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev 
             libfreetype-dev libjpeg-dev zlib1g-dev libxml2-dev libzip-dev libexpat1-dev
             libexttextcat-dev libexttextcat-data libstemmer-dev libcsv-dev)
 RUN_PKGS=(ca-certificates)   # runtime libraries come with the -dev packages
-TEST_PKGS=(postgresql python3-pytest python3-requests)
+TEST_PKGS=(postgresql python3-pytest python3-requests python3-yaml systemd)
 EVAL_PKGS=(python3-nltk)
 BENCH_PKGS=(wrk nginx-light poppler-utils python3-pypdf2 bc)
 

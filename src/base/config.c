@@ -254,11 +254,23 @@ static bool parse_node_id(struct config *c, const char *v, char *why, size_t n)
 	return true;
 }
 
+/* The S3 keys: read by the S3 driver itself (blob_s3.c); listed and checked here. */
+static bool parse_s3_key(struct config *c, const char *v, char *why, size_t n)
+{
+	(void)c;
+	if (v[0] && strlen(v) <= 256)
+		return true;
+	snprintf(why, n, "must be 1 to 256 characters");
+	return false;
+}
+
 static const struct config_var config_vars[] = {
 	{ "MTAG_LISTEN", "listen", "127.0.0.1:8000", "address:port of the HTTP server", parse_listen, false },
 	{ "MTAG_DATA_DIR", "data-dir", "./mtag-data", "where the embedded defaults live", parse_data_dir, false },
 	{ "MTAG_DATABASE_URL", "database-url", "sqlite://$MTAG_DATA_DIR/mtag.db", "sqlite://PATH or postgresql://USER:PASS@HOST:PORT/DB", parse_database_url, true },
 	{ "MTAG_STORAGE_URL", "storage-url", "file://$MTAG_DATA_DIR/blobs", "file://DIR or s3://BUCKET?endpoint=URL&region=REGION", parse_storage_url, false },
+	{ "MTAG_S3_ACCESS_KEY", "s3-access-key", "AWS_ACCESS_KEY_ID", "S3 access key (for s3:// storage)", parse_s3_key, true },
+	{ "MTAG_S3_SECRET_KEY", "s3-secret-key", "AWS_SECRET_ACCESS_KEY", "S3 secret key (for s3:// storage)", parse_s3_key, true },
 	{ "MTAG_SECRET_KEY", "secret-key", "generated in $MTAG_DATA_DIR/secret.key", "signs tokens and download links (at least 32 characters)", parse_secret, true },
 	{ "MTAG_WORKERS", "workers", "number of cores", "processing threads per node", parse_workers, false },
 	{ "MTAG_FETCH_ALLOW_PRIVATE", "fetch-allow-private", "0", "allow downloads from loopback and private addresses", parse_allow_private, false },
