@@ -52,6 +52,7 @@ bool api_form_options(struct http_request *req, struct http_response *res,
 /* Handlers, one group per resource file. */
 void api_health(struct http_request *req, struct http_response *res);
 void api_openapi(struct http_request *req, struct http_response *res);
+void api_metrics(struct http_request *req, struct http_response *res);
 void api_auth_register(struct http_request *req, struct http_response *res);
 void api_auth_login(struct http_request *req, struct http_response *res);
 void api_auth_refresh(struct http_request *req, struct http_response *res);

@@ -13,6 +13,8 @@ static const struct http_route routes[] = {
 	/* method     path                           handler                    auth               offload body */
 	{ "GET",    "/health",                     api_health,                API_AUTH_NONE,     false, HTTP_BODY_JSON },
 	{ "GET",    "/api/openapi.json",           api_openapi,               API_AUTH_NONE,     false, HTTP_BODY_JSON },
+	/* /metrics checks MTAG_METRICS_TOKEN, or a loopback client, itself (api_metrics.c). */
+	{ "GET",    "/metrics",                    api_metrics,               API_AUTH_NONE,     false, HTTP_BODY_JSON },
 
 	{ "POST",   "/api/auth/register",          api_auth_register,         API_AUTH_NONE,     true,  HTTP_BODY_JSON },
 	{ "POST",   "/api/auth/login",             api_auth_login,            API_AUTH_NONE,     true,  HTTP_BODY_JSON },

@@ -264,6 +264,17 @@ static bool parse_s3_key(struct config *c, const char *v, char *why, size_t n)
 	return false;
 }
 
+static bool parse_metrics_token(struct config *c, const char *v, char *why, size_t n)
+{
+	size_t len = strlen(v);
+	if (len && (len < 16 || len > 256 || strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/=") != len)) {
+		snprintf(why, n, "must be 16 to 256 characters of letters, digits or -._~+/=");
+		return false;
+	}
+	replace(&c->metrics_token, len ? v : NULL);
+	return true;
+}
+
 static const struct config_var config_vars[] = {
 	{ "MTAG_LISTEN", "listen", "127.0.0.1:8000", "address:port of the HTTP server", parse_listen, false },
 	{ "MTAG_DATA_DIR", "data-dir", "./mtag-data", "where the embedded defaults live", parse_data_dir, false },
@@ -298,6 +309,7 @@ static const struct config_var config_vars[] = {
 	{ "MTAG_MAX_PENDING_DOCUMENTS", "max-pending-documents", "20000", "per user: documents waiting (more is 429)", parse_max_pending, false },
 	{ "MTAG_NODE_ID", "node-id", "HOST:PID", "names this process in the queue and the logs", parse_node_id, false },
 	{ "MTAG_LEASE_S", "lease-s", "60", "how long a claimed document is held without renewal (a dead worker's documents return after this)", parse_lease, false },
+	{ "MTAG_METRICS_TOKEN", "metrics-token", "unset", "GET /metrics wants Authorization: Bearer <token>; unset: loopback clients only", parse_metrics_token, true },
 };
 
 #define NVARS (sizeof(config_vars) / sizeof(config_vars[0]))
@@ -312,7 +324,7 @@ void config_release(struct config *c)
 	char **strings[] = { &c->listen, &c->listen_host, &c->data_dir, &c->database_url,
 			     &c->storage_url, &c->secret_key, &c->public_url,
 			     &c->trusted_proxies, &c->llm_url, &c->llm_model, &c->llm_api_key,
-			     &c->node_id };
+			     &c->node_id, &c->metrics_token };
 	for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
 		if (*strings[i] == c->secret_key && c->secret_key)
 			memset(c->secret_key, 0, strlen(c->secret_key));

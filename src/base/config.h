@@ -52,6 +52,7 @@ struct config {
 	int max_pending_documents; /* per user: documents waiting */
 	char *node_id;          /* names this process in the queue and the logs */
 	int lease_s;            /* a claimed document's lease; renewed every quarter of it */
+	char *metrics_token;    /* GET /metrics wants it as a bearer token; NULL: loopback only */
 };
 
 /* A flag given on the command line: name without the dashes ("listen"). */

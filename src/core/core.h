@@ -102,4 +102,14 @@ struct core_health {
 /* Check every dependency now. */
 void core_health(struct core *c, struct core_health *out);
 
+struct buf;
+/*
+ * Append the process's metrics (Prometheus text): documents by outcome,
+ * claim latency, pipeline stage durations (recorded as they happen, for
+ * every core of the process), then gauges read now: queue depth (a
+ * database query; left out when it fails), DB pool in use and size, resident
+ * memory, start time and uptime. ERR_TOO_LARGE past out's cap.
+ */
+enum mtag_err core_metrics_render(struct core *c, struct buf *out);
+
 #endif

@@ -30,4 +30,10 @@ void core_host_take(struct core *c, const char *url);
 /* Give the slot back. */
 void core_host_give(struct core *c, const char *url);
 
+struct pipeline_doc;
+/* Count a recorded outcome ("completed" or "failed"); for completed ones, the stage timings of p (core_metrics.c). */
+void core_metrics_document(const char *status, const struct pipeline_doc *p);
+/* Record how long a claimed document waited, from its submission (created_us) to now_us. */
+void core_metrics_claimed(int64_t created_us, int64_t now_us);
+
 #endif

@@ -66,6 +66,7 @@ static void *worker_main(void *arg)
 		enum mtag_err e = store_document_claim(c->store, &a, c->cfg->node_id, now,
 						       (int64_t)c->cfg->lease_s * 1000000, CORE_MAX_ATTEMPTS, &d);
 		if (!e) {
+			core_metrics_claimed(d.created_at, clock_now_us());
 			hold(c, slot, d.id);
 			log_debug("queue.claim", "document=%s attempt=%d", d.id, d.attempts);
 			core_process_claimed(c, &a, &d);

@@ -285,6 +285,14 @@ struct http_server_config {
 struct http_server;
 
 /*
+ * Append the request metrics of every server of this process (Prometheus
+ * text): http_requests_total{method,route,code} and the histogram
+ * http_request_duration_seconds{method,route}, recorded when a request ends.
+ * ERR_TOO_LARGE past out's cap.
+ */
+enum mtag_err http_metrics_render(struct buf *out);
+
+/*
  * Bind (the first address host resolves to that works) and start serving.
  * On failure err says why (e.g. address in use): ERR_VALIDATION for a bad
  * port or host, or an upload directory that cannot be written when a route

@@ -54,6 +54,7 @@
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/metrics.h"
 #include "base/workq.h"
 #include "http/http.h"
 #include "http_int.h"
@@ -262,6 +263,64 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 	}
 }
 
+/*
+ * Request metrics, shared by every server of the process. Labels are
+ * bounded: the route's pattern (or "unmatched"), a known method (else
+ * "other"), the status code (0 when none was sent).
+ */
+static struct metrics_family http_requests = {
+	.name = "http_requests_total",
+	.help = "HTTP requests by route, method and status code.",
+	.type = METRICS_COUNTER,
+	.labels = { "method", "route", "code" },
+	.nlabels = 3,
+	.cap = 256,
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+};
+
+static struct metrics_family http_durations = {
+	.name = "http_request_duration_seconds",
+	.help = "HTTP request durations by route and method, from the request line to the end of the response.",
+	.type = METRICS_HISTOGRAM,
+	.labels = { "method", "route" },
+	.nlabels = 2,
+	.bounds = metrics_duration_bounds_us,
+	.nbounds = METRICS_DURATION_NBOUNDS,
+	.unit = 1000000,
+	.cap = 128,
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+};
+
+static const char *metrics_method(const char *m)
+{
+	static const char *const known[] = { "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH",
+					     "OPTIONS" };
+	for (size_t i = 0; m && i < sizeof(known) / sizeof(known[0]); i++)
+		if (!strcmp(m, known[i]))
+			return known[i];
+	return "other";
+}
+
+static void observe(const struct http_ctx *ctx)
+{
+	const struct http_route *r = ctx->req.route;
+	char code[8];
+	snprintf(code, sizeof(code), "%d", ctx->status >= 100 && ctx->status <= 599 ? ctx->status : 0);
+	const char *method = r ? r->method : metrics_method(ctx->req.method);
+	const char *route = r ? r->pattern : "unmatched";
+	const char *const rv[] = { method, route, code };
+	metrics_counter_add(&http_requests, rv, 1);
+	metrics_histogram_observe(&http_durations, rv, clock_mono_us() - ctx->start_us);
+}
+
+enum mtag_err http_metrics_render(struct buf *out)
+{
+	enum mtag_err e = metrics_render_family(out, &http_requests);
+	if (!e)
+		e = metrics_render_family(out, &http_durations);
+	return e;
+}
+
 /* MHD_OPTION_NOTIFY_COMPLETED: the response was sent (or the connection ended). */
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
@@ -273,6 +332,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	*con_cls = NULL;
 	access_log(ctx, toe);
+	observe(ctx);
 	if (!ctx->streaming)
 		atomic_fetch_sub(&srv->inflight, 1);
 	ctx_free(ctx);

@@ -116,6 +116,8 @@ void store_close(struct store *s);
 const char *store_driver_name(const struct store *s);
 /* Check that the database answers (a trivial query); ERR_UNAVAILABLE otherwise. */
 enum mtag_err store_ping(struct store *s);
+/* The connection pool's slots held by a call now and its size (metrics). OUT: *in_use, *size. */
+void store_pool_usage(struct store *s, int *in_use, int *size);
 /*
  * Apply the pending migrations, each in its own transaction, recorded in
  * schema_migrations. Safe to run twice and from two processes at once.
@@ -221,6 +223,8 @@ enum mtag_err store_job_delete(struct store *s, struct arena *a, const char *id,
 /* The user's jobs not ended, and documents pending, for the per-user limits. */
 enum mtag_err store_user_load(struct store *s, const char *user_id, int *running_jobs,
 			      int *pending_documents);
+/* Documents waiting to be claimed (status pending, cancelled jobs' excepted). OUT: *n. */
+enum mtag_err store_queue_depth(struct store *s, int64_t *n);
 /*
  * The user's most recent completed document whose original has this
  * SHA-256 and is stored (for de-duplication). ERR_NOT_FOUND when none.

@@ -341,3 +341,18 @@ enum mtag_err store_document_find_by_sha(struct store *s, struct arena *a, const
 			      " AND blob_key IS NOT NULL ORDER BY created_at DESC LIMIT 1",
 			      p, 2, store_row_document, out);
 }
+
+static enum mtag_err row_int64(struct store_row *r, void *out)
+{
+	*(int64_t *)out = store_col_int(r, 0);
+	return store_row_done(r, "documents");
+}
+
+enum mtag_err store_queue_depth(struct store *s, int64_t *n)
+{
+	*n = 0;
+	return store_read_one(s, NULL, "queue_depth",
+			      "SELECT count(*) FROM documents d JOIN processing_jobs j ON j.id = d.job_id"
+			      " WHERE d.status = 'pending' AND j.status <> 'cancelled'",
+			      NULL, 0, row_int64, n);
+}

@@ -129,3 +129,15 @@ void store_pool_return(struct store_pool *p, struct store_pool_slot *slot, bool 
 	pthread_cond_signal(&p->cond);
 	pthread_mutex_unlock(&p->mu);
 }
+
+void store_pool_usage(struct store *s, int *in_use, int *size)
+{
+	struct store_pool *p = &s->pool;
+	int busy = 0;
+	pthread_mutex_lock(&p->mu);
+	for (int i = 0; i < p->size; i++)
+		busy += p->slots[i].busy;
+	*size = p->size;
+	pthread_mutex_unlock(&p->mu);
+	*in_use = busy;
+}

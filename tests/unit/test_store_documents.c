@@ -316,6 +316,44 @@ static void test_leases_attempts_and_fairness(void)
 	CHECK_INT(got.failed_documents, 1);
 }
 
+static void test_queue_depth(void)
+{
+	struct store_job j, k;
+	struct store_document d[3], drain;
+	int64_t before = -1, n = -1;
+	/* Earlier tests' pending documents: claimed, so that only this test's count. */
+	while (store_document_claim(T.s, &T.a, "n", T0, 1000000000000LL, 3, &drain) == ERR_OK)
+		;
+	CHECK_INT(store_queue_depth(T.s, &before), ERR_OK);
+	CHECK_INT(before, 0);
+	make_job(&j, "");
+	j.total_documents = 3;
+	for (int i = 0; i < 3; i++)
+		make_document(&d[i], &j);
+	CHECK_INT(store_job_submit(T.s, &j, d, 3), ERR_OK);
+	CHECK_INT(store_queue_depth(T.s, &n), ERR_OK);
+	CHECK_INT(n, 3);
+	/* A claimed document is no longer waiting. */
+	CHECK_INT(store_document_claim(T.s, &T.a, "node-a", T0, 1000000000000LL, 3, &drain), ERR_OK);
+	CHECK_INT(store_queue_depth(T.s, &n), ERR_OK);
+	CHECK_INT(n, 2);
+	/* A cancelled job's documents are never claimed, so they do not count. */
+	int cancelled = 0;
+	CHECK_INT(store_job_cancel(T.s, j.id, NULL, T0, &cancelled), ERR_OK);
+	CHECK_INT(store_queue_depth(T.s, &n), ERR_OK);
+	CHECK_INT(n, 0);
+	make_job(&k, "");
+	k.total_documents = 1;
+	make_document(&d[0], &k);
+	CHECK_INT(store_job_submit(T.s, &k, d, 1), ERR_OK);
+	CHECK_INT(store_queue_depth(T.s, &n), ERR_OK);
+	CHECK_INT(n, 1);
+	int in_use = -1, size = -1;
+	store_pool_usage(T.s, &in_use, &size);
+	CHECK_INT(in_use, 0);
+	CHECK(size >= 1);
+}
+
 static void test_migrate(void)
 {
 	int applied = -1;
@@ -333,6 +371,7 @@ static void store_tests(void)
 	RUN(test_finish_single_outcomes);
 	RUN(test_find_by_sha);
 	RUN(test_anonymous_purge);
+	RUN(test_queue_depth);
 }
 
 int main(void)
