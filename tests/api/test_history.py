@@ -123,8 +123,13 @@ def test_tags_stats_export_and_delete(server, files_server):
     assert get(server, "/api/history/export", h, format="xml").status_code == 422
     # Delete one document: gone, its job counts follow, others unaffected.
     assert requests.delete(server.url + f"/api/history/documents/{ids['kitchen']}", headers=user(server)).status_code == 404
+    (key,), = server.query(f"SELECT blob_key FROM documents WHERE id = '{ids['kitchen']}'")
+    blob = os.path.join(server.data_dir, "blobs", key)
+    local = "MTAG_STORAGE_URL" not in server.env
+    assert not local or os.path.isfile(blob)
     r = requests.delete(server.url + f"/api/history/documents/{ids['kitchen']}", headers=h)
     assert r.status_code == 200 and r.json()["document_id"] == ids["kitchen"]
+    assert not local or not os.path.exists(blob)  # its original went with it
     assert get(server, f"/api/history/documents/{ids['kitchen']}", h).status_code == 404
     assert get(server, "/api/history/stats", h).json()["total_documents"] == 2
     assert ids["kitchen"] not in [d["id"] for d in get(server, "/api/history/documents/search", h, query="volcano").json()["documents"]]
