@@ -101,7 +101,10 @@ run: all
 $(OUT)/bench_extract: bench/bench_extract.c $(OUT)/libmtag.a
 	$(CC) $(CFLAGS_COMMON) $(CFLAGS) $(SANFLAGS) -o $@ $< $(OUT)/libmtag.a $(LDLIBS)
 
-bench: all $(OUT)/bench_extract
+$(OUT)/seed_history: bench/seed_history.c $(OUT)/libmtag.a
+	$(CC) $(CFLAGS_COMMON) $(CFLAGS) $(SANFLAGS) -o $@ $< $(OUT)/libmtag.a $(LDLIBS)
+
+bench: all $(OUT)/bench_extract $(OUT)/seed_history
 	bench/run.sh
 
 clean:

@@ -7,3 +7,4 @@ bench/auth.sh "$@"
 bench/extract.sh
 bench/process.sh
 bench/batch.sh
+bench/history.sh
