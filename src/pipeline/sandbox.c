@@ -239,6 +239,9 @@ static void helper_limits(long mem_mb)
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	set_limit(RLIMIT_CORE, 0, 0);
 	set_limit(RLIMIT_FSIZE, 0, 0);
+	/* Past RLIMIT_FSIZE a write raises SIGXFSZ: ignored, it fails with EFBIG instead, so a
+	 * log line to a stderr that is a regular file is lost rather than killing the helper. */
+	signal(SIGXFSZ, SIG_IGN);
 	set_limit(RLIMIT_NOFILE, HELPER_NOFILE, HELPER_NOFILE);
 #if !defined(__SANITIZE_ADDRESS__)
 	if (mem_mb > 0)

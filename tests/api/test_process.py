@@ -266,3 +266,12 @@ def test_s3_outage_is_503_then_recovers(fresh_server, files_server):
     assert single(s, files_server + "/notes.odt", headers=h).status_code == 200
     (status, err), = s.query("SELECT status, error_message FROM documents WHERE source_url LIKE '%/report.docx'")
     assert status == "failed" and err.startswith("could not store the original: S3 ")
+
+
+def test_debug_logging_to_a_file_does_not_break_extraction(fresh_server, files_server):
+    # Helpers run with RLIMIT_FSIZE 0 and inherit the server's stderr, here a regular
+    # file: a debug line written there must not kill them (SIGXFSZ).
+    s = fresh_server(extra_env={"MTAG_LOG_LEVEL": "debug"})
+    r = single(s, files_server + "/two-pages.pdf")
+    assert r.status_code == 200, r.text
+    assert r.json()["metadata"]["page_count"] == 2
