@@ -8,3 +8,4 @@ bench/extract.sh
 bench/process.sh
 bench/batch.sh
 bench/history.sh
+bench/scale.sh

@@ -54,9 +54,10 @@ const struct http_route *api_routes(size_t *n)
 	return routes;
 }
 
-/* What a worker node serves: its health, for the orchestrator. */
+/* What a worker node serves: its health, for the orchestrator, and its metrics. */
 static const struct http_route worker_routes[] = {
 	{ "GET",    "/health",                     api_health,                API_AUTH_NONE,     false, HTTP_BODY_JSON },
+	{ "GET",    "/metrics",                    api_metrics,               API_AUTH_NONE,     false, HTTP_BODY_JSON },
 };
 
 const struct http_route *api_worker_routes(size_t *n)

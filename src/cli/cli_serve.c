@@ -101,7 +101,7 @@ int cli_serve(int argc, char **argv)
 		fprintf(stderr, "mtag: cannot create %s: %s\n", upload_dir, strerror(errno));
 		goto out;
 	}
-	/* A worker node answers only its health checks (for the orchestrator). */
+	/* A worker node answers only its health checks and metrics. */
 	size_t nroutes;
 	const struct http_route *routes = api ? api_routes(&nroutes) : api_worker_routes(&nroutes);
 	struct http_server_config hc = {

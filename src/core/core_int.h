@@ -35,5 +35,7 @@ struct pipeline_doc;
 void core_metrics_document(const char *status, const struct pipeline_doc *p);
 /* Record how long a claimed document waited, from its submission (created_us) to now_us. */
 void core_metrics_claimed(int64_t created_us, int64_t now_us);
+/* Record one claim call that took took_us, whether it found a document or not. */
+void core_metrics_claim_call(int64_t took_us);
 
 #endif

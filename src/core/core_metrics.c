@@ -1,6 +1,6 @@
 /*
  * core_metrics.c - what the domain records for GET /metrics: document
- * outcomes, claim latency and pipeline stage durations (process-wide
+ * outcomes, claim latency, claim duration and pipeline stage durations (process-wide
  * families, lock-free once their few series exist), and the gauges read at
  * scrape time (core.h).
  */
@@ -26,6 +26,16 @@ static struct metrics_family documents = {
 static struct metrics_family claim_latency = {
 	.name = "mtag_claim_latency_seconds",
 	.help = "Time from a document's submission to its claim by a worker.",
+	.type = METRICS_HISTOGRAM,
+	.bounds = metrics_duration_bounds_us,
+	.nbounds = METRICS_DURATION_NBOUNDS,
+	.unit = 1000000,
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+};
+
+static struct metrics_family claim_duration = {
+	.name = "mtag_claim_duration_seconds",
+	.help = "Time one claim transaction takes, including waiting on other workers' locks.",
 	.type = METRICS_HISTOGRAM,
 	.bounds = metrics_duration_bounds_us,
 	.nbounds = METRICS_DURATION_NBOUNDS,
@@ -66,6 +76,11 @@ void core_metrics_claimed(int64_t created_us, int64_t now_us)
 	metrics_histogram_observe(&claim_latency, NULL, now_us - created_us);
 }
 
+void core_metrics_claim_call(int64_t took_us)
+{
+	metrics_histogram_observe(&claim_duration, NULL, took_us);
+}
+
 /* The gauges, read now. */
 static enum mtag_err render_gauges(struct core *c, struct buf *out)
 {
@@ -100,6 +115,8 @@ enum mtag_err core_metrics_render(struct core *c, struct buf *out)
 	enum mtag_err e = metrics_render_family(out, &documents);
 	if (!e)
 		e = metrics_render_family(out, &claim_latency);
+	if (!e)
+		e = metrics_render_family(out, &claim_duration);
 	if (!e)
 		e = metrics_render_family(out, &stages);
 	if (!e)

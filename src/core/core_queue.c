@@ -65,6 +65,7 @@ static void *worker_main(void *arg)
 		int64_t now = clock_now_us();
 		enum mtag_err e = store_document_claim(c->store, &a, c->cfg->node_id, now,
 						       (int64_t)c->cfg->lease_s * 1000000, CORE_MAX_ATTEMPTS, &d);
+		core_metrics_claim_call(clock_now_us() - now);
 		if (!e) {
 			core_metrics_claimed(d.created_at, clock_now_us());
 			hold(c, slot, d.id);

@@ -62,6 +62,11 @@ def test_roles(tmp_path, files_server):
             while requests.get(api.url + f"/api/process/batch-status/{job}").json()["status"] != "completed":
                 assert time.monotonic() < deadline
                 time.sleep(0.2)
+            # The worker claimed the documents: its own /metrics counts the claims.
+            m = requests.get(worker.url + "/metrics")
+            assert m.status_code == 200
+            calls = [l for l in m.text.splitlines() if l.startswith("mtag_claim_duration_seconds_count ")]
+            assert len(calls) == 1 and float(calls[0].split()[1]) >= 1
         finally:
             assert worker.stop() == 0
     finally:

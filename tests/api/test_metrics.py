@@ -88,6 +88,7 @@ def test_metrics_from_loopback(server, files_server):
     assert values(samples, "mtag_documents_total", outcome="completed")[0] >= 2
     assert types["mtag_claim_latency_seconds"] == "histogram"
     assert values(samples, "mtag_claim_latency_seconds_count")[0] >= 1
+    assert types["mtag_claim_duration_seconds"] == "histogram"
     assert values(samples, "mtag_pipeline_stage_duration_seconds_count", stage="extract")[0] >= 2
     assert types["mtag_queue_depth"] == "gauge"
     assert values(samples, "mtag_queue_depth")[0] >= 0
