@@ -14,18 +14,7 @@ N=${1:-1000}
 CORPUS=${MTAG_CORPUS:-../shared/corpus/pdf}
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
-mkdir -p "$WORK/www"
-cp "$CORPUS"/*.pdf "$WORK/www/"
-( cd "$WORK/www" && exec /usr/bin/python3 -m http.server --bind 127.0.0.1 0 >"$WORK/http.log" 2>&1 ) &
-PIDS+=($!)
-for _ in $(seq 50); do HPORT=$(grep -o 'port [0-9]*' "$WORK/http.log" | grep -o '[0-9]*' || true); [ -n "$HPORT" ] && break; sleep 0.1; done
-/usr/bin/python3 - "$WORK/www" "$HPORT" "$N" >"$WORK/www/batch.csv" <<'PY'
-import os, sys
-files = sorted(f for f in os.listdir(sys.argv[1]) if f.endswith(".pdf"))
-print("url")
-for i in range(int(sys.argv[3])):
-    print(f"http://127.0.0.1:{sys.argv[2]}/{files[i % len(files)]}?copy={i}")
-PY
+serve_corpus_csv "$CORPUS" "$N"
 
 service() { # $1 = workers; prints seconds and peak RSS in kB
     rm -rf "$WORK/data"

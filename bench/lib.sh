@@ -27,6 +27,24 @@ start_mtag() {
     return 1
 }
 
+# serve_corpus_csv DIR N: the PDFs of DIR served from loopback by a plain HTTP
+# server (port in HPORT), and $WORK/www/batch.csv listing N of them under
+# different URLs (column "url"), served too.
+serve_corpus_csv() {
+    mkdir -p "$WORK/www"
+    cp "$1"/*.pdf "$WORK/www/"
+    ( cd "$WORK/www" && exec /usr/bin/python3 -m http.server --bind 127.0.0.1 0 >"$WORK/http.log" 2>&1 ) &
+    PIDS+=($!)
+    for _ in $(seq 50); do HPORT=$(grep -o 'port [0-9]*' "$WORK/http.log" | grep -o '[0-9]*' || true); [ -n "$HPORT" ] && break; sleep 0.1; done
+    /usr/bin/python3 - "$WORK/www" "$HPORT" "$2" >"$WORK/www/batch.csv" <<'PY'
+import os, sys
+files = sorted(f for f in os.listdir(sys.argv[1]) if f.endswith(".pdf"))
+print("url")
+for i in range(int(sys.argv[3])):
+    print(f"http://127.0.0.1:{sys.argv[2]}/{files[i % len(files)]}?copy={i}")
+PY
+}
+
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 # wrk --latency output: "Requests/sec:" and the rows of the latency distribution.
 field_rps() { awk '/^Requests\/sec:/ {print $2}' "$1"; }

@@ -33,30 +33,17 @@ S3_ENDPOINT=$(tools/s3-server.sh start "$WORK/s3" "$(tools/free-port.sh)")
 PSQL=$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)/psql
 SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 
-mkdir -p "$WORK/www"
-cp "$CORPUS"/*.pdf "$WORK/www/"
-( cd "$WORK/www" && exec /usr/bin/python3 -m http.server --bind 127.0.0.1 0 >"$WORK/http.log" 2>&1 ) &
-PIDS+=($!)
-for _ in $(seq 50); do HPORT=$(grep -o 'port [0-9]*' "$WORK/http.log" | grep -o '[0-9]*' || true); [ -n "$HPORT" ] && break; sleep 0.1; done
-/usr/bin/python3 - "$WORK/www" "$HPORT" "$N" >"$WORK/www/batch.csv" <<'PY'
-import os, sys
-files = sorted(f for f in os.listdir(sys.argv[1]) if f.endswith(".pdf"))
-print("url")
-for i in range(int(sys.argv[3])):
-    print(f"http://127.0.0.1:{sys.argv[2]}/{files[i % len(files)]}?copy={i}")
-PY
+serve_corpus_csv "$CORPUS" "$N"
 
 # start_node NAME ROLE [ENV=VALUE ...]: one node of the cluster in $WORK/NAME (its own
-# data dir, log, port and pid files). The cluster's env comes from $NODE_ENV. The log
-# goes through a pipe: the extraction helpers inherit stderr under RLIMIT_FSIZE 0, and
-# at MTAG_LOG_LEVEL=debug their writes to a regular file would kill them (SIGXFSZ).
+# data dir, log, port and pid files). The cluster's env comes from $NODE_ENV.
 start_node() {
     local name=$1 role=$2 port pid
     shift 2
     port=$(tools/free-port.sh)
     mkdir -p "$WORK/$name/data"
     env "${NODE_ENV[@]}" MTAG_DATA_DIR="$WORK/$name/data" MTAG_LISTEN="127.0.0.1:$port" "$@" \
-        build/mtag serve --role "$role" >/dev/null 2> >(exec cat >"$WORK/$name/mtag.log") &
+        build/mtag serve --role "$role" >/dev/null 2>"$WORK/$name/mtag.log" &
     pid=$!
     PIDS+=("$pid")
     echo "$pid" >"$WORK/$name/pid"
