@@ -13,6 +13,7 @@
 
 #include "base/arena.h"
 #include "base/jsonx.h"
+#include "base/tempfile.h"
 #include "cli/cli.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/sandbox.h"
@@ -47,9 +48,8 @@ static bool parse_languages(struct arena *a, const char *s, struct pipeline_opti
 static enum mtag_err stdin_to_file(struct arena *a, size_t max, const char **path, char *err,
 				   size_t errlen)
 {
-	const char *tmpdir = getenv("TMPDIR");
-	char *p = arena_printf(a, "%s/mtag-stdin-XXXXXX", tmpdir && tmpdir[0] ? tmpdir : "/tmp");
-	int fd = mkostemp(p, O_CLOEXEC);
+	char *p;
+	int fd = tempfile_create(a, "stdin", &p);
 	if (fd < 0) {
 		snprintf(err, errlen, "cannot create a temporary file: %s", strerror(errno));
 		return ERR_IO;

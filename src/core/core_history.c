@@ -10,6 +10,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/tempfile.h"
 #include "blob/blob.h"
 #include "core/core_history.h"
 #include "base/xalloc.h"
@@ -186,9 +187,8 @@ enum mtag_err core_history_export(struct core *c, struct arena *a, const char *o
 {
 	if (!owner_ok(owner))
 		return ERR_UNAUTHORIZED;
-	const char *tmpdir = getenv("TMPDIR");
-	char *p = arena_printf(a, "%s/mtag-export-XXXXXX", tmpdir && tmpdir[0] ? tmpdir : "/tmp");
-	int fd = mkostemp(p, O_CLOEXEC);
+	char *p;
+	int fd = tempfile_create(a, "export", &p);
 	if (fd < 0)
 		return ERR_IO;
 	struct export x = { fdopen(fd, "w"), json, with_text, 0 };

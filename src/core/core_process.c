@@ -14,6 +14,7 @@
 #include "base/clock.h"
 #include "base/jsonx.h"
 #include "base/log.h"
+#include "base/tempfile.h"
 #include "blob/blob.h"
 #include "core/core_int.h"
 #include "core/core_process.h"
@@ -374,9 +375,8 @@ static void job_options(struct arena *a, const char *json, struct core_process_o
 /* A new temp file path (the file exists, closed, mode 0600), or NULL. */
 static char *temp_file(struct arena *a)
 {
-	const char *tmpdir = getenv("TMPDIR");
-	char *path = arena_printf(a, "%s/mtag-work-XXXXXX", tmpdir && tmpdir[0] ? tmpdir : "/tmp");
-	int fd = mkostemp(path, O_CLOEXEC);
+	char *path;
+	int fd = tempfile_create(a, "work", &path);
 	if (fd < 0)
 		return NULL;
 	close(fd);

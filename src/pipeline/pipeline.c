@@ -11,6 +11,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/tempfile.h"
 #include "pipeline/langid.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/sandbox.h"
@@ -249,11 +250,10 @@ enum mtag_err pipeline_run_file(struct pipeline *p, struct arena *a, const char 
 enum mtag_err pipeline_download(struct arena *a, const char *url, const struct fetch_options *o,
 				const char **path, struct fetch_result *fr, char *err, size_t errlen)
 {
-	const char *tmpdir = getenv("TMPDIR");
-	char *tmp = arena_printf(a, "%s/mtag-fetch-XXXXXX", tmpdir && tmpdir[0] ? tmpdir : "/tmp");
+	char *tmp;
 	*path = NULL;
 	memset(fr, 0, sizeof(*fr));
-	int fd = mkostemp(tmp, O_CLOEXEC);
+	int fd = tempfile_create(a, "fetch", &tmp);
 	if (fd < 0) {
 		snprintf(err, errlen, "cannot create a temporary file: %s", strerror(errno));
 		return ERR_IO;
