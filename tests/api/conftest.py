@@ -132,9 +132,18 @@ class Server:
         env = {k: v for k, v in self.env.items() if k.startswith("MTAG_")}
         return run_mtag(*args, env=env, input=input)
 
-    def read_log(self):
-        with open(self.log_path) as f:
-            return f.read()
+    def read_log(self, until=None, timeout=5):
+        """The log so far; with until, waits (at most timeout s) for a line containing
+        every string of until: a request's access line is written when the server has
+        finished with it, which may be after the client has read the response."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with open(self.log_path) as f:
+                log = f.read()
+            if not until or time.monotonic() > deadline or any(
+                    all(u in l for u in until) for l in log.splitlines()):
+                return log
+            time.sleep(0.05)
 
     def stop(self, timeout=15):
         """SIGTERM; returns the exit status (0 also proves no sanitizer report)."""

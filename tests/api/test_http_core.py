@@ -87,7 +87,7 @@ def test_access_log_line_and_no_secrets(server):
                  headers={"X-Request-Id": rid, "Authorization": "Bearer AUTHSECRET123",
                           "Cookie": "mtag_refresh=COOKIESECRET456"})
     requests.get(server.url + "/missing", headers={"X-Request-Id": "access-log-check-2"})
-    log = server.read_log()
+    log = server.read_log(until=("event=http.access", "rid=access-log-check-2"))
     lines = [l for l in log.splitlines() if "event=http.access" in l and f"rid={rid}" in l]
     assert len(lines) == 1, log[-3000:]
     line = lines[0]
