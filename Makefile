@@ -33,7 +33,7 @@ endif
 SRC      := $(wildcard src/*/*.c)
 OBJ      := $(SRC:%.c=$(OUT)/obj/%.o)
 GEN_SRC  := $(OUT)/gen/migrations_sqlite.c $(OUT)/gen/migrations_pg.c $(OUT)/gen/openapi.c \
-            $(OUT)/gen/stopwords.c $(OUT)/gen/lexicon.c
+            $(OUT)/gen/stopwords.c $(OUT)/gen/lexicon.c $(OUT)/gen/web.c
 GEN_OBJ  := $(GEN_SRC:%.c=%.o)
 LIB_OBJ  := $(OBJ) $(GEN_OBJ)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -91,6 +91,11 @@ $(OUT)/gen/stopwords.c: $(OUT)/embed $(sort $(wildcard data/stopwords/*.txt))
 $(OUT)/gen/lexicon.c: $(OUT)/embed $(sort $(wildcard data/lexicon/*.txt))
 	@mkdir -p $(dir $@)
 	$(OUT)/embed pipeline_lexicon data/lexicon $@ $(sort $(wildcard data/lexicon/*.txt))
+
+WEB_FILES := $(sort $(shell find web -type f 2>/dev/null))
+$(OUT)/gen/web.c: $(OUT)/embed $(WEB_FILES)
+	@mkdir -p $(dir $@)
+	$(OUT)/embed api_web_files web $@ $(WEB_FILES)
 
 test:
 	tools/test.sh

@@ -608,7 +608,7 @@ static enum mtag_err q_list_tag(struct arena *a)
 
 static enum mtag_err q_jobs(struct arena *a)
 {
-	struct store_job_filter f = { NULL, NULL };
+	struct store_job_filter f = { NULL, NULL, false };
 	struct store_job *j;
 	size_t n, total;
 	enum mtag_err e = store_job_list(S, a, me, &f, 50, 0, &j, &n, &total);
@@ -639,7 +639,7 @@ static enum mtag_err q_stats_endpoint(struct arena *a)
 {
 	struct store_stats st;
 	struct store_tag_count *t;
-	struct store_job_filter f = { NULL, NULL };
+	struct store_job_filter f = { NULL, NULL, false };
 	struct store_job *j;
 	size_t n, total;
 	enum mtag_err e = store_stats(S, me, clock_now_us(), &st);

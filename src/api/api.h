@@ -23,6 +23,8 @@ enum api_auth {
 	API_AUTH_REQUIRED, /* a valid bearer token */
 };
 
+/* The web UI (web/, embedded at build time) and the paths of its pages. */
+const struct http_site *api_site(void);
 /* The route table. OUT: *n, its length. */
 const struct http_route *api_routes(size_t *n);
 /* The routes of a worker node (--role worker): /health only. OUT: *n. */

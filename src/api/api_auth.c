@@ -228,13 +228,28 @@ void api_auth_logout_all(struct http_request *req, struct http_response *res)
 {
 	struct core_client cl;
 	int n = 0;
+	bool keep_current = false;
+	/* The body is optional: {"keep_current": true} ends every other session. */
+	if (req->body.len) {
+		const char *detail;
+		json_t *body = body_or_fail(req, res);
+		if (!body)
+			return;
+		enum mtag_err e = jsonx_get_bool(req->arena, body, "keep_current", false,
+						 &keep_current, &detail);
+		if (e)
+			return http_respond_error(res, e, detail);
+	}
 	api_client(req, &cl);
-	enum mtag_err e = core_auth_logout_all(req->app, &cl, api_identity(req), &n);
+	enum mtag_err e = core_auth_logout_all(req->app, &cl, api_identity(req), keep_current, &n);
 	if (e)
 		return http_respond_error(res, e, NULL);
-	set_refresh_cookie(req, res, "", 0);
-	json_t *o = jsonx_own(req->arena, json_pack("{s:s, s:i}", "message", "logged out everywhere",
-						    "sessions_revoked", n));
+	if (!keep_current)
+		set_refresh_cookie(req, res, "", 0);
+	json_t *o = jsonx_own(req->arena,
+			      json_pack("{s:s, s:i}", "message",
+					keep_current ? "logged out everywhere else" : "logged out everywhere",
+					"sessions_revoked", n));
 	http_respond_json(res, 200, o);
 }
 

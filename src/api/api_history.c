@@ -106,9 +106,13 @@ void api_history_jobs(struct http_request *req, struct http_response *res)
 {
 	size_t limit, offset, n, total;
 	struct store_job *jobs;
-	struct store_job_filter f = { http_query(req, "status"), http_query(req, "job_type") };
+	struct store_job_filter f = { http_query(req, "status"), http_query(req, "job_type"), false };
+	const char *sort = http_query(req, "sort");
 	if (!paging(req, res, &limit, &offset))
 		return;
+	if (sort && strcmp(sort, "newest") && strcmp(sort, "oldest"))
+		return http_respond_error(res, ERR_VALIDATION, "sort: must be newest or oldest");
+	f.oldest_first = sort && !strcmp(sort, "oldest");
 	enum mtag_err e = core_history_jobs(req->app, req->arena, me(req), &f, limit, offset, &jobs, &n, &total);
 	if (e)
 		return fail(res, e, NULL);
@@ -254,7 +258,7 @@ void api_history_stats(struct http_request *req, struct http_response *res)
 	struct store_job *jobs;
 	size_t ntags = 0, njobs = 0, total;
 	enum mtag_err e = core_history_stats(req->app, me(req), &s);
-	struct store_job_filter none = { NULL, NULL };
+	struct store_job_filter none = { NULL, NULL, false };
 	if (!e)
 		e = core_history_tags(req->app, req->arena, me(req), NULL, 10, &tags, &ntags);
 	if (!e)

@@ -202,8 +202,13 @@ void api_document_download(struct http_request *req, struct http_response *res)
 		return http_respond_error(res, e, "no such document, or it has no stored original");
 	if (e)
 		return http_respond_error(res, e, NULL);
-	http_set_header(res, "Location", url);
 	json_t *o = json_pack("{s:s, s:i}", "url", url, "expires_in", CORE_DOWNLOAD_TTL_S);
+	/* A web page's fetch cannot follow a redirect to another origin (S3) and read the
+	 * file: asking for JSON gets the link itself, for the page to open. */
+	const char *accept = http_header(req, "Accept");
+	if (accept && http_media_is(accept, "application/json"))
+		return http_respond_json(res, 200, jsonx_own(req->arena, o));
+	http_set_header(res, "Location", url);
 	http_respond_json(res, 302, jsonx_own(req->arena, o));
 }
 

@@ -4,6 +4,7 @@
  * (tests/unit/test_openapi.c fails otherwise).
  */
 #include "api/api.h"
+#include "base/embed.h"
 #include "base/xalloc.h"
 
 /* offload: the handler is slow - it hashes a password (about 25 ms of CPU) or
@@ -47,6 +48,20 @@ static const struct http_route routes[] = {
 	{ "GET",    "/api/history/stats",          api_history_stats,         API_AUTH_REQUIRED, false, HTTP_BODY_JSON },
 	{ "GET",    "/api/history/export",         api_history_export,        API_AUTH_REQUIRED, true,  HTTP_BODY_JSON },
 };
+
+/* The web UI's pages: each answers web/index.html, whose script draws the page (web/js/app.js). */
+static const char *const pages[] = {
+	"/", "/login", "/register", "/dashboard", "/new", "/history", "/documents", "/settings", NULL,
+};
+
+extern const struct embed_file api_web_files[];
+
+static const struct http_site site = { api_web_files, "index.html", pages };
+
+const struct http_site *api_site(void)
+{
+	return &site;
+}
 
 const struct http_route *api_routes(size_t *n)
 {

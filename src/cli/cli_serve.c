@@ -119,6 +119,7 @@ int cli_serve(int argc, char **argv)
 		.nroutes = nroutes,
 		.guard = api_guard,
 		.app = core,
+		.site = api ? api_site() : NULL,
 	};
 	if (http_server_start(&hc, &srv, err, sizeof(err))) {
 		fprintf(stderr, "mtag: %s\n", err);

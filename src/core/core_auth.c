@@ -258,11 +258,13 @@ enum mtag_err core_auth_logout(struct core *c, const struct core_client *cl,
 }
 
 enum mtag_err core_auth_logout_all(struct core *c, const struct core_client *cl,
-				   const struct core_identity *id, int *count)
+				   const struct core_identity *id, bool keep_current, int *count)
 {
-	enum mtag_err e = store_session_revoke_all(c->store, id->user.id, NULL, clock_now_us(), count);
+	enum mtag_err e = store_session_revoke_all(c->store, id->user.id,
+						   keep_current ? id->session_id : NULL,
+						   clock_now_us(), count);
 	if (!e)
-		core_audit(c, id->user.id, "logout_all", cl->ip, NULL);
+		core_audit(c, id->user.id, keep_current ? "logout_others" : "logout_all", cl->ip, NULL);
 	return e;
 }
 

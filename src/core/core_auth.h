@@ -86,9 +86,9 @@ enum mtag_err core_auth_authenticate(struct core *c, struct arena *a, const char
 /* End a session: the caller's (id non-NULL) or the one of refresh_token. */
 enum mtag_err core_auth_logout(struct core *c, const struct core_client *cl,
 			       const struct core_identity *id, const char *refresh_token);
-/* End every session of the caller. OUT: *count. */
+/* End every session of the caller, or every other one (keep_current). OUT: *count. */
 enum mtag_err core_auth_logout_all(struct core *c, const struct core_client *cl,
-				   const struct core_identity *id, int *count);
+				   const struct core_identity *id, bool keep_current, int *count);
 /* The caller's live sessions, most recently used first. OUT: *out (arena), *n. */
 enum mtag_err core_auth_sessions(struct core *c, struct arena *a, const struct core_identity *id,
 				 struct core_session **out, size_t *n);

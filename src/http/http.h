@@ -280,6 +280,26 @@ struct http_server_config {
 	int stream_keepalive_s;      /* keep-alive comment after this long idle (0 or less:
 					HTTP_STREAM_KEEPALIVE_S) */
 	int max_streams;             /* open event streams; past it 503 (0 or less: HTTP_STREAM_MAX) */
+	const struct http_site *site; /* the web application (borrowed), or NULL for none */
+};
+
+/*
+ * A web application of embedded files (http_site.c), answered for GET and
+ * HEAD requests no route matches, never for paths under /api/:
+ *   /assets/<version>/<name>  a file (cached for a year: the version, a hash
+ *                             of all the files, changes with any of them)
+ *   a path of pages           index, with "{{assets}}" replaced by
+ *                             "/assets/<version>" (revalidated by ETag)
+ *   any other path            index with status 404, when the client accepts
+ *                             text/html (a browser): the app shows its own
+ *                             not-found page; otherwise the JSON 404.
+ * Text files are sent gzipped to clients that accept it.
+ */
+struct embed_file;
+struct http_site {
+	const struct embed_file *files; /* NULL-terminated (base/embed.h) */
+	const char *index;              /* the name of the page file in files */
+	const char *const *pages;       /* the app's paths ("/", "/dashboard"), NULL-terminated */
 };
 
 struct http_server;

@@ -39,6 +39,16 @@ void http_request_id(struct MHD_Connection *conn, char out[HTTP_RID_MAX + 1]);
 /* True when the request announces (Content-Length) a body larger than max. */
 bool http_announced_over(struct MHD_Connection *conn, uint64_t max);
 
+/* ---- the web application (http_site.c) ---- */
+
+struct http_site_state;
+/* Prepare site's answers (version, rendered index, gzip); ERR_VALIDATION when its index is missing. */
+enum mtag_err http_site_load(const struct http_site *site, struct http_site_state **out);
+void http_site_free(struct http_site_state *s);
+/* True when the site answers this request (see struct http_site); res is then filled. */
+bool http_site_answer(const struct http_site_state *s, struct http_request *req,
+		      struct http_response *res);
+
 /* ---- multipart bodies (http_multipart.c) ---- */
 
 /* A server's upload limits, defaults resolved; owned by the server. */

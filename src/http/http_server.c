@@ -108,6 +108,7 @@ struct http_server {
 	struct http_upload_limits upload; /* for multipart routes, defaults resolved */
 	uint64_t upload_cap;           /* http_upload_cap(&upload) */
 	char *upload_dir;              /* owned: upload.dir */
+	struct http_site_state *site;  /* the web application, or NULL */
 };
 
 /* Where an offloaded request is. */
@@ -127,6 +128,7 @@ struct http_ctx {
 	bool refused;            /* res holds an error (body past a cap, bad upload): the rest
 				    of the body is dropped and the handler never runs */
 	bool guarded;            /* the guard has run and let the request through */
+	bool site;               /* the web application answered (res is filled): no handler */
 	size_t dropped;          /* body bytes read and dropped after the refusal */
 	uint64_t read;           /* body bytes read in all */
 	struct http_multipart *mp; /* multipart routes: the body's reader (arena) */
@@ -519,6 +521,13 @@ static enum MHD_Result begin(struct http_ctx *ctx, struct MHD_Connection *conn, 
 					arena_printf(&ctx->arena, "%s is not allowed on %s (allowed: %s)",
 						     req->method, req->path, allow));
 	}
+	if (e == ERR_NOT_FOUND && http_site_answer(ctx->srv->site, req, &ctx->res)) {
+		static const struct http_route site_route = { "GET", "(site)", NULL, 0, false,
+							      HTTP_BODY_JSON };
+		req->route = &site_route;
+		ctx->site = true;
+		return MHD_YES;
+	}
 	if (e)
 		return send_early_error(ctx, conn, e,
 					arena_printf(&ctx->arena, "no route for %s %s", req->method, req->path));
@@ -650,7 +659,7 @@ static enum MHD_Result finish(struct http_ctx *ctx, struct MHD_Connection *conn)
 		}
 	}
 	/* A refused body has its error in res already. */
-	if (!ctx->refused && atomic_load(&ctx->offload) == OFFLOAD_NONE) {
+	if (!ctx->refused && !ctx->site && atomic_load(&ctx->offload) == OFFLOAD_NONE) {
 		if (ctx->req.route->offload)
 			return offload(ctx, conn);
 		run_handler(ctx);
@@ -773,6 +782,11 @@ enum mtag_err http_server_start(const struct http_server_config *cfg, struct htt
 	e = upload_setup(srv, err, errlen);
 	if (e)
 		goto out;
+	if (cfg->site && (e = http_site_load(cfg->site, &srv->site)) != ERR_OK) {
+		snprintf(err, errlen, "the web application has no page %s",
+			 cfg->site->index ? cfg->site->index : "(none)");
+		goto out;
+	}
 	atomic_init(&srv->inflight, 0);
 	atomic_init(&srv->fresh, 0);
 	atomic_init(&srv->stopping, false);
@@ -804,6 +818,7 @@ out:
 	if (srv) {
 		workq_free(srv->offload);
 		http_streams_free(srv->streams);
+		http_site_free(srv->site);
 		free(srv->upload_dir);
 	}
 	free(srv);
@@ -856,6 +871,7 @@ void http_server_stop(struct http_server *srv, int timeout_ms)
 		close(listen_fd);
 	log_info("http.stop", "port=%d ms=%lld", srv->port,
 		 (long long)((clock_mono_us() - t0) / 1000));
+	http_site_free(srv->site);
 	free(srv->upload_dir);
 	free(srv);
 }

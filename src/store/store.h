@@ -362,6 +362,7 @@ struct store_doc_filter {
 struct store_job_filter {
 	const char *status;
 	const char *job_type;
+	bool oldest_first;      /* else newest first */
 };
 
 /* One search hit. */

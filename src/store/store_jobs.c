@@ -399,9 +399,13 @@ enum mtag_err store_job_list(struct store *s, struct arena *a, const char *owner
 		return ERR_OK;
 	struct store_param p[] = { STORE_TEXT(who), STORE_TEXT(f->status), STORE_TEXT(f->job_type),
 				   STORE_INT(store_list_cap(limit)), STORE_INT(store_list_cap(offset)) };
-	enum mtag_err e = store_list_page(s, a, "job_list",
-					  "SELECT " JOB_COLS " FROM processing_jobs" JOB_FILTER
-					  " ORDER BY created_at DESC, id DESC LIMIT $4 OFFSET $5", 5,
+	enum mtag_err e = store_list_page(s, a, f->oldest_first ? "job_list_oldest" : "job_list",
+					  f->oldest_first
+						  ? "SELECT " JOB_COLS " FROM processing_jobs" JOB_FILTER
+						    " ORDER BY created_at, id LIMIT $4 OFFSET $5"
+						  : "SELECT " JOB_COLS " FROM processing_jobs" JOB_FILTER
+						    " ORDER BY created_at DESC, id DESC LIMIT $4 OFFSET $5",
+					  5,
 					  "SELECT count(*) FROM processing_jobs" JOB_FILTER, 3,
 					  p, row_job, sizeof(**out), store_list_cap(limit), &rows, n,
 					  total);

@@ -1,0 +1,188 @@
+// api.js - the session and every call to the API.
+//
+// The access token lives in this module's memory only (never localStorage):
+// a page reload gets a new one from the refresh cookie, which is HttpOnly and
+// sent only to /api/auth. A call answered 401 refreshes once and is retried.
+// localStorage keeps one boolean, "a session may exist", so that a visitor
+// who never signed in is not sent to /api/auth/refresh for nothing.
+
+const HINT = 'mtag.session';
+let accessToken = null;
+let currentUser = null;
+let refreshing = null;
+const listeners = new Set();
+
+export class ApiError extends Error {
+  constructor(status, detail, code, field) {
+    super(detail);
+    this.status = status;
+    this.code = code;
+    this.field = field;
+  }
+}
+
+export const user = () => currentUser;
+export const onSessionChange = (fn) => listeners.add(fn);
+
+function setSession(token, u) {
+  accessToken = token;
+  currentUser = u;
+  if (u) localStorage.setItem(HINT, '1'); else localStorage.removeItem(HINT);
+  listeners.forEach((fn) => fn(u));
+}
+
+// The field a 422 names: its detail starts with "field: ..." (DESIGN.md section 6).
+async function toError(res) {
+  let detail = `The server answered ${res.status}.`, code = null;
+  try {
+    const body = await res.json();
+    detail = body.detail || detail;
+    code = body.code || null;
+  } catch { /* not JSON: keep the generic sentence */ }
+  if (res.status === 429) {
+    const after = res.headers.get('Retry-After');
+    if (after) detail += ` Try again in ${after} s.`;
+  }
+  const m = res.status === 422 && /^([a-z_]+): /.exec(detail);
+  return new ApiError(res.status, detail, code, m ? m[1] : null);
+}
+
+async function refreshOnce() {
+  const res = await fetch('/api/auth/refresh', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}',
+  });
+  if (!res.ok) return false;
+  accessToken = (await res.json()).access_token;
+  return true;
+}
+
+// One refresh at a time: calls that fail together wait for the same one.
+export function refresh() {
+  if (!refreshing) refreshing = refreshOnce().catch(() => false).finally(() => { refreshing = null; });
+  return refreshing;
+}
+
+// api('/api/history/jobs', {method, body, headers, signal}) -> parsed JSON.
+export async function api(path, { method = 'GET', body, headers = {}, signal, retried = false } = {}) {
+  const hs = { Accept: 'application/json', ...headers };
+  if (accessToken) hs.Authorization = `Bearer ${accessToken}`;
+  let payload = body;
+  if (body !== undefined && !(body instanceof FormData)) {
+    hs['Content-Type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
+  let res;
+  try {
+    res = await fetch(path, { method, headers: hs, body: payload, signal });
+  } catch (e) {
+    if (e.name === 'AbortError') throw e;
+    throw new ApiError(0, 'The server cannot be reached. Check your connection and try again.', 'network');
+  }
+  if (res.status === 401 && accessToken && !retried) {
+    if (await refresh()) return api(path, { method, body, headers, signal, retried: true });
+    setSession(null, null);
+  }
+  if (!res.ok) throw await toError(res);
+  return res.json();
+}
+
+// Restore the session at start-up from the refresh cookie; the user or null.
+export async function restore() {
+  if (!localStorage.getItem(HINT)) return null;
+  if (!(await refresh())) { setSession(null, null); return null; }
+  try {
+    setSession(accessToken, await api('/api/auth/me'));
+  } catch {
+    setSession(null, null);
+  }
+  return currentUser;
+}
+
+export async function login(email, password) {
+  const d = await api('/api/auth/login', { method: 'POST', body: { email, password } });
+  setSession(d.access_token, d.user);
+  return d.user;
+}
+
+export async function register(email, password, fullName) {
+  const body = { email, password };
+  if (fullName) body.full_name = fullName;
+  const d = await api('/api/auth/register', { method: 'POST', body });
+  setSession(d.access_token, d.user);
+  return d.user;
+}
+
+export async function logout() {
+  try {
+    await api('/api/auth/logout', { method: 'POST', body: {} });
+  } finally {
+    setSession(null, null);
+  }
+}
+
+// A multipart upload with progress: onProgress(loadedBytes, totalBytes).
+// XMLHttpRequest because fetch cannot report upload progress.
+export function upload(path, form, onProgress, retried = false) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', path);
+    xhr.setRequestHeader('Accept', 'application/json');
+    if (accessToken) xhr.setRequestHeader('Authorization', `Bearer ${accessToken}`);
+    xhr.upload.onprogress = (e) => { if (e.lengthComputable) onProgress(e.loaded, e.total); };
+    xhr.onerror = () => reject(new ApiError(0, 'The upload failed: the server cannot be reached.', 'network'));
+    xhr.onload = async () => {
+      const res = new Response(xhr.responseText, {
+        status: xhr.status, headers: { 'Retry-After': xhr.getResponseHeader('Retry-After') || '' },
+      });
+      if (xhr.status === 401 && accessToken && !retried && await refresh()) {
+        upload(path, form, onProgress, true).then(resolve, reject);
+        return;
+      }
+      if (xhr.status >= 200 && xhr.status < 300) resolve(JSON.parse(xhr.responseText));
+      else reject(await toError(res));
+    };
+    xhr.send(form);
+  });
+}
+
+// Follow a job's Server-Sent Events until "done" or signal aborts:
+// onEvent(name, data). fetch rather than EventSource, which cannot send the
+// Authorization header; a dropped stream is resumed with Last-Event-ID.
+export async function jobEvents(jobId, onEvent, signal) {
+  let lastId = null;
+  for (let attempt = 0; attempt < 20 && !signal.aborted; attempt++) {
+    const hs = { Accept: 'text/event-stream' };
+    if (accessToken) hs.Authorization = `Bearer ${accessToken}`;
+    if (lastId) hs['Last-Event-ID'] = lastId;
+    try {
+      const res = await fetch(`/api/process/batch-status/${encodeURIComponent(jobId)}/events`, { headers: hs, signal });
+      if (res.status === 401 && accessToken && await refresh()) continue;
+      if (!res.ok) throw await toError(res);
+      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value;
+        let cut;
+        while ((cut = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, cut);
+          buffer = buffer.slice(cut + 2);
+          let name = 'message', data = '';
+          for (const line of block.split('\n')) {
+            if (line.startsWith('id:')) lastId = line.slice(3).trim();
+            else if (line.startsWith('event:')) name = line.slice(6).trim();
+            else if (line.startsWith('data:')) data += line.slice(5).trim();
+          }
+          if (!data) continue;
+          onEvent(name, JSON.parse(data));
+          if (name === 'done') return;
+        }
+      }
+    } catch (e) {
+      if (e.name === 'AbortError' || signal.aborted) return;
+      if (e instanceof ApiError && e.status !== 0 && e.status < 500) throw e;
+    }
+    await new Promise((r) => setTimeout(r, Math.min(1000 * (attempt + 1), 5000)));
+  }
+}

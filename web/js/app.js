@@ -1,0 +1,148 @@
+// app.js - the shell: header, user menu, footer, and the client-side router.
+// mtag answers index.html for every page path (src/api/routes.c); this module
+// draws the page for location.pathname and keeps links inside the app.
+import { api, restore, user, logout, onSessionChange } from './api.js';
+import { h, clear, announce, errorState } from './dom.js';
+import { loginPage, registerPage } from './pages/auth.js';
+import { dashboardPage } from './pages/dashboard.js';
+import { newJobPage } from './pages/newjob.js';
+import { historyPage } from './pages/history.js';
+import { documentsPage } from './pages/documents.js';
+import { settingsPage } from './pages/settings.js';
+
+// path -> [title, page function, needs a signed-in user]
+const routes = {
+  '/login': ['Sign in', loginPage, false],
+  '/register': ['Create an account', registerPage, false],
+  '/dashboard': ['Dashboard', dashboardPage, true],
+  '/new': ['New job', newJobPage, false],
+  '/history': ['History', historyPage, true],
+  '/documents': ['Documents', documentsPage, true],
+  '/settings': ['Settings', settingsPage, true],
+};
+
+const main = document.getElementById('main');
+let pageAbort = null;
+
+export function navigate(url, { replace = false } = {}) {
+  if (replace) history.replaceState(null, '', url);
+  else history.pushState(null, '', url);
+  render();
+}
+
+function notFound() {
+  document.title = 'Not found · Metadata Tagger';
+  clear(main, h('div', { class: 'empty card' }, h('h1', null, 'Page not found'),
+    h('p', null, 'There is no page at this address.'), h('a', { class: 'button primary', href: '/' }, 'Go home')));
+}
+
+async function render() {
+  if (pageAbort) pageAbort.abort();
+  pageAbort = new AbortController();
+  const signal = pageAbort.signal;
+  // A dialog belongs to the page it was opened on.
+  document.querySelectorAll('dialog').forEach((d) => d.close());
+  let path = location.pathname;
+  if (path === '/') path = user() ? '/dashboard' : '/new';
+  markNav(path);
+  const route = routes[path];
+  if (!route) return notFound();
+  const [title, page, needsUser] = route;
+  if (needsUser && !user()) {
+    navigate(`/login?next=${encodeURIComponent(location.pathname + location.search)}`, { replace: true });
+    return;
+  }
+  document.title = `${title} · Metadata Tagger`;
+  clear(main, h('p', { class: 'loading' }, 'Loading…'));
+  try {
+    await page(main, { params: new URLSearchParams(location.search), signal, navigate });
+  } catch (e) {
+    if (e.name === 'AbortError' || signal.aborted) return;
+    clear(main, h('h1', null, title), errorState(e, () => render()));
+  }
+  if (signal.aborted) return;
+  // A screen reader hears the new page's heading; keyboard focus starts there.
+  const heading = main.querySelector('h1');
+  if (heading) {
+    heading.setAttribute('tabindex', '-1');
+    if (document.activeElement === document.body || !main.contains(document.activeElement)) heading.focus({ preventScroll: true });
+    announce(heading.textContent);
+  }
+}
+
+function markNav(path) {
+  document.querySelectorAll('.main-nav a').forEach((a) => {
+    if (a.getAttribute('href') === path) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  });
+}
+
+// The header's right side: Sign in / Get started, or the user menu.
+function drawAccount(u) {
+  const box = document.getElementById('account');
+  document.querySelectorAll('.main-nav a[data-auth]').forEach((a) => { a.hidden = !u; });
+  if (!u) {
+    clear(box, h('a', { href: '/login', class: 'button' }, 'Sign in'),
+      h('a', { href: '/register', class: 'button primary' }, 'Get started'));
+    return;
+  }
+  const name = u.full_name || u.email;
+  const menu = h('div', { class: 'menu', id: 'user-menu', role: 'menu', hidden: true },
+    h('div', { class: 'who' }, h('strong', null, name), h('div', { class: 'muted small' }, u.email)),
+    h('a', { href: '/settings', role: 'menuitem' }, 'Settings'),
+    h('button', { type: 'button', role: 'menuitem', onclick: signOut }, 'Sign out'));
+  const toggle = h('button', {
+    type: 'button', class: 'user-button', 'aria-haspopup': 'menu', 'aria-expanded': 'false',
+    'aria-controls': 'user-menu', 'aria-label': `Account menu for ${name}`,
+  }, h('span', { class: 'avatar', 'aria-hidden': 'true' }, name.trim()[0].toUpperCase()),
+  h('span', { class: 'hide-small' }, name));
+  const setOpen = (open) => {
+    menu.hidden = !open;
+    toggle.setAttribute('aria-expanded', String(open));
+    if (open) menu.querySelector('[role=menuitem]').focus();
+  };
+  toggle.addEventListener('click', () => setOpen(menu.hidden));
+  menu.addEventListener('click', () => setOpen(false));
+  menu.addEventListener('keydown', (e) => {
+    const items = [...menu.querySelectorAll('[role=menuitem]')];
+    const i = items.indexOf(document.activeElement);
+    if (e.key === 'Escape') { setOpen(false); toggle.focus(); }
+    if (e.key === 'ArrowDown') { e.preventDefault(); items[(i + 1) % items.length].focus(); }
+    if (e.key === 'ArrowUp') { e.preventDefault(); items[(i - 1 + items.length) % items.length].focus(); }
+  });
+  document.addEventListener('click', (e) => { if (!box.contains(e.target)) setOpen(false); });
+  clear(box, toggle, menu);
+}
+
+async function signOut() {
+  await logout().catch(() => {});
+  navigate('/login');
+  announce('You are signed out.');
+}
+
+// Links inside the app change the page without a reload; the back button works.
+document.addEventListener('click', (e) => {
+  const a = e.target.closest('a[href]');
+  if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+  if (a.target || a.hasAttribute('download')) return;
+  const url = new URL(a.href, location.href);
+  if (url.origin !== location.origin || url.pathname.startsWith('/api/') || url.pathname.startsWith('/assets/')) return;
+  e.preventDefault();
+  navigate(url.pathname + url.search);
+});
+window.addEventListener('popstate', render);
+
+onSessionChange((u) => {
+  drawAccount(u);
+  // Signed out elsewhere (a revoked session, an expired refresh): leave protected pages.
+  const route = routes[location.pathname];
+  if (!u && route && route[2]) navigate(`/login?next=${encodeURIComponent(location.pathname + location.search)}`, { replace: true });
+});
+
+async function start() {
+  api('/health').then((d) => { document.getElementById('version').textContent = `v${d.version}`; }).catch(() => {});
+  await restore();
+  drawAccount(user());
+  await render();
+}
+start();

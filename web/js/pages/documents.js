@@ -1,0 +1,155 @@
+// documents.js - full-text search (query in the address), tag filter chips,
+// document cards, and a document's detail dialog with Download.
+import { api } from '../api.js';
+import { h, clear, badge, fmtDate, fmtBytes, tagList, snippet, emptyState, errorState, openDialog, confirmDialog, busy, announce } from '../dom.js';
+
+const PAGE = 24;
+const PREVIEW = 1000;
+
+function card(doc, open) {
+  const title = doc.title || doc.filename || doc.source_url || 'Untitled document';
+  return h('article', { class: 'card doc-card' },
+    h('h3', null, h('button', { type: 'button', onclick: () => open(doc.id) }, title)),
+    h('p', { class: 'source' }, doc.source_url || doc.filename || ''),
+    doc.snippet ? snippet(doc.snippet) : null,
+    doc.tags && doc.tags.length ? tagList(doc.tags, { max: 6 }) : null,
+    h('div', { class: 'meta' }, badge(doc.status), doc.language ? h('span', null, doc.language.toUpperCase()) : null,
+      h('span', null, fmtDate(doc.processed_at || doc.created_at))));
+}
+
+async function download(id, button) {
+  const d = await busy(button, 'Preparing…', () => api(`/api/history/documents/${encodeURIComponent(id)}/download`));
+  location.assign(d.url);
+}
+
+// The document's dialog; onchange runs after it was deleted.
+export async function openDocument(id, { onchange, onclose } = {}) {
+  const d = openDialog('Document', { onclose });
+  clear(d.body, h('p', { class: 'loading' }, 'Loading…'));
+  let doc;
+  try {
+    doc = await api(`/api/history/documents/${encodeURIComponent(id)}`);
+  } catch (e) {
+    clear(d.body, errorState(e));
+    return;
+  }
+  const m = doc.processing_metadata || {};
+  d.heading.textContent = doc.title || doc.filename || doc.source_url || 'Untitled document';
+  const text = doc.extracted_text || '';
+  const pre = h('pre', { class: 'text', tabindex: 0, 'aria-label': 'Extracted text' }, text.slice(0, PREVIEW));
+  const more = text.length > PREVIEW
+    ? h('button', { type: 'button', class: 'link', onclick: (e) => { pre.textContent = text; e.target.remove(); } }, `Show all (${text.length.toLocaleString()} characters)`)
+    : null;
+  const dl = h('button', { type: 'button', class: 'primary' }, 'Download');
+  dl.addEventListener('click', () => download(doc.id, dl).catch((e) => d.body.prepend(errorState(e))));
+  const del = h('button', { type: 'button', class: 'danger' }, 'Delete');
+  del.addEventListener('click', async () => {
+    if (!(await confirmDialog('Delete this document?', 'Its text, tags and stored file will be deleted.', 'Delete'))) return;
+    try {
+      await api(`/api/history/documents/${encodeURIComponent(doc.id)}`, { method: 'DELETE' });
+      announce('The document was deleted.');
+      d.close();
+      if (onchange) onchange();
+    } catch (e) {
+      d.body.prepend(errorState(e));
+    }
+  });
+  const rows = [
+    ['Status', badge(doc.status)], ['Source', doc.source_url || doc.filename], ['Language', doc.language],
+    ['Pages', doc.page_count], ['Type', doc.mime_type], ['Size', doc.size_bytes != null ? fmtBytes(doc.size_bytes) : null],
+    ['Author', m.author], ['Producer', m.producer], ['Created', m.created ? fmtDate(m.created) : null],
+    ['Processed', fmtDate(doc.processed_at)],
+    ['Processing time', m.processing_time != null ? `${(m.processing_time * 1000).toFixed(0)} ms` : null],
+    ['SHA-256', doc.content_sha256],
+  ].filter(([, v]) => v != null && v !== '');
+  clear(d.body,
+    doc.error_message ? h('div', { class: 'form-error', role: 'alert' }, h('strong', null, 'Processing failed: '), doc.error_message) : null,
+    h('div', { class: 'actions' }, doc.status === 'completed' ? dl : null, del),
+    h('section', null, h('h3', null, `Tags (${(doc.tags || []).length})`),
+      doc.tags && doc.tags.length ? tagList(doc.tags, { scores: m.tag_scores }) : h('p', { class: 'muted' }, 'No tags.')),
+    h('section', null, h('h3', null, 'Metadata'), h('dl', { class: 'meta-list' }, rows.map(([k, v]) => [h('dt', null, k), h('dd', null, v)]))),
+    text ? h('section', null, h('h3', null, 'Text'), pre, more) : null);
+}
+
+export async function documentsPage(main, { params, signal, navigate }) {
+  const query = (params.get('q') || '').trim();
+  const tags = params.getAll('tag');
+  const page = Math.max(1, parseInt(params.get('page'), 10) || 1);
+  const q = new URLSearchParams({ limit: PAGE, offset: (page - 1) * PAGE });
+  tags.forEach((t) => q.append('tag', t));
+  if (query) q.set('query', query);
+  const [data, facets] = await Promise.all([
+    api(`/api/history/documents${query ? '/search' : ''}?${q}`, { signal }),
+    api('/api/history/tags?limit=20', { signal }),
+  ]);
+  const go = (next) => navigate(`/documents${next.toString() ? `?${next}` : ''}`);
+
+  const input = h('input', { type: 'search', name: 'q', id: 'search-q', value: query, placeholder: 'Words, "a phrase", -exclude, tech*', autocomplete: 'off' });
+  const form = h('form', { role: 'search', class: 'row' },
+    h('div', { class: 'field' }, h('label', { for: 'search-q' }, 'Search documents'), input),
+    h('div', { class: 'field' }, h('button', { type: 'submit', class: 'primary' }, 'Search')));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const next = new URLSearchParams();
+    if (input.value.trim()) next.set('q', input.value.trim());
+    tags.forEach((t) => next.append('tag', t));
+    go(next);
+  });
+
+  const chipTags = facets.tags.map((t) => t.tag);
+  tags.forEach((t) => { if (!chipTags.includes(t)) chipTags.unshift(t); });
+  const chips = h('div', { class: 'chips', role: 'group', 'aria-label': 'Filter by tag' },
+    chipTags.map((t) => {
+      const on = tags.includes(t);
+      const count = facets.tags.find((f) => f.tag === t)?.count;
+      return h('button', { type: 'button', class: 'chip', 'aria-pressed': String(on), onclick: () => {
+        const next = new URLSearchParams();
+        if (query) next.set('q', query);
+        (on ? tags.filter((x) => x !== t) : tags.concat(t)).forEach((x) => next.append('tag', x));
+        go(next);
+      } }, t, count != null ? h('span', { class: 'visually-hidden' }, ` (${count} documents)`) : null);
+    }));
+
+  let body;
+  if (!data.documents.length) {
+    body = query || tags.length
+      ? emptyState('No documents found', query ? `Nothing matches “${query}”${tags.length ? ' with these tags' : ''}.` : 'No document has all these tags.',
+        h('a', { class: 'button', href: '/documents' }, 'Clear the search'))
+      : emptyState('No documents yet', 'Documents you process show up here, searchable by their text and tags.',
+        h('a', { class: 'button primary', href: '/new' }, 'Process a document'));
+  } else {
+    const from = data.offset + 1, to = data.offset + data.documents.length;
+    const pageLink = (n) => { const next = new URLSearchParams(params); next.delete('doc'); if (n > 1) next.set('page', n); else next.delete('page'); return next; };
+    body = [
+      h('section', { class: 'grid docs', 'aria-label': 'Documents' }, data.documents.map((doc) => card(doc, (id) => {
+        const next = new URLSearchParams(params);
+        next.set('doc', id);
+        go(next);
+      }))),
+      h('nav', { class: 'pager', 'aria-label': 'Pages' },
+        h('span', { class: 'muted' }, `${from}–${to} of ${data.total}`),
+        h('span', { class: 'actions' },
+          h('button', { type: 'button', disabled: page <= 1, onclick: () => go(pageLink(page - 1)) }, 'Previous'),
+          h('button', { type: 'button', disabled: to >= data.total, onclick: () => go(pageLink(page + 1)) }, 'Next'))),
+    ];
+  }
+  clear(main, h('div', { class: 'page-head' }, h('div', null, h('h1', null, 'Documents'),
+    h('p', { class: 'muted', role: 'status' }, query ? `${data.total} result${data.total === 1 ? '' : 's'} for “${query}”` : `${data.total} document${data.total === 1 ? '' : 's'}`))),
+  form, chipTags.length ? chips : null, body);
+
+  const docId = params.get('doc');
+  if (docId) {
+    let changed = false;
+    openDocument(docId, {
+      onchange: () => { changed = true; },
+      onclose: () => {
+        if (signal.aborted) return;
+        const next = new URLSearchParams(params);
+        next.delete('doc');
+        const url = `/documents${next.toString() ? `?${next}` : ''}`;
+        if (changed) navigate(url, { replace: true });
+        else history.replaceState(null, '', url);
+      },
+    });
+  }
+}

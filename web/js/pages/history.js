@@ -1,0 +1,135 @@
+// history.js - the jobs table (filters, sort, pages) and a job's detail dialog
+// with its documents: retry failed, cancel running, delete.
+import { api } from '../api.js';
+import { h, clear, badge, fmtDate, tagList, emptyState, errorState, openDialog, confirmDialog, busy, announce, STATUS_LABELS } from '../dom.js';
+
+const PAGE = 20;
+const TYPES = { single: 'Single URL', upload: 'Upload', batch: 'Spreadsheet' };
+
+function select(name, label, options, value) {
+  const el = h('select', { name, id: `filter-${name}` },
+    Object.entries(options).map(([v, text]) => h('option', { value: v }, text)));
+  el.value = value;
+  return h('div', { class: 'field' }, h('label', { for: el.id }, label), el);
+}
+
+// The job's dialog; onchange runs after a delete, cancel or retry.
+export async function openJob(jobId, { onchange, onclose } = {}) {
+  const d = openDialog('Job', { onclose });
+  clear(d.body, h('p', { class: 'loading' }, 'Loading…'));
+  let job;
+  try {
+    job = await api(`/api/history/jobs/${encodeURIComponent(jobId)}`);
+  } catch (e) {
+    clear(d.body, errorState(e));
+    return;
+  }
+  d.heading.textContent = `${TYPES[job.job_type] || job.job_type} job`;
+  const act = async (button, label, fn, message) => {
+    try {
+      await busy(button, label, fn);
+      announce(message);
+      d.close();
+      if (onchange) onchange();
+    } catch (e) {
+      d.body.prepend(errorState(e));
+    }
+  };
+  const running = job.status === 'pending' || job.status === 'processing';
+  const actions = h('div', { class: 'actions' });
+  if (job.failed_documents > 0 && !running) {
+    const b = h('button', { type: 'button' }, 'Retry failed');
+    b.addEventListener('click', () => act(b, 'Retrying…', () => api(`/api/history/jobs/${job.id}/retry`, { method: 'POST', body: {} }), 'Failed documents were queued again.'));
+    actions.append(b);
+  }
+  if (running) {
+    const b = h('button', { type: 'button' }, 'Cancel job');
+    b.addEventListener('click', () => act(b, 'Cancelling…', () => api(`/api/history/jobs/${job.id}/cancel`, { method: 'POST', body: {} }), 'The job was cancelled.'));
+    actions.append(b);
+  }
+  const del = h('button', { type: 'button', class: 'danger' }, 'Delete job');
+  del.addEventListener('click', async () => {
+    if (!(await confirmDialog('Delete this job?', `Its ${job.total_documents} documents and their files will be deleted. This cannot be undone.`, 'Delete')))
+      return;
+    act(del, 'Deleting…', () => api(`/api/history/jobs/${job.id}`, { method: 'DELETE' }), 'The job was deleted.');
+  });
+  actions.append(del);
+  clear(d.body,
+    h('dl', { class: 'meta-list' },
+      h('dt', null, 'Status'), h('dd', null, badge(job.status)),
+      h('dt', null, 'Documents'), h('dd', null, `${job.processed_documents} of ${job.total_documents} processed, ${job.failed_documents} failed`),
+      h('dt', null, 'Created'), h('dd', null, fmtDate(job.created_at)),
+      h('dt', null, 'Finished'), h('dd', null, fmtDate(job.completed_at)),
+      job.error_message ? [h('dt', null, 'Error'), h('dd', null, job.error_message)] : null),
+    actions,
+    h('section', null, h('h3', null, 'Documents'),
+      job.documents.length ? h('ul', { class: 'results' }, job.documents.map((doc) => h('li', null,
+        h('div', { class: 'actions' }, badge(doc.status),
+          h('a', { href: `/documents?doc=${encodeURIComponent(doc.id)}` }, doc.title || doc.filename || doc.source_url || doc.id)),
+        doc.error_message ? h('p', { class: 'error' }, doc.error_message) : null,
+        doc.tags && doc.tags.length ? tagList(doc.tags) : null)))
+        : h('p', { class: 'muted' }, 'This job has no documents.'),
+      job.total_documents > job.documents.length ? h('p', { class: 'muted small' }, `Showing the first ${job.documents.length} of ${job.total_documents}.`) : null));
+}
+
+export async function historyPage(main, { params, signal, navigate }) {
+  const status = params.get('status') || '';
+  const type = params.get('type') || '';
+  const sort = params.get('sort') === 'oldest' ? 'oldest' : 'newest';
+  const page = Math.max(1, parseInt(params.get('page'), 10) || 1);
+  const q = new URLSearchParams({ limit: PAGE, offset: (page - 1) * PAGE, sort });
+  if (status) q.set('status', status);
+  if (type) q.set('job_type', type);
+  const data = await api(`/api/history/jobs?${q}`, { signal });
+
+  const go = (changes) => {
+    const next = new URLSearchParams(params);
+    for (const [k, v] of Object.entries(changes)) if (v) next.set(k, v); else next.delete(k);
+    navigate(`/history${next.toString() ? `?${next}` : ''}`);
+  };
+  const filters = h('form', { class: 'row card', 'aria-label': 'Filters' },
+    select('status', 'Status', { '': 'All statuses', ...STATUS_LABELS }, status),
+    select('type', 'Type', { '': 'All types', ...TYPES }, type),
+    select('sort', 'Sort', { newest: 'Newest first', oldest: 'Oldest first' }, sort));
+  filters.addEventListener('change', (e) => go({ [e.target.name]: e.target.value, page: '' }));
+
+  let body;
+  if (!data.jobs.length) {
+    body = status || type ? emptyState('No matching jobs', 'No job has this status and type.', h('a', { class: 'button', href: '/history' }, 'Clear filters'))
+      : emptyState('No jobs yet', 'Jobs you start show up here.', h('a', { class: 'button primary', href: '/new' }, 'Start a job'));
+  } else {
+    const from = data.offset + 1, to = data.offset + data.jobs.length;
+    body = [h('div', { class: 'table-wrap' }, h('table', null,
+      h('caption', { class: 'visually-hidden' }, 'Jobs'),
+      h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Created'), h('th', { scope: 'col' }, 'Type'),
+        h('th', { scope: 'col' }, 'Status'), h('th', { scope: 'col' }, 'Documents'), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions')))),
+      h('tbody', null, data.jobs.map((j) => h('tr', { 'data-job': j.id },
+        h('td', null, fmtDate(j.created_at)), h('td', null, TYPES[j.job_type] || j.job_type), h('td', null, badge(j.status)),
+        h('td', null, `${j.processed_documents}/${j.total_documents}`, j.failed_documents ? h('span', { class: 'muted small' }, ` (${j.failed_documents} failed)`) : null),
+        h('td', null, h('button', { type: 'button', class: 'link', onclick: () => go({ job: j.id }), 'aria-label': `View ${TYPES[j.job_type] || j.job_type} job of ${fmtDate(j.created_at)}` }, 'View'))))))),
+    h('nav', { class: 'pager', 'aria-label': 'Pages' },
+      h('span', { class: 'muted' }, `${from}–${to} of ${data.total}`),
+      h('span', { class: 'actions' },
+        h('button', { type: 'button', disabled: page <= 1, onclick: () => go({ page: page - 1 > 1 ? String(page - 1) : '' }) }, 'Previous'),
+        h('button', { type: 'button', disabled: to >= data.total, onclick: () => go({ page: String(page + 1) }) }, 'Next')))];
+  }
+  clear(main, h('div', { class: 'page-head' }, h('div', null, h('h1', null, 'History'),
+    h('p', { class: 'muted' }, `${data.total} job${data.total === 1 ? '' : 's'}`)),
+  h('a', { class: 'button primary', href: '/new' }, 'New job')), filters, body);
+
+  const jobId = params.get('job');
+  if (jobId) {
+    // Closing the dialog takes ?job= off the address; a change redraws the list.
+    let changed = false;
+    openJob(jobId, {
+      onchange: () => { changed = true; },
+      onclose: () => {
+        if (signal.aborted) return;
+        const next = new URLSearchParams(params);
+        next.delete('job');
+        if (changed) navigate(`/history${next.toString() ? `?${next}` : ''}`, { replace: true });
+        else history.replaceState(null, '', `/history${next.toString() ? `?${next}` : ''}`);
+      },
+    });
+  }
+}

@@ -1,0 +1,302 @@
+// newjob.js - submit documents three ways (a URL, files, a spreadsheet of
+// links) and watch them being processed. The home page of anonymous visitors.
+import { api, upload, jobEvents, user } from '../api.js';
+import { h, clear, field, busy, badge, tagList, announce, fmtBytes, STATUS_LABELS } from '../dom.js';
+
+const MAX_TAGS_DEFAULT = 10;
+
+// Languages and max tags, shared by the three ways in.
+function optionsBox() {
+  const langs = h('input', { name: 'languages', type: 'text', placeholder: 'en, fr', autocomplete: 'off', spellcheck: 'false' });
+  const maxTags = h('input', { name: 'max_tags', type: 'number', min: 1, max: 100, value: String(MAX_TAGS_DEFAULT) });
+  const langField = field('Languages', langs, 'Optional: ISO 639-1 codes the documents may be in, separated by commas.');
+  const tagsField = field('Max tags', maxTags, 'Between 1 and 100.');
+  const box = h('fieldset', { class: 'card' }, h('legend', { class: 'visually-hidden' }, 'Options'), h('div', { class: 'row top' }, langField, tagsField));
+  // Valid options, or null after showing what is wrong.
+  box.read = () => {
+    const codes = langs.value.split(/[\s,]+/).filter(Boolean).map((c) => c.toLowerCase());
+    const badCode = codes.find((c) => !/^[a-z]{2}$/.test(c));
+    langField.setError(badCode ? `"${badCode}" is not a two-letter language code.` : '');
+    const n = Number(maxTags.value);
+    const badN = !Number.isInteger(n) || n < 1 || n > 100;
+    tagsField.setError(badN ? 'Choose a whole number between 1 and 100.' : '');
+    if (badCode || badN) return null;
+    return { languages: codes, max_tags: n };
+  };
+  box.showError = (err) => {
+    if (err.field === 'languages') { langField.setError(err.message); return true; }
+    if (err.field === 'max_tags') { tagsField.setError(err.message); return true; }
+    return false;
+  };
+  return box;
+}
+
+function invite() {
+  return h('div', { class: 'invite' }, h('strong', null, 'Want to keep these results? '),
+    'Anonymous results are deleted after 24 hours. ', h('a', { href: '/register' }, 'Create a free account'),
+    ' to keep your documents, search them and see your history.');
+}
+
+// One processed document: the answer of process-single or upload.
+function resultCard(d) {
+  const m = d.metadata || {};
+  const title = m.title || m.filename || m.source_url || 'Document';
+  return h('article', { class: 'card result' },
+    h('div', { class: 'page-head' }, h('h2', null, title), badge(d.status || 'completed')),
+    h('p', { class: 'muted small' }, [m.language_detected ? `Language: ${m.language_detected}` : null,
+      m.page_count ? `${m.page_count} pages` : null, m.size_bytes ? fmtBytes(m.size_bytes) : null,
+      m.processing_time != null ? `processed in ${(m.processing_time * 1000).toFixed(0)} ms` : null].filter(Boolean).join(' · ')),
+    d.tags && d.tags.length ? tagList(d.tags, { scores: m.tag_scores, link: !!user() }) : h('p', null, 'No tags were found.'),
+    d.document_id && user() ? h('p', null, h('a', { href: `/documents?doc=${encodeURIComponent(d.document_id)}` }, 'Open in Documents')) : null,
+    user() ? null : invite());
+}
+
+// Live progress of a job from its event stream, with results as they finish.
+async function followJob(out, jobId, signal) {
+  const bar = h('progress', { max: 1, value: 0, 'aria-label': 'Job progress' });
+  const counts = h('p', { class: 'counts', role: 'status', 'aria-live': 'polite' }, 'Starting…');
+  const list = h('ul', { class: 'results', 'aria-label': 'Results' });
+  const shown = new Set();
+  const box = h('section', { class: 'card progress', 'aria-label': 'Progress' },
+    h('h2', null, 'Processing'), bar, counts, list);
+  clear(out, box);
+  let lastDone = -1;
+  let fetching = Promise.resolve();
+  const pull = async () => {
+    const st = await api(`/api/process/batch-status/${encodeURIComponent(jobId)}?limit=100`, { signal });
+    for (const r of st.results) {
+      if (shown.has(r.document_id) || (r.status !== 'completed' && r.status !== 'failed')) continue;
+      shown.add(r.document_id);
+      list.append(h('li', null, h('div', { class: 'actions' }, badge(r.status),
+        h('strong', null, r.title || r.filename || r.url || 'Document'),
+        r.language ? h('span', { class: 'muted small' }, r.language) : null),
+      r.error ? h('p', { class: 'error' }, r.error) : null,
+      r.tags && r.tags.length ? tagList(r.tags, { max: 6, link: !!user() }) : null));
+    }
+  };
+  const update = (d) => {
+    const done = d.completed + d.failed;
+    bar.max = Math.max(d.total, 1);
+    bar.value = done;
+    bar.setAttribute('aria-valuetext', `${done} of ${d.total}`);
+    counts.textContent = `${done} of ${d.total} processed · ${d.completed} completed · ${d.failed} failed · ${STATUS_LABELS[d.status] || d.status}`;
+    if (done !== lastDone) {
+      lastDone = done;
+      fetching = fetching.then(pull).catch(() => {});
+    }
+  };
+  await jobEvents(jobId, (name, d) => {
+    update(d);
+    if (name === 'done') {
+      box.querySelector('h2').textContent = d.failed ? 'Finished with failures' : 'Finished';
+      announce(`Job finished: ${d.completed} completed, ${d.failed} failed.`);
+    }
+  }, signal);
+  await fetching;
+  if (signal.aborted) return;
+  box.append(user() ? h('p', null, h('a', { href: `/history?job=${encodeURIComponent(jobId)}` }, 'See this job in History'))
+    : invite());
+}
+
+function urlPanel(opts, out, signal) {
+  const url = h('input', { name: 'url', type: 'url', required: true, placeholder: 'https://example.com/report.pdf', autocomplete: 'url' });
+  const f = field('Document URL', url, 'A PDF, EPUB, Word, OpenDocument, HTML or text document.');
+  const button = h('button', { type: 'submit', class: 'primary' }, 'Process');
+  const form = h('form', { novalidate: true }, f, h('div', { class: 'actions' }, button));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    let u;
+    try { u = new URL(url.value.trim()); } catch { u = null; }
+    if (!u || !/^https?:$/.test(u.protocol)) {
+      f.setError('Enter a web address starting with http:// or https://.');
+      url.focus();
+      return;
+    }
+    f.setError('');
+    const o = opts.read();
+    if (!o) return;
+    clear(out);
+    try {
+      const d = await busy(button, 'Processing…', () => api('/api/process/process-single', {
+        method: 'POST', body: { url: u.href, ...o }, signal }));
+      clear(out, resultCard(d));
+      announce('The document was processed.');
+    } catch (err) {
+      if (err.name === 'AbortError') return;
+      if (err.field === 'url' || err.status === 422) f.setError(err.message);
+      else if (!opts.showError(err)) clear(out, h('div', { class: 'form-error', role: 'alert' }, err.message));
+    }
+  });
+  return form;
+}
+
+function filesPanel(opts, out, signal) {
+  let files = [];
+  const input = h('input', { type: 'file', multiple: true, id: 'files-input', class: 'visually-hidden' });
+  const list = h('ul', { class: 'files', 'aria-label': 'Chosen files' });
+  const error = h('div', { class: 'form-error', role: 'alert' });
+  const button = h('button', { type: 'submit', class: 'primary', disabled: true }, 'Upload and process');
+  const drop = h('div', { class: 'drop' },
+    h('p', null, 'Drop files here, or'),
+    h('label', { for: 'files-input', class: 'button' }, 'Choose files'), input,
+    h('p', { class: 'muted small' }, 'Several at once; up to 20 files.'));
+  const draw = () => {
+    clear(list, files.map((f) => {
+      f.bar = h('progress', { max: f.size || 1, value: 0, 'aria-label': `Upload of ${f.name}` });
+      return h('li', null, h('span', null, f.name), h('span', { class: 'muted small' }, fmtBytes(f.size)), f.bar);
+    }));
+    button.disabled = files.length === 0;
+  };
+  const add = (fl) => { files = files.concat([...fl]).slice(0, 20); draw(); };
+  input.addEventListener('change', () => { add(input.files); input.value = ''; });
+  drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+  drop.addEventListener('drop', (e) => { e.preventDefault(); drop.classList.remove('over'); add(e.dataTransfer.files); });
+  const form = h('form', null, error, drop, list, h('div', { class: 'actions' }, button));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    error.textContent = '';
+    const o = opts.read();
+    if (!o || !files.length) return;
+    const fd = new FormData();
+    fd.append('languages', o.languages.join(','));
+    fd.append('max_tags', String(o.max_tags));
+    files.forEach((f) => fd.append('file', f, f.name));
+    // The parts go in order: the bytes sent so far say how far each file is.
+    const onProgress = (loaded) => {
+      let start = 0;
+      for (const f of files) {
+        f.bar.value = Math.max(0, Math.min(f.size, loaded - start));
+        start += f.size;
+      }
+    };
+    clear(out);
+    try {
+      const d = await busy(button, 'Uploading…', () => upload('/api/process/upload', fd, onProgress));
+      files.forEach((f) => { f.bar.value = f.size; });
+      if (d.tags) clear(out, resultCard(d));
+      else await followJob(out, d.job_id, signal);
+    } catch (err) {
+      if (!opts.showError(err)) error.textContent = err.message;
+    }
+  });
+  return form;
+}
+
+// The header row of a CSV file, read here so the column can be picked from it.
+async function csvHeaders(file) {
+  const text = await file.slice(0, 64 * 1024).text();
+  const line = text.replace(/^\uFEFF/, '').split(/\r?\n/).find((l) => l.trim()) || '';
+  const delim = [',', ';', '\t'].reduce((a, b) => (line.split(b).length > line.split(a).length ? b : a));
+  return line.split(delim).map((c) => c.trim().replace(/^"(.*)"$/, '$1')).filter(Boolean);
+}
+
+function sheetPanel(opts, out, signal) {
+  const fileInput = h('input', { type: 'file', name: 'file', accept: '.csv,.xlsx,.ods,text/csv' });
+  const urlInput = h('input', { type: 'url', name: 'spreadsheet_url', placeholder: 'https://example.com/links.csv' });
+  const fileField = field('Spreadsheet file', fileInput, 'CSV, XLSX or ODS, with a header row.');
+  const urlField = field('Spreadsheet URL', urlInput);
+  const modeFile = h('input', { type: 'radio', name: 'sheet-source', value: 'file', id: 'sheet-file', checked: true });
+  const modeUrl = h('input', { type: 'radio', name: 'sheet-source', value: 'url', id: 'sheet-url' });
+  const columnSelect = h('select', { name: 'url_column', id: 'sheet-column-select' });
+  const columnText = h('input', { type: 'text', name: 'url_column', value: 'url', id: 'sheet-column-text' });
+  const columnField = h('div');
+  const error = h('div', { class: 'form-error', role: 'alert' });
+  const button = h('button', { type: 'submit', class: 'primary' }, 'Start batch');
+  let column = field('Column with the links', columnText, 'Its header, or its letter (B).');
+  const showColumn = (headers) => {
+    if (headers && headers.length) {
+      clear(columnSelect, headers.map((name) => h('option', { value: name }, name)));
+      const guess = headers.find((name) => /url|link|href/i.test(name)) || headers[0];
+      columnSelect.value = guess;
+      column = field('Column with the links', columnSelect, `${headers.length} columns found in the header row.`);
+    } else {
+      column = field('Column with the links', columnText, 'Its header, or its letter (B).');
+    }
+    clear(columnField, column);
+  };
+  const sync = () => {
+    fileField.hidden = !modeFile.checked;
+    urlField.hidden = !modeUrl.checked;
+    if (modeUrl.checked) showColumn(null);
+  };
+  modeFile.addEventListener('change', sync);
+  modeUrl.addEventListener('change', sync);
+  fileInput.addEventListener('change', async () => {
+    const f = fileInput.files[0];
+    showColumn(f && /\.csv$/i.test(f.name) ? await csvHeaders(f) : null);
+  });
+  showColumn(null);
+  sync();
+  const form = h('form', { novalidate: true }, error,
+    h('fieldset', { class: 'row' }, h('legend', null, 'Spreadsheet from'),
+      h('label', { for: 'sheet-file' }, modeFile, ' an uploaded file'), h('label', { for: 'sheet-url' }, modeUrl, ' a URL')),
+    fileField, urlField, columnField, h('div', { class: 'actions' }, button));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    error.textContent = '';
+    const o = opts.read();
+    const col = column.querySelector('input, select').value.trim();
+    column.setError(col ? '' : 'Name the column that holds the links.');
+    if (modeFile.checked) fileField.setError(fileInput.files[0] ? '' : 'Choose a spreadsheet file.');
+    if (modeUrl.checked) urlField.setError(/^https?:\/\//i.test(urlInput.value.trim()) ? '' : 'Enter a web address starting with http:// or https://.');
+    if (!o || !col || form.querySelector('[aria-invalid="true"]')) return;
+    clear(out);
+    try {
+      const d = await busy(button, 'Submitting…', () => {
+        if (modeUrl.checked)
+          return api('/api/process/process-batch', { method: 'POST', signal,
+            body: { spreadsheet_url: urlInput.value.trim(), url_column: col, ...o } });
+        const fd = new FormData();
+        fd.append('url_column', col);
+        fd.append('languages', o.languages.join(','));
+        fd.append('max_tags', String(o.max_tags));
+        fd.append('file', fileInput.files[0]);
+        return upload('/api/process/process-batch', fd, () => {});
+      });
+      announce(`Batch started with ${d.total_documents} documents.`);
+      await followJob(out, d.job_id, signal);
+    } catch (err) {
+      if (err.name === 'AbortError') return;
+      if (err.field === 'url_column' || /column/.test(err.message)) column.setError(err.message);
+      else if (!opts.showError(err)) error.textContent = err.message;
+    }
+  });
+  return form;
+}
+
+export async function newJobPage(main, ctx) {
+  const opts = optionsBox();
+  const out = h('div', { class: 'output' });
+  const panels = [
+    ['url', 'From a URL', urlPanel(opts, out, ctx.signal)],
+    ['files', 'Upload files', filesPanel(opts, out, ctx.signal)],
+    ['sheet', 'Spreadsheet of links', sheetPanel(opts, out, ctx.signal)],
+  ];
+  const tabs = h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'How to submit' });
+  const select = (key, focus) => {
+    for (const [k, , panel] of panels) {
+      const tab = tabs.querySelector(`#tab-${k}`);
+      tab.setAttribute('aria-selected', String(k === key));
+      tab.tabIndex = k === key ? 0 : -1;
+      panel.parentElement.hidden = k !== key;
+      if (k === key && focus) tab.focus();
+    }
+  };
+  const wrapped = panels.map(([k, label, panel]) => {
+    tabs.append(h('button', { type: 'button', role: 'tab', id: `tab-${k}`, 'aria-controls': `panel-${k}`, onclick: () => select(k) }, label));
+    return h('div', { role: 'tabpanel', id: `panel-${k}`, 'aria-labelledby': `tab-${k}`, class: 'card' }, panel);
+  });
+  tabs.addEventListener('keydown', (e) => {
+    const keys = panels.map((p) => p[0]);
+    const i = keys.indexOf(document.activeElement.id.replace('tab-', ''));
+    if (e.key === 'ArrowRight') select(keys[(i + 1) % keys.length], true);
+    if (e.key === 'ArrowLeft') select(keys[(i + keys.length - 1) % keys.length], true);
+  });
+  clear(main,
+    h('div', { class: 'page-head' }, h('div', null, h('h1', null, 'New job'),
+      h('p', { class: 'muted' }, 'Extract the text, language and keyword tags of your documents.'))),
+    tabs, wrapped, h('div', { class: 'grid' }, opts), out);
+  const tab = ctx.params.get('tab');
+  select(panels.some((p) => p[0] === tab) ? tab : 'url');
+}
