@@ -11,7 +11,7 @@ BUILD_PKGS=(gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev 
             libfreetype-dev libjpeg-dev zlib1g-dev libxml2-dev libzip-dev libexpat1-dev
             libexttextcat-dev libexttextcat-data libstemmer-dev libcsv-dev)
 RUN_PKGS=(ca-certificates)   # runtime libraries come with the -dev packages
-TEST_PKGS=(postgresql python3-pytest python3-requests python3-yaml systemd)
+TEST_PKGS=(postgresql python3-pytest python3-requests python3-yaml systemd chromium)
 EVAL_PKGS=(python3-nltk)
 BENCH_PKGS=(wrk nginx-light poppler-utils python3-pypdf2 bc)
 
@@ -26,7 +26,7 @@ for p in "${profiles[@]}"; do
     build) wanted+=("${BUILD_PKGS[@]}") ;;
     run)   wanted+=("${RUN_PKGS[@]}") ;;
     test)  wanted+=("${TEST_PKGS[@]}")
-           # The S3 test server is Node: Debian's when the machine has none of its own.
+           # The S3 test server and the browser tests are Node: Debian's when the machine has none.
            command -v node >/dev/null && command -v npm >/dev/null || wanted+=(nodejs npm) ;;
     bench) wanted+=("${BENCH_PKGS[@]}") ;;
     eval)  wanted+=("${EVAL_PKGS[@]}") ;;

@@ -8,7 +8,7 @@
 #   tools/s3-server.sh stop DIR         stop both and remove DIR; no error if already gone
 # s3rver listens on a free loopback port of its own, the proxy on 127.0.0.1:PORT. s3rver
 # also takes virtual-hosted requests for BUCKET.s3.localhost:PORT. The npm packages
-# (package-lock.json at the top) are installed with `npm ci` when missing or stale.
+# are installed by tools/node-packages.sh when missing or stale.
 # Logs go to DIR/*.log; pids to DIR/*.pid.
 set -euo pipefail
 
@@ -16,16 +16,6 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
 die() { echo "s3-server: $*" >&2; exit 1; }
 usage() { die "usage: $0 start DIR PORT | pause DIR | resume DIR | stop DIR"; }
-
-# npm ci when node_modules is missing or older than the lock file.
-ensure_packages() {
-    local stamp=$ROOT/node_modules/.package-lock.json
-    if [ ! -f "$ROOT/node_modules/s3rver/bin/s3rver.js" ] || [ ! -f "$ROOT/node_modules/aws4/aws4.js" ] ||
-        [ ! -f "$stamp" ] || [ "$ROOT/package-lock.json" -nt "$stamp" ]; then
-        (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error) >"$dir/npm.log" 2>&1 ||
-            { tail -n 20 "$dir/npm.log" >&2; die "npm ci failed (log in $dir/npm.log)"; }
-    fi
-}
 
 # True when DIR/NAME.pid names a live process of ours (its command line mentions what).
 alive() {
@@ -102,7 +92,7 @@ start)
     if [ -f "$dir/port" ] && [ "$(cat "$dir/port")" != "$port" ]; then
         die "$dir already serves port $(cat "$dir/port")"
     fi
-    ensure_packages
+    "$ROOT/tools/node-packages.sh"
     echo "$port" >"$dir/port"
     [ -f "$dir/upstream_port" ] || "$ROOT/tools/free-port.sh" >"$dir/upstream_port"
     servers_start

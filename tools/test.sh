@@ -6,11 +6,13 @@
 #   4. start a throwaway PostgreSQL cluster and an S3 server on free loopback ports
 #   5. the C unit tests (the store suite on SQLite and on PostgreSQL)
 #   6. the black-box API suite (pytest), once on SQLite and once on PostgreSQL
+#   7. the browser tests (Node's test runner, playwright-core driving Debian's chromium)
 # Both are stopped on exit, also when a step fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 tools/install-deps.sh build run test
+tools/node-packages.sh
 tools/check-layers.sh
 
 SAN=address,undefined
@@ -67,4 +69,12 @@ for db in sqlite postgresql; do
         status=1
     fi
 done
+
+# Each browser test saves its screenshots here.
+export MTAG_TEST_OUT=$PWD/build/test-output/web
+rm -rf "$MTAG_TEST_OUT"
+echo "== browser tests"
+if ! timeout -k 10 900 node --test --test-concurrency=2 --test-reporter=spec tests/web/; then
+    status=1
+fi
 exit $status

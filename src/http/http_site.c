@@ -186,7 +186,10 @@ static void answer(const struct http_site_state *s, struct http_request *req,
 	http_set_header(res, "Vary", "Accept-Encoding");
 	const char *inm = http_header(req, "If-None-Match");
 	if (status == 200 && inm && strstr(inm, etag)) {
+		/* The browser takes a 304's headers into its cached copy: the type keeps the
+		 * page's Content-Security-Policy the one for HTML (not the one for no body). */
 		res->status = 304;
+		res->content_type = f->type;
 		return;
 	}
 	if (gz)

@@ -43,6 +43,8 @@ def test_page_revalidates_with_its_etag(server):
     assert re.fullmatch(r'"[0-9a-f]{16}(-gz)?"', etag)
     again = requests.get(server.url + "/history", headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.content == b""
+    # The browser merges a 304's headers into its copy: the page's CSP must stay the HTML one.
+    assert again.headers["Content-Security-Policy"] == r.headers["Content-Security-Policy"]
     other = requests.get(server.url + "/history", headers={"If-None-Match": '"0000000000000000"'})
     assert other.status_code == 200 and other.text == r.text
 

@@ -23,6 +23,7 @@ const routes = {
 
 const main = document.getElementById('main');
 let pageAbort = null;
+let firstRender = true;
 
 export function navigate(url, { replace = false } = {}) {
   if (replace) history.replaceState(null, '', url);
@@ -61,13 +62,15 @@ async function render() {
     clear(main, h('h1', null, title), errorState(e, () => render()));
   }
   if (signal.aborted) return;
-  // A screen reader hears the new page's heading; keyboard focus starts there.
+  // After a change of page (not the first one, where the browser starts at the
+  // top) a screen reader hears the new heading and keyboard focus starts there.
   const heading = main.querySelector('h1');
-  if (heading) {
+  if (heading && !firstRender) {
     heading.setAttribute('tabindex', '-1');
-    if (document.activeElement === document.body || !main.contains(document.activeElement)) heading.focus({ preventScroll: true });
+    if (!main.contains(document.activeElement)) heading.focus({ preventScroll: true });
     announce(heading.textContent);
   }
+  firstRender = false;
 }
 
 function markNav(path) {

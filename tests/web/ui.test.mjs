@@ -1,0 +1,384 @@
+// The web UI in a real browser against a real mtag: accounts, the three ways
+// to submit, live progress, search, detail, download, history, sessions, the
+// XSS title, a phone-sized run. Each test leaves a screenshot in OUT.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  startMtag, startFiles, launch, newPage, assertClean, shot, registerInUi, loginInUi, newEmail,
+  apiToken, apiProcess, serveGenerated, CORPUS, PASSWORD,
+} from './harness.mjs';
+
+let mtag, files, browser;
+const tmp = mkdtempSync(join(tmpdir(), 'mtag-web-files-'));
+// Chromium logs every 4xx answer to fetch as a console error: tests that cause one on purpose allow it.
+const HTTP_ERROR = /Failed to load resource: the server responded with a status of 4\d\d/;
+
+before(async () => {
+  files = await startFiles();
+  mtag = await startMtag();
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await files?.stop();
+  await mtag?.stop();
+});
+
+test('register, sign out, sign in, reload keeps the session, back button', async () => {
+  const page = await newPage(browser);
+  const base = mtag.url;
+  // Inline validation before anything is sent.
+  await page.goto(`${base}/register`);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByText('Enter your email address.').waitFor();
+  await page.getByLabel('Email').fill('not-an-email');
+  await page.getByLabel('Password', { exact: true }).fill('short');
+  await page.getByLabel('Confirm password').fill('different');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByText('Enter a valid email address, such as name@example.com.').waitFor();
+  await page.getByText('Use at least 8 characters.').waitFor();
+  await page.getByText('The passwords do not match.').waitFor();
+  assert.equal(await page.getByLabel('Email').getAttribute('aria-invalid'), 'true');
+  await shot(page, 'register-validation');
+
+  const email = await registerInUi(page, base);
+  await page.getByRole('heading', { name: 'Welcome, Ada' }).waitFor();
+  await page.getByText('No documents yet').waitFor();
+  // The access token is in memory only; the refresh cookie is out of the page's reach.
+  const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + document.cookie);
+  assert.ok(!stored.includes('eyJ') && !stored.includes('refresh'), stored);
+
+  // Registering the same address again is an error shown next to the field.
+  const other = await newPage(browser);
+  await other.goto(`${base}/register`);
+  await other.getByLabel('Email').fill(email);
+  await other.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await other.getByLabel('Confirm password').fill(PASSWORD);
+  await other.getByRole('button', { name: 'Create account' }).click();
+  await other.locator('#' + (await other.getByLabel('Email').getAttribute('id')) + '-error').getByText(/already/).waitFor();
+  assertClean(other, [HTTP_ERROR]);
+
+  await page.getByRole('button', { name: 'Account menu for Ada Lovelace' }).click();
+  await page.getByRole('menuitem', { name: 'Sign out' }).click();
+  await page.waitForURL(`${base}/login`);
+  await page.getByRole('link', { name: 'Get started' }).waitFor();
+
+  // A protected page sends to sign-in and back; a wrong password is shown on the form.
+  await page.goto(`${base}/history?status=completed`);
+  await page.waitForURL(`${base}/login?next=%2Fhistory%3Fstatus%3Dcompleted`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill('wrong password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('alert').getByText(/incorrect|invalid/i).waitFor();
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${base}/history?status=completed`);
+  await page.getByRole('heading', { name: 'History' }).waitFor();
+
+  await page.reload();
+  await page.getByRole('heading', { name: 'History' }).waitFor();
+  await page.getByRole('button', { name: 'Account menu for Ada Lovelace' }).waitFor();
+  assert.equal(await page.getByLabel('Status').inputValue(), 'completed');
+
+  await page.getByRole('link', { name: 'Dashboard' }).click();
+  await page.waitForURL(`${base}/dashboard`);
+  assert.equal(await page.getByRole('link', { name: 'Dashboard' }).getAttribute('aria-current'), 'page');
+  await page.goBack();
+  await page.waitForURL(`${base}/history?status=completed`);
+  await page.getByRole('heading', { name: 'History' }).waitFor();
+  await shot(page, 'signed-in-history');
+  assertClean(page, [HTTP_ERROR]);
+  await page.context().close();
+  await other.context().close();
+});
+
+test('submit a URL, signed in and anonymously', async () => {
+  const page = await newPage(browser);
+  await registerInUi(page, mtag.url);
+  await page.getByRole('link', { name: 'New job' }).first().click();
+  await page.getByLabel('Document URL').fill(`${files.url}/corpus/tracemonkey.pdf`);
+  await page.getByRole('button', { name: 'Process' }).click();
+  const result = page.locator('article.result');
+  await result.waitFor();
+  assert.equal(await result.locator('h2').textContent(), 'tracemonkey.pdf');
+  assert.ok((await result.locator('.tag').allTextContents()).some((t) => t.startsWith('trace trees')));
+  await result.getByRole('link', { name: 'Open in Documents' }).waitFor();
+  await shot(page, 'new-url-result');
+  assertClean(page);
+
+  // A bad address is refused before it is sent; a fetch failure is shown by the field.
+  await page.getByLabel('Document URL').fill('ftp://example.org/x.pdf');
+  await page.getByRole('button', { name: 'Process' }).click();
+  await page.getByText('Enter a web address starting with http:// or https://.').waitFor();
+  await page.getByLabel('Document URL').fill(`${files.url}/corpus/no-such.pdf`);
+  await page.getByRole('button', { name: 'Process' }).click();
+  await page.getByText(/404/).waitFor();
+  await page.context().close();
+
+  const anon = await newPage(browser);
+  await anon.goto(`${mtag.url}/`);
+  await anon.getByRole('heading', { name: 'New job' }).waitFor();
+  await anon.getByLabel('Document URL').fill(`${files.url}/corpus/TAMReview.pdf`);
+  await anon.getByRole('button', { name: 'Process' }).click();
+  await anon.locator('article.result').waitFor();
+  await anon.getByText('Create a free account').waitFor();
+  assert.equal(await anon.getByRole('link', { name: 'Open in Documents' }).count(), 0);
+  await shot(anon, 'new-url-anonymous');
+  assertClean(anon);
+  await anon.context().close();
+});
+
+test('upload two PDFs with per-file progress', async () => {
+  const page = await newPage(browser);
+  await registerInUi(page, mtag.url);
+  await page.goto(`${mtag.url}/new?tab=files`);
+  await page.locator('#files-input').setInputFiles([join(CORPUS, 'TAMReview.pdf'), join(CORPUS, 'pdkids.pdf')]);
+  const items = page.getByRole('list', { name: 'Chosen files' }).locator('li');
+  assert.equal(await items.count(), 2);
+  await page.getByRole('button', { name: 'Upload and process' }).click();
+  await page.getByText(/^2 of 2 processed · 2 completed · 0 failed/).waitFor({ timeout: 60000 });
+  await page.getByRole('heading', { name: 'Finished' }).waitFor();
+  for (const bar of await items.locator('progress').all())
+    assert.equal(await bar.evaluate((b) => b.value === b.max && b.max > 0), true);
+  const results = page.getByRole('list', { name: 'Results' }).locator(':scope > li');
+  await results.nth(1).waitFor();
+  assert.equal(await results.count(), 2);
+  await shot(page, 'upload-two');
+  assertClean(page);
+  await page.context().close();
+});
+
+test('a spreadsheet of links: the column from its headers, progress to 100%', async () => {
+  const page = await newPage(browser);
+  await registerInUi(page, mtag.url);
+  const csv = `title,link,notes\nA,${files.url}/corpus/tracemonkey.pdf,x\nB,${files.url}/corpus/pdkids.pdf,y\nC,${files.url}/corpus/missing.pdf,z\n`;
+  const path = join(tmp, 'links.csv');
+  writeFileSync(path, csv);
+  await page.goto(`${mtag.url}/new`);
+  await page.getByRole('tab', { name: 'Spreadsheet of links' }).click();
+  await page.getByLabel('Spreadsheet file').setInputFiles(path);
+  const column = page.getByLabel('Column with the links');
+  await page.locator('#sheet-column-select option').nth(2).waitFor({ state: 'attached' });
+  assert.deepEqual(await page.locator('#sheet-column-select option').allTextContents(), ['title', 'link', 'notes']);
+  assert.equal(await column.inputValue(), 'link');
+  await page.getByRole('button', { name: 'Start batch' }).click();
+  await page.getByText(/^3 of 3 processed · 2 completed · 1 failed/).waitFor({ timeout: 60000 });
+  await page.getByRole('heading', { name: 'Finished with failures' }).waitFor();
+  const bar = page.getByRole('progressbar', { name: 'Job progress' });
+  assert.equal(await bar.evaluate((b) => `${b.value}/${b.max}`), '3/3');
+  await page.getByRole('list', { name: 'Results' }).locator(':scope > li').nth(2).waitFor();
+  await page.getByRole('list', { name: 'Results' }).getByText(/404/).waitFor();
+  await shot(page, 'spreadsheet-progress');
+
+  // The same sheet by URL, the column named by hand.
+  serveGenerated('links.csv', 'text/csv', csv);
+  await page.goto(`${mtag.url}/new?tab=sheet`);
+  await page.getByRole('radio', { name: 'a URL' }).check();
+  await page.getByLabel('Spreadsheet URL').fill(`${files.url}/gen/links.csv`);
+  await page.getByLabel('Column with the links').fill('nope');
+  await page.getByRole('button', { name: 'Start batch' }).click();
+  await page.getByText(/column 'nope' not found; headers: title, link, notes/).waitFor();
+  await page.getByLabel('Column with the links').fill('link');
+  await page.getByRole('button', { name: 'Start batch' }).click();
+  await page.getByText(/^3 of 3 processed/).waitFor({ timeout: 60000 });
+  assertClean(page, [HTTP_ERROR]);
+  await page.context().close();
+});
+
+test('find a document by a word of its text, open it, download it', async () => {
+  const page = await newPage(browser);
+  const email = await registerInUi(page, mtag.url);
+  const token = await apiToken(mtag.url, email);
+  for (const f of ['TAMReview.pdf', 'tracemonkey.pdf', 'pdkids.pdf'])
+    assert.equal((await apiProcess(mtag.url, token, `${files.url}/corpus/${f}`)).status, 200);
+  await page.getByRole('link', { name: 'Documents', exact: true }).click();
+  await page.getByText('3 documents').waitFor();
+  await page.getByLabel('Search documents').fill('acceptance');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.waitForURL(/\/documents\?q=acceptance$/);
+  await page.getByText('1 result for “acceptance”').waitFor();
+  const card = page.locator('.doc-card');
+  assert.equal(await card.count(), 1);
+  assert.ok((await card.locator('mark').allTextContents()).some((m) => /acceptance/i.test(m)));
+  const shown = await card.locator('.tag').allTextContents();
+  assert.equal(shown.length, 7);
+  assert.match(shown[6], /^\+\d+ more$/);
+  await shot(page, 'search-results');
+
+  // Reloading keeps the query (it is in the address).
+  await page.reload();
+  assert.equal(await page.getByLabel('Search documents').inputValue(), 'acceptance');
+  await card.getByRole('button', { name: /Technology Acceptance Model/ }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByRole('heading', { name: /Technology Acceptance Model/ }).waitFor();
+  await dialog.getByText('23', { exact: true }).waitFor();
+  const text = dialog.getByLabel('Extracted text');
+  assert.equal((await text.textContent()).length, 1000);
+  await dialog.getByRole('button', { name: /^Show all/ }).click();
+  assert.ok((await text.textContent()).length > 1000);
+  assert.match(await dialog.locator('.tag').first().textContent(), /1\.00$/);
+  await shot(page, 'document-detail');
+  const [download] = await Promise.all([page.waitForEvent('download'), dialog.getByRole('button', { name: 'Download' }).click()]);
+  assert.equal(download.suggestedFilename(), 'TAMReview.pdf');
+  const saved = join(tmp, 'download.pdf');
+  await download.saveAs(saved);
+  assert.ok(readFileSync(saved).equals(readFileSync(join(CORPUS, 'TAMReview.pdf'))));
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await page.waitForURL(/\/documents\?q=acceptance$/);
+
+  // A tag chip narrows the list to the documents with that tag, as many as its count says;
+  // the chip is pressed and its tag is in the address.
+  await page.goto(`${mtag.url}/documents`);
+  const chips = page.getByRole('group', { name: 'Filter by tag' }).getByRole('button');
+  await chips.first().waitFor();
+  assert.equal(await chips.count(), 20);
+  const [, tag, count] = /^(.*) \((\d+) documents\)$/.exec(await chips.first().textContent());
+  await chips.first().click();
+  await page.waitForURL(`${mtag.url}/documents?tag=${encodeURIComponent(tag).replace(/%20/g, '+')}`);
+  await page.getByText(`${count} document${count === '1' ? '' : 's'}`, { exact: true }).waitFor();
+  assert.equal(await page.locator('.doc-card').count(), Number(count));
+  assert.equal(await chips.first().getAttribute('aria-pressed'), 'true');
+  // The card shows 6 tags; its detail shows them all, the chosen one among them.
+  await page.locator('.doc-card h3 button').first().click();
+  const all = await page.getByRole('dialog').locator('.tag').allTextContents();
+  assert.ok(all.some((t) => t.toLowerCase().startsWith(tag)), `${tag} in ${all}`);
+  assertClean(page);
+  await page.context().close();
+});
+
+test('history: filter, open, delete with confirmation', async () => {
+  const page = await newPage(browser);
+  const email = await registerInUi(page, mtag.url);
+  const token = await apiToken(mtag.url, email);
+  assert.equal((await apiProcess(mtag.url, token, `${files.url}/corpus/TAMReview.pdf`)).status, 200);
+  assert.equal((await apiProcess(mtag.url, token, `${files.url}/corpus/gone.pdf`)).status, 422);
+  await page.goto(`${mtag.url}/history`);
+  await page.getByText('2 jobs').waitFor();
+  await page.getByLabel('Status').selectOption('failed');
+  await page.waitForURL(/status=failed/);
+  await page.getByText('1 job', { exact: true }).waitFor();
+  const rows = page.locator('tbody tr');
+  assert.equal(await rows.count(), 1);
+  await rows.first().getByText('Failed', { exact: true }).waitFor();
+  await shot(page, 'history-failed');
+  await rows.first().getByRole('button', { name: /^View/ }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByText(/404/).first().waitFor();
+  await dialog.getByRole('button', { name: 'Delete job' }).click();
+  const confirm = page.getByRole('alertdialog');
+  await confirm.getByText('Delete this job?').waitFor();
+  await confirm.getByRole('button', { name: 'Delete', exact: true }).click();
+  await page.getByText('No matching jobs').waitFor();
+  await page.getByRole('link', { name: 'Clear filters' }).click();
+  await page.getByText('1 job', { exact: true }).waitFor();
+  assert.equal(await page.locator('tbody tr').count(), 1);
+  await page.locator('tbody tr').first().getByText('Completed').waitFor();
+  assertClean(page);
+  await page.context().close();
+});
+
+test('settings: sign out another session, and everywhere else', async () => {
+  const page = await newPage(browser);
+  const email = await registerInUi(page, mtag.url);
+  const laptop = await newPage(browser);
+  await loginInUi(laptop, mtag.url, email);
+  await laptop.waitForURL(`${mtag.url}/dashboard`);
+  await page.goto(`${mtag.url}/settings`);
+  const rows = page.locator('tbody tr');
+  await rows.nth(1).waitFor();
+  assert.equal(await rows.count(), 2);
+  await page.getByText('This device').waitFor();
+  await shot(page, 'settings-sessions');
+  await rows.filter({ hasNot: page.getByText('This device') }).getByRole('button', { name: /^Sign out/ }).click();
+  await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 1);
+  // The laptop's session is over: its next page asks it to sign in.
+  await laptop.reload();
+  await laptop.waitForURL(`${mtag.url}/login?next=%2Fdashboard`);
+
+  await apiToken(mtag.url, email);
+  await apiToken(mtag.url, email);
+  await page.reload();
+  await rows.nth(2).waitFor();
+  await page.getByRole('button', { name: 'Sign out everywhere else' }).click();
+  await page.getByRole('alertdialog').getByRole('button', { name: 'Sign them out' }).click();
+  await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 1);
+  await page.getByText('This device').waitFor();
+  await page.reload();
+  await page.getByRole('heading', { name: 'Settings' }).waitFor();
+  assertClean(page);
+  assertClean(laptop, [HTTP_ERROR]);
+  await page.context().close();
+  await laptop.context().close();
+});
+
+test('a document titled with HTML is shown as text', async () => {
+  const evil = '<img src=x onerror=alert(1)>';
+  const escaped = evil.replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  serveGenerated('xss.html', 'text/html', `<html><head><title>${escaped}</title></head><body><p>Volcanoes and lava fields of Iceland.</p></body></html>`);
+  const page = await newPage(browser);
+  await registerInUi(page, mtag.url);
+  await page.goto(`${mtag.url}/new`);
+  await page.getByLabel('Document URL').fill(`${files.url}/gen/xss.html`);
+  await page.getByRole('button', { name: 'Process' }).click();
+  await page.locator('article.result h2').waitFor();
+  assert.equal(await page.locator('article.result h2').textContent(), evil);
+  await page.goto(`${mtag.url}/documents?q=volcanoes`);
+  const title = page.locator('.doc-card h3');
+  await title.waitFor();
+  assert.equal(await title.textContent(), evil);
+  await title.getByRole('button').click();
+  await page.getByRole('dialog').getByRole('heading', { name: evil }).waitFor();
+  assert.equal(await page.locator('img[src="x"]').count(), 0);
+  await shot(page, 'xss-title');
+  assertClean(page);
+  await page.context().close();
+});
+
+test('keyboard: skip link, user menu, dialogs', async () => {
+  const page = await newPage(browser);
+  await registerInUi(page, mtag.url);
+  await page.goto(`${mtag.url}/dashboard`);
+  await page.getByRole('heading', { name: 'Welcome, Ada' }).waitFor();
+  await page.evaluate(() => document.activeElement.blur());
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Skip to content');
+  const toggle = page.getByRole('button', { name: 'Account menu for Ada Lovelace' });
+  await toggle.focus();
+  await page.keyboard.press('Enter');
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Settings');
+  await page.keyboard.press('ArrowDown');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Sign out');
+  await page.keyboard.press('Escape');
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-controls')), 'user-menu');
+  // Focus is visible: the focused control draws a ring.
+  assert.notEqual(await toggle.evaluate((el) => getComputedStyle(el).boxShadow), 'none');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  assert.equal(await page.evaluate(() => getComputedStyle(document.body).backgroundColor), 'rgb(17, 20, 24)');
+  await shot(page, 'dashboard-dark');
+  assertClean(page);
+  await page.context().close();
+});
+
+test('phone-sized: the main pages fit 360 px', async () => {
+  const page = await newPage(browser, { viewport: { width: 360, height: 740 } });
+  const email = await registerInUi(page, mtag.url);
+  const token = await apiToken(mtag.url, email);
+  assert.equal((await apiProcess(mtag.url, token, `${files.url}/corpus/tracemonkey.pdf`)).status, 200);
+  for (const [path, heading] of [['/dashboard', 'Welcome, Ada'], ['/new', 'New job'], ['/history', 'History'],
+    ['/documents', 'Documents'], ['/settings', 'Settings'], ['/login', 'Sign in']]) {
+    await page.goto(`${mtag.url}${path}`);
+    await page.getByRole('heading', { name: heading, exact: true }).waitFor();
+    await page.waitForFunction(() => !document.querySelector('main .loading'));
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 360, `${path} is ${width} px wide`);
+    await shot(page, `phone${path.replace('/', '-')}`);
+  }
+  assertClean(page);
+  await page.context().close();
+});
