@@ -68,6 +68,7 @@ void api_process_single(struct http_request *req, struct http_response *res);
 void api_process_upload(struct http_request *req, struct http_response *res);
 void api_document_download(struct http_request *req, struct http_response *res);
 void api_file(struct http_request *req, struct http_response *res);
+void api_spreadsheet_columns(struct http_request *req, struct http_response *res);
 void api_process_batch(struct http_request *req, struct http_response *res);
 void api_batch_status(struct http_request *req, struct http_response *res);
 void api_batch_events(struct http_request *req, struct http_response *res);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api/api.h"
 #include "base/jsonx.h"
@@ -77,6 +78,53 @@ void api_process_batch(struct http_request *req, struct http_response *res)
 	if (e)
 		return respond_submit_error(res, e, err);
 	respond_submitted(req, res, job_id, total);
+}
+
+/*
+ * The header row of a spreadsheet (the file itself, or spreadsheet_url), for
+ * choosing url_column: {format, columns: [{letter, name, is_link}], suggested}.
+ * A header cell that is itself a link means the sheet has no header row: that
+ * column is chosen by its letter. suggested: a header naming URLs, links or
+ * addresses, else the letter of the first column of links, else null.
+ */
+void api_spreadsheet_columns(struct http_request *req, struct http_response *res)
+{
+	struct core_sheet_headers sh;
+	char err[512] = "";
+	const char *url = NULL, *detail;
+	enum mtag_err e;
+	if (req->form) {
+		if (req->form->nfiles != 1)
+			return http_respond_error(res, ERR_VALIDATION, "file: exactly one spreadsheet file is required");
+	} else {
+		json_t *body;
+		e = http_json_body(req, &body, &detail);
+		if (!e)
+			e = jsonx_get_string(req->arena, body, "spreadsheet_url", true, 8192, &url, &detail);
+		if (e)
+			return http_respond_error(res, e, detail);
+	}
+	e = core_sheet_headers(req->app, req->arena, req->form ? req->form->files[0].path : NULL, url,
+			       &sh, err, sizeof(err));
+	if (e)
+		return http_respond_error(res, e, err[0] ? err : NULL);
+	json_t *columns = json_array();
+	const char *by_name = NULL, *by_links = NULL;
+	for (size_t i = 0; i < sh.n; i++) {
+		const struct core_sheet_column *col = &sh.columns[i];
+		json_array_append_new(columns, json_pack("{s:s, s:s, s:b}", "letter", col->letter,
+							 "name", col->name, "is_link", col->is_link));
+		if (!by_name && !col->is_link &&
+		    (strcasestr(col->name, "url") || strcasestr(col->name, "link") ||
+		     strcasestr(col->name, "address")))
+			by_name = col->name;
+		if (!by_links && col->is_link)
+			by_links = col->letter;
+	}
+	const char *suggested = by_name ? by_name : by_links;
+	json_t *o = json_pack("{s:s, s:o, s:s?}", "format", sh.format, "columns", columns,
+			      "suggested", suggested);
+	http_respond_json(res, 200, jsonx_own(req->arena, o));
 }
 
 static json_t *status_json(const struct core_job_status *s, size_t limit, size_t offset)

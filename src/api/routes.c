@@ -32,6 +32,7 @@ static const struct http_route routes[] = {
 	{ "GET",    "/api/history/documents/{id}/download", api_document_download, API_AUTH_REQUIRED, false, HTTP_BODY_JSON },
 	{ "GET",    "/api/files/{id}",             api_file,                  API_AUTH_NONE,     false, HTTP_BODY_JSON },
 	{ "POST",   "/api/process/process-batch",  api_process_batch,         API_AUTH_OPTIONAL, true,  HTTP_BODY_JSON_OR_MULTIPART },
+	{ "POST",   "/api/process/spreadsheet-columns", api_spreadsheet_columns, API_AUTH_OPTIONAL, true, HTTP_BODY_JSON_OR_MULTIPART },
 	{ "GET",    "/api/process/batch-status/{job_id}", api_batch_status,   API_AUTH_OPTIONAL, false, HTTP_BODY_JSON },
 	{ "GET",    "/api/process/batch-status/{job_id}/events", api_batch_events, API_AUTH_OPTIONAL, false, HTTP_BODY_JSON },
 	{ "POST",   "/api/history/jobs/{id}/cancel", api_job_cancel,          API_AUTH_REQUIRED, false, HTTP_BODY_JSON },

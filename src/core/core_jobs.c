@@ -3,6 +3,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "base/clock.h"
@@ -101,28 +102,65 @@ enum mtag_err core_submit_batch(struct core *c, struct arena *a, const char *own
 	return ERR_OK;
 }
 
+/* Download the spreadsheet at sheet_url to a temp file (the caller unlinks *path). */
+static enum mtag_err download_sheet(struct core *c, struct arena *a, const char *sheet_url,
+				    const char **path, char *err, size_t errlen)
+{
+	struct fetch_options fo;
+	struct fetch_result fr;
+	fetch_options_init(&fo);
+	fo.allow_private = c->cfg->fetch_allow_private;
+	fo.max_bytes = (size_t)c->cfg->max_download_mb << 20;
+	if (pipeline_download(a, sheet_url, &fo, path, &fr, err, errlen) == ERR_OK)
+		return ERR_OK;
+	/* The spreadsheet itself could not be had: the request is at fault. */
+	char why[512];
+	snprintf(why, sizeof(why), "spreadsheet_url: %s", err);
+	snprintf(err, errlen, "%s", why);
+	return ERR_VALIDATION;
+}
+
 enum mtag_err core_submit_batch_url(struct core *c, struct arena *a, const char *owner_id,
 				    const char *sheet_url, const char *column,
 				    const struct core_process_options *o,
 				    char job_id[UUID_STR_LEN], int *total, char *err, size_t errlen)
 {
-	struct fetch_options fo;
-	struct fetch_result fr;
 	const char *path;
-	fetch_options_init(&fo);
-	fo.allow_private = c->cfg->fetch_allow_private;
-	fo.max_bytes = (size_t)c->cfg->max_download_mb << 20;
-	enum mtag_err e = pipeline_download(a, sheet_url, &fo, &path, &fr, err, errlen);
-	if (e) {
-		/* The spreadsheet itself could not be had: the request is at fault. */
-		char why[512];
-		snprintf(why, sizeof(why), "spreadsheet_url: %s", err);
-		snprintf(err, errlen, "%s", why);
-		return ERR_VALIDATION;
-	}
+	enum mtag_err e = download_sheet(c, a, sheet_url, &path, err, errlen);
+	if (e)
+		return e;
 	e = core_submit_batch(c, a, owner_id, path, column, o, job_id, total, err, errlen);
 	unlink(path);
 	return e;
+}
+
+enum mtag_err core_sheet_headers(struct core *c, struct arena *a, const char *sheet_path,
+				 const char *sheet_url, struct core_sheet_headers *out, char *err,
+				 size_t errlen)
+{
+	struct sheet_limits l;
+	struct sheet_result sr;
+	const char *path = sheet_path;
+	memset(out, 0, sizeof(*out));
+	enum mtag_err e = sheet_path ? ERR_OK : download_sheet(c, a, sheet_url, &path, err, errlen);
+	if (e)
+		return e;
+	sheet_limits_init(&l);
+	e = sandbox_read_sheet(c->sandbox, a, path, NULL, &l, &sr, err, errlen);
+	if (!sheet_path)
+		unlink(path);
+	if (e)
+		return e;
+	out->format = sr.format;
+	out->columns = arena_calloc(a, sr.nheaders + 1, sizeof(*out->columns));
+	for (size_t i = 0; i < sr.nheaders; i++) {
+		struct core_sheet_column *col = &out->columns[out->n++];
+		const char *h = sr.headers[i];
+		sheet_column_letters((long)i, col->letter);
+		col->name = h;
+		col->is_link = !strncasecmp(h, "http://", 7) || !strncasecmp(h, "https://", 8);
+	}
+	return ERR_OK;
 }
 
 enum mtag_err core_job_status(struct core *c, struct arena *a, const char *owner_id,

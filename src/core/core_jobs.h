@@ -55,6 +55,25 @@ enum mtag_err core_submit_batch_url(struct core *c, struct arena *a, const char 
 				    const char *sheet_url, const char *column,
 				    const struct core_process_options *o,
 				    char job_id[UUID_STR_LEN], int *total, char *err, size_t errlen);
+/* A spreadsheet's header row, column by column. */
+struct core_sheet_column {
+	char letter[4];         /* "A", "B", ... "AB" */
+	const char *name;       /* the header cell, or the letter when it is blank */
+	bool is_link;           /* the cell is a link: the sheet has no header row */
+};
+struct core_sheet_headers {
+	const char *format;     /* "csv", "xlsx" or "ods" */
+	struct core_sheet_column *columns;
+	size_t n;
+};
+/*
+ * The header row of the spreadsheet at sheet_path, or when that is NULL at
+ * sheet_url (downloaded under the fetch rules), read in a helper: what a
+ * person chooses the URL column from. Errors as core_submit_batch's.
+ */
+enum mtag_err core_sheet_headers(struct core *c, struct arena *a, const char *sheet_path,
+				 const char *sheet_url, struct core_sheet_headers *out, char *err,
+				 size_t errlen);
 /* The progress of a job the caller (owner_id, "" when anonymous) may read; results [offset, offset+limit). */
 enum mtag_err core_job_status(struct core *c, struct arena *a, const char *owner_id,
 			      const char *job_id, size_t limit, size_t offset,

@@ -9,7 +9,9 @@
  *     "title", ...}
  *   sheet: {"kind": "sheet", "path", "column", "max_rows", "max_cell",
  *     "max_member", "max_file", "cpu_s"}; answer {"ok": true, "format",
- *     "column", "rows": [[row, value], ...], "blank", "duplicates"}
+ *     "column", "rows": [[row, value], ...], "blank", "duplicates"};
+ *     without "column", the header row only: answer {"ok": true, "format",
+ *     "headers": [name, ...]}
  * and for both the failure {"ok": false, "code", "error"}.
  */
 #include <errno.h>
@@ -303,6 +305,12 @@ static json_t *serve_extract(struct arena *a, json_t *r)
 
 static json_t *sheet_json(const struct sheet_result *res)
 {
+	if (res->headers) {
+		json_t *headers = json_array();
+		for (size_t i = 0; i < res->nheaders; i++)
+			json_array_append_new(headers, json_string(res->headers[i]));
+		return json_pack("{s:b, s:s, s:o}", "ok", 1, "format", res->format, "headers", headers);
+	}
 	json_t *rows = json_array();
 	for (size_t i = 0; i < res->nrows; i++)
 		json_array_append_new(rows, json_pack("[I, s]", (json_int_t)res->rows[i].row,
@@ -324,8 +332,10 @@ static json_t *serve_sheet(struct arena *a, json_t *r)
 	};
 	struct sheet_result res;
 	char err[512] = "";
-	enum mtag_err e = path && column ? sheet_read_column(a, path, column, &l, &res, err, sizeof(err))
-					 : ERR_BAD_REQUEST;
+	/* Without a column: the header row only. */
+	enum mtag_err e = !path  ? ERR_BAD_REQUEST
+			  : column ? sheet_read_column(a, path, column, &l, &res, err, sizeof(err))
+				   : sheet_read_headers(a, path, &l, &res, err, sizeof(err));
 	return e ? error_json(e, err) : sheet_json(&res);
 }
 
@@ -446,9 +456,20 @@ static void parse_extract(struct arena *a, json_t *o, struct extract_result *out
 /* False when the answer does not have the sheet shape. */
 static bool parse_sheet(struct arena *a, json_t *o, struct sheet_result *out)
 {
-	json_t *rows = json_object_get(o, "rows");
+	json_t *rows = json_object_get(o, "rows"), *headers = json_object_get(o, "headers");
 	memset(out, 0, sizeof(*out));
 	out->format = json_str(a, o, "format");
+	if (json_is_array(headers)) {
+		out->headers = arena_calloc(a, json_array_size(headers) + 1, sizeof(*out->headers));
+		for (size_t i = 0; i < json_array_size(headers); i++) {
+			json_t *v = json_array_get(headers, i);
+			if (!json_is_string(v))
+				return false;
+			out->headers[out->nheaders++] =
+				arena_strndup(a, json_string_value(v), json_string_length(v));
+		}
+		return out->format != NULL;
+	}
 	out->column = json_str(a, o, "column");
 	out->blank = (size_t)json_integer_value(json_object_get(o, "blank"));
 	out->duplicates = (size_t)json_integer_value(json_object_get(o, "duplicates"));
@@ -541,10 +562,12 @@ enum mtag_err sandbox_read_sheet(struct sandbox *sb, struct arena *a, const char
 	struct sheet_limits none = { 0, 0, 0, 0 };
 	if (!l)
 		l = &none;
-	json_t *req = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "kind", "sheet", "path", path,
-				"column", column ? column : "", "max_rows", (json_int_t)l->max_rows,
-				"max_cell", (json_int_t)l->max_cell, "max_member",
-				(json_int_t)l->max_member, "max_file", (json_int_t)l->max_file);
+	json_t *req = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "kind", "sheet", "path", path,
+				"max_rows", (json_int_t)l->max_rows, "max_cell", (json_int_t)l->max_cell,
+				"max_member", (json_int_t)l->max_member, "max_file",
+				(json_int_t)l->max_file);
+	if (column)
+		json_object_set_new(req, "column", json_string(column));
 	json_t *answer = NULL;
 	const char *what = "reading the spreadsheet";
 	enum mtag_err e = sandbox_call(sb, req, SHEET_ANSWER_MAX, what, &answer, err, errlen);

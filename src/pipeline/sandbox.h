@@ -57,8 +57,9 @@ enum mtag_err sandbox_extract(struct sandbox *sb, struct arena *a, const char *p
 			      const struct extract_limits *l, struct extract_result *out,
 			      char *err, size_t errlen);
 /*
- * sheet_read_column(path, column) in a helper (pipeline/sheet.h): the server
- * never parses an uploaded spreadsheet itself. Errors: those of
+ * sheet_read_column(path, column) in a helper (pipeline/sheet.h), or with
+ * column NULL sheet_read_headers(path): the server never parses an uploaded
+ * spreadsheet itself. Errors: those of
  * sheet_read_column with its sentence, ERR_TIMEOUT "reading the spreadsheet
  * timed out after 60 s", ERR_INTERNAL "reading the spreadsheet failed: the
  * helper process crashed (SEGV)", ERR_UNAVAILABLE. OUT: *out in the arena.

@@ -202,8 +202,7 @@ long sheet_col_index(const char *s, size_t *used)
 	return i == 0 || v > SHEET_MAX_COLS ? -1 : v - 1;
 }
 
-/* Column letters of index col ("A", "AB") into out. */
-static const char *col_letters(long col, char out[4])
+const char *sheet_column_letters(long col, char out[4])
 {
 	char tmp[4];
 	size_t n = 0;
@@ -415,11 +414,11 @@ static bool choose_column(struct sheet_reader *r)
 		r->column = r->headers[col];
 	} else if (strlen(want) <= 2 && (col = sheet_col_index(want, &used)) >= 0 &&
 		   used == strlen(want) && (size_t)col < r->nheaders) {
-		r->column = r->headers[col] ? r->headers[col] : arena_strdup(r->a, col_letters(col, letters));
+		r->column = r->headers[col] ? r->headers[col] : arena_strdup(r->a, sheet_column_letters(col, letters));
 		/* A list of links without a header: the first row is a link too. */
 		if (is_url(r->headers[col])) {
 			r->header_is_data = true;
-			r->column = arena_strdup(r->a, col_letters(col, letters));
+			r->column = arena_strdup(r->a, sheet_column_letters(col, letters));
 		}
 	} else {
 		sheet_fail(r, ERR_VALIDATION, "column '%s' not found; headers: %s", want, header_list(r));
@@ -447,6 +446,12 @@ bool sheet_row_end(struct sheet_reader *r, size_t repeat)
 	r->last_row = end;
 	if (!r->row_nonblank)
 		return true;
+	if (r->col < 0 && !r->want) {
+		/* Only the header row was asked for: it is here, stop. */
+		r->header_row = r->row;
+		r->stop = true;
+		return false;
+	}
 	if (r->col < 0) {
 		if (!choose_column(r))
 			return false;
@@ -560,10 +565,27 @@ static enum mtag_err dedupe(struct sheet_reader *r, struct sheet_result *out)
 	return ERR_OK;
 }
 
+/* The header row as names, a column's letter standing for a blank cell. */
+static void keep_headers(struct sheet_reader *r, struct sheet_result *out)
+{
+	char letters[4];
+	out->headers = arena_calloc(r->a, r->nheaders + 1, sizeof(*out->headers));
+	for (size_t i = 0; i < r->nheaders; i++)
+		out->headers[i] = r->headers[i] ? r->headers[i]
+						: arena_strdup(r->a, sheet_column_letters((long)i, letters));
+	out->nheaders = r->nheaders;
+}
+
 enum mtag_err sheet_finish(struct sheet_reader *r, const char *format, struct sheet_result *out)
 {
 	if (r->e)
 		return r->e;
+	if (!r->want && r->header_row) {
+		memset(out, 0, sizeof(*out));
+		out->format = format;
+		keep_headers(r, out);
+		return ERR_OK;
+	}
 	if (r->col < 0)
 		return sheet_fail(r, ERR_VALIDATION, "the spreadsheet has no rows");
 	merge_links(r);
@@ -692,7 +714,8 @@ static enum mtag_err open_sheet(const char *path, const struct sheet_limits *l, 
 	return ERR_OK;
 }
 
-enum mtag_err sheet_read_column(struct arena *a, const char *path, const char *column,
+/* Read column (NULL: only the header row) of the spreadsheet at path. */
+static enum mtag_err read_sheet(struct arena *a, const char *path, const char *column,
 				const struct sheet_limits *l, struct sheet_result *out, char *err,
 				size_t errlen)
 {
@@ -707,9 +730,6 @@ enum mtag_err sheet_read_column(struct arena *a, const char *path, const char *c
 	if (l && l->max_file)
 		lim.max_file = l->max_file;
 	memset(out, 0, sizeof(*out));
-	if (!column || sheet_blank(column, strlen(column)))
-		return sheet_error(err, errlen, ERR_VALIDATION, "no column given");
-
 	unsigned char head[SNIFF_BYTES];
 	size_t nhead = 0;
 	int fd = -1;
@@ -731,4 +751,20 @@ enum mtag_err sheet_read_column(struct arena *a, const char *path, const char *c
 	if (e)
 		memset(out, 0, sizeof(*out));
 	return e;
+}
+
+enum mtag_err sheet_read_column(struct arena *a, const char *path, const char *column,
+				const struct sheet_limits *l, struct sheet_result *out, char *err,
+				size_t errlen)
+{
+	memset(out, 0, sizeof(*out));
+	if (!column || sheet_blank(column, strlen(column)))
+		return sheet_error(err, errlen, ERR_VALIDATION, "no column given");
+	return read_sheet(a, path, column, l, out, err, errlen);
+}
+
+enum mtag_err sheet_read_headers(struct arena *a, const char *path, const struct sheet_limits *l,
+				 struct sheet_result *out, char *err, size_t errlen)
+{
+	return read_sheet(a, path, NULL, l, out, err, errlen);
 }

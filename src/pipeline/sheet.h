@@ -56,8 +56,14 @@ struct sheet_result {
 	size_t nrows;
 	size_t blank;           /* rows skipped because the cell was empty */
 	size_t duplicates;      /* rows skipped because the value came earlier */
+	/* sheet_read_headers only: the header row, one name per column up to the last
+	 * non-blank one ("A", "B"... for a blank cell); rows and column are then empty. */
+	const char **headers;
+	size_t nheaders;
 };
 
+/* The letters of the column of index col (0: "A", 27: "AB") into out. */
+const char *sheet_column_letters(long col, char out[4]);
 /* The defaults above. */
 void sheet_limits_init(struct sheet_limits *l);
 /*
@@ -73,5 +79,12 @@ void sheet_limits_init(struct sheet_limits *l);
 enum mtag_err sheet_read_column(struct arena *a, const char *path, const char *column,
 				const struct sheet_limits *l, struct sheet_result *out, char *err,
 				size_t errlen);
+/*
+ * Only the header row (the first non-blank row) of the spreadsheet at path,
+ * so that a person can choose the column: out->format, out->headers. The
+ * rest of the file is not read. Errors as sheet_read_column's.
+ */
+enum mtag_err sheet_read_headers(struct arena *a, const char *path, const struct sheet_limits *l,
+				 struct sheet_result *out, char *err, size_t errlen);
 
 #endif

@@ -50,7 +50,7 @@ struct sheet_link {
 struct sheet_reader {
 	struct arena *a;
 	struct sheet_limits l;
-	const char *want;          /* the column asked for */
+	const char *want;          /* the column asked for; NULL: only the header row */
 	char *err;
 	size_t errlen;
 	enum mtag_err e;           /* the first failure */

@@ -265,3 +265,49 @@ def test_downloads_are_polite_per_host(fresh_server, files_server):
     st = wait_final(s, job)
     assert (st["status"], st["completed"]) == ("completed", 6)
     assert FilesHandler.most == 1  # four workers, one host, one download at a time
+
+
+def columns(server, **kw):
+    return requests.post(server.url + "/api/process/spreadsheet-columns", timeout=60, **kw)
+
+
+def test_spreadsheet_columns_for_choosing_the_url_column(server, files_server):
+    data = os.path.join(os.path.dirname(__file__), "../data/sheet")
+
+    def upload(name):
+        with open(os.path.join(data, name), "rb") as f:
+            return columns(server, files={"file": (name, f)})
+
+    r = upload("comma.csv")
+    assert r.status_code == 200, r.text
+    assert r.json() == {"format": "csv", "suggested": "URL", "columns": [
+        {"letter": "A", "name": "Name", "is_link": False},
+        {"letter": "B", "name": "URL", "is_link": False},
+        {"letter": "C", "name": "Notes", "is_link": False}]}
+    r = upload("shared.xlsx").json()
+    assert (r["format"], [c["name"] for c in r["columns"]], r["suggested"]) == \
+        ("xlsx", ["Name", "Web Address", "Count"], "Web Address")
+    r = upload("links.ods").json()
+    assert (r["format"], [c["name"] for c in r["columns"]], r["suggested"]) == ("ods", ["Title", "Link"], "Link")
+    # A list of links without a header row: the column goes by its letter.
+    r = upload("urls-only.csv").json()
+    assert r["columns"] == [{"letter": "A", "name": "https://example.com/1", "is_link": True}]
+    assert r["suggested"] == "A"
+    # By URL, for the signed-in too; a blank header cell is named by its letter.
+    name = sheet(f"cols-{uuid.uuid4().hex[:6]}.csv", ["title,,page", "a,b,https://example.com/x"])
+    r = columns(server, json={"spreadsheet_url": f"{files_server}/gen/{name}"}, headers=user(server))
+    assert r.status_code == 200, r.text
+    assert [(c["letter"], c["name"]) for c in r.json()["columns"]] == [("A", "title"), ("B", "B"), ("C", "page")]
+    assert r.json()["suggested"] is None
+    # What cannot be read is a clear error, never a 500.
+    assert upload("empty.csv").json()["detail"] == "unsupported spreadsheet: empty file"
+    assert upload("image.png").status_code == 422
+    assert upload("bomb.xlsx").status_code == 413
+    r = columns(server, json={"spreadsheet_url": f"{files_server}/gen/no-such.csv"})
+    assert r.status_code == 422 and r.json()["detail"] == "spreadsheet_url: download failed: HTTP 404"
+    r = columns(server, json={})
+    assert r.status_code == 422 and r.json()["detail"].startswith("spreadsheet_url")
+    with open(os.path.join(data, "comma.csv"), "rb") as f:
+        body = f.read()
+    r = columns(server, files=[("file", ("a.csv", body)), ("file", ("b.csv", body))])
+    assert r.status_code == 422 and r.json()["detail"] == "file: exactly one spreadsheet file is required"

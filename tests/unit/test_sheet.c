@@ -464,6 +464,69 @@ static void test_sandbox_same_result(void)
 	arena_release(&a);
 }
 
+/* The header row alone, for choosing a column: names, letters for blank cells, the rest unread. */
+static const char *headers_text(const struct sheet_result *r)
+{
+	size_t o = 0;
+	rendered[0] = '\0';
+	for (size_t i = 0; i < r->nheaders && o < sizeof(rendered); i++)
+		o += (size_t)snprintf(rendered + o, sizeof(rendered) - o, "%s%s", i ? "|" : "",
+				      r->headers[i]);
+	return rendered;
+}
+
+static void test_headers_only(void)
+{
+	static const char *const cases[][3] = {
+		{ DATA("comma.csv"), "csv", "Name|URL|Notes" },
+		{ DATA("shared.xlsx"), "xlsx", "Name|Web Address|Count" },
+		{ DATA("links.ods"), "ods", "Title|Link" },
+		{ DATA("urls-only.csv"), "csv", "https://example.com/1" },
+	};
+	struct sandbox_options o;
+	sandbox_options_init(&o);
+	o.exe = bin();
+	o.procs = 1;
+	o.timeout_s = 30;
+	struct sandbox *sb = sandbox_new(&o);
+	struct arena a = ARENA_INIT;
+	struct sheet_result out;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		arena_release(&arena);
+		CHECK_INT(sheet_read_headers(&arena, cases[i][0], NULL, &res, err, sizeof(err)), ERR_OK);
+		CHECK_STR(res.format, cases[i][1]);
+		CHECK_STR(headers_text(&res), cases[i][2]);
+		CHECK_INT(res.nrows, 0);
+		CHECK_INT(sandbox_read_sheet(sb, &a, cases[i][0], NULL, NULL, &out, err, sizeof(err)), ERR_OK);
+		CHECK_STR(out.format, cases[i][1]);
+		CHECK_STR(headers_text(&out), cases[i][2]);
+	}
+	/* Blank lines before the header; a blank header cell is named by its letter; the rows
+	 * after the header are not read, so a row limit does not apply. */
+	const char *path = tmp_path("headers.csv");
+	FILE *f = fopen(path, "w");
+	CHECK(f != NULL);
+	fputs("\n\ntitle,,link\n", f);
+	for (int r = 0; r < 50; r++)
+		fprintf(f, "t%d,x,https://example.com/%d\n", r, r);
+	fclose(f);
+	struct sheet_limits l;
+	sheet_limits_init(&l);
+	l.max_rows = 2;
+	arena_release(&arena);
+	CHECK_INT(sheet_read_headers(&arena, path, &l, &res, err, sizeof(err)), ERR_OK);
+	CHECK_STR(headers_text(&res), "title|B|link");
+	CHECK_INT(rd_limits(path, "link", &l), ERR_TOO_LARGE);
+	/* Failures are those of reading a column. */
+	arena_release(&arena);
+	CHECK_INT(sheet_read_headers(&arena, DATA("empty.csv"), NULL, &res, err, sizeof(err)), ERR_VALIDATION);
+	CHECK_STR(err, "unsupported spreadsheet: empty file");
+	CHECK_INT(sandbox_read_sheet(sb, &a, DATA("bomb.xlsx"), NULL, NULL, &out, err, sizeof(err)), ERR_TOO_LARGE);
+	unlink(path);
+	sandbox_free(sb);
+	arena_release(&a);
+}
+
 int main(void)
 {
 	RUN(test_csv_comma_quotes_blank_duplicate);
@@ -483,6 +546,7 @@ int main(void)
 	RUN(test_cell_and_file_limits);
 	RUN(test_not_spreadsheets);
 	RUN(test_sandbox_same_result);
+	RUN(test_headers_only);
 	arena_release(&arena);
 	return unit_report("test_sheet");
 }

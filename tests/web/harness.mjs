@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const BIN = process.env.MTAG_TEST_BIN || join(ROOT, 'build/san/mtag');
 export const CORPUS = resolve(ROOT, process.env.MTAG_TEST_CORPUS || '../shared/corpus/pdf');
 export const OUT = process.env.MTAG_TEST_OUT || join(ROOT, 'build/test-output/web');

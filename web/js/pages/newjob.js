@@ -183,18 +183,10 @@ function filesPanel(opts, out, signal) {
   return form;
 }
 
-// The header row of a CSV file, read here so the column can be picked from it.
-async function csvHeaders(file) {
-  const text = await file.slice(0, 64 * 1024).text();
-  const line = text.replace(/^\uFEFF/, '').split(/\r?\n/).find((l) => l.trim()) || '';
-  const delim = [',', ';', '\t'].reduce((a, b) => (line.split(b).length > line.split(a).length ? b : a));
-  return line.split(delim).map((c) => c.trim().replace(/^"(.*)"$/, '$1')).filter(Boolean);
-}
-
 function sheetPanel(opts, out, signal) {
   const fileInput = h('input', { type: 'file', name: 'file', accept: '.csv,.xlsx,.ods,text/csv' });
   const urlInput = h('input', { type: 'url', name: 'spreadsheet_url', placeholder: 'https://example.com/links.csv' });
-  const fileField = field('Spreadsheet file', fileInput, 'CSV, XLSX or ODS, with a header row.');
+  const fileField = field('Spreadsheet file', fileInput, 'CSV, XLSX or ODS.');
   const urlField = field('Spreadsheet URL', urlInput);
   const modeFile = h('input', { type: 'radio', name: 'sheet-source', value: 'file', id: 'sheet-file', checked: true });
   const modeUrl = h('input', { type: 'radio', name: 'sheet-source', value: 'url', id: 'sheet-url' });
@@ -203,30 +195,52 @@ function sheetPanel(opts, out, signal) {
   const columnField = h('div');
   const error = h('div', { class: 'form-error', role: 'alert' });
   const button = h('button', { type: 'submit', class: 'primary' }, 'Start batch');
-  let column = field('Column with the links', columnText, 'Its header, or its letter (B).');
-  const showColumn = (headers) => {
-    if (headers && headers.length) {
-      clear(columnSelect, headers.map((name) => h('option', { value: name }, name)));
-      const guess = headers.find((name) => /url|link|href/i.test(name)) || headers[0];
-      columnSelect.value = guess;
-      column = field('Column with the links', columnSelect, `${headers.length} columns found in the header row.`);
+  let column;
+  // The columns the server found in the header row, or a text field when there are none yet.
+  const showColumns = (found) => {
+    if (found && found.columns.length) {
+      clear(columnSelect, found.columns.map((c) => h('option', { value: c.is_link ? c.letter : c.name },
+        c.is_link ? `Column ${c.letter} (links, no header row)` : c.name === c.letter ? `Column ${c.letter}` : `${c.name} (column ${c.letter})`)));
+      if (found.suggested) columnSelect.value = found.suggested;
+      column = field('Column with the links', columnSelect, `${found.columns.length} columns in the ${found.format.toUpperCase()} file's header row.`);
     } else {
       column = field('Column with the links', columnText, 'Its header, or its letter (B).');
     }
     clear(columnField, column);
   };
+  let asked = 0;
+  const readColumns = async (source, where) => {
+    const ask = ++asked;
+    where.setError('');
+    showColumns(null);
+    try {
+      let found;
+      if (source instanceof File) {
+        const fd = new FormData();
+        fd.append('file', source);
+        found = await upload('/api/process/spreadsheet-columns', fd, () => {});
+      } else {
+        found = await api('/api/process/spreadsheet-columns', { method: 'POST', body: { spreadsheet_url: source }, signal });
+      }
+      if (ask === asked) showColumns(found);
+    } catch (err) {
+      if (ask === asked && err.name !== 'AbortError') where.setError(err.message);
+    }
+  };
   const sync = () => {
     fileField.hidden = !modeFile.checked;
     urlField.hidden = !modeUrl.checked;
-    if (modeUrl.checked) showColumn(null);
+    showColumns(null);
+    if (modeFile.checked && fileInput.files[0]) readColumns(fileInput.files[0], fileField);
+    if (modeUrl.checked && urlInput.value.trim()) readColumns(urlInput.value.trim(), urlField);
   };
   modeFile.addEventListener('change', sync);
   modeUrl.addEventListener('change', sync);
-  fileInput.addEventListener('change', async () => {
-    const f = fileInput.files[0];
-    showColumn(f && /\.csv$/i.test(f.name) ? await csvHeaders(f) : null);
+  fileInput.addEventListener('change', () => { if (fileInput.files[0]) readColumns(fileInput.files[0], fileField); });
+  urlInput.addEventListener('change', () => {
+    const u = urlInput.value.trim();
+    if (/^https?:\/\//i.test(u)) readColumns(u, urlField);
   });
-  showColumn(null);
   sync();
   const form = h('form', { novalidate: true }, error,
     h('fieldset', { class: 'row' }, h('legend', null, 'Spreadsheet from'),
