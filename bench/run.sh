@@ -9,3 +9,4 @@ bench/process.sh
 bench/batch.sh
 bench/history.sh
 bench/scale.sh
+bench/web.sh
