@@ -251,6 +251,7 @@ test('find a document by a word of its text, open it, download it', async () => 
   assert.equal(await chips.first().getAttribute('aria-pressed'), 'true');
   // The card shows 6 tags; its detail shows them all, the chosen one among them.
   await page.locator('.doc-card h3 button').first().click();
+  await page.getByRole('dialog').locator('.tag').first().waitFor();
   const all = await page.getByRole('dialog').locator('.tag').allTextContents();
   assert.ok(all.some((t) => t.toLowerCase().startsWith(tag)), `${tag} in ${all}`);
   assertClean(page);
@@ -275,6 +276,14 @@ test('history: filter, open, delete with confirmation', async () => {
   await rows.first().getByRole('button', { name: /^View/ }).click();
   const dialog = page.getByRole('dialog');
   await dialog.getByText(/404/).first().waitFor();
+  // The failed document's own page says why; back returns to the job.
+  await dialog.getByRole('link', { name: /gone\.pdf/ }).click();
+  await page.waitForURL(/\/documents\?doc=/);
+  await page.getByRole('dialog').getByRole('alert').getByText('Processing failed: download failed: HTTP 404').waitFor();
+  assert.equal(await page.getByRole('dialog').getByRole('button', { name: 'Download' }).count(), 0);
+  await shot(page, 'document-failed');
+  await page.goBack();
+  await page.waitForURL(/\/history\?status=failed&job=/);
   await dialog.getByRole('button', { name: 'Delete job' }).click();
   const confirm = page.getByRole('alertdialog');
   await confirm.getByText('Delete this job?').waitFor();
