@@ -18,25 +18,10 @@ mkdir -p "$WORK/www"
 curl -fs "http://127.0.0.1:$MPORT/health" -o "$WORK/www/health.json"
 chmod -R a+rX "$WORK/www"
 
-cat >"$WORK/nginx.conf" <<NGINX
-worker_processes auto;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx-error.log warn;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    client_body_temp_path $WORK/tmp; proxy_temp_path $WORK/tmp; fastcgi_temp_path $WORK/tmp;
-    uwsgi_temp_path $WORK/tmp; scgi_temp_path $WORK/tmp;
-    server {
+start_nginx "$NPORT" "    server {
         listen 127.0.0.1:$NPORT;
         location = /health { default_type application/json; alias $WORK/www/health.json; }
-    }
-}
-NGINX
-mkdir -p "$WORK/tmp"
-nginx -p "$WORK" -c "$WORK/nginx.conf" -g 'daemon off;' &
-PIDS+=($!)
-for _ in $(seq 50); do curl -fs "http://127.0.0.1:$NPORT/health" >/dev/null && break; sleep 0.1; done
+    }"
 cmp <(curl -fs "http://127.0.0.1:$NPORT/health") <(curl -fs "http://127.0.0.1:$MPORT/health") >/dev/null ||
     echo "note: bodies differ only in volatile fields" >&2
 

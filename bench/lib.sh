@@ -45,6 +45,30 @@ for i in range(int(sys.argv[3])):
 PY
 }
 
+# start_nginx PORT HTTP_BLOCK: nginx in $WORK (pid, logs, temp files there) with
+# HTTP_BLOCK inside its http {} (the server blocks); waits until PORT answers.
+start_nginx() {
+    mkdir -p "$WORK/tmp"
+    cat >"$WORK/nginx.conf" <<NGINX
+worker_processes auto;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx-error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $WORK/tmp; proxy_temp_path $WORK/tmp; fastcgi_temp_path $WORK/tmp;
+    uwsgi_temp_path $WORK/tmp; scgi_temp_path $WORK/tmp;
+$2
+}
+NGINX
+    nginx -p "$WORK" -c "$WORK/nginx.conf" -g 'daemon off;' &
+    PIDS+=($!)
+    for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$1/" && return 0; sleep 0.1; done
+    echo "nginx did not start:" >&2
+    cat "$WORK/nginx-error.log" >&2
+    return 1
+}
+
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 # wrk --latency output: "Requests/sec:" and the rows of the latency distribution.
 field_rps() { awk '/^Requests\/sec:/ {print $2}' "$1"; }

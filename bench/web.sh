@@ -36,32 +36,17 @@ mkdir -p "$STATIC$VERSION"
 cp -r web/. "$STATIC$VERSION"
 chmod -R a+rX "$WORK"
 NPORT=$(tools/free-port.sh)
-cat >"$WORK/nginx.conf" <<NGINX
-worker_processes auto;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx-error.log warn;
-events { worker_connections 1024; }
-http {
-    include /etc/nginx/mime.types;
-    access_log off;
-    client_body_temp_path $WORK/tmp; proxy_temp_path $WORK/tmp; fastcgi_temp_path $WORK/tmp;
-    uwsgi_temp_path $WORK/tmp; scgi_temp_path $WORK/tmp;
+start_nginx "$NPORT" "    include /etc/nginx/mime.types;
     gzip on; gzip_comp_level 9; gzip_vary on;
     gzip_types text/css application/javascript text/javascript image/svg+xml;
     server {
         listen 127.0.0.1:$NPORT;
         root $STATIC;
-        location /assets/ { add_header Cache-Control "public, max-age=31536000, immutable"; }
-        location /api/ { proxy_pass http://127.0.0.1:$MPORT; proxy_http_version 1.1; proxy_set_header Connection ""; }
+        location /assets/ { add_header Cache-Control \"public, max-age=31536000, immutable\"; }
+        location /api/ { proxy_pass http://127.0.0.1:$MPORT; proxy_http_version 1.1; proxy_set_header Connection \"\"; }
         location = /health { proxy_pass http://127.0.0.1:$MPORT; }
         location / { add_header Cache-Control no-cache; try_files \$uri /index.html; }
-    }
-}
-NGINX
-mkdir -p "$WORK/tmp"
-nginx -p "$WORK" -c "$WORK/nginx.conf" -g 'daemon off;' &
-PIDS+=($!)
-for _ in $(seq 50); do curl -fs "http://127.0.0.1:$NPORT/dashboard" >/dev/null && break; sleep 0.1; done
+    }"
 cmp -s "$STATIC/index.html" <(curl -fs "http://127.0.0.1:$NPORT/dashboard") || { echo "nginx serves another page" >&2; exit 1; }
 
 echo "== the dashboard in headless Chromium: mtag against nginx (same files, API proxied to mtag)"

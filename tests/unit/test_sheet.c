@@ -410,6 +410,18 @@ static const char *bin(void)
 	return b && b[0] ? b : "build/san/mtag";
 }
 
+/* A sandbox of one helper process (this build's mtag). */
+static struct sandbox *one_helper(void)
+{
+	struct sandbox_options o;
+	sandbox_options_init(&o);
+	o.exe = bin();
+	o.procs = 1;
+	o.timeout_s = 30;
+	return sandbox_new(&o);
+}
+
+
 static void test_sandbox_same_result(void)
 {
 	static const char *const cases[][2] = {
@@ -421,12 +433,7 @@ static void test_sandbox_same_result(void)
 		{ DATA("image.png"), "url" }, { DATA("unclosed-quote.csv"), "url" },
 		{ DATA("repeat.ods"), "url" }, { "tests/data/sheet/missing.csv", "url" },
 	};
-	struct sandbox_options o;
-	sandbox_options_init(&o);
-	o.exe = bin();
-	o.procs = 1;
-	o.timeout_s = 30;
-	struct sandbox *sb = sandbox_new(&o);
+	struct sandbox *sb = one_helper();
 	struct arena a = ARENA_INIT;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct sheet_result in, out;
@@ -483,12 +490,7 @@ static void test_headers_only(void)
 		{ DATA("links.ods"), "ods", "Title|Link" },
 		{ DATA("urls-only.csv"), "csv", "https://example.com/1" },
 	};
-	struct sandbox_options o;
-	sandbox_options_init(&o);
-	o.exe = bin();
-	o.procs = 1;
-	o.timeout_s = 30;
-	struct sandbox *sb = sandbox_new(&o);
+	struct sandbox *sb = one_helper();
 	struct arena a = ARENA_INIT;
 	struct sheet_result out;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -105,6 +105,37 @@ export function openDialog(title, { onclose } = {}) {
   return { dialog, body, heading, close: () => dialog.close() };
 }
 
+// A dialog showing "Loading…" until load() answers: {d, data}, or null once the error is shown.
+export async function openDialogWith(title, load, opts) {
+  const d = openDialog(title, opts);
+  clear(d.body, h('p', { class: 'loading' }, 'Loading…'));
+  try {
+    return { d, data: await load() };
+  } catch (e) {
+    clear(d.body, errorState(e));
+    return null;
+  }
+}
+
+// The dialog a page's address names (?job=, ?doc=): open(id, {onchange, onclose}).
+// Closing it takes the parameter off the address; after a change the page is redrawn.
+export function dialogFromUrl(ctx, path, param, open) {
+  const id = ctx.params.get(param);
+  if (!id) return;
+  let changed = false;
+  open(id, {
+    onchange: () => { changed = true; },
+    onclose: () => {
+      if (ctx.signal.aborted) return;
+      const next = new URLSearchParams(ctx.params);
+      next.delete(param);
+      const url = `${path}${next.toString() ? `?${next}` : ''}`;
+      if (changed) ctx.navigate(url, { replace: true });
+      else history.replaceState(null, '', url);
+    },
+  });
+}
+
 // Ask before something that cannot be undone: resolves true or false.
 export function confirmDialog(title, text, confirmLabel) {
   return new Promise((resolve) => {

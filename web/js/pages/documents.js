@@ -1,7 +1,7 @@
 // documents.js - full-text search (query in the address), tag filter chips,
 // document cards, and a document's detail dialog with Download.
 import { api } from '../api.js';
-import { h, clear, badge, fmtDate, fmtBytes, tagList, snippet, emptyState, errorState, openDialog, confirmDialog, busy, announce } from '../dom.js';
+import { h, clear, badge, fmtDate, fmtBytes, tagList, snippet, emptyState, errorState, openDialogWith, dialogFromUrl, confirmDialog, busy, announce } from '../dom.js';
 
 const PAGE = 24;
 const PREVIEW = 1000;
@@ -24,15 +24,9 @@ async function download(id, button) {
 
 // The document's dialog; onchange runs after it was deleted.
 export async function openDocument(id, { onchange, onclose } = {}) {
-  const d = openDialog('Document', { onclose });
-  clear(d.body, h('p', { class: 'loading' }, 'Loading…'));
-  let doc;
-  try {
-    doc = await api(`/api/history/documents/${encodeURIComponent(id)}`);
-  } catch (e) {
-    clear(d.body, errorState(e));
-    return;
-  }
+  const opened = await openDialogWith('Document', () => api(`/api/history/documents/${encodeURIComponent(id)}`), { onclose });
+  if (!opened) return;
+  const { d, data: doc } = opened;
   const m = doc.processing_metadata || {};
   d.heading.textContent = doc.title || doc.filename || doc.source_url || 'Untitled document';
   const text = doc.extracted_text || '';
@@ -71,7 +65,8 @@ export async function openDocument(id, { onchange, onclose } = {}) {
     text ? h('section', null, h('h3', null, 'Text'), pre, more) : null);
 }
 
-export async function documentsPage(main, { params, signal, navigate }) {
+export async function documentsPage(main, ctx) {
+  const { params, signal, navigate } = ctx;
   const query = (params.get('q') || '').trim();
   const tags = params.getAll('tag');
   const page = Math.max(1, parseInt(params.get('page'), 10) || 1);
@@ -137,19 +132,5 @@ export async function documentsPage(main, { params, signal, navigate }) {
     h('p', { class: 'muted', role: 'status' }, query ? `${data.total} result${data.total === 1 ? '' : 's'} for “${query}”` : `${data.total} document${data.total === 1 ? '' : 's'}`))),
   form, chipTags.length ? chips : null, body);
 
-  const docId = params.get('doc');
-  if (docId) {
-    let changed = false;
-    openDocument(docId, {
-      onchange: () => { changed = true; },
-      onclose: () => {
-        if (signal.aborted) return;
-        const next = new URLSearchParams(params);
-        next.delete('doc');
-        const url = `/documents${next.toString() ? `?${next}` : ''}`;
-        if (changed) navigate(url, { replace: true });
-        else history.replaceState(null, '', url);
-      },
-    });
-  }
+  dialogFromUrl(ctx, '/documents', 'doc', openDocument);
 }

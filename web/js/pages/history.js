@@ -1,7 +1,7 @@
 // history.js - the jobs table (filters, sort, pages) and a job's detail dialog
 // with its documents: retry failed, cancel running, delete.
 import { api } from '../api.js';
-import { h, clear, badge, fmtDate, tagList, emptyState, errorState, openDialog, confirmDialog, busy, announce, STATUS_LABELS } from '../dom.js';
+import { h, clear, badge, fmtDate, tagList, emptyState, errorState, openDialogWith, dialogFromUrl, confirmDialog, busy, announce, STATUS_LABELS } from '../dom.js';
 
 const PAGE = 20;
 const TYPES = { single: 'Single URL', upload: 'Upload', batch: 'Spreadsheet' };
@@ -15,15 +15,9 @@ function select(name, label, options, value) {
 
 // The job's dialog; onchange runs after a delete, cancel or retry.
 export async function openJob(jobId, { onchange, onclose } = {}) {
-  const d = openDialog('Job', { onclose });
-  clear(d.body, h('p', { class: 'loading' }, 'Loading…'));
-  let job;
-  try {
-    job = await api(`/api/history/jobs/${encodeURIComponent(jobId)}`);
-  } catch (e) {
-    clear(d.body, errorState(e));
-    return;
-  }
+  const opened = await openDialogWith('Job', () => api(`/api/history/jobs/${encodeURIComponent(jobId)}`), { onclose });
+  if (!opened) return;
+  const { d, data: job } = opened;
   d.heading.textContent = `${TYPES[job.job_type] || job.job_type} job`;
   const act = async (button, label, fn, message) => {
     try {
@@ -72,7 +66,8 @@ export async function openJob(jobId, { onchange, onclose } = {}) {
       job.total_documents > job.documents.length ? h('p', { class: 'muted small' }, `Showing the first ${job.documents.length} of ${job.total_documents}.`) : null));
 }
 
-export async function historyPage(main, { params, signal, navigate }) {
+export async function historyPage(main, ctx) {
+  const { params, signal, navigate } = ctx;
   const status = params.get('status') || '';
   const type = params.get('type') || '';
   const sort = params.get('sort') === 'oldest' ? 'oldest' : 'newest';
@@ -117,19 +112,5 @@ export async function historyPage(main, { params, signal, navigate }) {
     h('p', { class: 'muted' }, `${data.total} job${data.total === 1 ? '' : 's'}`)),
   h('a', { class: 'button primary', href: '/new' }, 'New job')), filters, body);
 
-  const jobId = params.get('job');
-  if (jobId) {
-    // Closing the dialog takes ?job= off the address; a change redraws the list.
-    let changed = false;
-    openJob(jobId, {
-      onchange: () => { changed = true; },
-      onclose: () => {
-        if (signal.aborted) return;
-        const next = new URLSearchParams(params);
-        next.delete('job');
-        if (changed) navigate(`/history${next.toString() ? `?${next}` : ''}`, { replace: true });
-        else history.replaceState(null, '', `/history${next.toString() ? `?${next}` : ''}`);
-      },
-    });
-  }
+  dialogFromUrl(ctx, '/history', 'job', openJob);
 }
