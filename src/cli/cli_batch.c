@@ -492,7 +492,6 @@ static int batch_main(const struct cli_args *args, const struct config *cfg, str
 	struct sheet_result sheet;
 	int status = read_sheet(sb, a, &ba, &sheet);
 	if (status == CLI_OK) {
-		fetch_global_init();
 		b.sheet = &sheet;
 		b.p = pipeline_new(sb);
 		pthread_mutex_init(&b.lock, NULL);

@@ -176,7 +176,6 @@ int cli_tag(int argc, char **argv)
 	o.fetch.allow_private = cfg.fetch_allow_private;
 	o.fetch.max_bytes = (size_t)cfg.max_download_mb << 20;
 	signal(SIGPIPE, SIG_IGN);
-	fetch_global_init();
 	struct sandbox_options so;
 	sandbox_options_init(&so);
 	struct sandbox *sb = sandbox_new(&so);

@@ -153,7 +153,6 @@ enum mtag_err core_start_services(struct core *c, char *err, size_t errlen)
 	/* The first call creates a missing bucket; an outage now is not fatal (health says so). */
 	if (blob_ping(c->blob, ping, sizeof(ping)))
 		log_warn("core.storage_unavailable", "error=\"%s\"", ping);
-	fetch_global_init();
 	struct sandbox_options so;
 	sandbox_options_init(&so);
 	so.procs = c->cfg->workers;

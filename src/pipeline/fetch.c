@@ -43,7 +43,12 @@ static void global_init_once(void)
 	global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-void fetch_global_init(void)
+/*
+ * Global libcurl set-up, once: on the first download, so a process that never
+ * downloads never sets up TLS. Safe from any thread: Debian 12's libcurl 7.88
+ * has a thread-safe curl_global_init (CURL_VERSION_THREADSAFE, since 7.84).
+ */
+static void fetch_global_init(void)
 {
 	pthread_once(&global_once, global_init_once);
 }

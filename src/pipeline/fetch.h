@@ -95,8 +95,6 @@ struct fetch_result {
 
 /* The defaults: 100 MB, 10 s connect, 60 s total, 5 redirects, private refused, no policy. */
 void fetch_options_init(struct fetch_options *o);
-/* Global libcurl set-up (once, however often called); call at start-up before threads fetch. */
-void fetch_global_init(void);
 /*
  * Download url into fd (a blocking file the caller opened, e.g. a temp
  * file); on failure the caller discards what was written.

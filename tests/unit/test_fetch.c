@@ -834,7 +834,6 @@ static void test_write_failure(void)
 int main(void)
 {
 	log_set_level(LOG_ERROR);
-	fetch_global_init();
 	RUN(test_classify);
 	RUN(test_options_defaults);
 	RUN(test_download);
