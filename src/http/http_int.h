@@ -45,9 +45,11 @@ struct http_site_state;
 /* Prepare site's answers (version, rendered index, gzip); ERR_VALIDATION when its index is missing. */
 enum mtag_err http_site_load(const struct http_site *site, struct http_site_state **out);
 void http_site_free(struct http_site_state *s);
-/* True when the site answers this request (see struct http_site); res is then filled. */
-bool http_site_answer(const struct http_site_state *s, struct http_request *req,
-		      struct http_response *res);
+/* True when the site answers this request (see struct http_site). */
+bool http_site_answers(const struct http_site_state *s, struct http_request *req);
+/* Fill res with the site's answer to req (once its body, if any, was read). */
+void http_site_respond(const struct http_site_state *s, struct http_request *req,
+		       struct http_response *res);
 
 /* ---- multipart bodies (http_multipart.c) ---- */
 

@@ -521,12 +521,13 @@ static enum MHD_Result begin(struct http_ctx *ctx, struct MHD_Connection *conn, 
 					arena_printf(&ctx->arena, "%s is not allowed on %s (allowed: %s)",
 						     req->method, req->path, allow));
 	}
-	if (e == ERR_NOT_FOUND && http_site_answer(ctx->srv->site, req, &ctx->res)) {
+	if (e == ERR_NOT_FOUND && http_site_answers(ctx->srv->site, req)) {
+		/* Answered in finish(), like a route: a body past the cap is still a 413. */
 		static const struct http_route site_route = { "GET", "(site)", NULL, 0, false,
 							      HTTP_BODY_JSON };
-		req->route = &site_route;
+		req->route = route = &site_route;
 		ctx->site = true;
-		return MHD_YES;
+		e = ERR_OK;
 	}
 	if (e)
 		return send_early_error(ctx, conn, e,
@@ -659,7 +660,9 @@ static enum MHD_Result finish(struct http_ctx *ctx, struct MHD_Connection *conn)
 		}
 	}
 	/* A refused body has its error in res already. */
-	if (!ctx->refused && !ctx->site && atomic_load(&ctx->offload) == OFFLOAD_NONE) {
+	if (!ctx->refused && ctx->site)
+		http_site_respond(ctx->srv->site, &ctx->req, res);
+	else if (!ctx->refused && atomic_load(&ctx->offload) == OFFLOAD_NONE) {
 		if (ctx->req.route->offload)
 			return offload(ctx, conn);
 		run_handler(ctx);

@@ -160,10 +160,32 @@ void http_site_free(struct http_site_state *s)
 	free(s);
 }
 
-static bool header_has(struct http_request *req, const char *name, const char *token)
+/*
+ * True when the client accepts gzip: a "gzip" (or "*") coding in
+ * Accept-Encoding whose q is not 0 (RFC 9110 12.5.3).
+ */
+static bool accepts_gzip(struct http_request *req)
 {
-	const char *v = http_header(req, name);
-	return v && strcasestr(v, token);
+	const char *v = http_header(req, "Accept-Encoding");
+	while (v && *v) {
+		v += strspn(v, " \t,");
+		size_t n = strcspn(v, " \t;,");
+		bool named = (n == 4 && !strncasecmp(v, "gzip", 4)) || (n == 1 && *v == '*');
+		const char *end = v + strcspn(v, ",");
+		const char *q = memmem(v, (size_t)(end - v), "q=", 2);
+		bool zero = q && strtod(q + 2, NULL) <= 0.0;
+		if (named)
+			return !zero;
+		v = end;
+	}
+	return false;
+}
+
+/* True when If-None-Match names etag, or is "*". */
+static bool has_version(struct http_request *req, const char *etag)
+{
+	const char *inm = http_header(req, "If-None-Match");
+	return inm && (strstr(inm, etag) || !strcmp(inm + strspn(inm, " \t"), "*"));
 }
 
 static bool is_page(const struct http_site *site, const char *path)
@@ -174,32 +196,16 @@ static bool is_page(const struct http_site *site, const char *path)
 	return false;
 }
 
-/* Answer f: gzipped when accepted, 304 when the client has this version. */
-static void answer(const struct http_site_state *s, struct http_request *req,
-		   struct http_response *res, int status, const struct site_file *f,
-		   const char *cache)
-{
-	bool gz = f->gz && header_has(req, "Accept-Encoding", "gzip");
-	const char *etag = gz ? s->etag_gz : s->etag;
-	http_set_header(res, "Cache-Control", cache);
-	http_set_header(res, "ETag", etag);
-	http_set_header(res, "Vary", "Accept-Encoding");
-	const char *inm = http_header(req, "If-None-Match");
-	if (status == 200 && inm && strstr(inm, etag)) {
-		/* The browser takes a 304's headers into its cached copy: the type keeps the
-		 * page's Content-Security-Policy the one for HTML (not the one for no body). */
-		res->status = 304;
-		res->content_type = f->type;
-		return;
-	}
-	if (gz)
-		http_set_header(res, "Content-Encoding", "gzip");
-	http_respond_bytes(res, status, f->type, gz ? (const char *)f->gz : (const char *)f->data,
-			   gz ? f->gzlen : f->len);
-}
+/* What the site answers req with; false when req is not the site's. */
+struct site_answer {
+	const struct site_file *file;
+	int status;
+	const char *cache;
+	bool by_accept;  /* chosen because the client accepts HTML (Vary: Accept) */
+};
 
-bool http_site_answer(const struct http_site_state *s, struct http_request *req,
-		      struct http_response *res)
+static bool resolve(const struct http_site_state *s, struct http_request *req,
+		    struct site_answer *out)
 {
 	const char *path = req->path;
 	if (!s || (strcmp(req->method, "GET") && strcmp(req->method, "HEAD")))
@@ -216,20 +222,54 @@ bool http_site_answer(const struct http_site_state *s, struct http_request *req,
 			/* A page of an older build asking for its assets gets today's, uncached. */
 			bool current = (size_t)(slash - v) == strlen(s->version) &&
 				       !strncmp(v, s->version, strlen(s->version));
-			answer(s, req, res, 200, &s->files[i],
-			       current ? "public, max-age=31536000, immutable" : "no-cache");
+			*out = (struct site_answer){ &s->files[i], 200,
+						     current ? "public, max-age=31536000, immutable"
+							     : "no-cache",
+						     false };
 			return true;
 		}
 		return false;
 	}
 	if (is_page(s->site, path)) {
-		answer(s, req, res, 200, s->index, "no-cache");
+		*out = (struct site_answer){ s->index, 200, "no-cache", false };
 		return true;
 	}
 	/* A browser asking for a page we do not have gets the app's own not-found page. */
-	if (header_has(req, "Accept", "text/html")) {
-		answer(s, req, res, 404, s->index, "no-cache");
+	const char *accept = http_header(req, "Accept");
+	if (accept && strcasestr(accept, "text/html")) {
+		*out = (struct site_answer){ s->index, 404, "no-cache", true };
 		return true;
 	}
 	return false;
+}
+
+bool http_site_answers(const struct http_site_state *s, struct http_request *req)
+{
+	struct site_answer a;
+	return resolve(s, req, &a);
+}
+
+void http_site_respond(const struct http_site_state *s, struct http_request *req,
+		       struct http_response *res)
+{
+	struct site_answer a;
+	if (!resolve(s, req, &a))
+		return http_respond_error(res, ERR_NOT_FOUND, "no such page");
+	const struct site_file *f = a.file;
+	bool gz = f->gz && accepts_gzip(req);
+	const char *etag = gz ? s->etag_gz : s->etag;
+	http_set_header(res, "Cache-Control", a.cache);
+	http_set_header(res, "ETag", etag);
+	http_set_header(res, "Vary", a.by_accept ? "Accept, Accept-Encoding" : "Accept-Encoding");
+	if (a.status == 200 && has_version(req, etag)) {
+		/* The browser takes a 304's headers into its cached copy: the type keeps the
+		 * page's Content-Security-Policy the one for HTML (not the one for no body). */
+		res->status = 304;
+		res->content_type = f->type;
+		return;
+	}
+	if (gz)
+		http_set_header(res, "Content-Encoding", "gzip");
+	http_respond_bytes(res, a.status, f->type, gz ? (const char *)f->gz : (const char *)f->data,
+			   gz ? f->gzlen : f->len);
 }

@@ -43,6 +43,8 @@ extern char **environ;
 #define REQUEST_MAX (64 * 1024)
 /* A sheet answer: at most 64 MB of text (sheet_int.h), each byte escaped to at most 6. */
 #define SHEET_ANSWER_MAX ((size_t)448 << 20)
+/* A header row: at most 1024 names of 256 bytes (sheet.h), each byte escaped to at most 6. */
+#define HEADERS_ANSWER_MAX ((size_t)2 << 20)
 #define HELPER_NOFILE 16
 
 struct helper {
@@ -570,7 +572,8 @@ enum mtag_err sandbox_read_sheet(struct sandbox *sb, struct arena *a, const char
 		json_object_set_new(req, "column", json_string(column));
 	json_t *answer = NULL;
 	const char *what = "reading the spreadsheet";
-	enum mtag_err e = sandbox_call(sb, req, SHEET_ANSWER_MAX, what, &answer, err, errlen);
+	enum mtag_err e = sandbox_call(sb, req, column ? SHEET_ANSWER_MAX : HEADERS_ANSWER_MAX, what,
+				       &answer, err, errlen);
 	if (!e && !parse_sheet(a, answer, out)) {
 		snprintf(err, errlen, "%s failed: the helper's answer was malformed", what);
 		e = ERR_INTERNAL;

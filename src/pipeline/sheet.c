@@ -565,15 +565,29 @@ static enum mtag_err dedupe(struct sheet_reader *r, struct sheet_result *out)
 	return ERR_OK;
 }
 
-/* The header row as names, a column's letter standing for a blank cell. */
+/*
+ * The header row as names, a column's letter standing for a blank cell. A
+ * person chooses from them: at most SHEET_LIST_COLS columns, names cut to
+ * SHEET_LIST_NAME bytes (a few hundred bytes of a file can repeat a 64 KB
+ * cell over thousands of columns; the list stays small whatever the file).
+ */
 static void keep_headers(struct sheet_reader *r, struct sheet_result *out)
 {
 	char letters[4];
-	out->headers = arena_calloc(r->a, r->nheaders + 1, sizeof(*out->headers));
-	for (size_t i = 0; i < r->nheaders; i++)
-		out->headers[i] = r->headers[i] ? r->headers[i]
-						: arena_strdup(r->a, sheet_column_letters((long)i, letters));
-	out->nheaders = r->nheaders;
+	size_t n = r->nheaders < SHEET_LIST_COLS ? r->nheaders : SHEET_LIST_COLS;
+	out->headers = arena_calloc(r->a, n + 1, sizeof(*out->headers));
+	for (size_t i = 0; i < n; i++) {
+		const char *h = r->headers[i];
+		size_t len = h ? strlen(h) : 0;
+		if (len > SHEET_LIST_NAME) {
+			len = SHEET_LIST_NAME;
+			while (len && ((unsigned char)h[len] & 0xC0) == 0x80)
+				len--;
+		}
+		out->headers[i] = h ? arena_strndup(r->a, h, len)
+				    : arena_strdup(r->a, sheet_column_letters((long)i, letters));
+	}
+	out->nheaders = n;
 }
 
 enum mtag_err sheet_finish(struct sheet_reader *r, const char *format, struct sheet_result *out)

@@ -81,8 +81,9 @@ enum mtag_err sheet_read_column(struct arena *a, const char *path, const char *c
 				size_t errlen);
 /*
  * Only the header row (the first non-blank row) of the spreadsheet at path,
- * so that a person can choose the column: out->format, out->headers. The
- * rest of the file is not read. Errors as sheet_read_column's.
+ * so that a person can choose the column: out->format, out->headers (the
+ * first 1024 columns, each name cut to 256 bytes). The rest of the file is
+ * not read. Errors as sheet_read_column's.
  */
 enum mtag_err sheet_read_headers(struct arena *a, const char *path, const struct sheet_limits *l,
 				 struct sheet_result *out, char *err, size_t errlen);

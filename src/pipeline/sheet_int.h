@@ -29,6 +29,9 @@
 
 /* Columns beyond this (XFD, Excel's last) are ignored. */
 #define SHEET_MAX_COLS 16384
+/* sheet_read_headers lists at most this many columns, names cut to this many bytes. */
+#define SHEET_LIST_COLS 1024
+#define SHEET_LIST_NAME 256
 /* A repetition count (ODS number-rows-repeated, ...) is capped here. */
 #define SHEET_MAX_REPEAT ((size_t)1 << 20)
 /* The values kept, all rows together. */

@@ -1,5 +1,6 @@
 """Batch jobs: spreadsheets of links, the durable queue, progress, cancel, retry, limits,
 and a server killed in the middle of a batch."""
+import io
 import os
 import signal
 import time
@@ -311,3 +312,28 @@ def test_spreadsheet_columns_for_choosing_the_url_column(server, files_server):
         body = f.read()
     r = columns(server, files=[("file", ("a.csv", body)), ("file", ("b.csv", body))])
     assert r.status_code == 422 and r.json()["detail"] == "file: exactly one spreadsheet file is required"
+
+
+def test_spreadsheet_columns_of_a_hostile_header_row(server):
+    """A 1 KB ODS repeating a 64 KB cell over 6,800 columns: a short list, not 400 MB."""
+    import zipfile
+    cell = "h" * 65000
+    content = ('<?xml version="1.0" encoding="UTF-8"?>'
+               '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"'
+               ' xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"'
+               ' xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0">'
+               '<office:body><office:spreadsheet><table:table table:name="S"><table:table-row>'
+               f'<table:table-cell table:number-columns-repeated="6800"><text:p>{cell}</text:p></table:table-cell>'
+               '</table:table-row></table:table></office:spreadsheet></office:body></office:document-content>')
+    body = io.BytesIO()
+    with zipfile.ZipFile(body, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("content.xml", content)
+    assert len(body.getvalue()) < 2048
+    r = columns(server, files={"file": ("wide.ods", body.getvalue())})
+    assert r.status_code == 200, r.text[:300]
+    assert len(r.content) < 1 << 20
+    cols = r.json()["columns"]
+    assert len(cols) == 1024
+    assert {c["name"] for c in cols} == {"h" * 256}
+    assert (cols[0]["letter"], cols[-1]["letter"]) == ("A", "AMJ")

@@ -47,6 +47,7 @@ def test_page_revalidates_with_its_etag(server):
     assert again.headers["Content-Security-Policy"] == r.headers["Content-Security-Policy"]
     other = requests.get(server.url + "/history", headers={"If-None-Match": '"0000000000000000"'})
     assert other.status_code == 200 and other.text == r.text
+    assert requests.get(server.url + "/new", headers={"If-None-Match": "*"}).status_code == 304
 
 
 def test_assets_are_immutable_and_gzipped(server):
@@ -62,6 +63,10 @@ def test_assets_are_immutable_and_gzipped(server):
     packed = raw.raw.read()
     assert len(packed) < len(plain.content) / 2
     assert gzip.decompress(packed) == plain.content
+    # gzip;q=0 means "not gzip" (RFC 9110); "*" means any coding.
+    for accept, gz in [("gzip;q=0", False), ("br, gzip; q=0.5", True), ("*", True), ("identity, gzip;q=0.0", False)]:
+        r = requests.get(server.url + prefix + "/js/app.js", headers={"Accept-Encoding": accept}, stream=True)
+        assert (r.headers.get("Content-Encoding") == "gzip") == gz, accept
     css = requests.get(server.url + prefix + "/css/app.css")
     assert css.status_code == 200 and css.headers["Content-Type"] == "text/css; charset=utf-8"
     # A page of an older build still gets its files, but not cached for long.
@@ -74,6 +79,7 @@ def test_unknown_paths(server):
     # A browser gets the app's not-found page; an API client gets JSON; /api/ is always JSON.
     r = requests.get(server.url + "/no/such/page", headers={"Accept": "text/html,*/*"})
     assert r.status_code == 404 and r.headers["Content-Type"].startswith("text/html")
+    assert r.headers["Vary"] == "Accept, Accept-Encoding"
     r = requests.get(server.url + "/no/such/page")
     assert r.status_code == 404 and r.json()["code"] == "not_found"
     r = requests.get(server.url + "/api/nope", headers={"Accept": "text/html"})
@@ -157,3 +163,14 @@ def test_jobs_sort_and_download_link(server, files_server):
         assert original.content == f.read()
     redirect = requests.get(f"{server.url}/api/history/documents/{doc}/download", headers=h, allow_redirects=False)
     assert redirect.status_code == 302 and redirect.headers["Location"].startswith("http")
+
+
+def test_a_page_with_a_body_past_the_cap_is_a_clean_413(server):
+    def chunks():
+        for _ in range(300):
+            yield b"x" * 4096
+    r = requests.get(server.url + "/dashboard", data=chunks(), headers={"Accept-Encoding": "gzip"})
+    assert r.status_code == 413 and r.json()["code"] == "too_large"
+    assert "Content-Encoding" not in r.headers and "ETag" not in r.headers
+    r = requests.get(server.url + "/dashboard", data=b"x" * (4 << 20))
+    assert r.status_code == 413 and r.json()["code"] == "too_large"

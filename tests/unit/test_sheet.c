@@ -519,6 +519,25 @@ static void test_headers_only(void)
 	CHECK_INT(sheet_read_headers(&arena, path, &l, &res, err, sizeof(err)), ERR_OK);
 	CHECK_STR(headers_text(&res), "title|B|link");
 	CHECK_INT(rd_limits(path, "link", &l), ERR_TOO_LARGE);
+	/* A header row of 2000 cells of 1000 bytes lists 1024 names of 256 bytes, also
+	 * through a helper. */
+	f = fopen(path, "w");
+	CHECK(f != NULL);
+	for (int c = 0; c < 2000; c++) {
+		fprintf(f, "%sh%04d", c ? "," : "", c);
+		for (int k = 0; k < 995; k++)
+			fputc('x', f);
+	}
+	fputs("\n", f);
+	fclose(f);
+	arena_release(&arena);
+	CHECK_INT(sheet_read_headers(&arena, path, NULL, &res, err, sizeof(err)), ERR_OK);
+	CHECK_INT(res.nheaders, 1024);
+	CHECK_INT(strlen(res.headers[0]), 256);
+	CHECK(strncmp(res.headers[1023], "h1023xxx", 8) == 0);
+	CHECK_INT(sandbox_read_sheet(sb, &a, path, NULL, NULL, &out, err, sizeof(err)), ERR_OK);
+	CHECK_INT(out.nheaders, 1024);
+	CHECK_STR(out.headers[1023], res.headers[1023]);
 	/* Failures are those of reading a column. */
 	arena_release(&arena);
 	CHECK_INT(sheet_read_headers(&arena, DATA("empty.csv"), NULL, &res, err, sizeof(err)), ERR_VALIDATION);

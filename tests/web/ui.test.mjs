@@ -77,6 +77,12 @@ test('register, sign out, sign in, reload keeps the session, back button', async
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL(`${base}/history?status=completed`);
+  // "next" only ever leads inside the app.
+  const elsewhere = await newPage(browser);
+  await loginInUi(elsewhere, base, email, '/login?next=%2F%5Cevil.example%2Fx');
+  await elsewhere.waitForURL(`${base}/dashboard`);
+  assertClean(elsewhere);
+  await elsewhere.context().close();
   await page.getByRole('heading', { name: 'History' }).waitFor();
 
   await page.reload();
@@ -179,9 +185,12 @@ test('a spreadsheet of links: the column from its headers, progress to 100%', as
   await page.getByRole('list', { name: 'Results' }).getByText(/404/).waitFor();
   await shot(page, 'spreadsheet-progress');
 
-  // The same sheet by URL: a wrong address is shown by its field, then the columns come.
+  // The same sheet by URL (after a refused submit without a file, which must not block
+  // the other source): a wrong address is shown by its field, then the columns come.
   serveGenerated('links.csv', 'text/csv', csv);
   await page.goto(`${mtag.url}/new?tab=sheet`);
+  await page.getByRole('button', { name: 'Start batch' }).click();
+  await page.getByText('Choose a spreadsheet file.').waitFor();
   await page.getByRole('radio', { name: 'a URL' }).check();
   await page.getByLabel('Spreadsheet URL').fill(`${files.url}/gen/nope.csv`);
   await page.getByLabel('Spreadsheet URL').press('Tab');
@@ -266,8 +275,16 @@ test('history: filter, open, delete with confirmation', async () => {
   assert.equal((await apiProcess(mtag.url, token, `${files.url}/corpus/gone.pdf`)).status, 422);
   await page.goto(`${mtag.url}/history`);
   await page.getByText('2 jobs').waitFor();
+  // A dialog closed without a change stays closed when the list changes.
+  await page.locator('tbody tr').first().getByRole('button', { name: /^View/ }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+  await page.waitForURL(`${mtag.url}/history`);
+  await page.getByLabel('Sort').selectOption('oldest');
+  await page.waitForURL(`${mtag.url}/history?sort=oldest`);
+  await page.locator('tbody tr').nth(1).waitFor();
+  assert.equal(await page.getByRole('dialog').count(), 0);
   await page.getByLabel('Status').selectOption('failed');
-  await page.waitForURL(/status=failed/);
+  await page.waitForURL(`${mtag.url}/history?sort=oldest&status=failed`);
   await page.getByText('1 job', { exact: true }).waitFor();
   const rows = page.locator('tbody tr');
   assert.equal(await rows.count(), 1);
@@ -283,7 +300,7 @@ test('history: filter, open, delete with confirmation', async () => {
   assert.equal(await page.getByRole('dialog').getByRole('button', { name: 'Download' }).count(), 0);
   await shot(page, 'document-failed');
   await page.goBack();
-  await page.waitForURL(/\/history\?status=failed&job=/);
+  await page.waitForURL(/\/history\?sort=oldest&status=failed&job=/);
   await dialog.getByRole('button', { name: 'Delete job' }).click();
   const confirm = page.getByRole('alertdialog');
   await confirm.getByText('Delete this job?').waitFor();

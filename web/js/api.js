@@ -134,12 +134,22 @@ export function upload(path, form, onProgress, retried = false) {
       const res = new Response(xhr.responseText, {
         status: xhr.status, headers: { 'Retry-After': xhr.getResponseHeader('Retry-After') || '' },
       });
-      if (xhr.status === 401 && accessToken && !retried && await refresh()) {
-        upload(path, form, onProgress, true).then(resolve, reject);
+      if (xhr.status === 401 && accessToken && !retried) {
+        if (await refresh()) {
+          upload(path, form, onProgress, true).then(resolve, reject);
+          return;
+        }
+        setSession(null, null);
+      }
+      if (xhr.status < 200 || xhr.status >= 300) {
+        reject(await toError(res));
         return;
       }
-      if (xhr.status >= 200 && xhr.status < 300) resolve(JSON.parse(xhr.responseText));
-      else reject(await toError(res));
+      try {
+        resolve(JSON.parse(xhr.responseText));
+      } catch {
+        reject(new ApiError(xhr.status, 'The server answered something that is not JSON.', 'bad_response'));
+      }
     };
     xhr.send(form);
   });
@@ -147,10 +157,13 @@ export function upload(path, form, onProgress, retried = false) {
 
 // Follow a job's Server-Sent Events until "done" or signal aborts:
 // onEvent(name, data). fetch rather than EventSource, which cannot send the
-// Authorization header; a dropped stream is resumed with Last-Event-ID.
+// Authorization header; a dropped stream is resumed with Last-Event-ID, and
+// after 10 attempts in a row without an event it gives up with an ApiError.
 export async function jobEvents(jobId, onEvent, signal) {
   let lastId = null;
-  for (let attempt = 0; attempt < 20 && !signal.aborted; attempt++) {
+  for (let failures = 0; !signal.aborted; failures++) {
+    if (failures >= 10)
+      throw new ApiError(0, 'Lost touch with the server while following this job; it goes on, and its progress is in History.', 'network');
     const hs = { Accept: 'text/event-stream' };
     if (accessToken) hs.Authorization = `Bearer ${accessToken}`;
     if (lastId) hs['Last-Event-ID'] = lastId;
@@ -175,6 +188,7 @@ export async function jobEvents(jobId, onEvent, signal) {
             else if (line.startsWith('data:')) data += line.slice(5).trim();
           }
           if (!data) continue;
+          failures = 0;
           onEvent(name, JSON.parse(data));
           if (name === 'done') return;
         }
@@ -183,6 +197,6 @@ export async function jobEvents(jobId, onEvent, signal) {
       if (e.name === 'AbortError' || signal.aborted) return;
       if (e instanceof ApiError && e.status !== 0 && e.status < 500) throw e;
     }
-    await new Promise((r) => setTimeout(r, Math.min(1000 * (attempt + 1), 5000)));
+    await new Promise((r) => setTimeout(r, Math.min(1000 * (failures + 1), 5000)));
   }
 }

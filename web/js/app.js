@@ -23,6 +23,10 @@ const routes = {
 
 const main = document.getElementById('main');
 let pageAbort = null;
+// The session as restored at start-up: pages are drawn only once it is known.
+let ready = null;
+// Closes the user menu, when there is one.
+let closeMenu = () => {};
 let firstRender = true;
 
 export function navigate(url, { replace = false } = {}) {
@@ -41,6 +45,8 @@ async function render() {
   if (pageAbort) pageAbort.abort();
   pageAbort = new AbortController();
   const signal = pageAbort.signal;
+  await ready;
+  if (signal.aborted) return;
   // A dialog belongs to the page it was opened on.
   document.querySelectorAll('dialog').forEach((d) => d.close());
   let path = location.pathname;
@@ -84,6 +90,7 @@ function markNav(path) {
 function drawAccount(u) {
   const box = document.getElementById('account');
   document.querySelectorAll('.main-nav a[data-auth]').forEach((a) => { a.hidden = !u; });
+  closeMenu = () => {};
   if (!u) {
     clear(box, h('a', { href: '/login', class: 'button' }, 'Sign in'),
       h('a', { href: '/register', class: 'button primary' }, 'Get started'));
@@ -106,6 +113,7 @@ function drawAccount(u) {
   };
   toggle.addEventListener('click', () => setOpen(menu.hidden));
   menu.addEventListener('click', () => setOpen(false));
+  closeMenu = () => setOpen(false);
   menu.addEventListener('keydown', (e) => {
     const items = [...menu.querySelectorAll('[role=menuitem]')];
     const i = items.indexOf(document.activeElement);
@@ -113,7 +121,6 @@ function drawAccount(u) {
     if (e.key === 'ArrowDown') { e.preventDefault(); items[(i + 1) % items.length].focus(); }
     if (e.key === 'ArrowUp') { e.preventDefault(); items[(i - 1 + items.length) % items.length].focus(); }
   });
-  document.addEventListener('click', (e) => { if (!box.contains(e.target)) setOpen(false); });
   clear(box, toggle, menu);
 }
 
@@ -134,6 +141,10 @@ document.addEventListener('click', (e) => {
   navigate(url.pathname + url.search);
 });
 window.addEventListener('popstate', render);
+// A click anywhere else closes the user menu.
+document.addEventListener('click', (e) => {
+  if (!document.getElementById('account').contains(e.target)) closeMenu();
+});
 
 onSessionChange((u) => {
   drawAccount(u);
@@ -142,10 +153,6 @@ onSessionChange((u) => {
   if (!u && route && route[2]) navigate(`/login?next=${encodeURIComponent(location.pathname + location.search)}`, { replace: true });
 });
 
-async function start() {
-  api('/health').then((d) => { document.getElementById('version').textContent = `v${d.version}`; }).catch(() => {});
-  await restore();
-  drawAccount(user());
-  await render();
-}
-start();
+api('/health').then((d) => { document.getElementById('version').textContent = `v${d.version}`; }).catch(() => {});
+ready = restore().then((u) => drawAccount(u));
+render();

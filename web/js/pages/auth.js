@@ -7,8 +7,14 @@ const PASSWORD_MIN = 8;
 
 // Only a path of this app may be the place to go back to after signing in.
 function nextPath(params) {
-  const next = params.get('next') || '';
-  return next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/login') ? next : '/dashboard';
+  let url;
+  try {
+    url = new URL(params.get('next') || '/dashboard', location.origin);
+  } catch {
+    return '/dashboard';
+  }
+  if (url.origin !== location.origin || url.pathname === '/login' || url.pathname === '/register') return '/dashboard';
+  return url.pathname + url.search;
 }
 
 function authForm(main, ctx, { title, intro, fields, submitLabel, busyLabel, submit, footer }) {

@@ -79,6 +79,7 @@ export async function historyPage(main, ctx) {
 
   const go = (changes) => {
     const next = new URLSearchParams(params);
+    next.delete('job'); // a dialog closed without a redraw may still be in params
     for (const [k, v] of Object.entries(changes)) if (v) next.set(k, v); else next.delete(k);
     navigate(`/history${next.toString() ? `?${next}` : ''}`);
   };

@@ -1,7 +1,7 @@
 // newjob.js - submit documents three ways (a URL, files, a spreadsheet of
 // links) and watch them being processed. The home page of anonymous visitors.
 import { api, upload, jobEvents, user } from '../api.js';
-import { h, clear, field, busy, badge, tagList, announce, fmtBytes, STATUS_LABELS } from '../dom.js';
+import { h, clear, field, busy, badge, tagList, announce, fmtBytes, errorState, STATUS_LABELS } from '../dom.js';
 
 const MAX_TAGS_DEFAULT = 10;
 
@@ -51,6 +51,9 @@ function resultCard(d) {
     user() ? null : invite());
 }
 
+// The live list shows a job's first documents (in the job's order) as they finish.
+const LIVE_MAX = 100;
+
 // Live progress of a job from its event stream, with results as they finish.
 async function followJob(out, jobId, signal) {
   const bar = h('progress', { max: 1, value: 0, 'aria-label': 'Job progress' });
@@ -60,10 +63,10 @@ async function followJob(out, jobId, signal) {
   const box = h('section', { class: 'card progress', 'aria-label': 'Progress' },
     h('h2', null, 'Processing'), bar, counts, list);
   clear(out, box);
-  let lastDone = -1;
-  let fetching = Promise.resolve();
+  let total = 0, lastDone = -1, pulling = null, again = false;
   const pull = async () => {
-    const st = await api(`/api/process/batch-status/${encodeURIComponent(jobId)}?limit=100`, { signal });
+    if (shown.size >= Math.min(total, LIVE_MAX)) return;
+    const st = await api(`/api/process/batch-status/${encodeURIComponent(jobId)}?limit=${LIVE_MAX}`, { signal });
     for (const r of st.results) {
       if (shown.has(r.document_id) || (r.status !== 'completed' && r.status !== 'failed')) continue;
       shown.add(r.document_id);
@@ -74,26 +77,46 @@ async function followJob(out, jobId, signal) {
       r.tags && r.tags.length ? tagList(r.tags, { max: 6, link: !!user() }) : null));
     }
   };
+  // At most one status request a second, however fast documents finish.
+  const schedule = () => {
+    if (pulling) { again = true; return; }
+    pulling = (async () => {
+      do {
+        again = false;
+        await pull();
+        if (again) await new Promise((r) => setTimeout(r, 1000));
+      } while (again && !signal.aborted);
+    })().catch(() => {}).finally(() => { pulling = null; });
+  };
   const update = (d) => {
     const done = d.completed + d.failed;
+    total = d.total;
     bar.max = Math.max(d.total, 1);
     bar.value = done;
     bar.setAttribute('aria-valuetext', `${done} of ${d.total}`);
     counts.textContent = `${done} of ${d.total} processed · ${d.completed} completed · ${d.failed} failed · ${STATUS_LABELS[d.status] || d.status}`;
     if (done !== lastDone) {
       lastDone = done;
-      fetching = fetching.then(pull).catch(() => {});
+      schedule();
     }
   };
-  await jobEvents(jobId, (name, d) => {
-    update(d);
-    if (name === 'done') {
-      box.querySelector('h2').textContent = d.failed ? 'Finished with failures' : 'Finished';
-      announce(`Job finished: ${d.completed} completed, ${d.failed} failed.`);
-    }
-  }, signal);
-  await fetching;
+  try {
+    await jobEvents(jobId, (name, d) => {
+      update(d);
+      if (name === 'done') {
+        box.querySelector('h2').textContent = d.failed ? 'Finished with failures' : 'Finished';
+        announce(`Job finished: ${d.completed} completed, ${d.failed} failed.`);
+      }
+    }, signal);
+  } catch (e) {
+    if (signal.aborted) return;
+    box.querySelector('h2').textContent = 'Progress unavailable';
+    box.append(errorState(e));
+  }
+  while (pulling) await pulling;
+  await pull().catch(() => {});
   if (signal.aborted) return;
+  if (total > LIVE_MAX) box.append(h('p', { class: 'muted small' }, `The list shows the first ${LIVE_MAX} of the ${total} documents.`));
   box.append(user() ? h('p', null, h('a', { href: `/history?job=${encodeURIComponent(jobId)}` }, 'See this job in History'))
     : invite());
 }
@@ -162,18 +185,21 @@ function filesPanel(opts, out, signal) {
     fd.append('languages', o.languages.join(','));
     fd.append('max_tags', String(o.max_tags));
     files.forEach((f) => fd.append('file', f, f.name));
-    // The parts go in order: the bytes sent so far say how far each file is.
-    const onProgress = (loaded) => {
+    // The parts go in order: the share of the body sent so far says how far each file
+    // is (the form's own bytes, a few hundred, spread over the files).
+    const sum = files.reduce((n, f) => n + f.size, 0);
+    const onProgress = (loaded, total) => {
+      const sent = total ? (loaded / total) * sum : 0;
       let start = 0;
       for (const f of files) {
-        f.bar.value = Math.max(0, Math.min(f.size, loaded - start));
+        f.bar.value = f.size ? Math.max(0, Math.min(f.size, sent - start)) : Number(sent >= start);
         start += f.size;
       }
     };
     clear(out);
     try {
       const d = await busy(button, 'Uploading…', () => upload('/api/process/upload', fd, onProgress));
-      files.forEach((f) => { f.bar.value = f.size; });
+      files.forEach((f) => { f.bar.value = f.bar.max; });
       if (d.tags) clear(out, resultCard(d));
       else await followJob(out, d.job_id, signal);
     } catch (err) {
@@ -228,6 +254,9 @@ function sheetPanel(opts, out, signal) {
     }
   };
   const sync = () => {
+    asked++; // an answer still on its way is for the other source
+    fileField.setError('');
+    urlField.setError('');
     fileField.hidden = !modeFile.checked;
     urlField.hidden = !modeUrl.checked;
     showColumns(null);
@@ -252,9 +281,13 @@ function sheetPanel(opts, out, signal) {
     const o = opts.read();
     const col = column.querySelector('input, select').value.trim();
     column.setError(col ? '' : 'Name the column that holds the links.');
-    if (modeFile.checked) fileField.setError(fileInput.files[0] ? '' : 'Choose a spreadsheet file.');
-    if (modeUrl.checked) urlField.setError(/^https?:\/\//i.test(urlInput.value.trim()) ? '' : 'Enter a web address starting with http:// or https://.');
-    if (!o || !col || form.querySelector('[aria-invalid="true"]')) return;
+    // Only the source in use is checked; the hidden one keeps no error to block with.
+    const bad = modeFile.checked
+      ? (fileInput.files[0] ? '' : 'Choose a spreadsheet file.')
+      : (/^https?:\/\//i.test(urlInput.value.trim()) ? '' : 'Enter a web address starting with http:// or https://.');
+    (modeFile.checked ? fileField : urlField).setError(bad);
+    (modeFile.checked ? urlField : fileField).setError('');
+    if (!o || !col || bad) return;
     clear(out);
     try {
       const d = await busy(button, 'Submitting…', () => {
