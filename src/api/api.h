@@ -73,6 +73,7 @@ void api_process_batch(struct http_request *req, struct http_response *res);
 void api_batch_status(struct http_request *req, struct http_response *res);
 void api_batch_events(struct http_request *req, struct http_response *res);
 void api_job_cancel(struct http_request *req, struct http_response *res);
+void api_job_claim(struct http_request *req, struct http_response *res);
 void api_job_retry(struct http_request *req, struct http_response *res);
 void api_job_delete(struct http_request *req, struct http_response *res);
 void api_history_jobs(struct http_request *req, struct http_response *res);

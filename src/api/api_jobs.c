@@ -214,6 +214,20 @@ void api_job_retry(struct http_request *req, struct http_response *res)
 	http_respond_json(res, 200, jsonx_own(req->arena, o));
 }
 
+void api_job_claim(struct http_request *req, struct http_response *res)
+{
+	int n = 0;
+	const char *id = http_param(req, "id");
+	enum mtag_err e = core_job_claim(req->app, api_identity(req)->user.id, id, &n);
+	if (e == ERR_NOT_FOUND)
+		return http_respond_error(res, e, "no such anonymous job");
+	if (e)
+		return http_respond_error(res, e, NULL);
+	json_t *o = json_pack("{s:s, s:s, s:i}", "message", "the job is yours now", "job_id", id,
+			      "documents", n);
+	http_respond_json(res, 200, jsonx_own(req->arena, o));
+}
+
 /* An event stream's state: what the client has seen. */
 struct job_events {
 	struct core *core;

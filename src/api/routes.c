@@ -37,6 +37,7 @@ static const struct http_route routes[] = {
 	{ "GET",    "/api/process/batch-status/{job_id}/events", api_batch_events, API_AUTH_OPTIONAL, false, HTTP_BODY_JSON },
 	{ "POST",   "/api/history/jobs/{id}/cancel", api_job_cancel,          API_AUTH_REQUIRED, false, HTTP_BODY_JSON },
 	{ "POST",   "/api/history/jobs/{id}/retry",  api_job_retry,           API_AUTH_REQUIRED, false, HTTP_BODY_JSON },
+	{ "POST",   "/api/history/jobs/{id}/claim",  api_job_claim,           API_AUTH_REQUIRED, false, HTTP_BODY_JSON },
 	{ "DELETE", "/api/history/jobs/{id}",      api_job_delete,            API_AUTH_REQUIRED, false, HTTP_BODY_JSON },
 
 	{ "GET",    "/api/history/jobs",           api_history_jobs,          API_AUTH_REQUIRED, false, HTTP_BODY_JSON },

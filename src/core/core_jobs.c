@@ -10,6 +10,7 @@
 #include "base/jsonx.h"
 #include "base/log.h"
 #include "blob/blob.h"
+#include "core/core_int.h"
 #include "core/core_jobs.h"
 #include "pipeline/fetch.h"
 #include "pipeline/pipeline.h"
@@ -216,6 +217,17 @@ enum mtag_err core_job_retry(struct core *c, const char *owner_id, const char *j
 	enum mtag_err e = store_job_retry(c->store, job_id, owner_id, clock_now_us(), n);
 	if (!e && *n)
 		core_wake_workers(c);
+	return e;
+}
+
+enum mtag_err core_job_claim(struct core *c, const char *owner_id, const char *job_id, int *n)
+{
+	enum mtag_err e = store_job_claim(c->store, job_id, owner_id, clock_now_us(), n);
+	if (!e) {
+		char detail[64];
+		snprintf(detail, sizeof(detail), "{\"job_id\":\"%s\"}", job_id);
+		core_audit(c, owner_id, "job_claim", NULL, detail);
+	}
 	return e;
 }
 

@@ -84,5 +84,11 @@ enum mtag_err core_job_cancel(struct core *c, const char *owner_id, const char *
 enum mtag_err core_job_delete(struct core *c, const char *owner_id, const char *job_id);
 /* Put the owner's job's failed documents back in the queue. OUT: *n retried. */
 enum mtag_err core_job_retry(struct core *c, const char *owner_id, const char *job_id, int *n);
+/*
+ * Make an anonymous job the owner's, with its documents (its id is the
+ * capability, as for reading it): what someone submitted before signing in
+ * is kept. ERR_NOT_FOUND for no such job or one owned already. OUT: *n documents.
+ */
+enum mtag_err core_job_claim(struct core *c, const char *owner_id, const char *job_id, int *n);
 
 #endif

@@ -299,6 +299,32 @@ enum mtag_err store_job_retry(struct store *s, const char *id, const char *owner
 	return job_op(s, "job_retry", retry_tx, id, owner, now, retried);
 }
 
+/* op->owner is the new owner here: only a job without one can be claimed. */
+static enum mtag_err claim_tx(struct store_conn *c, void *ctx)
+{
+	struct job_op *op = ctx;
+	int jobs = 0;
+	struct store_param p[] = { STORE_TEXT(op->id), STORE_TEXT(op->owner), STORE_TIME(op->now) };
+	enum mtag_err e = store_exec(c, "job_claim",
+				     "UPDATE processing_jobs SET user_id = $2, updated_at = $3"
+				     " WHERE id = $1 AND user_id IS NULL", p, 3, &jobs);
+	if (!e && jobs == 0)
+		e = ERR_NOT_FOUND;
+	if (!e)
+		e = store_exec(c, "job_claim",
+			       "UPDATE documents SET user_id = $2 WHERE job_id = $1 AND user_id IS NULL",
+			       p, 2, &op->count);
+	return e;
+}
+
+enum mtag_err store_job_claim(struct store *s, const char *id, const char *owner, int64_t now,
+			      int *documents)
+{
+	if (!owner)
+		return ERR_NOT_FOUND;
+	return job_op(s, "job_claim", claim_tx, id, owner, now, documents);
+}
+
 static enum mtag_err row_two_ints(struct store_row *r, void *out)
 {
 	int *v = out;

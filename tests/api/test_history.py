@@ -133,3 +133,33 @@ def test_tags_stats_export_and_delete(server, files_server):
     assert get(server, f"/api/history/documents/{ids['kitchen']}", h).status_code == 404
     assert get(server, "/api/history/stats", h).json()["total_documents"] == 2
     assert ids["kitchen"] not in [d["id"] for d in get(server, "/api/history/documents/search", h, query="volcano").json()["documents"]]
+
+
+def test_claim_an_anonymous_job(server, files_server):
+    """What someone submitted before signing in becomes theirs: listed, searchable, theirs alone."""
+    tag = uuid.uuid4().hex[:6]
+    name = text_doc(f"claim-{tag}.txt", f"Zanzibar{tag} spices\nCloves and nutmeg from the islands of Zanzibar{tag}.")
+    r = requests.post(server.url + "/api/process/process-single", json={"url": f"{files_server}/gen/{name}"}, timeout=60)
+    assert r.status_code == 200, r.text
+    job, doc = r.json()["job_id"], r.json()["document_id"]
+    h, other = user(server), user(server)
+    claim = f"{server.url}/api/history/jobs/{job}/claim"
+    assert requests.post(claim).status_code == 401
+    assert get(server, f"/api/process/batch-status/{job}", {}).status_code == 200
+    r = requests.post(claim, headers=h)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"message": "the job is yours now", "job_id": job, "documents": 1}
+    jobs = get(server, "/api/history/jobs", h).json()
+    assert [j["id"] for j in jobs["jobs"]] == [job]
+    hits = get(server, "/api/history/documents/search", h, query=f"zanzibar{tag}").json()
+    assert [d["id"] for d in hits["documents"]] == [doc]
+    assert get(server, f"/api/history/documents/{doc}", h).status_code == 200
+    # The id no longer reads it anonymously, nor for anybody else.
+    assert get(server, f"/api/process/batch-status/{job}", {}).status_code == 404
+    assert get(server, f"/api/history/documents/{doc}", other).status_code == 404
+    assert get(server, "/api/history/documents/search", other, query=f"zanzibar{tag}").json()["total"] == 0
+    # Claimed once: again, by anyone, is 404; so is an unknown job or a malformed id.
+    assert requests.post(claim, headers=other).status_code == 404
+    assert requests.post(claim, headers=h).status_code == 404
+    assert requests.post(f"{server.url}/api/history/jobs/{uuid.uuid4()}/claim", headers=h).status_code == 404
+    assert requests.post(f"{server.url}/api/history/jobs/not-a-uuid/claim", headers=h).status_code == 404

@@ -131,9 +131,20 @@ test('submit a URL, signed in and anonymously', async () => {
   await anon.getByLabel('Document URL').fill(`${files.url}/corpus/TAMReview.pdf`);
   await anon.getByRole('button', { name: 'Process' }).click();
   await anon.locator('article.result').waitFor();
-  await anon.getByText('Create a free account').waitFor();
+  await anon.getByRole('link', { name: 'Create a free account' }).waitFor();
   assert.equal(await anon.getByRole('link', { name: 'Open in Documents' }).count(), 0);
   await shot(anon, 'new-url-anonymous');
+  // Registering from the invitation keeps the result: it moves into the new account.
+  await anon.getByRole('link', { name: 'Create a free account' }).click();
+  await anon.getByLabel('Email').fill(newEmail());
+  await anon.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await anon.getByLabel('Confirm password').fill(PASSWORD);
+  await anon.getByRole('button', { name: 'Create account' }).click();
+  await anon.waitForURL(`${mtag.url}/dashboard`);
+  await anon.getByRole('status').getByText('1 document you processed before signing in is now in your account.').waitFor();
+  await anon.getByText('Documents processed').waitFor();
+  await anon.goto(`${mtag.url}/documents?q=acceptance`);
+  await anon.getByText('1 result for “acceptance”').waitFor();
   assertClean(anon);
   await anon.context().close();
 });

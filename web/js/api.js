@@ -98,18 +98,44 @@ export async function restore() {
   return currentUser;
 }
 
-export async function login(email, password) {
-  const d = await api('/api/auth/login', { method: 'POST', body: { email, password } });
+// Jobs submitted before signing in, by id (the capability to read them), kept
+// for this tab: signing in or registering claims them, so they are kept.
+const ANONYMOUS_JOBS = 'mtag.anonymous-jobs';
+
+export function rememberAnonymousJob(id) {
+  if (currentUser || !id) return;
+  const ids = JSON.parse(sessionStorage.getItem(ANONYMOUS_JOBS) || '[]');
+  if (!ids.includes(id)) ids.push(id);
+  sessionStorage.setItem(ANONYMOUS_JOBS, JSON.stringify(ids.slice(-50)));
+}
+
+// Claim the remembered jobs; the number of documents that became the user's.
+async function claimAnonymousJobs() {
+  const ids = JSON.parse(sessionStorage.getItem(ANONYMOUS_JOBS) || '[]');
+  sessionStorage.removeItem(ANONYMOUS_JOBS);
+  let documents = 0;
+  for (const id of ids) {
+    try {
+      documents += (await api(`/api/history/jobs/${encodeURIComponent(id)}/claim`, { method: 'POST', body: {} })).documents;
+    } catch { /* purged after 24 hours, or claimed already */ }
+  }
+  return documents;
+}
+
+// Sign in or register; resolves to the number of anonymous documents claimed.
+async function signedIn(d) {
   setSession(d.access_token, d.user);
-  return d.user;
+  return claimAnonymousJobs();
+}
+
+export async function login(email, password) {
+  return signedIn(await api('/api/auth/login', { method: 'POST', body: { email, password } }));
 }
 
 export async function register(email, password, fullName) {
   const body = { email, password };
   if (fullName) body.full_name = fullName;
-  const d = await api('/api/auth/register', { method: 'POST', body });
-  setSession(d.access_token, d.user);
-  return d.user;
+  return signedIn(await api('/api/auth/register', { method: 'POST', body }));
 }
 
 export async function logout() {

@@ -2,7 +2,7 @@
 // mtag answers index.html for every page path (src/api/routes.c); this module
 // draws the page for location.pathname and keeps links inside the app.
 import { api, restore, user, logout, onSessionChange } from './api.js';
-import { h, clear, announce, errorState } from './dom.js';
+import { h, clear, announce, errorState, takeFlash } from './dom.js';
 import { loginPage, registerPage } from './pages/auth.js';
 import { dashboardPage } from './pages/dashboard.js';
 import { newJobPage } from './pages/newjob.js';
@@ -68,6 +68,8 @@ async function render() {
     clear(main, h('h1', null, title), errorState(e, () => render()));
   }
   if (signal.aborted) return;
+  const flash = takeFlash();
+  if (flash) main.prepend(h('p', { class: 'notice', role: 'status' }, flash));
   // After a change of page (not the first one, where the browser starts at the
   // top) a screen reader hears the new heading and keyboard focus starts there.
   const heading = main.querySelector('h1');

@@ -25,6 +25,11 @@ export function clear(el, ...kids) {
   return el;
 }
 
+// A message for the next page drawn (app.js shows it at the top, once).
+let flashText = null;
+export function setFlash(text) { flashText = text; }
+export function takeFlash() { const t = flashText; flashText = null; return t; }
+
 // Say something to screen readers (the live region in index.html).
 export function announce(text) {
   const region = document.getElementById('announcer');

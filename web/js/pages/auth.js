@@ -1,6 +1,6 @@
 // auth.js - sign in and create an account.
 import { login, register } from '../api.js';
-import { h, clear, field, busy } from '../dom.js';
+import { h, clear, field, busy, setFlash } from '../dom.js';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const PASSWORD_MIN = 8;
@@ -40,7 +40,8 @@ function authForm(main, ctx, { title, intro, fields, submitLabel, busyLabel, sub
       return;
     }
     try {
-      await busy(button, busyLabel, submit);
+      const claimed = await busy(button, busyLabel, submit);
+      if (claimed) setFlash(`${claimed} document${claimed === 1 ? '' : 's'} you processed before signing in ${claimed === 1 ? 'is' : 'are'} now in your account.`);
       ctx.navigate(nextPath(ctx.params), { replace: true });
     } catch (err) {
       const target = fields.find((f) => f.name === err.field || (err.status === 409 && f.name === 'email'));

@@ -1,6 +1,6 @@
 // newjob.js - submit documents three ways (a URL, files, a spreadsheet of
 // links) and watch them being processed. The home page of anonymous visitors.
-import { api, upload, jobEvents, user } from '../api.js';
+import { api, upload, jobEvents, user, rememberAnonymousJob } from '../api.js';
 import { h, clear, field, busy, badge, tagList, announce, fmtBytes, errorState, STATUS_LABELS } from '../dom.js';
 
 const MAX_TAGS_DEFAULT = 10;
@@ -33,12 +33,14 @@ function optionsBox() {
 
 function invite() {
   return h('div', { class: 'invite' }, h('strong', null, 'Want to keep these results? '),
-    'Anonymous results are deleted after 24 hours. ', h('a', { href: '/register' }, 'Create a free account'),
-    ' to keep your documents, search them and see your history.');
+    h('a', { href: '/register' }, 'Create a free account'), ' or ', h('a', { href: '/login' }, 'sign in'),
+    ' now: they move into your account, where you can search them and see your history.'
+    + ' Otherwise they are deleted after 24 hours.');
 }
 
 // One processed document: the answer of process-single or upload.
 function resultCard(d) {
+  rememberAnonymousJob(d.job_id);
   const m = d.metadata || {};
   const title = m.title || m.filename || m.source_url || 'Document';
   return h('article', { class: 'card result' },
@@ -56,6 +58,7 @@ const LIVE_MAX = 100;
 
 // Live progress of a job from its event stream, with results as they finish.
 async function followJob(out, jobId, signal) {
+  rememberAnonymousJob(jobId);
   const bar = h('progress', { max: 1, value: 0, 'aria-label': 'Job progress' });
   const counts = h('p', { class: 'counts', role: 'status', 'aria-live': 'polite' }, 'Starting…');
   const list = h('ul', { class: 'results', 'aria-label': 'Results' });
