@@ -6,7 +6,8 @@
 #   4. start a throwaway PostgreSQL cluster and an S3 server on free loopback ports
 #   5. the C unit tests (the store suite on SQLite and on PostgreSQL)
 #   6. the black-box API suite (pytest), once on SQLite and once on PostgreSQL
-#   7. the browser tests (Node's test runner, playwright-core driving Debian's chromium)
+#   7. the browser tests (Node's test runner, playwright-core driving Debian's chromium),
+#      once on SQLite and local storage, once on PostgreSQL and S3
 # Both are stopped on exit, also when a step fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -70,11 +71,13 @@ for db in sqlite postgresql; do
     fi
 done
 
-# Each browser test saves its screenshots here.
-export MTAG_TEST_OUT=$PWD/build/test-output/web
-rm -rf "$MTAG_TEST_OUT"
-echo "== browser tests"
-if ! timeout -k 10 900 node --test --test-concurrency=2 --test-reporter=spec tests/web/; then
-    status=1
-fi
+# Each browser test saves its screenshots under build/test-output/web-<db>/.
+rm -rf build/test-output
+for db in sqlite postgresql; do
+    echo "== browser tests on $db"
+    if ! MTAG_TEST_DB=$db MTAG_TEST_OUT=$PWD/build/test-output/web-$db \
+        timeout -k 10 900 node --test --test-concurrency=2 --test-reporter=spec tests/web/; then
+        status=1
+    fi
+done
 exit $status

@@ -1,9 +1,12 @@
 // harness.mjs - what the browser tests stand on: a real mtag (the binary in
-// MTAG_TEST_BIN, SQLite and local storage in a fresh directory), a plain HTTP
+// MTAG_TEST_BIN; SQLite and local storage in a fresh directory, or with
+// MTAG_TEST_DB=postgresql a fresh database of MTAG_TEST_PG_URL and a fresh
+// bucket of the S3 server at MTAG_TEST_S3_ENDPOINT), a plain HTTP
 // server on loopback with the documents to submit, and Debian's Chromium
 // driven by playwright-core. Screenshots go to MTAG_TEST_OUT (default
 // build/test-output/web).
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,6 +51,21 @@ export async function startFiles() {
   return { url: `http://127.0.0.1:${srv.address().port}`, stop: () => new Promise((r) => srv.close(r)) };
 }
 
+// The database and storage settings of one mtag: {} for the embedded defaults.
+function storageEnv() {
+  if (process.env.MTAG_TEST_DB !== 'postgresql') return {};
+  const pg = process.env.MTAG_TEST_PG_URL, s3 = process.env.MTAG_TEST_S3_ENDPOINT;
+  assert.ok(pg && s3, 'MTAG_TEST_DB=postgresql needs MTAG_TEST_PG_URL and MTAG_TEST_S3_ENDPOINT');
+  const name = `mtag_web_${randomBytes(6).toString('hex')}`;
+  const bindir = execFileSync('pg_config', ['--bindir']).toString().trim();
+  execFileSync(join(bindir, 'psql'), [pg, '-q', '-c', `CREATE DATABASE ${name}`]);
+  return {
+    MTAG_DATABASE_URL: `${pg.slice(0, pg.lastIndexOf('/'))}/${name}`,
+    MTAG_STORAGE_URL: `s3://mtag-web-${randomBytes(6).toString('hex')}?endpoint=${s3}&region=us-east-1&path_style=1`,
+    MTAG_S3_ACCESS_KEY: 'S3RVER', MTAG_S3_SECRET_KEY: 'S3RVER',
+  };
+}
+
 async function freePort() {
   const s = createServer();
   await new Promise((r) => s.listen(0, '127.0.0.1', r));
@@ -65,7 +83,7 @@ export async function startMtag(env = {}) {
     env: {
       ...clean, MTAG_LISTEN: `127.0.0.1:${port}`, MTAG_DATA_DIR: join(dir, 'data'), MTAG_LOG_LEVEL: 'warn',
       MTAG_FETCH_ALLOW_PRIVATE: '1', MTAG_RATE_LOGIN: '100000', MTAG_RATE_LOGIN_ACCOUNT: '100000',
-      MTAG_RATE_REGISTER: '100000', MTAG_RATE_REFRESH: '100000', ...env,
+      MTAG_RATE_REGISTER: '100000', MTAG_RATE_REFRESH: '100000', ...storageEnv(), ...env,
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
