@@ -74,7 +74,7 @@ enum mtag_err core_history_delete_document(struct core *c, const char *owner, co
 	const char *key = NULL;
 	if (!owner_ok(owner))
 		return ERR_UNAUTHORIZED;
-	enum mtag_err e = store_document_delete(c->store, &a, id, owner, &key);
+	enum mtag_err e = store_document_delete(c->store, &a, id, owner, clock_now_us(), &key);
 	if (!e && key) {
 		char err[256];
 		if (blob_delete(c->blob, key, err, sizeof(err)))

@@ -422,11 +422,12 @@ enum mtag_err store_tag_counts(struct store *s, struct arena *a, const char *own
 /* The owner's statistics, by aggregate queries; today is the UTC day of now. */
 enum mtag_err store_stats(struct store *s, const char *owner, int64_t now, struct store_stats *out);
 /*
- * Delete one of the owner's documents (its job's counters follow). OUT:
- * *blob_key (arena), its file when no other document uses it, else NULL.
+ * Delete one of the owner's documents: its job's counters follow, and a job
+ * left with nothing to do ends at now. OUT: *blob_key (arena), its file when
+ * no other document uses it, else NULL.
  */
 enum mtag_err store_document_delete(struct store *s, struct arena *a, const char *id,
-				    const char *owner, const char **blob_key);
+				    const char *owner, int64_t now, const char **blob_key);
 /* Each of the owner's documents, oldest first, text included when with_text; fn's error stops it. */
 enum mtag_err store_document_each(struct store *s, const char *owner, bool with_text,
 				  enum mtag_err (*fn)(const struct store_document *d, void *ctx),

@@ -134,11 +134,27 @@ static enum mtag_err finish_document(struct store_conn *c, const struct store_do
 	return e == ERR_OK ? ERR_CONFLICT : e;
 }
 
+enum mtag_err store_job_settle(struct store_conn *c, const char *job_id, int64_t now,
+			       bool only_when_done)
+{
+	struct store_param p[] = { STORE_TEXT(job_id), STORE_TIME(now), STORE_INT(only_when_done) };
+	return store_exec(c, "job_settle",
+			  "UPDATE processing_jobs SET"
+			  " status = CASE WHEN status = 'cancelled' THEN status"
+			  "   WHEN processed_documents + failed_documents < total_documents THEN 'processing'"
+			  "   WHEN total_documents = 0 OR failed_documents = 0 THEN 'completed'"
+			  "   WHEN processed_documents = 0 THEN 'failed' ELSE 'partial' END,"
+			  " completed_at = CASE WHEN processed_documents + failed_documents >= total_documents"
+			  "   THEN coalesce(completed_at, $2) ELSE completed_at END"
+			  " WHERE id = $1 AND ($3 = 0 OR processed_documents + failed_documents >="
+			  " total_documents)",
+			  p, 3, NULL);
+}
+
 /*
- * Count the document in its job and settle the job's status: processing
- * while documents are left; completed, failed or partial when none is. A
- * cancelled job stays cancelled. Runs once per document (finish_document
- * refuses a second outcome), so the counters are plain increments.
+ * Count the document in its job and settle the job's status. Runs once per
+ * document (finish_document refuses a second outcome), so the counters are
+ * plain increments.
  */
 static enum mtag_err settle_job(struct store_conn *c, const struct store_document *d)
 {
@@ -151,18 +167,7 @@ static enum mtag_err settle_job(struct store_conn *c, const struct store_documen
 			  " started_at = coalesce(started_at, $2), updated_at = $2"
 			  " WHERE id = $1",
 			  p, 4, NULL);
-	if (e)
-		return e;
-	return store_exec(c, "document_finish",
-			  "UPDATE processing_jobs SET"
-			  " status = CASE WHEN status = 'cancelled' THEN status"
-			  "   WHEN processed_documents + failed_documents < total_documents THEN 'processing'"
-			  "   WHEN processed_documents = 0 THEN 'failed'"
-			  "   WHEN failed_documents = 0 THEN 'completed' ELSE 'partial' END,"
-			  " completed_at = CASE WHEN processed_documents + failed_documents >= total_documents"
-			  "   THEN coalesce(completed_at, $2) ELSE completed_at END"
-			  " WHERE id = $1",
-			  p, 2, NULL);
+	return e ? e : store_job_settle(c, d->job_id, d->processed_at, false);
 }
 
 static enum mtag_err finish_tx(struct store_conn *c, void *ctx)

@@ -411,6 +411,7 @@ enum mtag_err store_stats(struct store *s, const char *owner, int64_t now, struc
 struct doc_delete {
 	char id[UUID_STR_LEN];
 	char who[UUID_STR_LEN];
+	int64_t now;
 	struct arena *a;
 	const char *key; /* OUT */
 };
@@ -459,19 +460,21 @@ static enum mtag_err delete_tx(struct store_conn *c, void *ctx)
 	dd->key = g.blob_key && !shared ? g.blob_key : NULL;
 	struct store_param pj[] = { STORE_TEXT(g.job_id), STORE_INT(!strcmp(g.status, "completed")),
 				    STORE_INT(!strcmp(g.status, "failed")) };
-	return store_exec(c, "document_delete",
+	e = store_exec(c, "document_delete",
 			  "UPDATE processing_jobs SET total_documents = CASE WHEN total_documents > 0"
 			  " THEN total_documents - 1 ELSE 0 END, processed_documents = CASE WHEN $2 = 1"
 			  " AND processed_documents > 0 THEN processed_documents - 1 ELSE"
 			  " processed_documents END, failed_documents = CASE WHEN $3 = 1 AND"
 			  " failed_documents > 0 THEN failed_documents - 1 ELSE failed_documents END"
 			  " WHERE id = $1", pj, 3, NULL);
+	/* The last document left unfinished may be the one deleted: the job ends now. */
+	return e ? e : store_job_settle(c, g.job_id, dd->now, true);
 }
 
 enum mtag_err store_document_delete(struct store *s, struct arena *a, const char *id,
-				    const char *owner, const char **blob_key)
+				    const char *owner, int64_t now, const char **blob_key)
 {
-	struct doc_delete dd = { .a = a };
+	struct doc_delete dd = { .a = a, .now = now };
 
 	*blob_key = NULL;
 	if (!store_copy_uuid(dd.id, id) || !store_copy_uuid(dd.who, owner))

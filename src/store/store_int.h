@@ -254,6 +254,14 @@ enum mtag_err store_tx(struct store *s, const char *op, enum store_tx_kind kind,
 		       store_conn_fn fn, void *ctx);
 
 /* Run a statement on c (driver exec). OUT: *changes (may be NULL). */
+/*
+ * Settle a job's status from its counters: processing while documents are
+ * left; completed (also when none is left at all), failed or partial when
+ * all are done. A cancelled job stays cancelled. only_when_done: leave the
+ * job alone while documents are left (a deletion must not start a pending job).
+ */
+enum mtag_err store_job_settle(struct store_conn *c, const char *job_id, int64_t now,
+			       bool only_when_done);
 enum mtag_err store_exec(struct store_conn *c, const char *op, const char *sql,
 			 const struct store_param *p, int n, int *changes);
 /* Run a query on c and copy its first row with fn; ERR_NOT_FOUND when it returns none. */

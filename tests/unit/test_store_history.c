@@ -332,9 +332,9 @@ static void test_owners_see_their_own(void)
 	CHECK_INT(store_stats(T.s, b.id, T0, &st), ERR_OK);
 	CHECK_INT(st.total_documents, 1);
 	CHECK_INT(st.total_jobs, 1);
-	CHECK_INT(store_document_delete(T.s, &T.a, da.id, b.id, &key), ERR_NOT_FOUND);
-	CHECK_INT(store_document_delete(T.s, &T.a, da.id, "", &key), ERR_NOT_FOUND);
-	CHECK_INT(store_document_delete(T.s, &T.a, da.id, NULL, &key), ERR_NOT_FOUND);
+	CHECK_INT(store_document_delete(T.s, &T.a, da.id, b.id, T0 + 30, &key), ERR_NOT_FOUND);
+	CHECK_INT(store_document_delete(T.s, &T.a, da.id, "", T0 + 30, &key), ERR_NOT_FOUND);
+	CHECK_INT(store_document_delete(T.s, &T.a, da.id, NULL, T0 + 30, &key), ERR_NOT_FOUND);
 	CHECK_INT(store_document_get(T.s, &T.a, da.id, a.id, &db), ERR_OK);
 	CHECK_INT(store_stats(T.s, "nope", T0, &st), ERR_OK);
 	CHECK_INT(st.total_documents, 0);
@@ -449,22 +449,31 @@ static void test_delete(void)
 	CHECK_INT(store_document_search(T.s, &T.a, u.id, "wombat", NULL, 10, 0, &h, &n, &total), ERR_OK);
 	CHECK_INT(total, 1); /* the finish's update was indexed */
 
-	CHECK_INT(store_document_delete(T.s, &T.a, ok.id, u.id, &key), ERR_OK);
+	CHECK_INT(store_document_delete(T.s, &T.a, ok.id, u.id, T0 + 30, &key), ERR_OK);
 	CHECK(key == NULL); /* still used by twin */
 	CHECK_INT(store_job_get(T.s, &T.a, j.id, u.id, &got), ERR_OK);
 	CHECK_INT(got.total_documents, 2);
 	CHECK_INT(got.processed_documents, 0);
 	CHECK_INT(got.failed_documents, 1);
+	CHECK_STR(got.status, "processing"); /* pend is still to be done */
 	CHECK_INT(store_document_search(T.s, &T.a, u.id, "wombat", NULL, 10, 0, &h, &n, &total), ERR_OK);
 	CHECK_INT(total, 0);
-	CHECK_INT(store_document_delete(T.s, &T.a, ok.id, u.id, &key), ERR_NOT_FOUND);
-	CHECK_INT(store_document_delete(T.s, &T.a, bad.id, u.id, &key), ERR_OK);
+	CHECK_INT(store_document_delete(T.s, &T.a, ok.id, u.id, T0 + 30, &key), ERR_NOT_FOUND);
+	CHECK_INT(store_document_delete(T.s, &T.a, bad.id, u.id, T0 + 30, &key), ERR_OK);
 	CHECK_INT(store_job_get(T.s, &T.a, j.id, u.id, &got), ERR_OK);
 	CHECK_INT(got.total_documents, 1);
 	CHECK_INT(got.failed_documents, 0);
-	CHECK_INT(store_document_delete(T.s, &T.a, twin.id, u.id, &key), ERR_OK);
+	CHECK_STR(got.status, "processing");
+	/* Deleting the last document left to do ends the job (no worker will). */
+	CHECK_INT(store_document_delete(T.s, &T.a, pend.id, u.id, T0 + 30, &key), ERR_OK);
+	CHECK(key == NULL); /* a pending document has no file yet */
+	CHECK_INT(store_job_get(T.s, &T.a, j.id, u.id, &got), ERR_OK);
+	CHECK_INT(got.total_documents, 0);
+	CHECK_STR(got.status, "completed");
+	CHECK_INT(got.completed_at, T0 + 30);
+	CHECK_INT(store_document_delete(T.s, &T.a, twin.id, u.id, T0 + 30, &key), ERR_OK);
 	CHECK_STR(key, "u/shared.pdf"); /* the last user of the file */
-	CHECK_INT(store_document_delete(T.s, &T.a, "not-a-uuid", u.id, &key), ERR_NOT_FOUND);
+	CHECK_INT(store_document_delete(T.s, &T.a, "not-a-uuid", u.id, T0 + 30, &key), ERR_NOT_FOUND);
 }
 
 struct each_ctx {
