@@ -11,7 +11,7 @@ import uuid
 import pytest
 import requests
 
-from conftest import DB, ROOT, S3_DIR
+from conftest import DB, ROOT, S3_DIR, Server, new_database_url
 
 DATA = os.path.join(ROOT, "tests/data/extract")
 PASSWORD = "correct horse battery staple"
@@ -275,3 +275,49 @@ def test_debug_logging_to_a_file_does_not_break_extraction(fresh_server, files_s
     r = single(s, files_server + "/two-pages.pdf")
     assert r.status_code == 200, r.text
     assert r.json()["metadata"]["page_count"] == 2
+
+
+def test_the_janitor_purges_expired_anonymous_work(tmp_path, files_server):
+    """Anonymous work older than MTAG_ANONYMOUS_TTL_HOURS goes with its file when the janitor
+    runs (at start-up, then every 10 minutes); recent and signed-in work stays."""
+    env = {"MTAG_ANONYMOUS_TTL_HOURS": "1"}
+    db = new_database_url()
+    if db:
+        env["MTAG_DATABASE_URL"] = db
+    s = Server(str(tmp_path / "a"), extra_env=env)
+    token = requests.post(s.url + "/api/auth/register", json={
+        "email": f"j-{uuid.uuid4().hex[:8]}@example.org", "password": "correct horse battery staple"}).json()["access_token"]
+
+    def process(name, headers=None):
+        r = requests.post(s.url + "/api/process/process-single", json={"url": f"{files_server}/{name}"},
+                          headers=headers or {}, timeout=60)
+        assert r.status_code == 200, r.text
+        return r.json()["job_id"], r.json()["document_id"]
+
+    old_job, old_doc = process("page.html")
+    new_job, _ = process("latin1.txt")
+    mine_job, _ = process("notes.odt", {"Authorization": "Bearer " + token})
+    key = s.query(f"SELECT blob_key FROM documents WHERE id = '{old_doc}'")[0][0]
+    storage = {k: v for k, v in s.env.items() if k.startswith("MTAG_STORAGE") or k.startswith("MTAG_S3")}
+    if storage:  # s3rver keeps each object as a file "<key>._S3rver_object" under its bucket
+        bucket = storage["MTAG_STORAGE_URL"].split("//")[1].split("?")[0]
+        stored = os.path.join(S3_DIR, "data", bucket, key + "._S3rver_object")
+    else:
+        stored = os.path.join(s.data_dir, "blobs", key)
+    assert os.path.exists(stored), stored
+    assert s.stop() == 0
+    # Long past the hour, as far as the database knows.
+    long_ago = "2020-01-01T00:00:00.000000Z"
+    s.execute(f"UPDATE processing_jobs SET created_at = '{long_ago}' WHERE id = '{old_job}'")
+    s.execute(f"UPDATE documents SET created_at = '{long_ago}' WHERE job_id = '{old_job}'")
+    s2 = Server(str(tmp_path / "a"), extra_env={**env, "MTAG_DATA_DIR": s.data_dir, **storage})
+    try:
+        s2.read_log(until=["core.purge_anonymous", "jobs=1"], timeout=20)
+        assert requests.get(f"{s2.url}/api/process/batch-status/{old_job}").status_code == 404
+        assert s2.query(f"SELECT count(*) FROM documents WHERE job_id = '{old_job}'") == [("0",)]
+        assert not os.path.exists(stored)
+        assert requests.get(f"{s2.url}/api/process/batch-status/{new_job}").status_code == 200
+        assert requests.get(f"{s2.url}/api/history/jobs/{mine_job}",
+                            headers={"Authorization": "Bearer " + token}).status_code == 200
+    finally:
+        assert s2.stop() == 0
