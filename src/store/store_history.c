@@ -96,11 +96,14 @@ static const char pg_search_count[] =
 	"SELECT count(*) FROM documents d, to_tsquery('mtag_search', $8) q"
 	" WHERE d.search_vector @@ q AND" HIST_FILTER(PG_TAGS_ALL);
 
-/* Tags ($1 owner, $2 lower-cased prefix or NULL, $3 limit): elements of a JSON array. */
-#define TAG_COUNTS(elems, value, prefix)                                                  \
-	"SELECT lower(" value "), count(DISTINCT d.id) FROM documents d, " elems           \
-	" WHERE d.user_id = $1 AND (" prefix " IS NULL OR substr(lower(" value "), 1,"     \
-	" length(" prefix ")) = " prefix ") GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT $3"
+/*
+ * Tags ($1 owner, $2 lower-cased prefix or NULL, $3 limit), most used first:
+ * the counts the triggers of migration 0007 keep in user_tags, read in the
+ * order of its (user_id, documents DESC, tag) index.
+ */
+#define TAG_COUNTS(prefix)                                                                \
+	"SELECT tag, documents FROM user_tags WHERE user_id = $1 AND (" prefix " IS NULL OR" \
+	" substr(tag, 1, length(" prefix ")) = " prefix ") ORDER BY documents DESC, tag LIMIT $3"
 
 /* Documents per UTC day in [$2, $3): the first time of each day and its count. */
 #define PER_DAY(day)                                                                      \
@@ -113,7 +116,7 @@ const struct store_history_sql store_history_sqlite = {
 	.doc_count = HIST_COUNT(SQ_TAGS_ALL),
 	.search = sq_search,
 	.search_count = sq_search_count,
-	.tag_counts = TAG_COUNTS("json_each(d.tags) t", "t.value", "$2"),
+	.tag_counts = TAG_COUNTS("$2"),
 	.per_day = PER_DAY("substr(created_at, 1, 10)"),
 };
 
@@ -123,7 +126,7 @@ const struct store_history_sql store_history_pg = {
 	.doc_count = HIST_COUNT(PG_TAGS_ALL),
 	.search = pg_search,
 	.search_count = pg_search_count,
-	.tag_counts = TAG_COUNTS("jsonb_array_elements_text(d.tags) t", "t", "$2::text"),
+	.tag_counts = TAG_COUNTS("$2::text"),
 	.per_day = PER_DAY("date_trunc('day', created_at AT TIME ZONE 'UTC')"),
 };
 

@@ -376,6 +376,56 @@ static void test_tag_counts(void)
 	CHECK_INT(n, 0);
 }
 
+/* "a:3 b:2" for the owner's counts, most used first. */
+static const char *counts_text(const char *owner)
+{
+	static char out[256];
+	struct store_tag_count *tc = NULL;
+	size_t n = 0, o = 0;
+	out[0] = '\0';
+	if (store_tag_counts(T.s, &T.a, owner, NULL, 10, &tc, &n))
+		return "error";
+	for (size_t i = 0; i < n && o < sizeof(out); i++)
+		o += (size_t)snprintf(out + o, sizeof(out) - o, "%s%s:%lld", i ? " " : "", tc[i].tag,
+				      (long long)tc[i].count);
+	return out;
+}
+
+/* The counts follow every write: a finish, a delete, a claim (migration 0007's triggers). */
+static void test_tag_counts_follow_writes(void)
+{
+	struct store_user u;
+	struct store_job j, anon;
+	struct store_document one, two, later, theirs;
+	const char *key;
+	int claimed = 0;
+	new_user(&u);
+	new_job(&j, u.id, 3, T0);
+	CHECK_INT(add_doc(&j, &one, T0, "completed", "x", "[\"Ant\", \"ant\", \"Bee\"]", NULL), ERR_OK);
+	CHECK_INT(add_doc(&j, &two, T0, "completed", "x", "[\"ant\"]", NULL), ERR_OK);
+	CHECK_INT(add_doc(&j, &later, T0, "pending", NULL, NULL, NULL), ERR_OK);
+	CHECK_STR(counts_text(u.id), "ant:2 bee:1");
+	later.status = "completed";
+	later.processed_at = T0 + 10;
+	later.tags = "[\"cat\", \"Bee\"]";
+	CHECK_INT(store_document_finish(T.s, &later), ERR_OK);
+	CHECK_STR(counts_text(u.id), "ant:2 bee:2 cat:1");
+	CHECK_INT(store_document_delete(T.s, &T.a, one.id, u.id, T0 + 20, &key), ERR_OK);
+	CHECK_STR(counts_text(u.id), "ant:1 bee:1 cat:1");
+	/* Anonymous documents are nobody's until claimed. */
+	new_job(&anon, "", 1, T0);
+	CHECK_INT(add_doc(&anon, &theirs, T0, "completed", "x", "[\"CAT\", \"dog\"]", NULL), ERR_OK);
+	CHECK_STR(counts_text(u.id), "ant:1 bee:1 cat:1");
+	CHECK_INT(store_job_claim(T.s, anon.id, u.id, T0 + 30, &claimed), ERR_OK);
+	CHECK_INT(claimed, 1);
+	CHECK_STR(counts_text(u.id), "cat:2 ant:1 bee:1 dog:1");
+	CHECK_INT(store_job_claim(T.s, anon.id, u.id, T0 + 30, &claimed), ERR_NOT_FOUND);
+	/* A tag no document carries any more is gone. */
+	CHECK_INT(store_document_delete(T.s, &T.a, two.id, u.id, T0 + 40, &key), ERR_OK);
+	CHECK_INT(store_document_delete(T.s, &T.a, theirs.id, u.id, T0 + 40, &key), ERR_OK);
+	CHECK_STR(counts_text(u.id), "bee:1 cat:1");
+}
+
 static void test_stats(void)
 {
 	struct store_user u;
@@ -543,6 +593,7 @@ static void store_tests(void)
 	RUN(test_search_hostile);
 	RUN(test_owners_see_their_own);
 	RUN(test_tag_counts);
+	RUN(test_tag_counts_follow_writes);
 	RUN(test_stats);
 	RUN(test_delete);
 	RUN(test_each);
