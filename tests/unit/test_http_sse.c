@@ -299,6 +299,7 @@ static void test_stream_exact_bytes(void)
 
 static void test_last_event_id(void)
 {
+	int before = atomic_load(&freed);
 	int fd = open_stream("/count", "Last-Event-ID: 1\r\n");
 	CHECK(fd >= 0);
 	static char raw[65536], body[65536];
@@ -314,6 +315,8 @@ static void test_last_event_id(void)
 	CHECK(dechunk(chunked, chunked_len, body, sizeof(body), &complete) > 0);
 	CHECK_STR(body, strstr(EVENTS, "id: 2\n"));
 	CHECK(complete);
+	/* Its stream is freed before the next test counts frees of its own. */
+	CHECK(wait_freed(before + 1, 2000) >= 0);
 }
 
 static void test_keepalive(void)

@@ -122,7 +122,7 @@ test('submit a URL, signed in and anonymously', async () => {
   await page.getByText('Enter a web address starting with http:// or https://.').waitFor();
   await page.getByLabel('Document URL').fill(`${files.url}/corpus/no-such.pdf`);
   await page.getByRole('button', { name: 'Process' }).click();
-  await page.getByText(/404/).waitFor();
+  await page.getByText('download failed: HTTP 404').waitFor();
   await page.context().close();
 
   const anon = await newPage(browser);
@@ -193,7 +193,7 @@ test('a spreadsheet of links: the column from its headers, progress to 100%', as
   const bar = page.getByRole('progressbar', { name: 'Job progress' });
   assert.equal(await bar.evaluate((b) => `${b.value}/${b.max}`), '3/3');
   await page.getByRole('list', { name: 'Results' }).locator(':scope > li').nth(2).waitFor();
-  await page.getByRole('list', { name: 'Results' }).getByText(/404/).waitFor();
+  await page.getByRole('list', { name: 'Results' }).getByText('download failed: HTTP 404').waitFor();
   await shot(page, 'spreadsheet-progress');
 
   // The same sheet by URL (after a refused submit without a file, which must not block
@@ -303,7 +303,7 @@ test('history: filter, open, delete with confirmation', async () => {
   await shot(page, 'history-failed');
   await rows.first().getByRole('button', { name: /^View/ }).click();
   const dialog = page.getByRole('dialog');
-  await dialog.getByText(/404/).first().waitFor();
+  await dialog.getByText('download failed: HTTP 404').first().waitFor();
   // The failed document's own page says why; back returns to the job.
   await dialog.getByRole('link', { name: /gone\.pdf/ }).click();
   await page.waitForURL(/\/documents\?doc=/);
