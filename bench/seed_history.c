@@ -464,7 +464,12 @@ static void *seed_worker(void *arg)
 		}
 		if (bulk) {
 			struct bulk_tx bt = { b, n };
-			enum mtag_err e = store_tx(S, "seed", STORE_TX_WRITE, bulk_tx, &bt);
+			/* PostgreSQL may cancel one of two transactions that wait for each other
+			 * (each inserts many users' documents, whose tag counts it locks one
+			 * document at a time): the rolled-back one is simply run again. */
+			enum mtag_err e = ERR_UNAVAILABLE;
+			for (int attempt = 0; e == ERR_UNAVAILABLE && attempt < 5; attempt++)
+				e = store_tx(S, "seed", STORE_TX_WRITE, bulk_tx, &bt);
 			if (e)
 				die_err("bulk insert", e);
 		} else {

@@ -88,6 +88,11 @@ test('register, sign out, sign in, reload keeps the session, back button', async
   await page.reload();
   await page.getByRole('heading', { name: 'History' }).waitFor();
   await page.getByRole('button', { name: 'Account menu for Ada Lovelace' }).waitFor();
+  // Signed in, the sign-in page is only a way through to the next page.
+  await page.goto(`${base}/login?next=%2Fsettings`);
+  await page.waitForURL(`${base}/settings`);
+  await page.goBack();
+  await page.waitForURL(`${base}/history?status=completed`);
   assert.equal(await page.getByLabel('Status').inputValue(), 'completed');
 
   await page.getByRole('link', { name: 'Dashboard' }).click();
@@ -414,8 +419,14 @@ test('phone-sized: the main pages fit 360 px', async () => {
   const email = await registerInUi(page, mtag.url);
   const token = await apiToken(mtag.url, email);
   assert.equal((await apiProcess(mtag.url, token, `${files.url}/corpus/tracemonkey.pdf`)).status, 200);
-  for (const [path, heading] of [['/dashboard', 'Welcome, Ada'], ['/new', 'New job'], ['/history', 'History'],
-    ['/documents', 'Documents'], ['/settings', 'Settings'], ['/login', 'Sign in']]) {
+  const pages = [['/dashboard', 'Welcome, Ada'], ['/new', 'New job'], ['/history', 'History'],
+    ['/documents', 'Documents'], ['/settings', 'Settings'], ['/login', 'Sign in']];
+  for (const [path, heading] of pages) {
+    if (path === '/login') { // the sign-in page as a visitor sees it
+      await page.getByRole('button', { name: 'Account menu for Ada Lovelace' }).click();
+      await page.getByRole('menuitem', { name: 'Sign out' }).click();
+      await page.waitForURL(`${mtag.url}/login`);
+    }
     await page.goto(`${mtag.url}${path}`);
     await page.getByRole('heading', { name: heading, exact: true }).waitFor();
     await page.waitForFunction(() => !document.querySelector('main .loading'));

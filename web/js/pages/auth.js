@@ -1,5 +1,5 @@
 // auth.js - sign in and create an account.
-import { login, register } from '../api.js';
+import { login, register, user } from '../api.js';
 import { h, clear, field, busy, setFlash } from '../dom.js';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -18,6 +18,11 @@ function nextPath(params) {
 }
 
 function authForm(main, ctx, { title, intro, fields, submitLabel, busyLabel, submit, footer }) {
+  // Signed in already (a bookmark, the back button): straight to where they were going.
+  if (user()) {
+    ctx.navigate(nextPath(ctx.params), { replace: true });
+    return;
+  }
   const formError = h('div', { class: 'form-error', role: 'alert' });
   const button = h('button', { type: 'submit', class: 'primary' }, submitLabel);
   const form = h('form', { novalidate: true }, formError, fields.map((f) => f.wrap), h('div', { class: 'actions' }, button));
