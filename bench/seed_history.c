@@ -41,6 +41,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -441,10 +442,12 @@ static enum mtag_err bulk_tx(struct store_conn *c, void *ctx)
 static atomic_llong done_docs;
 static int64_t deadline; /* epoch us from $SEED_DEADLINE (epoch seconds): stop there, 0 = none */
 
+static int seed_threads = 1;
+
 static void *seed_worker(void *arg)
 {
-	(void)arg;
-	size_t per = bulk ? BULK_JOBS : 1;
+	int self = (int)(intptr_t)arg;
+	size_t per = bulk ? BULK_JOBS : 1, cursor = 0;
 	struct job_build *b = calloc(per, sizeof(*b));
 	for (size_t i = 0; i < per; i++) {
 		b[i].d = calloc(40, sizeof(struct store_document));
@@ -453,23 +456,27 @@ static void *seed_worker(void *arg)
 	for (;;) {
 		if (atomic_load(&failures) || (deadline && clock_now_us() > deadline))
 			break;
-		size_t k0 = atomic_fetch_add(&next_job, per);
-		if (k0 >= njobs)
-			break;
-		size_t n = k0 + per <= njobs ? per : njobs - k0;
-		long long docs = 0;
-		for (size_t i = 0; i < n; i++) {
-			build_job(k0 + i, &b[i]);
-			docs += b[i].j.total_documents;
+		size_t n = 0;
+		if (bulk) {
+			/* Each thread writes the jobs of its own users: two transactions of many
+			 * users' documents each would otherwise wait for each other's tag counts
+			 * (PostgreSQL then cancels one as a deadlock). */
+			for (; n < per && cursor < njobs; cursor++)
+				if (plan[cursor].user % seed_threads == self)
+					build_job(cursor, &b[n++]);
+		} else {
+			size_t k = atomic_fetch_add(&next_job, 1);
+			if (k < njobs)
+				build_job(k, &b[n++]);
 		}
+		if (n == 0)
+			break;
+		long long docs = 0;
+		for (size_t i = 0; i < n; i++)
+			docs += b[i].j.total_documents;
 		if (bulk) {
 			struct bulk_tx bt = { b, n };
-			/* PostgreSQL may cancel one of two transactions that wait for each other
-			 * (each inserts many users' documents, whose tag counts it locks one
-			 * document at a time): the rolled-back one is simply run again. */
-			enum mtag_err e = ERR_UNAVAILABLE;
-			for (int attempt = 0; e == ERR_UNAVAILABLE && attempt < 5; attempt++)
-				e = store_tx(S, "seed", STORE_TX_WRITE, bulk_tx, &bt);
+			enum mtag_err e = store_tx(S, "seed", STORE_TX_WRITE, bulk_tx, &bt);
 			if (e)
 				die_err("bulk insert", e);
 		} else {
@@ -527,8 +534,9 @@ static int cmd_seed(const char *url, int64_t docs, const char *mode, int threads
 	deadline = dl && *dl ? strtoll(dl, NULL, 10) * 1000000LL : 0;
 	int64_t t0 = clock_mono_us();
 	pthread_t th[16];
+	seed_threads = threads;
 	for (int i = 0; i < threads; i++)
-		pthread_create(&th[i], NULL, seed_worker, NULL);
+		pthread_create(&th[i], NULL, seed_worker, (void *)(intptr_t)i);
 	for (int i = 0; i < threads; i++)
 		pthread_join(th[i], NULL);
 	double secs = (double)(clock_mono_us() - t0) / 1e6;
@@ -803,7 +811,7 @@ static int cmd_measure(const char *url, int runs)
 
 int main(int argc, char **argv)
 {
-	log_set_level(LOG_ERROR);
+	log_set_level(LOG_WARN);
 	vocab_load();
 	if (argc >= 4 && !strcmp(argv[1], "seed"))
 		return cmd_seed(argv[2], strtoll(argv[3], NULL, 10), argc > 4 ? argv[4] : "api",

@@ -12,56 +12,58 @@ CREATE TABLE user_tags (
 CREATE INDEX user_tags_top_idx ON user_tags (user_id, documents DESC, tag);
 
 -- The triggers are per statement, over the statement's rows (transition
--- tables): a statement's changes are summed per (user, tag) and applied in
--- that order, so every writer takes its user_tags rows in the same order and
--- two never deadlock, however many documents each touches (a finish, a job's
--- deletion, a claim). deltas: one (user_id, tag, change) per document and tag.
-CREATE FUNCTION user_tags_apply(deltas jsonb) RETURNS void LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO user_tags (user_id, tag, documents)
-    SELECT user_id, tag, change
-    FROM (SELECT (e->>'user_id')::uuid AS user_id, e->>'tag' AS tag, sum((e->>'change')::int) AS change
-          FROM jsonb_array_elements(deltas) e GROUP BY 1, 2) d
-    WHERE change <> 0
-    ORDER BY user_id, tag
-    ON CONFLICT (user_id, tag) DO UPDATE SET documents = user_tags.documents + excluded.documents;
-    -- Rows this transaction holds already: a tag no document carries any more goes.
-    DELETE FROM user_tags u
-    USING (SELECT DISTINCT (e->>'user_id')::uuid AS user_id, e->>'tag' AS tag
-           FROM jsonb_array_elements(deltas) e) k
-    WHERE u.user_id = k.user_id AND u.tag = k.tag AND u.documents <= 0;
-END
-$$;
-
--- The (document, tag) pairs of a set of rows, each tag once per document.
-CREATE FUNCTION user_tags_of(rows jsonb, change int) RETURNS jsonb LANGUAGE sql AS $$
-    SELECT coalesce(jsonb_agg(jsonb_build_object('user_id', user_id, 'tag', tag, 'change', change)),
-                    '[]')
-    FROM (SELECT DISTINCT r->>'id' AS id, r->>'user_id' AS user_id, lower(t) AS tag
-          FROM jsonb_array_elements(rows) r, jsonb_array_elements_text(r->'tags') t
-          WHERE r->>'user_id' IS NOT NULL AND t <> '') x;
-$$;
-
+-- tables): a statement's changes are summed per (user, tag) and applied by
+-- one upsert in that order, so every writer takes its user_tags rows in the
+-- same order and two never deadlock, however many documents each touches (a
+-- finish, a job's deletion, a claim). Each document counts once per distinct tag.
 CREATE FUNCTION user_tags_follow() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    -- (PL/pgSQL prepares a statement when it first runs it: each branch names only
+    -- the transition tables its event has.)
     IF TG_OP = 'INSERT' THEN
-        PERFORM user_tags_apply(user_tags_of(
-            (SELECT jsonb_agg(jsonb_build_object('id', id, 'user_id', user_id, 'tags', tags))
-             FROM new_rows WHERE user_id IS NOT NULL AND tags <> '[]'), 1));
+        INSERT INTO user_tags (user_id, tag, documents)
+        SELECT user_id, tag, count(*)
+        FROM (SELECT DISTINCT n.id, n.user_id, lower(t) AS tag
+              FROM new_rows n, jsonb_array_elements_text(n.tags) t
+              WHERE n.user_id IS NOT NULL AND t <> '') c
+        GROUP BY user_id, tag ORDER BY user_id, tag
+        ON CONFLICT (user_id, tag) DO UPDATE SET documents = user_tags.documents + excluded.documents;
+        RETURN NULL;
     ELSIF TG_OP = 'DELETE' THEN
-        PERFORM user_tags_apply(user_tags_of(
-            (SELECT jsonb_agg(jsonb_build_object('id', id, 'user_id', user_id, 'tags', tags))
-             FROM old_rows WHERE user_id IS NOT NULL AND tags <> '[]'), -1));
+        INSERT INTO user_tags (user_id, tag, documents)
+        SELECT user_id, tag, -count(*)
+        FROM (SELECT DISTINCT o.id, o.user_id, lower(t) AS tag
+              FROM old_rows o, jsonb_array_elements_text(o.tags) t
+              WHERE o.user_id IS NOT NULL AND t <> '') c
+        GROUP BY user_id, tag ORDER BY user_id, tag
+        ON CONFLICT (user_id, tag) DO UPDATE SET documents = user_tags.documents + excluded.documents;
     ELSE
-        -- Only rows whose owner or tags changed (lease renewals and the like do not count).
-        PERFORM user_tags_apply(
-            user_tags_of((SELECT jsonb_agg(jsonb_build_object('id', n.id, 'user_id', n.user_id, 'tags', n.tags))
-                          FROM new_rows n JOIN old_rows o ON o.id = n.id
-                          WHERE o.user_id IS DISTINCT FROM n.user_id OR o.tags IS DISTINCT FROM n.tags), 1)
-            || user_tags_of((SELECT jsonb_agg(jsonb_build_object('id', o.id, 'user_id', o.user_id, 'tags', o.tags))
-                             FROM new_rows n JOIN old_rows o ON o.id = n.id
-                             WHERE o.user_id IS DISTINCT FROM n.user_id OR o.tags IS DISTINCT FROM n.tags), -1));
+        -- Only rows whose owner or tags changed: minus the old, plus the new
+        -- (lease renewals and the like change neither and count nothing).
+        WITH changed AS (
+            SELECT o.id, o.user_id AS old_user, o.tags AS old_tags, n.user_id AS new_user,
+                   n.tags AS new_tags
+            FROM old_rows o JOIN new_rows n ON n.id = o.id
+            WHERE o.user_id IS DISTINCT FROM n.user_id OR o.tags IS DISTINCT FROM n.tags
+        ), c AS (
+            SELECT DISTINCT id, old_user AS user_id, lower(t) AS tag, -1 AS change
+            FROM changed, jsonb_array_elements_text(old_tags) t WHERE old_user IS NOT NULL AND t <> ''
+            UNION ALL
+            SELECT DISTINCT id, new_user, lower(t), 1
+            FROM changed, jsonb_array_elements_text(new_tags) t WHERE new_user IS NOT NULL AND t <> ''
+        )
+        INSERT INTO user_tags (user_id, tag, documents)
+        SELECT user_id, tag, sum(change) FROM c
+        GROUP BY user_id, tag HAVING sum(change) <> 0 ORDER BY user_id, tag
+        ON CONFLICT (user_id, tag) DO UPDATE SET documents = user_tags.documents + excluded.documents;
     END IF;
+    IF NOT FOUND THEN -- no count changed
+        RETURN NULL;
+    END IF;
+    -- A tag no document carries any more goes (rows this transaction holds already).
+    DELETE FROM user_tags WHERE documents <= 0
+      AND (user_id, tag) IN (SELECT o.user_id, lower(t) FROM old_rows o, jsonb_array_elements_text(o.tags) t
+                             WHERE o.user_id IS NOT NULL);
     RETURN NULL;
 END
 $$;
