@@ -98,8 +98,8 @@ static const char pg_search_count[] =
 
 /*
  * Tags ($1 owner, $2 lower-cased prefix or NULL, $3 limit), most used first:
- * the counts the triggers of migration 0007 keep in user_tags, read in the
- * order of its (user_id, documents DESC, tag) index.
+ * the counts the triggers of migration 0007 keep in user_tags (one row per
+ * tag of the user, sorted here).
  */
 #define TAG_COUNTS(prefix)                                                                \
 	"SELECT tag, documents FROM user_tags WHERE user_id = $1 AND (" prefix " IS NULL OR" \

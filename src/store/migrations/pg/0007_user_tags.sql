@@ -1,6 +1,6 @@
 -- How many of each user's documents carry each tag (lower-cased), kept in
 -- step by triggers on documents: tag counts, the autocompletion and the
--- dashboard's top tags read this index instead of every document's JSON
+-- dashboard's top tags read this table instead of every document's JSON
 -- (50 ms for a user of 10,000 documents at 1M rows, bench/RESULTS.md).
 -- Anonymous documents (no user) are not counted.
 CREATE TABLE user_tags (
@@ -9,7 +9,9 @@ CREATE TABLE user_tags (
     documents integer NOT NULL,
     PRIMARY KEY (user_id, tag)
 );
-CREATE INDEX user_tags_top_idx ON user_tags (user_id, documents DESC, tag);
+-- No index on documents: a count changes with every document written, and
+-- without one the change is a HOT update (no index entry rewritten, little
+-- bloat); the top tags sort one user's rows (a few hundred or thousand tags).
 
 -- The triggers are per statement, over the statement's rows (transition
 -- tables): a statement's changes are summed per (user, tag) and applied by
