@@ -212,6 +212,53 @@ function filesPanel(opts, out, signal) {
   return form;
 }
 
+// The "column with the links" field: a choice among the columns the server found in a
+// spreadsheet's header row (read(source, where): a File or a URL; its errors go to where),
+// or a text field while there are none. The element is box; value() is the column.
+function columnPicker(signal) {
+  const select = h('select', { name: 'url_column', id: 'sheet-column-select' });
+  const text = h('input', { type: 'text', name: 'url_column', value: 'url', id: 'sheet-column-text' });
+  const box = h('div');
+  let current, asked = 0;
+  const show = (found) => {
+    if (found && found.columns.length) {
+      clear(select, found.columns.map((c) => h('option', { value: c.is_link ? c.letter : c.name },
+        c.is_link ? `Column ${c.letter} (links, no header row)` : c.name === c.letter ? `Column ${c.letter}` : `${c.name} (column ${c.letter})`)));
+      if (found.suggested) select.value = found.suggested;
+      current = field('Column with the links', select, `${found.columns.length} columns in the ${found.format.toUpperCase()} file's header row.`);
+    } else {
+      current = field('Column with the links', text, 'Its header, or its letter (B).');
+    }
+    clear(box, current);
+  };
+  show(null);
+  return {
+    box,
+    value: () => current.querySelector('input, select').value.trim(),
+    setError: (msg) => current.setError(msg),
+    // Forget the columns (and any answer still on its way: it is for another source).
+    reset: () => { asked++; show(null); },
+    async read(source, where) {
+      const ask = ++asked;
+      where.setError('');
+      show(null);
+      try {
+        let found;
+        if (source instanceof File) {
+          const fd = new FormData();
+          fd.append('file', source);
+          found = await upload('/api/process/spreadsheet-columns', fd, () => {});
+        } else {
+          found = await api('/api/process/spreadsheet-columns', { method: 'POST', body: { spreadsheet_url: source }, signal });
+        }
+        if (ask === asked) show(found);
+      } catch (err) {
+        if (ask === asked && err.name !== 'AbortError') where.setError(err.message);
+      }
+    },
+  };
+}
+
 function sheetPanel(opts, out, signal) {
   const fileInput = h('input', { type: 'file', name: 'file', accept: '.csv,.xlsx,.ods,text/csv' });
   const urlInput = h('input', { type: 'url', name: 'spreadsheet_url', placeholder: 'https://example.com/links.csv' });
@@ -219,75 +266,38 @@ function sheetPanel(opts, out, signal) {
   const urlField = field('Spreadsheet URL', urlInput);
   const modeFile = h('input', { type: 'radio', name: 'sheet-source', value: 'file', id: 'sheet-file', checked: true });
   const modeUrl = h('input', { type: 'radio', name: 'sheet-source', value: 'url', id: 'sheet-url' });
-  const columnSelect = h('select', { name: 'url_column', id: 'sheet-column-select' });
-  const columnText = h('input', { type: 'text', name: 'url_column', value: 'url', id: 'sheet-column-text' });
-  const columnField = h('div');
+  const column = columnPicker(signal);
   const error = h('div', { class: 'form-error', role: 'alert' });
   const button = h('button', { type: 'submit', class: 'primary' }, 'Start batch');
-  let column;
-  // The columns the server found in the header row, or a text field when there are none yet.
-  const showColumns = (found) => {
-    if (found && found.columns.length) {
-      clear(columnSelect, found.columns.map((c) => h('option', { value: c.is_link ? c.letter : c.name },
-        c.is_link ? `Column ${c.letter} (links, no header row)` : c.name === c.letter ? `Column ${c.letter}` : `${c.name} (column ${c.letter})`)));
-      if (found.suggested) columnSelect.value = found.suggested;
-      column = field('Column with the links', columnSelect, `${found.columns.length} columns in the ${found.format.toUpperCase()} file's header row.`);
-    } else {
-      column = field('Column with the links', columnText, 'Its header, or its letter (B).');
-    }
-    clear(columnField, column);
-  };
-  let asked = 0;
-  const readColumns = async (source, where) => {
-    const ask = ++asked;
-    where.setError('');
-    showColumns(null);
-    try {
-      let found;
-      if (source instanceof File) {
-        const fd = new FormData();
-        fd.append('file', source);
-        found = await upload('/api/process/spreadsheet-columns', fd, () => {});
-      } else {
-        found = await api('/api/process/spreadsheet-columns', { method: 'POST', body: { spreadsheet_url: source }, signal });
-      }
-      if (ask === asked) showColumns(found);
-    } catch (err) {
-      if (ask === asked && err.name !== 'AbortError') where.setError(err.message);
-    }
-  };
+  const isUrl = (u) => /^https?:\/\//i.test(u);
   const sync = () => {
-    asked++; // an answer still on its way is for the other source
+    column.reset();
     fileField.setError('');
     urlField.setError('');
     fileField.hidden = !modeFile.checked;
     urlField.hidden = !modeUrl.checked;
-    showColumns(null);
-    if (modeFile.checked && fileInput.files[0]) readColumns(fileInput.files[0], fileField);
-    if (modeUrl.checked && urlInput.value.trim()) readColumns(urlInput.value.trim(), urlField);
+    if (modeFile.checked && fileInput.files[0]) column.read(fileInput.files[0], fileField);
+    if (modeUrl.checked && urlInput.value.trim()) column.read(urlInput.value.trim(), urlField);
   };
   modeFile.addEventListener('change', sync);
   modeUrl.addEventListener('change', sync);
-  fileInput.addEventListener('change', () => { if (fileInput.files[0]) readColumns(fileInput.files[0], fileField); });
-  urlInput.addEventListener('change', () => {
-    const u = urlInput.value.trim();
-    if (/^https?:\/\//i.test(u)) readColumns(u, urlField);
-  });
+  fileInput.addEventListener('change', () => { if (fileInput.files[0]) column.read(fileInput.files[0], fileField); });
+  urlInput.addEventListener('change', () => { if (isUrl(urlInput.value.trim())) column.read(urlInput.value.trim(), urlField); });
   sync();
   const form = h('form', { novalidate: true }, error,
     h('fieldset', { class: 'row' }, h('legend', null, 'Spreadsheet from'),
       h('label', { for: 'sheet-file' }, modeFile, ' an uploaded file'), h('label', { for: 'sheet-url' }, modeUrl, ' a URL')),
-    fileField, urlField, columnField, h('div', { class: 'actions' }, button));
+    fileField, urlField, column.box, h('div', { class: 'actions' }, button));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     error.textContent = '';
     const o = opts.read();
-    const col = column.querySelector('input, select').value.trim();
+    const col = column.value();
     column.setError(col ? '' : 'Name the column that holds the links.');
     // Only the source in use is checked; the hidden one keeps no error to block with.
     const bad = modeFile.checked
       ? (fileInput.files[0] ? '' : 'Choose a spreadsheet file.')
-      : (/^https?:\/\//i.test(urlInput.value.trim()) ? '' : 'Enter a web address starting with http:// or https://.');
+      : (isUrl(urlInput.value.trim()) ? '' : 'Enter a web address starting with http:// or https://.');
     (modeFile.checked ? fileField : urlField).setError(bad);
     (modeFile.checked ? urlField : fileField).setError('');
     if (!o || !col || bad) return;
