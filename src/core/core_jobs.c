@@ -220,9 +220,25 @@ enum mtag_err core_job_retry(struct core *c, const char *owner_id, const char *j
 	return e;
 }
 
-enum mtag_err core_job_claim(struct core *c, const char *owner_id, const char *job_id, int *n)
+enum mtag_err core_job_claim(struct core *c, const char *owner_id, const char *job_id, int *n,
+			     char *err, size_t errlen)
 {
-	enum mtag_err e = store_job_claim(c->store, job_id, owner_id, clock_now_us(), n);
+	struct arena a = ARENA_INIT;
+	struct store_job j;
+	int64_t now = clock_now_us();
+	*n = 0;
+	/* A running job counts against the user's limits like one they submit. */
+	enum mtag_err e = store_job_get(c->store, &a, job_id, NULL, &j);
+	if (!e && j.user_id[0])
+		e = ERR_NOT_FOUND;
+	if (!e && (!strcmp(j.status, "pending") || !strcmp(j.status, "processing")))
+		e = check_limits(c, owner_id,
+				 (size_t)(j.total_documents - j.processed_documents - j.failed_documents),
+				 err, errlen);
+	arena_release(&a);
+	if (!e)
+		e = store_job_claim(c->store, job_id, owner_id, now,
+				    now - (int64_t)c->cfg->anonymous_ttl_hours * 3600 * 1000000, n);
 	if (!e) {
 		char detail[64];
 		snprintf(detail, sizeof(detail), "{\"job_id\":\"%s\"}", job_id);

@@ -87,8 +87,11 @@ enum mtag_err core_job_retry(struct core *c, const char *owner_id, const char *j
 /*
  * Make an anonymous job the owner's, with its documents (its id is the
  * capability, as for reading it): what someone submitted before signing in
- * is kept. ERR_NOT_FOUND for no such job or one owned already. OUT: *n documents.
+ * is kept. ERR_NOT_FOUND for no such job, one owned already or one past the
+ * anonymous lifetime; ERR_RATE_LIMITED (err says why) when a running job
+ * would take the owner past their limits. OUT: *n documents.
  */
-enum mtag_err core_job_claim(struct core *c, const char *owner_id, const char *job_id, int *n);
+enum mtag_err core_job_claim(struct core *c, const char *owner_id, const char *job_id, int *n,
+			     char *err, size_t errlen);
 
 #endif

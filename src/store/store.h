@@ -214,12 +214,13 @@ enum mtag_err store_job_cancel(struct store *s, const char *id, const char *owne
 enum mtag_err store_job_retry(struct store *s, const char *id, const char *owner, int64_t now,
 			      int *retried);
 /*
- * Give an anonymous job and its documents to owner (the search index
- * follows: same transaction). ERR_NOT_FOUND for no such job or one that has
- * an owner already. OUT: *documents (may be NULL).
+ * Give an anonymous job created at not_before or later, and its documents, to
+ * owner (the search index and tag counts follow: same transaction).
+ * ERR_NOT_FOUND for no such job, one that has an owner already, or one older
+ * (the janitor's to delete). OUT: *documents (may be NULL).
  */
 enum mtag_err store_job_claim(struct store *s, const char *id, const char *owner, int64_t now,
-			      int *documents);
+			      int64_t not_before, int *documents);
 /*
  * Delete a job of owner (as store_job_get) with its documents, cancelling it
  * first when it runs. OUT: *keys (arena), the blob keys no other document

@@ -299,30 +299,46 @@ enum mtag_err store_job_retry(struct store *s, const char *id, const char *owner
 	return job_op(s, "job_retry", retry_tx, id, owner, now, retried);
 }
 
-/* op->owner is the new owner here: only a job without one can be claimed. */
+struct job_claim {
+	char id[UUID_STR_LEN];
+	char owner[UUID_STR_LEN];
+	int64_t now, not_before;
+	int count; /* OUT */
+};
+
+/*
+ * Documents first, then the job: the order in which a finishing worker locks
+ * them (its document, then the job), so the two cannot deadlock.
+ */
 static enum mtag_err claim_tx(struct store_conn *c, void *ctx)
 {
-	struct job_op *op = ctx;
+	struct job_claim *cl = ctx;
 	int jobs = 0;
-	struct store_param p[] = { STORE_TEXT(op->id), STORE_TEXT(op->owner), STORE_TIME(op->now) };
+	struct store_param p[] = { STORE_TEXT(cl->id), STORE_TEXT(cl->owner),
+				   STORE_TIME(cl->not_before), STORE_TIME(cl->now) };
 	enum mtag_err e = store_exec(c, "job_claim",
-				     "UPDATE processing_jobs SET user_id = $2, updated_at = $3"
-				     " WHERE id = $1 AND user_id IS NULL", p, 3, &jobs);
-	if (!e && jobs == 0)
-		e = ERR_NOT_FOUND;
+				     "UPDATE documents SET user_id = $2 WHERE job_id = $1 AND user_id IS NULL"
+				     " AND EXISTS (SELECT 1 FROM processing_jobs WHERE id = $1 AND"
+				     " user_id IS NULL AND created_at >= $3)", p, 3, &cl->count);
 	if (!e)
 		e = store_exec(c, "job_claim",
-			       "UPDATE documents SET user_id = $2 WHERE job_id = $1 AND user_id IS NULL",
-			       p, 2, &op->count);
-	return e;
+			       "UPDATE processing_jobs SET user_id = $2, updated_at = $4"
+			       " WHERE id = $1 AND user_id IS NULL AND created_at >= $3", p, 4, &jobs);
+	return !e && jobs == 0 ? ERR_NOT_FOUND : e;
 }
 
 enum mtag_err store_job_claim(struct store *s, const char *id, const char *owner, int64_t now,
-			      int *documents)
+			      int64_t not_before, int *documents)
 {
-	if (!owner)
+	struct job_claim cl = { .now = now, .not_before = not_before };
+	if (documents)
+		*documents = 0;
+	if (!store_copy_uuid(cl.id, id) || !owner || !store_copy_uuid(cl.owner, owner))
 		return ERR_NOT_FOUND;
-	return job_op(s, "job_claim", claim_tx, id, owner, now, documents);
+	enum mtag_err e = store_tx(s, "job_claim", STORE_TX_WRITE, claim_tx, &cl);
+	if (!e && documents)
+		*documents = cl.count;
+	return e;
 }
 
 static enum mtag_err row_two_ints(struct store_row *r, void *out)

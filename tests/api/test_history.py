@@ -163,3 +163,33 @@ def test_claim_an_anonymous_job(server, files_server):
     assert requests.post(claim, headers=h).status_code == 404
     assert requests.post(f"{server.url}/api/history/jobs/{uuid.uuid4()}/claim", headers=h).status_code == 404
     assert requests.post(f"{server.url}/api/history/jobs/not-a-uuid/claim", headers=h).status_code == 404
+
+
+def test_claiming_a_running_job_counts_against_the_limits(fresh_server, files_server):
+    s = fresh_server(extra_env={"MTAG_MAX_RUNNING_JOBS": "1"})
+    h = user(s)
+    mine = requests.post(s.url + "/api/process/process-batch", headers=h, timeout=30, json={
+        "spreadsheet_url": f"{files_server}/gen/{sheet_of(f'{files_server}/slow/3/page.html')}", "url_column": "url"})
+    assert mine.status_code == 202, mine.text
+    anon = requests.post(s.url + "/api/process/process-batch", timeout=30, json={
+        "spreadsheet_url": f"{files_server}/gen/{sheet_of(f'{files_server}/slow/3/latin1.txt')}", "url_column": "url"})
+    assert anon.status_code == 202, anon.text
+    claim = f"{s.url}/api/history/jobs/{anon.json()['job_id']}/claim"
+    r = requests.post(claim, headers=h)
+    assert r.status_code == 429 and "jobs running" in r.json()["detail"], r.text
+    assert r.headers["Retry-After"] == "60"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        st = requests.get(f"{s.url}/api/process/batch-status/{mine.json()['job_id']}", headers=h).json()
+        if st["status"] not in ("pending", "processing"):
+            break
+        time.sleep(0.2)
+    r = requests.post(claim, headers=h)
+    assert r.status_code == 200 and r.json()["documents"] == 1, r.text
+
+
+def sheet_of(*urls):
+    name = f"claim-{uuid.uuid4().hex[:8]}.csv"
+    with open(os.path.join(GEN_DIR, name), "w", encoding="utf-8") as f:
+        f.write("url\n" + "\n".join(urls) + "\n")
+    return name

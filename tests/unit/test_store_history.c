@@ -416,10 +416,13 @@ static void test_tag_counts_follow_writes(void)
 	new_job(&anon, "", 1, T0);
 	CHECK_INT(add_doc(&anon, &theirs, T0, "completed", "x", "[\"CAT\", \"dog\"]", NULL), ERR_OK);
 	CHECK_STR(counts_text(u.id), "ant:1 bee:1 cat:1");
-	CHECK_INT(store_job_claim(T.s, anon.id, u.id, T0 + 30, &claimed), ERR_OK);
+	/* Too old: the janitor's to delete, not anybody's to claim. */
+	CHECK_INT(store_job_claim(T.s, anon.id, u.id, T0 + 30, T0 + 1, &claimed), ERR_NOT_FOUND);
+	CHECK_STR(counts_text(u.id), "ant:1 bee:1 cat:1");
+	CHECK_INT(store_job_claim(T.s, anon.id, u.id, T0 + 30, T0, &claimed), ERR_OK);
 	CHECK_INT(claimed, 1);
 	CHECK_STR(counts_text(u.id), "cat:2 ant:1 bee:1 dog:1");
-	CHECK_INT(store_job_claim(T.s, anon.id, u.id, T0 + 30, &claimed), ERR_NOT_FOUND);
+	CHECK_INT(store_job_claim(T.s, anon.id, u.id, T0 + 30, T0, &claimed), ERR_NOT_FOUND);
 	/* A tag no document carries any more is gone. */
 	CHECK_INT(store_document_delete(T.s, &T.a, two.id, u.id, T0 + 40, &key), ERR_OK);
 	CHECK_INT(store_document_delete(T.s, &T.a, theirs.id, u.id, T0 + 40, &key), ERR_OK);

@@ -110,15 +110,21 @@ export function rememberAnonymousJob(id) {
 }
 
 // Claim the remembered jobs; the number of documents that became the user's.
+// An id is forgotten once claimed or gone (404: purged, or claimed already); one
+// that failed otherwise (the server busy, a limit) is tried at the next sign-in.
 async function claimAnonymousJobs() {
   const ids = JSON.parse(sessionStorage.getItem(ANONYMOUS_JOBS) || '[]');
-  sessionStorage.removeItem(ANONYMOUS_JOBS);
+  const left = [];
   let documents = 0;
   for (const id of ids) {
     try {
       documents += (await api(`/api/history/jobs/${encodeURIComponent(id)}/claim`, { method: 'POST', body: {} })).documents;
-    } catch { /* purged after 24 hours, or claimed already */ }
+    } catch (e) {
+      if (e.status !== 404) left.push(id);
+    }
   }
+  if (left.length) sessionStorage.setItem(ANONYMOUS_JOBS, JSON.stringify(left));
+  else sessionStorage.removeItem(ANONYMOUS_JOBS);
   return documents;
 }
 
