@@ -390,6 +390,10 @@ static enum mtag_err delete_tx(struct store_conn *c, void *ctx)
 		       " WHERE o.blob_key = d.blob_key AND o.job_id <> $1)",
 		       p, 1, row_text, sizeof(const char *), SIZE_MAX, &rows, &jd->nkeys);
 	jd->keys = rows;
+	/* The documents first, then the job: the order in which a finishing worker locks
+	 * them (its document, then the job); the cascade would take the job first. */
+	if (!e)
+		e = store_exec(c, "job_delete", "DELETE FROM documents WHERE job_id = $1", p, 1, NULL);
 	if (!e)
 		e = store_exec(c, "job_delete", "DELETE FROM processing_jobs WHERE id = $1", p, 1, NULL);
 	return e;
