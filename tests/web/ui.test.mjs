@@ -330,6 +330,38 @@ test('history: filter, open, delete with confirmation', async () => {
   await page.context().close();
 });
 
+test('a job of more than 100 documents shows them a page at a time', async () => {
+  const page = await newPage(browser);
+  const email = await registerInUi(page, mtag.url);
+  const token = await apiToken(mtag.url, email);
+  serveGenerated('note.txt', 'text/plain', 'Lighthouse keepers log the weather twice a day.');
+  const links = Array.from({ length: 103 }, (_, i) => `${files.url}/gen/note.txt?n=${i}`);
+  serveGenerated('many.csv', 'text/csv', `url\n${links.join('\n')}\n`);
+  const r = await fetch(`${mtag.url}/api/process/process-batch`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+    body: JSON.stringify({ spreadsheet_url: `${files.url}/gen/many.csv`, url_column: 'url' }),
+  });
+  assert.equal(r.status, 202);
+  const job = (await r.json()).job_id;
+  for (let i = 0; i < 300; i++) {
+    const st = await (await fetch(`${mtag.url}/api/process/batch-status/${job}?limit=1`, { headers: { Authorization: `Bearer ${token}` } })).json();
+    if (st.status !== 'pending' && st.status !== 'processing') break;
+    await new Promise((res) => setTimeout(res, 200));
+  }
+  await page.goto(`${mtag.url}/history?job=${job}`);
+  const dialog = page.getByRole('dialog');
+  const docs = dialog.getByRole('list', { name: 'Documents of the job' }).locator(':scope > li');
+  await dialog.getByText('100 of 103 documents').waitFor();
+  assert.equal(await docs.count(), 100);
+  await dialog.getByRole('button', { name: 'Show more' }).click();
+  await dialog.getByText('103 of 103 documents').waitFor();
+  assert.equal(await docs.count(), 103);
+  assert.equal(await dialog.getByRole('button', { name: 'Show more' }).isVisible(), false);
+  await shot(page, 'job-103-documents');
+  assertClean(page);
+  await page.context().close();
+});
+
 test('settings: sign out another session, and everywhere else', async () => {
   const page = await newPage(browser);
   const email = await registerInUi(page, mtag.url);

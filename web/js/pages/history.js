@@ -4,6 +4,8 @@ import { api } from '../api.js';
 import { h, clear, badge, fmtDate, tagList, emptyState, errorState, openDialogWith, dialogFromUrl, confirmDialog, busy, announce, STATUS_LABELS } from '../dom.js';
 
 const PAGE = 20;
+// Documents per page of a job's dialog (the API's default page).
+const PAGE_DOCS = 100;
 const TYPES = { single: 'Single URL', upload: 'Upload', batch: 'Spreadsheet' };
 
 function select(name, label, options, value) {
@@ -56,14 +58,39 @@ export async function openJob(jobId, { onchange, onclose } = {}) {
       h('dt', null, 'Finished'), h('dd', null, fmtDate(job.completed_at)),
       job.error_message ? [h('dt', null, 'Error'), h('dd', null, job.error_message)] : null),
     actions,
-    h('section', null, h('h3', null, 'Documents'),
-      job.documents.length ? h('ul', { class: 'results' }, job.documents.map((doc) => h('li', null,
-        h('div', { class: 'actions' }, badge(doc.status),
-          h('a', { href: `/documents?doc=${encodeURIComponent(doc.id)}` }, doc.title || doc.filename || doc.source_url || doc.id)),
-        doc.error_message ? h('p', { class: 'error' }, doc.error_message) : null,
-        doc.tags && doc.tags.length ? tagList(doc.tags) : null)))
-        : h('p', { class: 'muted' }, 'This job has no documents.'),
-      job.total_documents > job.documents.length ? h('p', { class: 'muted small' }, `Showing the first ${job.documents.length} of ${job.total_documents}.`) : null));
+    documentsSection(job));
+}
+
+// The job's documents, a page of 100 at a time ("Show more" asks for the next).
+function documentsSection(job) {
+  const item = (doc) => h('li', null,
+    h('div', { class: 'actions' }, badge(doc.status),
+      h('a', { href: `/documents?doc=${encodeURIComponent(doc.id)}` }, doc.title || doc.filename || doc.source_url || doc.id)),
+    doc.error_message ? h('p', { class: 'error' }, doc.error_message) : null,
+    doc.tags && doc.tags.length ? tagList(doc.tags) : null);
+  const list = h('ul', { class: 'results', 'aria-label': 'Documents of the job' }, job.documents.map(item));
+  const count = h('p', { class: 'muted small', role: 'status' });
+  const more = h('button', { type: 'button' }, 'Show more');
+  let shown = job.documents.length;
+  const update = () => {
+    count.textContent = `${shown} of ${job.total_documents} documents`;
+    more.hidden = shown >= job.total_documents;
+  };
+  more.addEventListener('click', async () => {
+    try {
+      const next = await busy(more, 'Loading…', () => api(
+        `/api/history/jobs/${encodeURIComponent(job.id)}?documents_limit=${PAGE_DOCS}&documents_offset=${shown}`));
+      list.append(...next.documents.map(item));
+      shown += next.documents.length;
+      if (!next.documents.length) shown = job.total_documents; // deleted meanwhile
+      update();
+    } catch (e) {
+      more.after(errorState(e));
+    }
+  });
+  update();
+  if (!job.documents.length) return h('section', null, h('h3', null, 'Documents'), h('p', { class: 'muted' }, 'This job has no documents.'));
+  return h('section', null, h('h3', null, 'Documents'), list, h('div', { class: 'actions' }, count, more));
 }
 
 export async function historyPage(main, ctx) {
