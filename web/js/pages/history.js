@@ -124,10 +124,10 @@ export async function historyPage(main, ctx) {
     const from = data.offset + 1, to = data.offset + data.jobs.length;
     body = [h('div', { class: 'table-wrap' }, h('table', null,
       h('caption', { class: 'visually-hidden' }, 'Jobs'),
-      h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Created'), h('th', { scope: 'col' }, 'Type'),
+      h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Created'), h('th', { scope: 'col', class: 'hide-small' }, 'Type'),
         h('th', { scope: 'col' }, 'Status'), h('th', { scope: 'col' }, 'Documents'), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions')))),
       h('tbody', null, data.jobs.map((j) => h('tr', { 'data-job': j.id },
-        h('td', null, fmtDate(j.created_at)), h('td', null, TYPES[j.job_type] || j.job_type), h('td', null, badge(j.status)),
+        h('td', null, fmtDate(j.created_at)), h('td', { class: 'hide-small' }, TYPES[j.job_type] || j.job_type), h('td', null, badge(j.status)),
         h('td', null, `${j.processed_documents}/${j.total_documents}`, j.failed_documents ? h('span', { class: 'muted small' }, ` (${j.failed_documents} failed)`) : null),
         h('td', null, h('button', { type: 'button', class: 'link', onclick: () => go({ job: j.id }), 'aria-label': `View ${TYPES[j.job_type] || j.job_type} job of ${fmtDate(j.created_at)}` }, 'View'))))))),
     h('nav', { class: 'pager', 'aria-label': 'Pages' },
