@@ -388,7 +388,7 @@ static void seed_api(struct job_build *b)
 			return die_err("store_document_finish", e);
 }
 
-/* Bulk: the final rows with the production INSERTs (store_jobs.c, store_documents.c). */
+/* Bulk: the final rows with the production INSERTs (store_job_insert, store_document_insert). */
 struct bulk_tx {
 	struct job_build *b;
 	size_t n;
@@ -399,42 +399,9 @@ static enum mtag_err bulk_tx(struct store_conn *c, void *ctx)
 	struct bulk_tx *bt = ctx;
 	enum mtag_err e = ERR_OK;
 	for (size_t k = 0; !e && k < bt->n; k++) {
-		const struct store_job *j = &bt->b[k].j;
-		struct store_param pj[] = {
-			STORE_TEXT(j->id), STORE_OWNER(j->user_id), STORE_TEXT(j->job_type),
-			STORE_TEXT(j->status), STORE_INT(j->total_documents),
-			STORE_INT(j->processed_documents), STORE_INT(j->failed_documents),
-			STORE_TEXT(j->options), STORE_TEXT(j->error_message), STORE_TIME(j->created_at),
-			STORE_TIME_OR_NULL(j->started_at), STORE_TIME_OR_NULL(j->completed_at),
-			STORE_TIME(j->updated_at),
-		};
-		e = store_exec(c, "seed", "INSERT INTO processing_jobs (id, user_id, job_type, status,"
-			       " total_documents, processed_documents, failed_documents, options,"
-			       " error_message, created_at, started_at, completed_at, updated_at)"
-			       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-			       pj, 13, NULL);
-		for (int i = 0; !e && i < j->total_documents; i++) {
-			const struct store_document *d = &bt->b[k].d[i];
-			struct store_param p[] = {
-				STORE_TEXT(d->id), STORE_TEXT(d->job_id), STORE_OWNER(d->user_id),
-				STORE_TEXT(d->source_url), STORE_TEXT(d->filename), STORE_TEXT(d->title),
-				STORE_TEXT(d->status), STORE_TEXT(d->tags), STORE_TEXT(d->extracted_text),
-				STORE_TEXT(d->metadata), STORE_TEXT(d->error_message),
-				STORE_TIME(d->created_at), STORE_TIME_OR_NULL(d->processed_at),
-				STORE_TEXT(d->content_sha256), STORE_INT_OR_NULL(d->size_bytes),
-				STORE_TEXT(d->mime_type), STORE_TEXT(d->language),
-				STORE_INT_OR_NULL(d->page_count), STORE_TEXT(d->blob_key),
-				STORE_INT(d->seq), STORE_INT(d->attempts),
-				STORE_TIME_OR_NULL(d->lease_until), STORE_TEXT(d->node_id),
-			};
-			e = store_exec(c, "seed", "INSERT INTO documents (id, job_id, user_id,"
-				       " source_url, filename, title, status, tags, extracted_text,"
-				       " processing_metadata, error_message, created_at, processed_at,"
-				       " content_sha256, size_bytes, mime_type, language, page_count,"
-				       " blob_key, seq, attempts, lease_until, node_id) VALUES ($1, $2,"
-				       " $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,"
-				       " $17, $18, $19, $20, $21, $22, $23)", p, 23, NULL);
-		}
+		e = store_job_insert(c, &bt->b[k].j);
+		for (int i = 0; !e && i < bt->b[k].j.total_documents; i++)
+			e = store_document_insert(c, &bt->b[k].d[i]);
 	}
 	return e;
 }

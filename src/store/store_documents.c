@@ -15,8 +15,7 @@
 	"processed_at, content_sha256, size_bytes, mime_type, language, "          \
 	"page_count, blob_key, seq, attempts, lease_until, node_id"
 
-/* Insert a checked document (ids canonical, JSON fields present). */
-static enum mtag_err document_insert(struct store *s, const struct store_document *d)
+enum mtag_err store_document_insert(struct store_conn *c, const struct store_document *d)
 {
 	struct store_param p[] = {
 		STORE_TEXT(d->id), STORE_TEXT(d->job_id), STORE_OWNER(d->user_id),
@@ -29,10 +28,15 @@ static enum mtag_err document_insert(struct store *s, const struct store_documen
 		STORE_INT(d->seq), STORE_INT(d->attempts), STORE_TIME_OR_NULL(d->lease_until),
 		STORE_TEXT(d->node_id),
 	};
-	return store_write(s, "document_create",
-			   "INSERT INTO documents (" DOC_COLS ") VALUES"
-			   " ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,"
-			   " $16, $17, $18, $19, $20, $21, $22, $23)", p, 23, NULL);
+	return store_exec(c, "document_create",
+			  "INSERT INTO documents (" DOC_COLS ") VALUES"
+			  " ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,"
+			  " $16, $17, $18, $19, $20, $21, $22, $23)", p, 23, NULL);
+}
+
+static enum mtag_err document_insert_tx(struct store_conn *c, void *ctx)
+{
+	return store_document_insert(c, ctx);
 }
 
 /* The text fields of d are valid UTF-8 (PostgreSQL refuses anything else). */
@@ -58,7 +62,7 @@ enum mtag_err store_document_create(struct store *s, const struct store_document
 		c.tags = "[]";
 	if (!c.metadata)
 		c.metadata = "{}";
-	return document_insert(s, &c);
+	return store_tx(s, "document_create", STORE_TX_ONE, document_insert_tx, &c);
 }
 
 enum mtag_err store_row_document(struct store_row *r, void *out)

@@ -275,6 +275,13 @@ enum mtag_err store_many(struct store_conn *c, struct arena *a, const char *op,
 			 const char *sql, const struct store_param *p, int n, store_row_fn fn,
 			 size_t size, size_t max, void **out, size_t *count);
 
+/*
+ * The one INSERT of a job and of a document, all columns, on c (in the
+ * caller's transaction). The rows must be checked and canonical: ids, owner,
+ * JSON fields present (store_job_create and store_document_create do it).
+ */
+enum mtag_err store_job_insert(struct store_conn *c, const struct store_job *j);
+enum mtag_err store_document_insert(struct store_conn *c, const struct store_document *d);
 /* One write statement on a pooled connection (STORE_TX_ONE). OUT: *changes (may be NULL). */
 enum mtag_err store_write(struct store *s, const char *op, const char *sql,
 			  const struct store_param *p, int n, int *changes);

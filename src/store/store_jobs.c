@@ -13,8 +13,7 @@
 	"failed_documents, options, error_message, created_at, started_at, "     \
 	"completed_at, updated_at"
 
-/* Insert a checked job (ids canonical, options present). */
-static enum mtag_err job_insert(struct store *s, const struct store_job *j)
+enum mtag_err store_job_insert(struct store_conn *c, const struct store_job *j)
 {
 	struct store_param p[] = {
 		STORE_TEXT(j->id), STORE_OWNER(j->user_id), STORE_TEXT(j->job_type),
@@ -24,22 +23,36 @@ static enum mtag_err job_insert(struct store *s, const struct store_job *j)
 		STORE_TIME_OR_NULL(j->started_at), STORE_TIME_OR_NULL(j->completed_at),
 		STORE_TIME(j->updated_at),
 	};
-	return store_write(s, "job_create",
-			   "INSERT INTO processing_jobs (" JOB_COLS ") VALUES"
-			   " ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)", p, 13, NULL);
+	return store_exec(c, "job_create",
+			  "INSERT INTO processing_jobs (" JOB_COLS ") VALUES"
+			  " ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)", p, 13, NULL);
+}
+
+/* j checked and canonical in out (ids, options present); false when it cannot be stored. */
+static bool job_checked(const struct store_job *j, struct store_job *out)
+{
+	*out = *j;
+	if (!store_copy_uuid(out->id, j->id) || !store_owner_copy(out->user_id, j->user_id) ||
+	    !j->job_type || !j->status || !store_utf8_ok(j->options) ||
+	    !store_utf8_ok(j->error_message))
+		return false;
+	if (!out->options)
+		out->options = "{}";
+	return true;
+}
+
+static enum mtag_err job_insert_tx(struct store_conn *c, void *ctx)
+{
+	return store_job_insert(c, ctx);
 }
 
 enum mtag_err store_job_create(struct store *s, const struct store_job *j)
 {
-	struct store_job c = *j;
+	struct store_job c;
 
-	if (!store_copy_uuid(c.id, j->id) || !store_owner_copy(c.user_id, j->user_id) ||
-	    !j->job_type || !j->status || !store_utf8_ok(j->options) ||
-	    !store_utf8_ok(j->error_message))
+	if (!job_checked(j, &c))
 		return ERR_BAD_REQUEST;
-	if (!c.options)
-		c.options = "{}";
-	return job_insert(s, &c);
+	return store_tx(s, "job_create", STORE_TX_ONE, job_insert_tx, &c);
 }
 
 static enum mtag_err row_job(struct store_row *r, void *out)
@@ -144,18 +157,7 @@ static enum mtag_err submit_tx(struct store_conn *c, void *ctx)
 {
 	const struct submit *sb = ctx;
 	const struct store_job *j = sb->job;
-	struct store_param pj[] = {
-		STORE_TEXT(j->id), STORE_OWNER(j->user_id), STORE_TEXT(j->job_type),
-		STORE_TEXT(j->status), STORE_INT(j->total_documents),
-		STORE_INT(j->processed_documents), STORE_INT(j->failed_documents),
-		STORE_TEXT(j->options), STORE_TEXT(j->error_message), STORE_TIME(j->created_at),
-		STORE_TIME_OR_NULL(j->started_at), STORE_TIME_OR_NULL(j->completed_at),
-		STORE_TIME(j->updated_at),
-	};
-	enum mtag_err e = store_exec(c, "job_submit",
-				     "INSERT INTO processing_jobs (" JOB_COLS ") VALUES"
-				     " ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-				     pj, 13, NULL);
+	enum mtag_err e = store_job_insert(c, j);
 	for (size_t i = 0; !e && i < sb->n; i++) {
 		const struct store_document *d = &sb->docs[i];
 		struct store_param pd[] = {
@@ -191,14 +193,10 @@ static enum mtag_err submit_tx(struct store_conn *c, void *ctx)
 enum mtag_err store_job_submit(struct store *s, const struct store_job *j,
 			       const struct store_document *docs, size_t n)
 {
-	struct store_job c = *j;
+	struct store_job c;
 
-	if (!store_copy_uuid(c.id, j->id) || !store_owner_copy(c.user_id, j->user_id) ||
-	    !j->job_type || !j->status || !store_utf8_ok(j->options) ||
-	    !store_utf8_ok(j->error_message))
+	if (!job_checked(j, &c))
 		return ERR_BAD_REQUEST;
-	if (!c.options)
-		c.options = "{}";
 	for (size_t i = 0; i < n; i++)
 		if (!uuid_valid(docs[i].id) || !docs[i].status || !store_utf8_ok(docs[i].source_url) ||
 		    !store_utf8_ok(docs[i].filename) || !store_utf8_ok(docs[i].error_message) ||
