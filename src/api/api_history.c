@@ -207,9 +207,10 @@ void api_history_search(struct http_request *req, struct http_response *res)
 		json_object_set_new(d, "rank", json_real(hits[i].rank));
 		json_array_append_new(list, d);
 	}
-	json_t *o = json_pack("{s:o, s:I, s:I, s:I, s:s}", "documents", list, "total",
-			      (json_int_t)total, "limit", (json_int_t)limit, "offset",
-			      (json_int_t)offset, "query", q);
+	/* The window's count: at the window's size, more documents may match. */
+	json_t *o = json_pack("{s:o, s:I, s:b, s:I, s:I, s:s}", "documents", list, "total",
+			      (json_int_t)total, "total_capped", total >= STORE_SEARCH_WINDOW,
+			      "limit", (json_int_t)limit, "offset", (json_int_t)offset, "query", q);
 	http_respond_json(res, 200, jsonx_own(req->arena, o));
 }
 

@@ -410,8 +410,14 @@ enum mtag_err store_document_list(struct store *s, struct arena *a, const char *
  * GIN index), accents ignored. Query syntax: words (all must match, each as
  * a prefix: "tech" finds "technology"), "a phrase", -excluded, OR between
  * words. Any input is safe: at worst no hit, never an error. The index is
- * written by the transaction that writes the document. OUT: *out, *n, *total.
+ * written by the transaction that writes the document.
+ *
+ * What is ranked is a window: the newest STORE_SEARCH_WINDOW documents that
+ * match (with the filters), so that a search costs the same in a library of
+ * 100 documents or of 100,000. *total counts the window: equal to
+ * STORE_SEARCH_WINDOW, it means "at least that many". OUT: *out, *n, *total.
  */
+#define STORE_SEARCH_WINDOW 1000
 enum mtag_err store_document_search(struct store *s, struct arena *a, const char *owner,
 				    const char *query, const struct store_doc_filter *f,
 				    size_t limit, size_t offset, struct store_hit **out, size_t *n,

@@ -22,6 +22,11 @@
 #include "base/jsonx.h"
 #include "store_int.h"
 
+/* STORE_SEARCH_WINDOW in the statements' text. */
+#define HIST_STR_(x) #x
+#define HIST_STR(x) HIST_STR_(x)
+#define SEARCH_WINDOW HIST_STR(STORE_SEARCH_WINDOW)
+
 /* Rows read per statement by store_document_each: memory stays constant. */
 #define HISTORY_PAGE 500
 
@@ -48,53 +53,69 @@
 #define SQ_TAGS_ALL                                                                      \
 	"NOT EXISTS (SELECT 1 FROM json_each($7) w WHERE w.value NOT IN"                 \
 	" (SELECT lower(t.value) FROM json_each(d.tags) t))"
-/* PostgreSQL: containment in the lower-cased jsonb, which a GIN index serves. */
-#define PG_TAGS_ALL "lower(d.tags::text)::jsonb @> $7::jsonb"
+/* PostgreSQL: containment in the lower-cased jsonb, which a GIN index serves; the wanted
+ * tags are lower-cased again here, as PostgreSQL lower-cases more than ASCII. */
+#define PG_TAGS_ALL "lower(d.tags::text)::jsonb @> lower($7)::jsonb"
 
 /*
- * SQLite search: FTS5 matches $8 (the owner's token ANDed, store_search.c),
- * bm25 with the column weights owner 0, title 10, tags 5, text 1 (negated:
- * higher is better). CROSS JOIN keeps the index outermost (without it the
- * planner may walk the user's rows and probe the index for each). Snippets
- * are made in the same scan: a correlated MATCH per row of the page costs a
- * whole evaluation of the query each (a prefix term merges the doclists of
- * every user's documents), 8 times slower at 200,000 documents (bench/RESULTS.md).
+ * Search ranks a bounded window: the newest STORE_SEARCH_WINDOW matches
+ * that pass the filters, best first; total counts them, so it stops at the
+ * window (store.h). Ranking every match costs what the user's library costs
+ * (a common word is in most documents); the window keeps a search's cost
+ * flat as a library grows (bench/RESULTS.md).
+ *
+ * SQLite: FTS5 matches $8 (every token behind the owner's key,
+ * store_search.c), so the index walks the owner's terms only; d.user_id is
+ * still filtered. The window is the rowid of its oldest match (rowids are
+ * given in insertion order); the page is FTS5's own ORDER BY rank over the
+ * rows from there, so that snippet() runs for the page's rows only. bm25
+ * weighs title 10, tags 5, text 1 (rank: lower is better, negated for the
+ * score). CROSS JOIN keeps the index the outer loop.
+ *
+ * Both dialects give two snippets, the text's and the title's; the hit
+ * shows the text's when it marks a match (row_hit).
  */
+#define SQ_WINDOW(what)                                                                  \
+	"SELECT " what " FROM (SELECT f.rowid AS rid FROM documents_fts f CROSS JOIN"     \
+	" documents d ON d.rid = f.rowid WHERE documents_fts MATCH $8 AND"                \
+	HIST_FILTER(SQ_TAGS_ALL) " ORDER BY f.rowid DESC LIMIT " SEARCH_WINDOW ")"
 #define SQ_SNIPPET(col) "snippet(documents_fts, " col ", '[[', ']]', ' … ', 16)"
 static const char sq_search[] =
-	"SELECT " STORE_DOC_COLS("d.", "NULL") ", h.score,"
-	" CASE WHEN instr(h.t, '[[') THEN h.t ELSE h.ti END"
-	" FROM (SELECT f.rowid AS rid, -bm25(documents_fts, 0.0, 10.0, 5.0, 1.0) AS score, "
-	SQ_SNIPPET("3") " AS t, " SQ_SNIPPET("1") " AS ti"
-	"   FROM documents_fts f CROSS JOIN documents d ON d.rid = f.rowid"
-	"   WHERE documents_fts MATCH $8 AND" HIST_FILTER(SQ_TAGS_ALL)
-	"   ORDER BY score DESC," HIST_ORDER " LIMIT $9 OFFSET $10) h"
-	" JOIN documents d ON d.rid = h.rid ORDER BY h.score DESC," HIST_ORDER;
-static const char sq_search_count[] =
-	"SELECT count(*) FROM documents_fts f CROSS JOIN documents d ON d.rid = f.rowid"
-	" WHERE documents_fts MATCH $8 AND" HIST_FILTER(SQ_TAGS_ALL);
+	"SELECT " STORE_DOC_COLS("d.", "NULL") ", -f.rank, " SQ_SNIPPET("2") ", "
+	SQ_SNIPPET("0") " FROM documents_fts f CROSS JOIN documents d ON d.rid = f.rowid"
+	" WHERE documents_fts MATCH $8 AND f.rank MATCH 'bm25(10.0, 5.0, 1.0)'"
+	" AND f.rowid >= (" SQ_WINDOW("min(rid)") ") AND" HIST_FILTER(SQ_TAGS_ALL)
+	" ORDER BY f.rank LIMIT $9 OFFSET $10";
+static const char sq_search_count[] = SQ_WINDOW("count(*)");
 
 /*
- * PostgreSQL search: the GIN index on search_vector matches to_tsquery($8),
- * ts_rank_cd with weights {D, C, B, A} = {0.1, 0.1, 0.5, 1.0}: title 10,
- * tags 5, text 1. ts_headline, costly, runs on the page's rows only and on
- * the first 100 KB of the text.
+ * PostgreSQL search: the GIN index on search_vector matches to_tsquery($8)
+ * (the owner's lexemes, migration 0008); the window is the newest matches in
+ * the lists' order, ranked by ts_rank_cd with weights {D, C, B, A} = {0.1,
+ * 0.1, 0.5, 1.0}: title 10, tags 5, text 1. ts_headline, costly, runs on the
+ * page's rows only, on the first 100 KB of the text, with the query's
+ * lexemes stripped of the key (the text has none): every key is "'u" and 12
+ * hex digits at the start of a quoted lexeme, and a token has no quote.
  */
-#define PG_HEADLINE_OPTS "'StartSel=[[, StopSel=]], MaxFragments=2, MaxWords=24, MinWords=8'"
+#define PG_WINDOW(what)                                                                  \
+	"SELECT " what " FROM documents d, to_tsquery('mtag_search', $8) q"               \
+	" WHERE d.search_vector @@ q AND" HIST_FILTER(PG_TAGS_ALL)
+#define PG_HEADLINE(text)                                                                \
+	"ts_headline('mtag_search', " text ", p.q, 'StartSel=[[, StopSel=]],"             \
+	" MaxFragments=2, MaxWords=24, MinWords=8')"
 static const char pg_search[] =
-	"SELECT " STORE_DOC_COLS("d.", "NULL") ", h.score, CASE WHEN strpos(x.t, '[[') > 0"
-	" THEN x.t ELSE ts_headline('mtag_search', coalesce(d.title, ''), h.q,"
-	" " PG_HEADLINE_OPTS ") END"
-	" FROM (SELECT d.id, d.created_at, q, ts_rank_cd('{0.1, 0.1, 0.5, 1.0}',"
-	"   d.search_vector, q) AS score FROM documents d, to_tsquery('mtag_search', $8) q"
-	"   WHERE d.search_vector @@ q AND" HIST_FILTER(PG_TAGS_ALL)
-	"   ORDER BY score DESC," HIST_ORDER " LIMIT $9 OFFSET $10) h"
-	" JOIN documents d ON d.id = h.id CROSS JOIN LATERAL (SELECT ts_headline('mtag_search',"
-	"   left(coalesce(d.extracted_text, ''), 102400), h.q, " PG_HEADLINE_OPTS ") AS t) x"
+	"WITH w AS MATERIALIZED (" PG_WINDOW("d.id, d.created_at, d.search_vector, q")
+	"   ORDER BY" HIST_ORDER " LIMIT " SEARCH_WINDOW "),"
+	" h AS (SELECT id, created_at, ts_rank_cd('{0.1, 0.1, 0.5, 1.0}', search_vector, q)"
+	"   AS score FROM w ORDER BY score DESC, created_at DESC, id DESC LIMIT $9 OFFSET $10)"
+	" SELECT " STORE_DOC_COLS("d.", "NULL") ", h.score,"
+	" " PG_HEADLINE("left(coalesce(d.extracted_text, ''), 102400)") ","
+	" " PG_HEADLINE("coalesce(d.title, '')")
+	" FROM h JOIN documents d ON d.id = h.id, (SELECT to_tsquery('mtag_search',"
+	"   regexp_replace($8, '''u[0-9a-f]{12}', '''', 'g')) AS q) p"
 	" ORDER BY h.score DESC," HIST_ORDER;
 static const char pg_search_count[] =
-	"SELECT count(*) FROM documents d, to_tsquery('mtag_search', $8) q"
-	" WHERE d.search_vector @@ q AND" HIST_FILTER(PG_TAGS_ALL);
+	"SELECT count(*) FROM (" PG_WINDOW("1") " LIMIT " SEARCH_WINDOW ") w";
 
 /*
  * Tags ($1 owner, $2 lower-cased prefix or NULL, $3 limit), most used first:
@@ -257,7 +278,9 @@ static enum mtag_err row_hit(struct store_row *r, void *out)
 	enum mtag_err e = store_row_document(r, &hit->doc);
 
 	hit->rank = score ? strtod(score, NULL) : 0.0;
-	hit->snippet = store_col_text(r, STORE_DOC_NCOLS + 1);
+	hit->snippet = store_col_text(r, STORE_DOC_NCOLS + 1); /* the text's */
+	if (!hit->snippet || !strstr(hit->snippet, "[["))
+		hit->snippet = store_col_text(r, STORE_DOC_NCOLS + 2); /* the title's */
 	return e ? e : store_row_done(r, "documents");
 }
 
@@ -275,7 +298,7 @@ enum mtag_err store_document_search(struct store *s, struct arena *a, const char
 	clear_out(out, n, total);
 	if (!store_copy_uuid(who, owner) || !doc_filter(a, who, f, p))
 		return ERR_OK;
-	match = store_search_render(a, query, h->match, who);
+	match = store_search_render(a, query, f ? f->tags : NULL, f ? f->ntags : 0, h->match, who);
 	if (!match)
 		return ERR_OK; /* no usable word: nothing, not everything */
 	p[7] = STORE_TEXT(match);

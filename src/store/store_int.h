@@ -417,12 +417,24 @@ enum mtag_err store_list_page(struct store *s, struct arena *a, const char *op,
 			      size_t max, void **out, size_t *n, size_t *total);
 
 /*
- * Parse a user's search query (any bytes) and render it for syn, restricted
- * to owner (a canonical UUID) where the engine needs it. NULL when the query
- * has no positive term with a usable token (then nothing matches).
- * OUT: the text, in a.
+ * Parse a user's search query (any bytes) and render it for syn, every
+ * token behind owner's key (owner: a canonical UUID), with the wanted tags
+ * (tags[0..ntags), UTF-8) as phrases of the tags that narrow the match. NULL
+ * when the query has no positive term with a usable token (then nothing
+ * matches). OUT: the text, in a.
  */
-const char *store_search_render(struct arena *a, const char *query,
-				enum store_match_syntax syn, const char *owner);
+const char *store_search_render(struct arena *a, const char *query, const char *const *tags,
+				size_t ntags, enum store_match_syntax syn, const char *owner);
+
+/*
+ * The length of a user's search key: "u" and the last 12 hex digits of the
+ * id. The index holds each token of a user's documents behind it
+ * (store_sqlite_fts.c, the migrations 0008).
+ */
+#define STORE_SEARCH_KEY_LEN 13
+
+/* Register the FTS5 tokenizer "mtag" (store_sqlite_fts.c) on db. An SQLite result code. */
+struct sqlite3;
+int store_sqlite_fts_register(struct sqlite3 *db);
 
 #endif

@@ -11,10 +11,13 @@
  * typed by the user are plain separators. Inputs are bounded (terms,
  * tokens per term, bytes per token), so a 10 KB query renders to a few KB.
  *
- * Rendered forms (store_int.h, enum store_match_syntax):
- *   FTS5:    owner : "u<hex>" AND {title tags extracted_text} : (P NOT (N))
- *            with P = "tech"* AND ("a b"* OR "c"*)
- *   tsquery: 'tech':* & ( 'a' <-> 'b':* | 'c':* ) & !( 'n':* )
+ * Every token carries the owner's key K ("u" and the last 12 hex digits of
+ * the user id), as the index does: a query reads one user's part of the
+ * index (store_sqlite_fts.c, migrations 0008).
+ *
+ * Rendered forms (store_int.h, enum store_match_syntax), T the wanted tags:
+ *   FTS5:    (P NOT (N)) AND T, with P = ("K tech"*) AND ("K a b"* OR "K c"*)
+ *   tsquery: (('Ktech':*) & ('Ka' <-> 'Kb':* | 'Kc':*) & !('Kn':*)) & T
  *
  * Thread-safety: stateless but for a locale object made once.
  */
@@ -35,6 +38,7 @@
 struct search_term {
 	char tok[SEARCH_MAX_TOKENS][SEARCH_MAX_TOKEN + 1];
 	int ntok;
+	bool cut;     /* a token was cut short, or tokens were left out */
 	bool neg;     /* -excluded */
 	bool or_next; /* "OR" stood between this term and the next */
 };
@@ -106,6 +110,7 @@ static void search_tokens(struct search_term *t, const char *s, size_t n)
 	size_t at = 0, len = 0;
 
 	t->ntok = 0;
+	t->cut = false;
 	while (at < n && t->ntok < SEARCH_MAX_TOKENS) {
 		size_t step;
 		unsigned cp = search_fold(search_decode(p + at, n - at, &step));
@@ -117,6 +122,8 @@ static void search_tokens(struct search_term *t, const char *s, size_t n)
 			if (len + k <= SEARCH_MAX_TOKEN) { /* longer: the prefix kept still matches */
 				memcpy(tok + len, enc, k);
 				len += k;
+			} else {
+				t->cut = true;
 			}
 		}
 		if ((!cp || at == n) && len) {
@@ -125,6 +132,8 @@ static void search_tokens(struct search_term *t, const char *s, size_t n)
 			len = 0;
 		}
 	}
+	if (at < n)
+		t->cut = true;
 }
 
 static bool search_space(char c)
@@ -179,28 +188,35 @@ static void search_parse(struct search_query *sq, const char *q)
 			sq->t[i].or_next = false;
 }
 
-/* One term: FTS5 "a b"*, tsquery 'a' <-> 'b':* (tokens are letters and digits only). */
-static void search_put_term(struct buf *b, const struct search_term *t, enum store_match_syntax syn)
+/* How a query is written out: the engine's syntax and the owner's key. */
+struct search_out {
+	enum store_match_syntax syn;
+	char key[STORE_SEARCH_KEY_LEN + 1];
+};
+
+/* One term: FTS5 "K a b"*, tsquery 'Ka' <-> 'Kb':* (tokens are letters and digits only). */
+static void search_put_term(struct buf *b, const struct search_term *t, const struct search_out *o)
 {
-	if (syn == STORE_MATCH_FTS5) {
-		buf_putc(b, '"');
+	if (o->syn == STORE_MATCH_FTS5) {
+		buf_printf(b, "\"%s", o->key);
 		for (int i = 0; i < t->ntok; i++)
-			buf_printf(b, "%s%s", i ? " " : "", t->tok[i]);
+			buf_printf(b, " %s", t->tok[i]);
 		buf_puts(b, "\"*");
 		return;
 	}
 	buf_putc(b, '(');
 	for (int i = 0; i < t->ntok; i++)
-		buf_printf(b, "%s'%s'%s", i ? " <-> " : "", t->tok[i], i + 1 == t->ntok ? ":*" : "");
+		buf_printf(b, "%s'%s%s'%s", i ? " <-> " : "", o->key, t->tok[i],
+			   i + 1 == t->ntok ? ":*" : "");
 	buf_putc(b, ')');
 }
 
 /* The positive terms, OR groups in parentheses, AND between groups. False when there is none. */
 static bool search_put_positive(struct buf *b, const struct search_query *sq,
-				enum store_match_syntax syn)
+				const struct search_out *o)
 {
-	const char *and = syn == STORE_MATCH_FTS5 ? " AND " : " & ";
-	const char *or = syn == STORE_MATCH_FTS5 ? " OR " : " | ";
+	const char *and = o->syn == STORE_MATCH_FTS5 ? " AND " : " & ";
+	const char *or = o->syn == STORE_MATCH_FTS5 ? " OR " : " | ";
 	bool any = false, in_group = false;
 
 	for (int i = 0; i < sq->n; i++) {
@@ -211,7 +227,7 @@ static bool search_put_positive(struct buf *b, const struct search_query *sq,
 			buf_puts(b, any ? and : "");
 			buf_putc(b, '(');
 		}
-		search_put_term(b, t, syn);
+		search_put_term(b, t, o);
 		in_group = t->or_next;
 		buf_puts(b, in_group ? or : ")");
 		any = true;
@@ -219,49 +235,83 @@ static bool search_put_positive(struct buf *b, const struct search_query *sq,
 	return any;
 }
 
+/*
+ * The wanted tags' words, ANDed to the match so that a tag filter costs
+ * what the matching documents cost, not what the user's library costs; the
+ * exact test, tag by tag, stays in the statement. FTS5: the phrase in the
+ * tags column, ' AND tags : "K a b"'. tsquery: the words anywhere,
+ * " & 'Ka' & 'Kb'": a weight or a phrase would make PostgreSQL re-read
+ * every candidate's vector to check positions, which costs more than the
+ * exact test. A tag that cannot be written exactly (no token, or too long)
+ * is left to the exact test alone.
+ */
+static void search_put_tags(struct buf *b, const char *const *tags, size_t ntags,
+			    const struct search_out *o)
+{
+	struct search_term t;
+
+	for (size_t i = 0; i < ntags; i++) {
+		search_tokens(&t, tags[i], strlen(tags[i]));
+		if (!t.ntok || t.cut)
+			continue;
+		if (o->syn == STORE_MATCH_FTS5) {
+			buf_printf(b, " AND tags : \"%s", o->key);
+			for (int k = 0; k < t.ntok; k++)
+				buf_printf(b, " %s", t.tok[k]);
+			buf_putc(b, '"');
+			continue;
+		}
+		for (int k = 0; k < t.ntok; k++)
+			buf_printf(b, " & '%s%s'", o->key, t.tok[k]);
+	}
+}
+
 /* The excluded terms: FTS5 " NOT (a OR b)", tsquery " & !a & !b". */
 static void search_put_negative(struct buf *b, const struct search_query *sq,
-				enum store_match_syntax syn)
+				const struct search_out *o)
 {
 	bool first = true;
 
 	for (int i = 0; i < sq->n; i++) {
 		if (!sq->t[i].neg)
 			continue;
-		if (syn == STORE_MATCH_FTS5) {
+		if (o->syn == STORE_MATCH_FTS5)
 			buf_puts(b, first ? " NOT (" : " OR ");
-		} else {
+		else
 			buf_puts(b, " & !");
-		}
-		search_put_term(b, &sq->t[i], syn);
+		search_put_term(b, &sq->t[i], o);
 		first = false;
 	}
-	if (syn == STORE_MATCH_FTS5 && !first)
+	if (o->syn == STORE_MATCH_FTS5 && !first)
 		buf_putc(b, ')');
 }
 
-const char *store_search_render(struct arena *a, const char *query,
-				enum store_match_syntax syn, const char *owner)
+/* The owner's key: "u" and the last 12 hex digits of the UUID. */
+static void search_key(char key[STORE_SEARCH_KEY_LEN + 1], const char *owner)
+{
+	key[0] = 'u';
+	memcpy(key + 1, owner + UUID_STR_LEN - 1 - (STORE_SEARCH_KEY_LEN - 1),
+	       STORE_SEARCH_KEY_LEN - 1);
+	key[STORE_SEARCH_KEY_LEN] = '\0';
+}
+
+const char *store_search_render(struct arena *a, const char *query, const char *const *tags,
+				size_t ntags, enum store_match_syntax syn, const char *owner)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct search_query *sq = arena_alloc(a, sizeof(*sq));
 	struct buf b = BUF_INIT(64 * 1024); /* bounded: 32 terms of 8 tokens of 64 bytes */
+	struct search_out o = { .syn = syn };
 	const char *out = NULL;
 
 	pthread_once(&once, search_locale_init);
 	search_parse(sq, query ? query : "");
-	if (syn == STORE_MATCH_FTS5) {
-		/* The owner's token (store_history.c) restricts the match to one user's rows. */
-		buf_puts(&b, "owner : \"u");
-		for (const char *p = owner; *p; p++)
-			if (*p != '-')
-				buf_putc(&b, *p);
-		buf_puts(&b, "\" AND {title tags extracted_text} : (");
-	}
-	if (search_put_positive(&b, sq, syn)) {
-		search_put_negative(&b, sq, syn);
-		if (syn == STORE_MATCH_FTS5)
-			buf_putc(&b, ')');
+	search_key(o.key, owner);
+	buf_putc(&b, '(');
+	if (search_put_positive(&b, sq, &o)) {
+		search_put_negative(&b, sq, &o);
+		buf_putc(&b, ')');
+		search_put_tags(&b, tags, ntags, &o);
 		out = arena_strdup(a, buf_cstr(&b));
 	}
 	buf_release(&b);

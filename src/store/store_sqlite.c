@@ -135,6 +135,8 @@ static enum mtag_err sqd_conn_open(void *ctx, void **conn)
 	/* synchronous=NORMAL is durable in WAL mode against a killed process;
 	 * only a power cut may lose the last transactions, never corrupt. */
 	rc = sqlite3_exec(db, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = store_sqlite_fts_register(db); /* before any statement touches the index */
 	if (rc != SQLITE_OK) {
 		enum mtag_err e = sqd_err(db, rc, "connect");
 		sqlite3_close_v2(db);

@@ -89,8 +89,9 @@ def test_search(server, files_server):
     assert search('"baking bread"') == [ids["kitchen"]]           # phrase
     assert search("volcano -cake") == [ids["volcano"]]            # exclusion
     assert set(search("bread OR lava")) == {ids["kitchen"], ids["volcano"]}
-    snippet = get(server, "/api/history/documents/search", h, query="lava").json()["documents"][0]["snippet"]
-    assert "[[" in snippet and "]]" in snippet
+    body = get(server, "/api/history/documents/search", h, query="lava").json()
+    assert "[[" in body["documents"][0]["snippet"] and "]]" in body["documents"][0]["snippet"]
+    assert body["total"] == 1 and body["total_capped"] is False  # the window is 1,000
     for hostile in ['"', '""', "'", "%", "_", "\\", "*", "NEAR(a b)", "AND OR NOT", "-", "(((",
                     "x" * 10000, "title:x", "^x", "😀", "%_%", "' OR 1=1 --"]:
         r = get(server, "/api/history/documents/search", h, query=hostile)

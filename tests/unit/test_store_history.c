@@ -207,6 +207,23 @@ static void test_search_syntax(void)
 	CHECK_STR(found("quick", &f), "");
 	f = (struct store_doc_filter){ .tags = { "ALPHA" }, .ntags = 1 };
 	CHECK_STR(found("quick", &f), "3");
+	/* Tags narrow the index's match and are then compared whole. */
+	f = (struct store_doc_filter){ .tags = { "Ça va" }, .ntags = 1 };
+	CHECK_STR(found("cafe", &f), "5");
+	f = (struct store_doc_filter){ .tags = { "va Ça" }, .ntags = 1 };
+	CHECK_STR(found("cafe", &f), "");
+	f = (struct store_doc_filter){ .tags = { "Ça" }, .ntags = 1 };
+	CHECK_STR(found("cafe", &f), "");
+	f = (struct store_doc_filter){ .tags = { "misc" }, .ntags = 1 };
+	CHECK_STR(found("zebra", &f), "2");
+	f = (struct store_doc_filter){ .tags = { "zebra" }, .ntags = 1 }; /* a word of the text */
+	CHECK_STR(found("zebra", &f), "");
+	f = (struct store_doc_filter){ .tags = { "alpha", "beta" }, .ntags = 2 };
+	CHECK_STR(found("quick", &f), "");
+	f = (struct store_doc_filter){ .tags = { "++" }, .ntags = 1 };
+	CHECK_STR(found("quick", &f), "");
+	f = (struct store_doc_filter){ .tags = { "\" OR \"*" }, .ntags = 1 };
+	CHECK_STR(found("quick", &f), "");
 	f = (struct store_doc_filter){ .lang = "en", .from_us = T0 + 5 };
 	CHECK_STR(found("quick", &f), "4");
 }
@@ -258,6 +275,16 @@ static void test_search_ranking(void)
 	CHECK_STR(h[0].doc.id, strong.id);
 	CHECK_STR(h[1].doc.id, weak.id);
 	CHECK(h[0].rank > h[1].rank);
+	/* A word near PostgreSQL's 2,046-byte lexeme limit (with the owner's key past
+	 * it) neither fails the write nor hides the document's other words. */
+	struct store_document longword;
+	char *text = arena_alloc(&T.a, 2100);
+	memcpy(text, "pomelo ", 7);
+	memset(text + 7, 'z', 2040);
+	strcpy(text + 2047, " grows");
+	CHECK_INT(add_doc(&j, &longword, T0 + 3, "completed", "Long", "[]", text), ERR_OK);
+	CHECK_INT(store_document_search(T.s, &T.a, u.id, "pomelo grows", NULL, 10, 0, &h, &n, &total), ERR_OK);
+	CHECK_INT(n, 1);
 }
 
 static void test_search_hostile(void)
@@ -313,16 +340,32 @@ static void test_owners_see_their_own(void)
 	CHECK_INT(store_document_search(T.s, &T.a, b.id, "overlap", NULL, 10, 0, &h, &n, &total), ERR_OK);
 	CHECK_INT(total, 1);
 	CHECK_STR(h[0].doc.id, db.id);
-	/* A's uuid as a word finds nothing of A's (the owner token is not searchable). */
-	char hex[40];
-	size_t k = 0;
-	hex[k++] = 'u';
-	for (const char *p = a.id; *p; p++)
-		if (*p != '-')
-			hex[k++] = *p;
-	hex[k] = '\0';
-	CHECK_INT(store_document_search(T.s, &T.a, b.id, hex, NULL, 10, 0, &h, &n, &total), ERR_OK);
+	/* A's search key typed as a word, alone or before A's word, finds nothing of A's. */
+	char q[128];
+	snprintf(q, sizeof(q), "u%.12s", a.id + 24);
+	CHECK_INT(store_document_search(T.s, &T.a, b.id, q, NULL, 10, 0, &h, &n, &total), ERR_OK);
 	CHECK_INT(total, 0);
+	snprintf(q, sizeof(q), "u%.12soverlap", a.id + 24);
+	CHECK_INT(store_document_search(T.s, &T.a, b.id, q, NULL, 10, 0, &h, &n, &total), ERR_OK);
+	CHECK_INT(total, 0);
+	snprintf(q, sizeof(q), "\"u%.12s overlap\"", a.id + 24);
+	CHECK_INT(store_document_search(T.s, &T.a, b.id, q, NULL, 10, 0, &h, &n, &total), ERR_OK);
+	CHECK_INT(total, 0);
+	/* C's id ends like A's: they share index terms, never documents. */
+	struct store_user c;
+	struct store_job jc;
+	struct store_document dc;
+	make_user(&c);
+	memcpy(c.id + 24, a.id + 24, 12);
+	CHECK_INT(store_user_create(T.s, &c), ERR_OK);
+	new_job(&jc, c.id, 1, T0);
+	CHECK_INT(add_doc(&jc, &dc, T0, "completed", "Mine", "[]", "overlap of mine"), ERR_OK);
+	CHECK_INT(store_document_search(T.s, &T.a, c.id, "overlap", NULL, 10, 0, &h, &n, &total), ERR_OK);
+	CHECK_INT(total, 1);
+	CHECK_STR(h[0].doc.id, dc.id);
+	CHECK_INT(store_document_search(T.s, &T.a, a.id, "overl", NULL, 10, 0, &h, &n, &total), ERR_OK);
+	CHECK_INT(total, 1);
+	CHECK_STR(h[0].doc.id, da.id);
 	CHECK_INT(store_document_list(T.s, &T.a, b.id, NULL, 10, 0, &list, &n, &total), ERR_OK);
 	CHECK_INT(total, 1);
 	CHECK_STR(list[0].id, db.id);
@@ -338,6 +381,52 @@ static void test_owners_see_their_own(void)
 	CHECK_INT(store_document_get(T.s, &T.a, da.id, a.id, &db), ERR_OK);
 	CHECK_INT(store_stats(T.s, "nope", T0, &st), ERR_OK);
 	CHECK_INT(st.total_documents, 0);
+}
+
+/*
+ * Search ranks the newest STORE_SEARCH_WINDOW matches after the filters:
+ * total stops there, an older match however strong is not ranked, and a
+ * filter that leaves fewer matches finds them all.
+ */
+static void test_search_window(void)
+{
+	enum { OLD = 3, N = STORE_SEARCH_WINDOW + OLD };
+	struct store_user u;
+	struct store_job j;
+	struct store_document d, old[OLD];
+	struct store_hit *h = NULL;
+	size_t n = 0, total = 0;
+	new_user(&u);
+	new_job(&j, u.id, N, T0);
+	for (int i = 0; i < OLD; i++) /* the oldest, and the best matches */
+		CHECK_INT(add_doc(&j, &old[i], T0 + i, "completed", "Lantern lantern lantern",
+				  "[\"lantern\"]", "lantern lantern"), ERR_OK);
+	for (int i = OLD; i < N; i++)
+		CHECK_INT(add_doc(&j, &d, T0 + i, "completed", "Note",
+				  i % 2 ? "[\"odd\"]" : "[\"even\"]", "one lantern among many words"), ERR_OK);
+	CHECK_INT(store_document_search(T.s, &T.a, u.id, "lantern", NULL, 100, 0, &h, &n, &total), ERR_OK);
+	CHECK_INT(total, STORE_SEARCH_WINDOW);
+	CHECK_INT(n, 100);
+	for (size_t i = 0; i < n; i++)
+		for (int k = 0; k < OLD; k++)
+			CHECK(strcmp(h[i].doc.id, old[k].id) != 0);
+	/* The last page of the window, and past it. */
+	CHECK_INT(store_document_search(T.s, &T.a, u.id, "lant", NULL, 100, 950, &h, &n, &total), ERR_OK);
+	CHECK_INT(n, 50);
+	CHECK_INT(store_document_search(T.s, &T.a, u.id, "lant", NULL, 100, 1000, &h, &n, &total), ERR_OK);
+	CHECK_INT(n, 0);
+	CHECK_INT(total, STORE_SEARCH_WINDOW);
+	/* Filters narrow the matches before the window: the old ones are found, best first. */
+	struct store_doc_filter f = { .to_us = T0 + OLD };
+	CHECK_INT(store_document_search(T.s, &T.a, u.id, "lantern", &f, 100, 0, &h, &n, &total), ERR_OK);
+	CHECK_INT(total, OLD);
+	f = (struct store_doc_filter){ .tags = { "odd" }, .ntags = 1 };
+	CHECK_INT(store_document_search(T.s, &T.a, u.id, "lantern", &f, 10, 0, &h, &n, &total), ERR_OK);
+	CHECK_INT(total, (N - OLD) / 2);
+	f = (struct store_doc_filter){ .tags = { "lantern" }, .ntags = 1 };
+	CHECK_INT(store_document_search(T.s, &T.a, u.id, "lantern", &f, 10, 0, &h, &n, &total), ERR_OK);
+	CHECK_INT(total, OLD);
+	CHECK_STR(h[0].doc.title, "Lantern lantern lantern");
 }
 
 static void test_tag_counts(void)
@@ -595,6 +684,7 @@ static void store_tests(void)
 	RUN(test_search_ranking);
 	RUN(test_search_hostile);
 	RUN(test_owners_see_their_own);
+	RUN(test_search_window);
 	RUN(test_tag_counts);
 	RUN(test_tag_counts_follow_writes);
 	RUN(test_stats);

@@ -114,6 +114,7 @@ export async function documentsPage(main, ctx) {
         h('a', { class: 'button primary', href: '/new' }, 'Process a document'));
   } else {
     const from = data.offset + 1, to = data.offset + data.documents.length;
+    const total = data.total_capped ? `${data.total}+` : `${data.total}`;
     const pageLink = (n) => { const next = new URLSearchParams(params); next.delete('doc'); if (n > 1) next.set('page', n); else next.delete('page'); return next; };
     body = [
       h('section', { class: 'grid docs', 'aria-label': 'Documents' }, data.documents.map((doc) => card(doc, (id) => {
@@ -122,14 +123,14 @@ export async function documentsPage(main, ctx) {
         go(next);
       }))),
       h('nav', { class: 'pager', 'aria-label': 'Pages' },
-        h('span', { class: 'muted' }, `${from}–${to} of ${data.total}`),
+        h('span', { class: 'muted' }, `${from}–${to} of ${total}`),
         h('span', { class: 'actions' },
           h('button', { type: 'button', disabled: page <= 1, onclick: () => go(pageLink(page - 1)) }, 'Previous'),
           h('button', { type: 'button', disabled: to >= data.total, onclick: () => go(pageLink(page + 1)) }, 'Next'))),
     ];
   }
   clear(main, h('div', { class: 'page-head' }, h('div', null, h('h1', null, 'Documents'),
-    h('p', { class: 'muted', role: 'status' }, query ? `${data.total} result${data.total === 1 ? '' : 's'} for “${query}”` : `${data.total} document${data.total === 1 ? '' : 's'}`))),
+    h('p', { class: 'muted', role: 'status' }, query ? `${data.total_capped ? `${data.total}+` : data.total} result${data.total === 1 ? '' : 's'} for “${query}”` : `${data.total} document${data.total === 1 ? '' : 's'}`))),
   form, chipTags.length ? chips : null, body);
 
   dialogFromUrl(ctx, '/documents', 'doc', openDocument);
