@@ -49,6 +49,23 @@
 	HIST_FILTER(tags_all) " ORDER BY" HIST_ORDER " LIMIT $8 OFFSET $9"
 #define HIST_COUNT(tags_all) "SELECT count(*) FROM documents d WHERE" HIST_FILTER(tags_all)
 
+/*
+ * The same with a tag filter: the search index matches the wanted tags'
+ * words ($8, store_search_render_tags) among the owner's documents, so the
+ * list reads the documents that may have those tags instead of all the
+ * owner's; the exact test stays. from: the index and the documents, joined.
+ */
+#define HIST_TAGGED(from, match, tags_all)                                               \
+	" FROM " from " WHERE " match " AND" HIST_FILTER(tags_all)
+#define HIST_LIST_TAGGED(from, match, tags_all)                                          \
+	"SELECT " STORE_DOC_COLS("d.", "NULL") HIST_TAGGED(from, match, tags_all)        \
+	" ORDER BY" HIST_ORDER " LIMIT $9 OFFSET $10"
+#define HIST_COUNT_TAGGED(from, match, tags_all)                                         \
+	"SELECT count(*)" HIST_TAGGED(from, match, tags_all)
+#define SQ_TAGGED_FROM "documents_fts f CROSS JOIN documents d ON d.rid = f.rowid"
+#define SQ_TAGGED_MATCH "documents_fts MATCH $8"
+#define PG_TAGGED_MATCH "d.search_vector @@ to_tsquery('mtag_search', $8)"
+
 /* SQLite: JSON arrays are read with json_each (ASCII lower()). */
 #define SQ_TAGS_ALL                                                                      \
 	"NOT EXISTS (SELECT 1 FROM json_each($7) w WHERE w.value NOT IN"                 \
@@ -135,6 +152,8 @@ const struct store_history_sql store_history_sqlite = {
 	.match = STORE_MATCH_FTS5,
 	.doc_list = HIST_LIST(SQ_TAGS_ALL),
 	.doc_count = HIST_COUNT(SQ_TAGS_ALL),
+	.doc_list_tagged = HIST_LIST_TAGGED(SQ_TAGGED_FROM, SQ_TAGGED_MATCH, SQ_TAGS_ALL),
+	.doc_count_tagged = HIST_COUNT_TAGGED(SQ_TAGGED_FROM, SQ_TAGGED_MATCH, SQ_TAGS_ALL),
 	.search = sq_search,
 	.search_count = sq_search_count,
 	.tag_counts = TAG_COUNTS("$2"),
@@ -145,6 +164,8 @@ const struct store_history_sql store_history_pg = {
 	.match = STORE_MATCH_TSQUERY,
 	.doc_list = HIST_LIST(PG_TAGS_ALL),
 	.doc_count = HIST_COUNT(PG_TAGS_ALL),
+	.doc_list_tagged = HIST_LIST_TAGGED("documents d", PG_TAGGED_MATCH, PG_TAGS_ALL),
+	.doc_count_tagged = HIST_COUNT_TAGGED("documents d", PG_TAGGED_MATCH, PG_TAGS_ALL),
 	.search = pg_search,
 	.search_count = pg_search_count,
 	.tag_counts = TAG_COUNTS("$2::text"),
@@ -253,17 +274,29 @@ enum mtag_err store_document_list(struct store *s, struct arena *a, const char *
 {
 	const struct store_history_sql *h = s->drv->dialect->history;
 	char who[UUID_STR_LEN];
-	struct store_param p[9];
+	struct store_param p[10];
 	void *rows = NULL;
 
 	clear_out(out, n, total);
 	if (!store_copy_uuid(who, owner) || !doc_filter(a, who, f, p))
 		return ERR_OK;
-	p[7] = STORE_INT(store_list_cap(limit));
-	p[8] = STORE_INT(store_list_cap(offset));
-	enum mtag_err e = store_list_page(s, a, "document_list", h->doc_list, 9, h->doc_count, 7,
-					  p, store_row_document, sizeof(**out),
-					  store_list_cap(limit), &rows, n, total);
+	const char *tags = f && f->ntags ? store_search_render_tags(a, f->tags, f->ntags, h->match,
+								    who) : NULL;
+	enum mtag_err e;
+	if (tags) {
+		p[7] = STORE_TEXT(tags);
+		p[8] = STORE_INT(store_list_cap(limit));
+		p[9] = STORE_INT(store_list_cap(offset));
+		e = store_list_page(s, a, "document_list", h->doc_list_tagged, 10,
+				    h->doc_count_tagged, 8, p, store_row_document, sizeof(**out),
+				    store_list_cap(limit), &rows, n, total);
+	} else {
+		p[7] = STORE_INT(store_list_cap(limit));
+		p[8] = STORE_INT(store_list_cap(offset));
+		e = store_list_page(s, a, "document_list", h->doc_list, 9, h->doc_count, 7, p,
+				    store_row_document, sizeof(**out), store_list_cap(limit), &rows,
+				    n, total);
+	}
 	*out = rows;
 	return e;
 }

@@ -398,6 +398,8 @@ struct store_history_sql {
 	enum store_match_syntax match;
 	const char *doc_list;     /* the filtered document list */
 	const char *doc_count;    /* its total */
+	const char *doc_list_tagged;  /* the same, the search index matching $8 (wanted tags) */
+	const char *doc_count_tagged; /* its total */
 	const char *search;       /* the filtered, ranked search with snippets */
 	const char *search_count; /* its total */
 	const char *tag_counts;   /* tags with document counts */
@@ -425,6 +427,14 @@ enum mtag_err store_list_page(struct store *s, struct arena *a, const char *op,
  */
 const char *store_search_render(struct arena *a, const char *query, const char *const *tags,
 				size_t ntags, enum store_match_syntax syn, const char *owner);
+
+/*
+ * The wanted tags alone as a match for syn (store_search_render's tag part,
+ * without an operator before it), for the lists' tag filter. NULL when no
+ * tag can be written (then only the exact test filters). OUT: the text, in a.
+ */
+const char *store_search_render_tags(struct arena *a, const char *const *tags, size_t ntags,
+				     enum store_match_syntax syn, const char *owner);
 
 /*
  * The length of a user's search key: "u" and the last 12 hex digits of the

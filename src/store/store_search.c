@@ -49,6 +49,7 @@ struct search_query {
 };
 
 static locale_t search_locale;
+static pthread_once_t search_once = PTHREAD_ONCE_INIT;
 
 static void search_locale_init(void)
 {
@@ -243,27 +244,33 @@ static bool search_put_positive(struct buf *b, const struct search_query *sq,
  * " & 'Ka' & 'Kb'": a weight or a phrase would make PostgreSQL re-read
  * every candidate's vector to check positions, which costs more than the
  * exact test. A tag that cannot be written exactly (no token, or too long)
- * is left to the exact test alone.
+ * is left to the exact test alone. after: an operator goes before the first.
+ * False when no tag could be written.
  */
-static void search_put_tags(struct buf *b, const char *const *tags, size_t ntags,
-			    const struct search_out *o)
+static bool search_put_tags(struct buf *b, const char *const *tags, size_t ntags,
+			    const struct search_out *o, bool after)
 {
+	const char *and = o->syn == STORE_MATCH_FTS5 ? " AND " : " & ";
 	struct search_term t;
+	bool any = false;
 
 	for (size_t i = 0; i < ntags; i++) {
 		search_tokens(&t, tags[i], strlen(tags[i]));
 		if (!t.ntok || t.cut)
 			continue;
+		buf_puts(b, any || after ? and : "");
+		any = true;
 		if (o->syn == STORE_MATCH_FTS5) {
-			buf_printf(b, " AND tags : \"%s", o->key);
+			buf_printf(b, "tags : \"%s", o->key);
 			for (int k = 0; k < t.ntok; k++)
 				buf_printf(b, " %s", t.tok[k]);
 			buf_putc(b, '"');
 			continue;
 		}
 		for (int k = 0; k < t.ntok; k++)
-			buf_printf(b, " & '%s%s'", o->key, t.tok[k]);
+			buf_printf(b, "%s'%s%s'", k ? and : "", o->key, t.tok[k]);
 	}
+	return any;
 }
 
 /* The excluded terms: FTS5 " NOT (a OR b)", tsquery " & !a & !b". */
@@ -298,22 +305,36 @@ static void search_key(char key[STORE_SEARCH_KEY_LEN + 1], const char *owner)
 const char *store_search_render(struct arena *a, const char *query, const char *const *tags,
 				size_t ntags, enum store_match_syntax syn, const char *owner)
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct search_query *sq = arena_alloc(a, sizeof(*sq));
 	struct buf b = BUF_INIT(64 * 1024); /* bounded: 32 terms of 8 tokens of 64 bytes */
 	struct search_out o = { .syn = syn };
 	const char *out = NULL;
 
-	pthread_once(&once, search_locale_init);
+	pthread_once(&search_once, search_locale_init);
 	search_parse(sq, query ? query : "");
 	search_key(o.key, owner);
 	buf_putc(&b, '(');
 	if (search_put_positive(&b, sq, &o)) {
 		search_put_negative(&b, sq, &o);
 		buf_putc(&b, ')');
-		search_put_tags(&b, tags, ntags, &o);
+		search_put_tags(&b, tags, ntags, &o, true);
 		out = arena_strdup(a, buf_cstr(&b));
 	}
+	buf_release(&b);
+	return out;
+}
+
+const char *store_search_render_tags(struct arena *a, const char *const *tags, size_t ntags,
+				     enum store_match_syntax syn, const char *owner)
+{
+	struct buf b = BUF_INIT(64 * 1024); /* bounded: 8 tags of 8 tokens of 64 bytes */
+	struct search_out o = { .syn = syn };
+	const char *out = NULL;
+
+	pthread_once(&search_once, search_locale_init);
+	search_key(o.key, owner);
+	if (search_put_tags(&b, tags, ntags, &o, false))
+		out = arena_strdup(a, buf_cstr(&b));
 	buf_release(&b);
 	return out;
 }

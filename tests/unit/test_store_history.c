@@ -224,6 +224,20 @@ static void test_search_syntax(void)
 	CHECK_STR(found("quick", &f), "");
 	f = (struct store_doc_filter){ .tags = { "\" OR \"*" }, .ntags = 1 };
 	CHECK_STR(found("quick", &f), "");
+	/* The list's tag filter reads the index the same way. */
+	struct store_document *list = NULL;
+	size_t n = 0, total = 0;
+	f = (struct store_doc_filter){ .tags = { "zebra" }, .ntags = 1 };
+	CHECK_INT(store_document_list(T.s, &T.a, su.id, &f, 10, 0, &list, &n, &total), ERR_OK);
+	CHECK_INT(total, 0);
+	f = (struct store_doc_filter){ .tags = { "MISC" }, .ntags = 1 };
+	CHECK_INT(store_document_list(T.s, &T.a, su.id, &f, 10, 0, &list, &n, &total), ERR_OK);
+	CHECK_INT(total, 1);
+	CHECK_STR(list[0].id, sd[2].id);
+	f = (struct store_doc_filter){ .tags = { "Ça va" }, .ntags = 1 };
+	CHECK_INT(store_document_list(T.s, &T.a, su.id, &f, 10, 0, &list, &n, &total), ERR_OK);
+	CHECK_INT(total, 1);
+	CHECK_STR(list[0].id, sd[5].id);
 	f = (struct store_doc_filter){ .lang = "en", .from_us = T0 + 5 };
 	CHECK_STR(found("quick", &f), "4");
 }
