@@ -64,7 +64,8 @@
 	"SELECT count(*)" HIST_TAGGED(from, match, tags_all)
 #define SQ_TAGGED_FROM "documents_fts f CROSS JOIN documents d ON d.rid = f.rowid"
 #define SQ_TAGGED_MATCH "documents_fts MATCH $8"
-#define PG_TAGGED_MATCH "d.search_vector @@ to_tsquery('mtag_search', $8)"
+#define PG_TAGGED_FROM "documents d, to_tsquery('mtag_search', $8) q"
+#define PG_TAGGED_MATCH "d.search_vector @@ q"
 
 /* SQLite: JSON arrays are read with json_each (ASCII lower()). */
 #define SQ_TAGS_ALL                                                                      \
@@ -83,9 +84,10 @@
  *
  * SQLite: FTS5 matches $8 (every token behind the owner's key,
  * store_search.c), so the index walks the owner's terms only; d.user_id is
- * still filtered. The window is the rowid of its oldest match (rowids are
- * given in insertion order); the page is FTS5's own ORDER BY rank over the
- * rows from there, so that snippet() runs for the page's rows only. bm25
+ * still filtered. The window is read once, for its count and its bound:
+ * the rowid of its oldest match (rowids are given in insertion order); the
+ * page ($11 the bound) is FTS5's own ORDER BY rank over the rows from
+ * there, so that snippet() runs for the page's rows only. bm25
  * weighs title 10, tags 5, text 1 (rank: lower is better, negated for the
  * score). CROSS JOIN keeps the index the outer loop.
  *
@@ -101,18 +103,16 @@ static const char sq_search[] =
 	"SELECT " STORE_DOC_COLS("d.", "NULL") ", -f.rank, " SQ_SNIPPET("2") ", "
 	SQ_SNIPPET("0") " FROM documents_fts f CROSS JOIN documents d ON d.rid = f.rowid"
 	" WHERE documents_fts MATCH $8 AND f.rank MATCH 'bm25(10.0, 5.0, 1.0)'"
-	" AND f.rowid >= (" SQ_WINDOW("min(rid)") ") AND" HIST_FILTER(SQ_TAGS_ALL)
-	" ORDER BY f.rank LIMIT $9 OFFSET $10";
-static const char sq_search_count[] = SQ_WINDOW("count(*)");
+	" AND f.rowid >= $11 AND" HIST_FILTER(SQ_TAGS_ALL) " ORDER BY f.rank LIMIT $9 OFFSET $10";
+static const char sq_search_window[] = SQ_WINDOW("count(*), min(rid)");
 
 /*
  * PostgreSQL search: the GIN index on search_vector matches to_tsquery($8)
  * (the owner's lexemes, migration 0008); the window is the newest matches in
  * the lists' order, ranked by ts_rank_cd with weights {D, C, B, A} = {0.1,
  * 0.1, 0.5, 1.0}: title 10, tags 5, text 1. ts_headline, costly, runs on the
- * page's rows only, on the first 100 KB of the text, with the query's
- * lexemes stripped of the key (the text has none): every key is "'u" and 12
- * hex digits at the start of a quoted lexeme, and a token has no quote.
+ * page's rows only, on the first 100 KB of the text, with the query
+ * rendered without keys (the text has none) nor the tags' words ($11).
  */
 #define PG_WINDOW(what)                                                                  \
 	"SELECT " what " FROM documents d, to_tsquery('mtag_search', $8) q"               \
@@ -128,11 +128,11 @@ static const char pg_search[] =
 	" SELECT " STORE_DOC_COLS("d.", "NULL") ", h.score,"
 	" " PG_HEADLINE("left(coalesce(d.extracted_text, ''), 102400)") ","
 	" " PG_HEADLINE("coalesce(d.title, '')")
-	" FROM h JOIN documents d ON d.id = h.id, (SELECT to_tsquery('mtag_search',"
-	"   regexp_replace($8, '''u[0-9a-f]{12}', '''', 'g')) AS q) p"
+	" FROM h JOIN documents d ON d.id = h.id, to_tsquery('mtag_search', $11) p (q)"
 	" ORDER BY h.score DESC," HIST_ORDER;
-static const char pg_search_count[] =
-	"SELECT count(*) FROM (" PG_WINDOW("1") " LIMIT " SEARCH_WINDOW ") w";
+/* The count alone: the first matches found, in no order, stop it. */
+static const char pg_search_window[] =
+	"SELECT count(*), NULL FROM (" PG_WINDOW("1") " LIMIT " SEARCH_WINDOW ") w";
 
 /*
  * Tags ($1 owner, $2 lower-cased prefix or NULL, $3 limit), most used first:
@@ -154,8 +154,9 @@ const struct store_history_sql store_history_sqlite = {
 	.doc_count = HIST_COUNT(SQ_TAGS_ALL),
 	.doc_list_tagged = HIST_LIST_TAGGED(SQ_TAGGED_FROM, SQ_TAGGED_MATCH, SQ_TAGS_ALL),
 	.doc_count_tagged = HIST_COUNT_TAGGED(SQ_TAGGED_FROM, SQ_TAGGED_MATCH, SQ_TAGS_ALL),
+	.search_window = sq_search_window,
 	.search = sq_search,
-	.search_count = sq_search_count,
+	.search_bound = true,
 	.tag_counts = TAG_COUNTS("$2"),
 	.per_day = PER_DAY("substr(created_at, 1, 10)"),
 };
@@ -164,10 +165,10 @@ const struct store_history_sql store_history_pg = {
 	.match = STORE_MATCH_TSQUERY,
 	.doc_list = HIST_LIST(PG_TAGS_ALL),
 	.doc_count = HIST_COUNT(PG_TAGS_ALL),
-	.doc_list_tagged = HIST_LIST_TAGGED("documents d", PG_TAGGED_MATCH, PG_TAGS_ALL),
-	.doc_count_tagged = HIST_COUNT_TAGGED("documents d", PG_TAGGED_MATCH, PG_TAGS_ALL),
+	.doc_list_tagged = HIST_LIST_TAGGED(PG_TAGGED_FROM, PG_TAGGED_MATCH, PG_TAGS_ALL),
+	.doc_count_tagged = HIST_COUNT_TAGGED(PG_TAGGED_FROM, PG_TAGGED_MATCH, PG_TAGS_ALL),
+	.search_window = pg_search_window,
 	.search = pg_search,
-	.search_count = pg_search_count,
 	.tag_counts = TAG_COUNTS("$2::text"),
 	.per_day = PER_DAY("date_trunc('day', created_at AT TIME ZONE 'UTC')"),
 };
@@ -317,31 +318,82 @@ static enum mtag_err row_hit(struct store_row *r, void *out)
 	return e ? e : store_row_done(r, "documents");
 }
 
+/*
+ * FTS5's snippet() starts a fragment that begins at the first token at the
+ * start of the indexed value, which is the owner's key and a space
+ * (migration 0008): take them off.
+ */
+static void unkey_snippets(struct store_hit *h, size_t n, const char *owner)
+{
+	char key[STORE_SEARCH_KEY_LEN + 1];
+
+	store_search_key(key, owner);
+	for (size_t i = 0; i < n; i++)
+		if (h[i].snippet && !strncmp(h[i].snippet, key, STORE_SEARCH_KEY_LEN) &&
+		    h[i].snippet[STORE_SEARCH_KEY_LEN] == ' ')
+			h[i].snippet += STORE_SEARCH_KEY_LEN + 1;
+}
+
+/* A search's statements and what they give, in one snapshot. */
+struct search {
+	struct arena *a;
+	const struct store_history_sql *h;
+	struct store_param p[11];
+	size_t max;
+	void *out; /* OUT */
+	size_t n, total;
+};
+
+static enum mtag_err row_window(struct store_row *r, void *out)
+{
+	struct search *sr = out;
+	sr->total = (size_t)store_col_int(r, 0);
+	if (sr->h->search_bound)
+		sr->p[10] = STORE_INT(store_col_int(r, 1));
+	return store_row_done(r, "(window)");
+}
+
+static enum mtag_err search_tx(struct store_conn *c, void *ctx)
+{
+	struct search *sr = ctx;
+	enum mtag_err e = store_one(c, NULL, "document_search", sr->h->search_window, sr->p, 8,
+				    row_window, sr);
+	if (e || !sr->total)
+		return e;
+	return store_many(c, sr->a, "document_search", sr->h->search, sr->p, 11, row_hit,
+			  sizeof(struct store_hit), sr->max, &sr->out, &sr->n);
+}
+
 enum mtag_err store_document_search(struct store *s, struct arena *a, const char *owner,
 				    const char *query, const struct store_doc_filter *f,
 				    size_t limit, size_t offset, struct store_hit **out, size_t *n,
 				    size_t *total)
 {
-	const struct store_history_sql *h = s->drv->dialect->history;
+	struct search sr = { .a = a, .h = s->drv->dialect->history, .max = store_list_cap(limit) };
 	char who[UUID_STR_LEN];
-	struct store_param p[10];
-	void *rows = NULL;
 	const char *match;
 
 	clear_out(out, n, total);
-	if (!store_copy_uuid(who, owner) || !doc_filter(a, who, f, p))
+	if (!store_copy_uuid(who, owner) || !doc_filter(a, who, f, sr.p))
 		return ERR_OK;
-	match = store_search_render(a, query, f ? f->tags : NULL, f ? f->ntags : 0, h->match, who);
+	match = store_search_render(a, query, f ? f->tags : NULL, f ? f->ntags : 0, sr.h->match,
+				    who);
 	if (!match)
 		return ERR_OK; /* no usable word: nothing, not everything */
-	p[7] = STORE_TEXT(match);
-	p[8] = STORE_INT(store_list_cap(limit));
-	p[9] = STORE_INT(store_list_cap(offset));
-	enum mtag_err e = store_list_page(s, a, "document_search", h->search, 10, h->search_count,
-					  8, p, row_hit, sizeof(**out), store_list_cap(limit), &rows,
-					  n, total);
-	*out = rows;
-	return e;
+	sr.p[7] = STORE_TEXT(match);
+	sr.p[8] = STORE_INT(store_list_cap(limit));
+	sr.p[9] = STORE_INT(store_list_cap(offset));
+	if (!sr.h->search_bound)
+		sr.p[10] = STORE_TEXT(store_search_render(a, query, NULL, 0, sr.h->match, NULL));
+	enum mtag_err e = store_tx(s, "document_search", STORE_TX_SNAPSHOT, search_tx, &sr);
+	if (e)
+		return e;
+	unkey_snippets(sr.out, sr.n, who);
+	*out = sr.out;
+	*n = sr.n;
+	if (total)
+		*total = sr.total;
+	return ERR_OK;
 }
 
 /* ---- tags and statistics ---- */

@@ -253,7 +253,6 @@ enum mtag_err store_in_tx(struct store_conn *c, const char *op, enum store_tx_ki
 enum mtag_err store_tx(struct store *s, const char *op, enum store_tx_kind kind,
 		       store_conn_fn fn, void *ctx);
 
-/* Run a statement on c (driver exec). OUT: *changes (may be NULL). */
 /*
  * Settle a job's status from its counters: processing while documents are
  * left; completed (also when none is left at all), failed or partial when
@@ -262,6 +261,7 @@ enum mtag_err store_tx(struct store *s, const char *op, enum store_tx_kind kind,
  */
 enum mtag_err store_job_settle(struct store_conn *c, const char *job_id, int64_t now,
 			       bool only_when_done);
+/* Run a statement on c (driver exec). OUT: *changes (may be NULL). */
 enum mtag_err store_exec(struct store_conn *c, const char *op, const char *sql,
 			 const struct store_param *p, int n, int *changes);
 /* Run a query on c and copy its first row with fn; ERR_NOT_FOUND when it returns none. */
@@ -400,8 +400,11 @@ struct store_history_sql {
 	const char *doc_count;    /* its total */
 	const char *doc_list_tagged;  /* the same, the search index matching $8 (wanted tags) */
 	const char *doc_count_tagged; /* its total */
-	const char *search;       /* the filtered, ranked search with snippets */
-	const char *search_count; /* its total */
+	const char *search_window; /* the search's window: its count, and its bound or NULL */
+	const char *search;        /* the window's page, ranked, with snippets */
+	/* search's $11: the window's bound (FTS5), or the query without keys nor
+	 * tags for the headlines (tsquery) */
+	bool search_bound;
 	const char *tag_counts;   /* tags with document counts */
 	const char *per_day;      /* documents per UTC day in a range */
 };
@@ -420,7 +423,8 @@ enum mtag_err store_list_page(struct store *s, struct arena *a, const char *op,
 
 /*
  * Parse a user's search query (any bytes) and render it for syn, every
- * token behind owner's key (owner: a canonical UUID), with the wanted tags
+ * token behind owner's key (owner: a canonical UUID; NULL: no key, the
+ * words as the text holds them, for PostgreSQL's headlines), with the wanted tags
  * (tags[0..ntags), UTF-8) as phrases of the tags that narrow the match. NULL
  * when the query has no positive term with a usable token (then nothing
  * matches). OUT: the text, in a.
@@ -442,6 +446,8 @@ const char *store_search_render_tags(struct arena *a, const char *const *tags, s
  * (store_sqlite_fts.c, the migrations 0008).
  */
 #define STORE_SEARCH_KEY_LEN 13
+/* owner's key (an empty string for NULL). OUT: key. */
+void store_search_key(char key[STORE_SEARCH_KEY_LEN + 1], const char *owner);
 
 /* Register the FTS5 tokenizer "mtag" (store_sqlite_fts.c) on db. An SQLite result code. */
 struct sqlite3;

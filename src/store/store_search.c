@@ -38,7 +38,7 @@
 struct search_term {
 	char tok[SEARCH_MAX_TOKENS][SEARCH_MAX_TOKEN + 1];
 	int ntok;
-	bool cut;     /* a token was cut short, or tokens were left out */
+	bool cut;     /* a token was cut short, tokens were left out, or one may split otherwise */
 	bool neg;     /* -excluded */
 	bool or_next; /* "OR" stood between this term and the next */
 };
@@ -104,6 +104,25 @@ static unsigned search_fold(unsigned cp)
 	return (unsigned)towlower_l((wint_t)cp, search_locale);
 }
 
+/*
+ * Whether the index's tokenizer surely splits and folds cp as search_fold
+ * does. Combining marks are separators here but join a word in FTS5's
+ * unicode61 (which then drops them) and in PostgreSQL's parser; without
+ * Unicode tables no non-ASCII character is known. Only the tags' phrases
+ * need this: a term that matches less than the index holds would lose
+ * documents there (search_put_tags).
+ */
+static bool search_exact(unsigned cp)
+{
+	if (cp < 0x80)
+		return true;
+	if (search_locale == (locale_t)0)
+		return false;
+	return !((cp >= 0x300 && cp <= 0x36F) || (cp >= 0x1AB0 && cp <= 0x1AFF) ||
+		 (cp >= 0x1DC0 && cp <= 0x1DFF) || (cp >= 0x20D0 && cp <= 0x20FF) ||
+		 (cp >= 0xFE20 && cp <= 0xFE2F));
+}
+
 /* Split s[0..n) into the term's tokens (at most SEARCH_MAX_TOKENS). */
 static void search_tokens(struct search_term *t, const char *s, size_t n)
 {
@@ -114,9 +133,12 @@ static void search_tokens(struct search_term *t, const char *s, size_t n)
 	t->cut = false;
 	while (at < n && t->ntok < SEARCH_MAX_TOKENS) {
 		size_t step;
-		unsigned cp = search_fold(search_decode(p + at, n - at, &step));
+		unsigned raw = search_decode(p + at, n - at, &step);
+		unsigned cp = search_fold(raw);
 		char *tok = t->tok[t->ntok];
 		at += step;
+		if (!search_exact(raw))
+			t->cut = true;
 		if (cp) {
 			char enc[4];
 			size_t k = utf8_put(enc, cp);
@@ -293,9 +315,12 @@ static void search_put_negative(struct buf *b, const struct search_query *sq,
 		buf_putc(b, ')');
 }
 
-/* The owner's key: "u" and the last 12 hex digits of the UUID. */
-static void search_key(char key[STORE_SEARCH_KEY_LEN + 1], const char *owner)
+void store_search_key(char key[STORE_SEARCH_KEY_LEN + 1], const char *owner)
 {
+	if (!owner) {
+		key[0] = '\0';
+		return;
+	}
 	key[0] = 'u';
 	memcpy(key + 1, owner + UUID_STR_LEN - 1 - (STORE_SEARCH_KEY_LEN - 1),
 	       STORE_SEARCH_KEY_LEN - 1);
@@ -312,7 +337,7 @@ const char *store_search_render(struct arena *a, const char *query, const char *
 
 	pthread_once(&search_once, search_locale_init);
 	search_parse(sq, query ? query : "");
-	search_key(o.key, owner);
+	store_search_key(o.key, owner);
 	buf_putc(&b, '(');
 	if (search_put_positive(&b, sq, &o)) {
 		search_put_negative(&b, sq, &o);
@@ -332,7 +357,7 @@ const char *store_search_render_tags(struct arena *a, const char *const *tags, s
 	const char *out = NULL;
 
 	pthread_once(&search_once, search_locale_init);
-	search_key(o.key, owner);
+	store_search_key(o.key, owner);
 	if (search_put_tags(&b, tags, ntags, &o, false))
 		out = arena_strdup(a, buf_cstr(&b));
 	buf_release(&b);

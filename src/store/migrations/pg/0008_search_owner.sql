@@ -28,17 +28,31 @@ CREATE OR REPLACE FUNCTION mtag_search_text(t text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN regexp_replace(coalesce(t, ''), '[[:punct:]]+|[^[:space:][:punct:]]{255,}', ' ', 'g');
 
+-- The key adds 13 bytes to every lexeme (14 with alignment) and a vector
+-- holds at most 1 MB: a text of many distinct short words (a list of codes)
+-- that fitted before may not with keys, so the text is indexed shorter,
+-- halved until it fits (an insert is never refused for it).
 CREATE OR REPLACE FUNCTION documents_search_update() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    head tsvector;
+    body tsvector;
+    cap integer := 262144;
 BEGIN
     IF NEW.user_id IS NULL THEN
         NEW.search_vector := NULL;
         RETURN NEW;
     END IF;
-    NEW.search_vector := mtag_search_owned('u' || right(NEW.user_id::text, 12),
-        setweight(to_tsvector('mtag_search', mtag_search_text(NEW.title)), 'A') ||
+    head := setweight(to_tsvector('mtag_search', mtag_search_text(NEW.title)), 'A') ||
         setweight(to_tsvector('mtag_search', mtag_search_text(
-            (SELECT string_agg(t, ' ') FROM jsonb_array_elements_text(NEW.tags) t))), 'B') ||
-        setweight(to_tsvector('mtag_search', mtag_search_text(left(NEW.extracted_text, 262144))), 'C'));
+            (SELECT string_agg(t, ' ') FROM jsonb_array_elements_text(NEW.tags) t))), 'B');
+    LOOP
+        body := setweight(to_tsvector('mtag_search',
+                                      mtag_search_text(left(NEW.extracted_text, cap))), 'C');
+        EXIT WHEN pg_column_size(head) + pg_column_size(body)
+                  + 14 * (length(head) + length(body)) < 1000000 OR cap <= 4096;
+        cap := cap / 2;
+    END LOOP;
+    NEW.search_vector := mtag_search_owned('u' || right(NEW.user_id::text, 12), head || body);
     RETURN NEW;
 END
 $$;
@@ -60,7 +74,11 @@ EXCEPTION WHEN feature_not_supported THEN
 END
 $$;
 
--- Existing rows (fire the trigger), without an index to keep up meanwhile.
+-- Existing rows (fire the trigger), without an index to keep up meanwhile,
+-- nor the tag counts' trigger (0007), which would read every row's tags
+-- before and after to change nothing.
 DROP INDEX documents_search_idx;
+ALTER TABLE documents DISABLE TRIGGER documents_user_tags_update;
 UPDATE documents SET title = title;
+ALTER TABLE documents ENABLE TRIGGER documents_user_tags_update;
 CREATE INDEX documents_search_idx ON documents USING gin (search_vector);
