@@ -19,10 +19,13 @@
 #include "core/core.h"
 #include "core/core_auth.h"
 #include "store/store.h"
+#include "base/tempfile.h"
 #include "base/xalloc.h"
 
 /* How often the janitor purges expired sessions and tokens. */
 #define JANITOR_PERIOD_S 600
+/* Temporary files older than this were left by a killed process (tempfile.h). */
+#define TEMP_FILE_MAX_AGE_S (24 * 3600)
 
 enum mtag_err core_open(const struct config *cfg, bool migrate, struct core **out,
 			char *err, size_t errlen)
@@ -62,7 +65,10 @@ fail:
 	return e;
 }
 
-/* Purge expired sessions now and then; wakes early to stop. */
+/*
+ * Purge expired sessions, anonymous work past its lifetime and stale
+ * temporary files now and then; wakes early to stop.
+ */
 static void *janitor_main(void *arg)
 {
 	struct core *c = arg;
@@ -77,6 +83,9 @@ static void *janitor_main(void *arg)
 			log_info("core.purge", "deleted=%d", deleted);
 		if (c->blob && (e = core_purge_anonymous(c, NULL)))
 			log_warn("core.purge_anonymous_failed", "err=%s", err_name(e));
+		int stale = tempfile_sweep(TEMP_FILE_MAX_AGE_S);
+		if (stale)
+			log_info("core.purge_temp_files", "deleted=%d", stale);
 		pthread_mutex_lock(&c->janitor_lock);
 		struct timespec until;
 		clock_gettime(CLOCK_REALTIME, &until);
