@@ -386,7 +386,7 @@ enum mtag_err store_row_document(struct store_row *r, void *out);
 
 /* How a parsed search query is written for the database's full-text engine. */
 enum store_match_syntax {
-	STORE_MATCH_FTS5,    /* SQLite: an FTS5 MATCH expression, owner token included */
+	STORE_MATCH_FTS5,    /* SQLite: an FTS5 MATCH expression, tokens behind the owner's key */
 	STORE_MATCH_TSQUERY, /* PostgreSQL: to_tsquery text */
 };
 
