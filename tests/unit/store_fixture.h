@@ -187,6 +187,38 @@ static inline void pg_drop_all(void)
 	pg_ndbs = 0;
 }
 
+/* A user, a job and a document stored as the history and search tests need them. */
+static inline void new_user(struct store_user *u)
+{
+	make_user(u);
+	if (store_user_create(T.s, u) != ERR_OK)
+		fprintf(stderr, "new_user: cannot create a user\n");
+}
+
+static inline void new_job(struct store_job *j, const char *user_id, int total, int64_t at)
+{
+	make_job(j, user_id);
+	j->total_documents = total;
+	j->created_at = at;
+	if (store_job_create(T.s, j) != ERR_OK)
+		fprintf(stderr, "new_job: cannot create a job\n");
+}
+
+/* A document of job j; NULL fields are left unset. */
+static inline enum mtag_err add_doc(const struct store_job *j, struct store_document *d,
+				     int64_t at, const char *status, const char *title,
+				     const char *tags, const char *text)
+{
+	make_document(d, j);
+	d->created_at = at;
+	d->status = status;
+	d->title = title;
+	d->tags = tags;
+	d->extracted_text = text;
+	d->language = "en";
+	return store_document_create(T.s, d);
+}
+
 /* ---- the two halves ---- */
 
 static inline void fixture_run(const struct fixture_suite *fs, const char *name,
