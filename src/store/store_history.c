@@ -143,10 +143,15 @@ static const char pg_search_window[] =
 	"SELECT tag, documents FROM user_tags WHERE user_id = $1 AND (" prefix " IS NULL OR" \
 	" substr(tag, 1, length(" prefix ")) = " prefix ") ORDER BY documents DESC, tag LIMIT $3"
 
-/* Documents per UTC day in [$2, $3): the first time of each day and its count. */
+/*
+ * Documents per UTC day in [$2, $3) (times; day: the dialect's day of one),
+ * from the counts the triggers of migration 0010 keep in user_days.
+ */
 #define PER_DAY(day)                                                                      \
-	"SELECT min(created_at), count(*) FROM documents WHERE user_id = $1"               \
-	" AND created_at >= $2 AND created_at < $3 GROUP BY " day
+	"SELECT day, documents FROM user_days WHERE user_id = $1 AND day >= " day("$2")    \
+	" AND day < " day("$3")
+#define SQ_DAY(t) "substr(" t ", 1, 10)"
+#define PG_DAY(t) "(" t "::timestamptz AT TIME ZONE 'UTC')::date"
 
 const struct store_history_sql store_history_sqlite = {
 	.match = STORE_MATCH_FTS5,
@@ -158,7 +163,7 @@ const struct store_history_sql store_history_sqlite = {
 	.search = sq_search,
 	.search_bound = true,
 	.tag_counts = TAG_COUNTS("$2"),
-	.per_day = PER_DAY("substr(created_at, 1, 10)"),
+	.per_day = PER_DAY(SQ_DAY),
 };
 
 const struct store_history_sql store_history_pg = {
@@ -170,7 +175,7 @@ const struct store_history_sql store_history_pg = {
 	.search_window = pg_search_window,
 	.search = pg_search,
 	.tag_counts = TAG_COUNTS("$2::text"),
-	.per_day = PER_DAY("date_trunc('day', created_at AT TIME ZONE 'UTC')"),
+	.per_day = PER_DAY(PG_DAY),
 };
 
 /* ---- a page and its total, one snapshot ---- */
@@ -439,37 +444,21 @@ struct stats {
 
 #define DAY_US (86400LL * 1000000LL)
 
-static const char *const job_statuses[6] = {
-	"pending", "processing", "completed", "partial", "failed", "cancelled",
-};
-
-static enum mtag_err stats_jobs_each(struct store_row *r, void *ctx)
+/* The user's counts by status (migration 0010: user_stats), in store_stats' order. */
+static enum mtag_err stats_row(struct store_row *r, void *ctx)
 {
 	struct stats *st = ctx;
-	size_t len = 0;
-	const char *status = r->drv->col_raw(r, 0, &len);
-	int64_t count = store_col_int(r, 1);
+	struct store_stats *o = st->out;
 
-	st->out->total_jobs += count;
-	for (size_t i = 0; status && i < 6; i++)
-		if (!strcmp(status, job_statuses[i]))
-			st->out->jobs_by_status[i] += count;
-	return store_row_done(r, "processing_jobs");
-}
-
-static enum mtag_err stats_docs_each(struct store_row *r, void *ctx)
-{
-	struct stats *st = ctx;
-	size_t len = 0;
-	const char *status = r->drv->col_raw(r, 0, &len);
-	int64_t count = store_col_int(r, 1);
-
-	st->out->total_documents += count;
-	if (status && !strcmp(status, "completed"))
-		st->out->documents_processed += count;
-	else if (status && !strcmp(status, "failed"))
-		st->out->documents_failed += count;
-	return store_row_done(r, "documents");
+	for (int i = 0; i < 6; i++) {
+		o->jobs_by_status[i] = store_col_int(r, i);
+		o->total_jobs += o->jobs_by_status[i];
+	}
+	for (int i = 6; i < 10; i++)
+		o->total_documents += store_col_int(r, i);
+	o->documents_processed = store_col_int(r, 8);
+	o->documents_failed = store_col_int(r, 9);
+	return store_row_done(r, "user_stats");
 }
 
 static enum mtag_err stats_day_each(struct store_row *r, void *ctx)
@@ -480,19 +469,18 @@ static enum mtag_err stats_day_each(struct store_row *r, void *ctx)
 
 	if (day >= 0 && day < STORE_STATS_DAYS)
 		st->out->per_day[day] += store_col_int(r, 1);
-	return store_row_done(r, "documents");
+	return store_row_done(r, "user_days");
 }
 
 static enum mtag_err stats_tx(struct store_conn *c, void *ctx)
 {
 	struct stats *st = ctx;
 	const struct store_driver *d = c->s->drv;
-	enum mtag_err e = d->query(c, "stats", "SELECT status, count(*) FROM processing_jobs"
-				   " WHERE user_id = $1 GROUP BY status", st->p, 1, NULL, SIZE_MAX,
-				   stats_jobs_each, st);
-	if (!e)
-		e = d->query(c, "stats", "SELECT status, count(*) FROM documents WHERE user_id = $1"
-			     " GROUP BY status", st->p, 1, NULL, SIZE_MAX, stats_docs_each, st);
+	enum mtag_err e = d->query(c, "stats", "SELECT jobs_pending, jobs_processing,"
+				   " jobs_completed, jobs_partial, jobs_failed, jobs_cancelled,"
+				   " docs_pending, docs_processing, docs_completed, docs_failed"
+				   " FROM user_stats WHERE user_id = $1", st->p, 1, NULL, SIZE_MAX,
+				   stats_row, st);
 	if (!e)
 		e = d->query(c, "stats", st->per_day_sql, st->p, 3, NULL, SIZE_MAX, stats_day_each, st);
 	return e;

@@ -568,6 +568,7 @@ static void store_tests(void)
 	RUN(test_document_errors_and_scoping);
 	RUN(test_concurrent_writers);
 	RUN(test_single_connection_shared);
+	RUN(test_stats_in_step);
 }
 
 static void pg_extra(void)

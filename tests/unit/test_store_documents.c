@@ -372,6 +372,7 @@ static void store_tests(void)
 	RUN(test_find_by_sha);
 	RUN(test_anonymous_purge);
 	RUN(test_queue_depth);
+	RUN(test_stats_in_step);
 }
 
 int main(void)

@@ -485,6 +485,7 @@ static void store_tests(void)
 	RUN(test_stats);
 	RUN(test_delete);
 	RUN(test_each);
+	RUN(test_stats_in_step);
 }
 
 int main(void)
