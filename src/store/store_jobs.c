@@ -423,6 +423,18 @@ enum mtag_err store_job_delete(struct store *s, struct arena *a, const char *id,
 #define JOB_FILTER                                                                 \
 	" WHERE user_id = $1 AND (status = $2 OR $2 IS NULL) AND (job_type = $3"   \
 	" OR $3 IS NULL)"
+/*
+ * The total without a job type: the owner's jobs of status $2 (or all) from
+ * the counts the writes keep (migration 0010), not from counting the rows.
+ * (A parameter's first use types it on PostgreSQL: $2 is compared first.)
+ */
+#define JOB_STATUS_COUNT(st) " WHEN $2 = '" st "' THEN jobs_" st
+static const char job_total_by_status[] =
+	"SELECT coalesce((SELECT CASE" JOB_STATUS_COUNT("pending") JOB_STATUS_COUNT("processing")
+	JOB_STATUS_COUNT("completed") JOB_STATUS_COUNT("partial") JOB_STATUS_COUNT("failed")
+	JOB_STATUS_COUNT("cancelled") " WHEN $2 IS NULL THEN jobs_pending + jobs_processing"
+	" + jobs_completed + jobs_partial + jobs_failed + jobs_cancelled"
+	" ELSE 0 END FROM user_stats WHERE user_id = $1), 0)";
 
 enum mtag_err store_job_list(struct store *s, struct arena *a, const char *owner,
 			     const struct store_job_filter *f, size_t limit, size_t offset,
@@ -450,9 +462,10 @@ enum mtag_err store_job_list(struct store *s, struct arena *a, const char *owner
 						  : "SELECT " JOB_COLS " FROM processing_jobs" JOB_FILTER
 						    " ORDER BY created_at DESC, id DESC LIMIT $4 OFFSET $5",
 					  5,
-					  "SELECT count(*) FROM processing_jobs" JOB_FILTER, 3,
-					  p, row_job, sizeof(**out), store_list_cap(limit), &rows, n,
-					  total);
+					  f->job_type ? "SELECT count(*) FROM processing_jobs" JOB_FILTER
+						      : job_total_by_status,
+					  f->job_type ? 3 : 2, p, row_job, sizeof(**out),
+					  store_list_cap(limit), &rows, n, total);
 	*out = rows;
 	return e;
 }

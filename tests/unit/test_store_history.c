@@ -110,6 +110,19 @@ static void test_job_list(void)
 	f = (struct store_job_filter){ .status = "pending", .job_type = "single" };
 	CHECK_INT(store_job_list(T.s, &T.a, u.id, &f, 10, 0, &out, &n, &total), ERR_OK);
 	CHECK_INT(total, 1);
+	/* Totals by status come from the kept counts: each status, and none for a bogus one. */
+	f = (struct store_job_filter){ .status = "completed" };
+	CHECK_INT(store_job_list(T.s, &T.a, u.id, &f, 10, 0, &out, &n, &total), ERR_OK);
+	CHECK_INT(total, 1);
+	CHECK_STR(out[0].id, j[0].id);
+	f = (struct store_job_filter){ .status = "bogus" };
+	CHECK_INT(store_job_list(T.s, &T.a, u.id, &f, 10, 0, &out, &n, &total), ERR_OK);
+	CHECK_INT(total, 0);
+	CHECK_INT(n, 0);
+	struct store_user none;
+	new_user(&none); /* no job yet: no row of counts */
+	CHECK_INT(store_job_list(T.s, &T.a, none.id, NULL, 10, 0, &out, &n, &total), ERR_OK);
+	CHECK_INT(total, 0);
 	CHECK_INT(store_job_list(T.s, &T.a, "", NULL, 10, 0, &out, &n, &total), ERR_OK);
 	CHECK_INT(total, 0);
 }
