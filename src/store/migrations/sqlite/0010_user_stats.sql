@@ -27,120 +27,77 @@ CREATE TABLE user_days (
     PRIMARY KEY (user_id, day)
 ) WITHOUT ROWID;
 
--- One statement per change: the old row's status -1, the new row's +1.
-CREATE TRIGGER user_stats_doc_insert AFTER INSERT ON documents WHEN new.user_id IS NOT NULL BEGIN
-    INSERT INTO user_stats (user_id, docs_pending, docs_processing, docs_completed, docs_failed)
-    VALUES (new.user_id, new.status = 'pending', new.status = 'processing',
-            new.status = 'completed', new.status = 'failed')
-    ON CONFLICT (user_id) DO UPDATE SET
-        docs_pending = docs_pending + excluded.docs_pending,
-        docs_processing = docs_processing + excluded.docs_processing,
-        docs_completed = docs_completed + excluded.docs_completed,
-        docs_failed = docs_failed + excluded.docs_failed;
-    INSERT INTO user_days (user_id, day, documents) VALUES (new.user_id, substr(new.created_at, 1, 10), 1)
-    ON CONFLICT (user_id, day) DO UPDATE SET documents = documents + 1;
-END;
+-- One change, written once: a row of a kind ('job' or 'doc') with its owner,
+-- status and day (documents only) counts d (+1 or -1). The triggers below
+-- insert their changes into this view; its INSTEAD OF trigger applies them
+-- (SQLite's triggers have no functions to share this otherwise).
+CREATE VIEW user_stats_changes (user_id, kind, status, day, d) AS
+SELECT NULL, NULL, NULL, NULL, NULL WHERE 0;
 
-CREATE TRIGGER user_stats_doc_delete AFTER DELETE ON documents WHEN old.user_id IS NOT NULL BEGIN
-    UPDATE user_stats SET
-        docs_pending = docs_pending - (old.status = 'pending'),
-        docs_processing = docs_processing - (old.status = 'processing'),
-        docs_completed = docs_completed - (old.status = 'completed'),
-        docs_failed = docs_failed - (old.status = 'failed')
-    WHERE user_id = old.user_id;
-    UPDATE user_days SET documents = documents - 1
-    WHERE user_id = old.user_id AND day = substr(old.created_at, 1, 10);
-END;
-
-CREATE TRIGGER user_stats_doc_update AFTER UPDATE OF user_id, status, created_at ON documents
-WHEN old.user_id IS NOT new.user_id OR old.status IS NOT new.status
-  OR old.created_at IS NOT new.created_at BEGIN
-    UPDATE user_stats SET
-        docs_pending = docs_pending - (old.status = 'pending'),
-        docs_processing = docs_processing - (old.status = 'processing'),
-        docs_completed = docs_completed - (old.status = 'completed'),
-        docs_failed = docs_failed - (old.status = 'failed')
-    WHERE user_id = old.user_id;
-    UPDATE user_days SET documents = documents - 1
-    WHERE user_id = old.user_id AND day = substr(old.created_at, 1, 10);
-    INSERT INTO user_stats (user_id, docs_pending, docs_processing, docs_completed, docs_failed)
-    SELECT new.user_id, new.status = 'pending', new.status = 'processing',
-           new.status = 'completed', new.status = 'failed'
-    WHERE new.user_id IS NOT NULL
+CREATE TRIGGER user_stats_change INSTEAD OF INSERT ON user_stats_changes
+WHEN new.user_id IS NOT NULL BEGIN
+    INSERT INTO user_stats (user_id, jobs_pending, jobs_processing, jobs_completed, jobs_partial,
+                            jobs_failed, jobs_cancelled, docs_pending, docs_processing,
+                            docs_completed, docs_failed)
+    VALUES (new.user_id,
+            new.d * (new.kind = 'job' AND new.status = 'pending'),
+            new.d * (new.kind = 'job' AND new.status = 'processing'),
+            new.d * (new.kind = 'job' AND new.status = 'completed'),
+            new.d * (new.kind = 'job' AND new.status = 'partial'),
+            new.d * (new.kind = 'job' AND new.status = 'failed'),
+            new.d * (new.kind = 'job' AND new.status = 'cancelled'),
+            new.d * (new.kind = 'doc' AND new.status = 'pending'),
+            new.d * (new.kind = 'doc' AND new.status = 'processing'),
+            new.d * (new.kind = 'doc' AND new.status = 'completed'),
+            new.d * (new.kind = 'doc' AND new.status = 'failed'))
     ON CONFLICT (user_id) DO UPDATE SET
+        jobs_pending = jobs_pending + excluded.jobs_pending,
+        jobs_processing = jobs_processing + excluded.jobs_processing,
+        jobs_completed = jobs_completed + excluded.jobs_completed,
+        jobs_partial = jobs_partial + excluded.jobs_partial,
+        jobs_failed = jobs_failed + excluded.jobs_failed,
+        jobs_cancelled = jobs_cancelled + excluded.jobs_cancelled,
         docs_pending = docs_pending + excluded.docs_pending,
         docs_processing = docs_processing + excluded.docs_processing,
         docs_completed = docs_completed + excluded.docs_completed,
         docs_failed = docs_failed + excluded.docs_failed;
     INSERT INTO user_days (user_id, day, documents)
-    SELECT new.user_id, substr(new.created_at, 1, 10), 1 WHERE new.user_id IS NOT NULL
-    ON CONFLICT (user_id, day) DO UPDATE SET documents = documents + 1;
+    SELECT new.user_id, new.day, new.d WHERE new.day IS NOT NULL
+    ON CONFLICT (user_id, day) DO UPDATE SET documents = documents + excluded.documents;
 END;
 
-CREATE TRIGGER user_stats_job_insert AFTER INSERT ON processing_jobs WHEN new.user_id IS NOT NULL BEGIN
-    INSERT INTO user_stats (user_id, jobs_pending, jobs_processing, jobs_completed, jobs_partial,
-                            jobs_failed, jobs_cancelled)
-    VALUES (new.user_id, new.status = 'pending', new.status = 'processing',
-            new.status = 'completed', new.status = 'partial', new.status = 'failed',
-            new.status = 'cancelled')
-    ON CONFLICT (user_id) DO UPDATE SET
-        jobs_pending = jobs_pending + excluded.jobs_pending,
-        jobs_processing = jobs_processing + excluded.jobs_processing,
-        jobs_completed = jobs_completed + excluded.jobs_completed,
-        jobs_partial = jobs_partial + excluded.jobs_partial,
-        jobs_failed = jobs_failed + excluded.jobs_failed,
-        jobs_cancelled = jobs_cancelled + excluded.jobs_cancelled;
+CREATE TRIGGER user_stats_doc_insert AFTER INSERT ON documents BEGIN
+    INSERT INTO user_stats_changes
+    VALUES (new.user_id, 'doc', new.status, substr(new.created_at, 1, 10), 1);
+END;
+CREATE TRIGGER user_stats_doc_delete AFTER DELETE ON documents BEGIN
+    INSERT INTO user_stats_changes
+    VALUES (old.user_id, 'doc', old.status, substr(old.created_at, 1, 10), -1);
+END;
+CREATE TRIGGER user_stats_doc_update AFTER UPDATE OF user_id, status, created_at ON documents
+WHEN old.user_id IS NOT new.user_id OR old.status IS NOT new.status
+  OR old.created_at IS NOT new.created_at BEGIN
+    INSERT INTO user_stats_changes
+    VALUES (old.user_id, 'doc', old.status, substr(old.created_at, 1, 10), -1),
+           (new.user_id, 'doc', new.status, substr(new.created_at, 1, 10), 1);
 END;
 
-CREATE TRIGGER user_stats_job_delete AFTER DELETE ON processing_jobs WHEN old.user_id IS NOT NULL BEGIN
-    UPDATE user_stats SET
-        jobs_pending = jobs_pending - (old.status = 'pending'),
-        jobs_processing = jobs_processing - (old.status = 'processing'),
-        jobs_completed = jobs_completed - (old.status = 'completed'),
-        jobs_partial = jobs_partial - (old.status = 'partial'),
-        jobs_failed = jobs_failed - (old.status = 'failed'),
-        jobs_cancelled = jobs_cancelled - (old.status = 'cancelled')
-    WHERE user_id = old.user_id;
+CREATE TRIGGER user_stats_job_insert AFTER INSERT ON processing_jobs BEGIN
+    INSERT INTO user_stats_changes VALUES (new.user_id, 'job', new.status, NULL, 1);
 END;
-
+CREATE TRIGGER user_stats_job_delete AFTER DELETE ON processing_jobs BEGIN
+    INSERT INTO user_stats_changes VALUES (old.user_id, 'job', old.status, NULL, -1);
+END;
 CREATE TRIGGER user_stats_job_update AFTER UPDATE OF user_id, status ON processing_jobs
 WHEN old.user_id IS NOT new.user_id OR old.status IS NOT new.status BEGIN
-    UPDATE user_stats SET
-        jobs_pending = jobs_pending - (old.status = 'pending'),
-        jobs_processing = jobs_processing - (old.status = 'processing'),
-        jobs_completed = jobs_completed - (old.status = 'completed'),
-        jobs_partial = jobs_partial - (old.status = 'partial'),
-        jobs_failed = jobs_failed - (old.status = 'failed'),
-        jobs_cancelled = jobs_cancelled - (old.status = 'cancelled')
-    WHERE user_id = old.user_id;
-    INSERT INTO user_stats (user_id, jobs_pending, jobs_processing, jobs_completed, jobs_partial,
-                            jobs_failed, jobs_cancelled)
-    SELECT new.user_id, new.status = 'pending', new.status = 'processing',
-           new.status = 'completed', new.status = 'partial', new.status = 'failed',
-           new.status = 'cancelled'
-    WHERE new.user_id IS NOT NULL
-    ON CONFLICT (user_id) DO UPDATE SET
-        jobs_pending = jobs_pending + excluded.jobs_pending,
-        jobs_processing = jobs_processing + excluded.jobs_processing,
-        jobs_completed = jobs_completed + excluded.jobs_completed,
-        jobs_partial = jobs_partial + excluded.jobs_partial,
-        jobs_failed = jobs_failed + excluded.jobs_failed,
-        jobs_cancelled = jobs_cancelled + excluded.jobs_cancelled;
+    INSERT INTO user_stats_changes
+    VALUES (old.user_id, 'job', old.status, NULL, -1), (new.user_id, 'job', new.status, NULL, 1);
 END;
 
--- Existing rows.
-INSERT INTO user_stats
-SELECT user_id, sum(jp), sum(jr), sum(jc), sum(ja), sum(jf), sum(jx),
-       sum(dp), sum(dr), sum(dc), sum(df)
-FROM (SELECT user_id, status = 'pending' AS jp, status = 'processing' AS jr,
-             status = 'completed' AS jc, status = 'partial' AS ja, status = 'failed' AS jf,
-             status = 'cancelled' AS jx, 0 AS dp, 0 AS dr, 0 AS dc, 0 AS df
-      FROM processing_jobs WHERE user_id IS NOT NULL
-      UNION ALL
-      SELECT user_id, 0, 0, 0, 0, 0, 0, status = 'pending', status = 'processing',
-             status = 'completed', status = 'failed'
-      FROM documents WHERE user_id IS NOT NULL)
-GROUP BY user_id;
-INSERT INTO user_days (user_id, day, documents)
-SELECT user_id, substr(created_at, 1, 10), count(*) FROM documents
-WHERE user_id IS NOT NULL GROUP BY 1, 2;
+-- Existing rows, through the same view, one change per owner, status and day.
+INSERT INTO user_stats_changes
+SELECT user_id, 'job', status, NULL, count(*) FROM processing_jobs
+WHERE user_id IS NOT NULL GROUP BY user_id, status;
+INSERT INTO user_stats_changes
+SELECT user_id, 'doc', status, substr(created_at, 1, 10), count(*) FROM documents
+WHERE user_id IS NOT NULL GROUP BY user_id, status, substr(created_at, 1, 10);
