@@ -40,9 +40,9 @@ static bool temp_name(const char *s)
 	return true;
 }
 
-int tempfile_sweep(int64_t older_than_s)
+int tempfile_sweep(const char *dir, int64_t older_than_s)
 {
-	DIR *d = opendir(temp_dir());
+	DIR *d = opendir(dir ? dir : temp_dir());
 	int removed = 0;
 
 	if (!d)

@@ -14,11 +14,11 @@ struct arena;
 int tempfile_create(struct arena *a, const char *name, char **path);
 
 /*
- * Remove the regular files of that form, ours (same user), last written more
- * than older_than_s seconds ago: what a killed process left (a temp file
- * lives for one download or one document, minutes at most). Returns how
- * many were removed.
+ * Remove the regular files named mtag-<name>-XXXXXX in dir ($TMPDIR or /tmp
+ * for NULL), ours (same user), last written more than older_than_s seconds
+ * ago: what a killed process left (a temp file lives for one download, one
+ * upload or one document, minutes at most). Returns how many were removed.
  */
-int tempfile_sweep(int64_t older_than_s);
+int tempfile_sweep(const char *dir, int64_t older_than_s);
 
 #endif

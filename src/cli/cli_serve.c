@@ -96,7 +96,7 @@ int cli_serve(int argc, char **argv)
 		core_start_workers(core);
 	/* Uploads land next to the data, on the disk meant for it. */
 	char upload_dir[4200];
-	snprintf(upload_dir, sizeof(upload_dir), "%s/uploads", cfg.data_dir);
+	core_upload_dir(&cfg, upload_dir, sizeof(upload_dir));
 	if (mkdir(upload_dir, 0700) < 0 && errno != EEXIST) {
 		fprintf(stderr, "mtag: cannot create %s: %s\n", upload_dir, strerror(errno));
 		goto out;

@@ -83,7 +83,10 @@ static void *janitor_main(void *arg)
 			log_info("core.purge", "deleted=%d", deleted);
 		if (c->blob && (e = core_purge_anonymous(c, NULL)))
 			log_warn("core.purge_anonymous_failed", "err=%s", err_name(e));
-		int stale = tempfile_sweep(TEMP_FILE_MAX_AGE_S);
+		char uploads[4200];
+		core_upload_dir(c->cfg, uploads, sizeof(uploads));
+		int stale = tempfile_sweep(NULL, TEMP_FILE_MAX_AGE_S) +
+			    tempfile_sweep(uploads, TEMP_FILE_MAX_AGE_S);
 		if (stale)
 			log_info("core.purge_temp_files", "deleted=%d", stale);
 		pthread_mutex_lock(&c->janitor_lock);
@@ -95,6 +98,11 @@ static void *janitor_main(void *arg)
 	}
 	pthread_mutex_unlock(&c->janitor_lock);
 	return NULL;
+}
+
+void core_upload_dir(const struct config *cfg, char *out, size_t n)
+{
+	snprintf(out, n, "%s/uploads", cfg->data_dir);
 }
 
 void core_start_janitor(struct core *c)

@@ -82,7 +82,12 @@ enum mtag_err core_start_services(struct core *c, char *err, size_t errlen);
  * with err saying to use PostgreSQL and S3. PostgreSQL and S3 need nothing.
  */
 enum mtag_err core_claim_node(struct core *c, char *err, size_t errlen);
-/* Start the janitor thread: every 10 minutes it purges expired sessions and old anonymous work (serve only). */
+/* Where uploads land while they arrive: the data directory's uploads/ (next to the data). */
+void core_upload_dir(const struct config *cfg, char *out, size_t n);
+/*
+ * Start the janitor thread: every 10 minutes it purges expired sessions, old
+ * anonymous work and the temporary files a killed process left (serve only).
+ */
 void core_start_janitor(struct core *c);
 /* Stop the janitor (if started), close the database and free the core; NULL is a no-op. */
 void core_free(struct core *c);

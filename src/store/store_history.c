@@ -288,21 +288,16 @@ enum mtag_err store_document_list(struct store *s, struct arena *a, const char *
 		return ERR_OK;
 	const char *tags = f && f->ntags ? store_search_render_tags(a, f->tags, f->ntags, h->match,
 								    who) : NULL;
-	enum mtag_err e;
-	if (tags) {
-		p[7] = STORE_TEXT(tags);
-		p[8] = STORE_INT(store_list_cap(limit));
-		p[9] = STORE_INT(store_list_cap(offset));
-		e = store_list_page(s, a, "document_list", h->doc_list_tagged, 10,
-				    h->doc_count_tagged, 8, p, store_row_document, sizeof(**out),
-				    store_list_cap(limit), &rows, n, total);
-	} else {
-		p[7] = STORE_INT(store_list_cap(limit));
-		p[8] = STORE_INT(store_list_cap(offset));
-		e = store_list_page(s, a, "document_list", h->doc_list, 9, h->doc_count, 7, p,
-				    store_row_document, sizeof(**out), store_list_cap(limit), &rows,
-				    n, total);
-	}
+	int k = 7; /* the filters' parameters, then the tags' match if any, limit, offset */
+	if (tags)
+		p[k++] = STORE_TEXT(tags);
+	p[k] = STORE_INT(store_list_cap(limit));
+	p[k + 1] = STORE_INT(store_list_cap(offset));
+	enum mtag_err e = store_list_page(s, a, "document_list",
+					  tags ? h->doc_list_tagged : h->doc_list, k + 2,
+					  tags ? h->doc_count_tagged : h->doc_count, k, p,
+					  store_row_document, sizeof(**out), store_list_cap(limit),
+					  &rows, n, total);
 	*out = rows;
 	return e;
 }

@@ -65,7 +65,7 @@ static void test_sweep(void)
 	make("other-fetch-Ab12Cd", false, 7200);
 	make("mtag-fetch-Ab12C!", false, 7200);
 	make("mtag-dir-Qq11Qq", true, 7200);     /* a directory */
-	CHECK_INT(tempfile_sweep(3600), 2);
+	CHECK_INT(tempfile_sweep(NULL, 3600), 2);
 	CHECK(!exists("mtag-fetch-Ab12Cd"));
 	CHECK(!exists("mtag-work-x9Y8z7"));
 	CHECK(exists("mtag-fetch-Zz99Zz"));
@@ -73,7 +73,13 @@ static void test_sweep(void)
 	CHECK(exists("other-fetch-Ab12Cd"));
 	CHECK(exists("mtag-fetch-Ab12C!"));
 	CHECK(exists("mtag-dir-Qq11Qq"));
-	CHECK_INT(tempfile_sweep(3600), 0);
+	CHECK_INT(tempfile_sweep(NULL, 3600), 0);
+	CHECK_INT(tempfile_sweep(dir, 3600), 0);
+	/* A directory named: the uploads' (mtag-upload-XXXXXX), swept the same way. */
+	make("mtag-upload-Up12Up", false, 7200);
+	CHECK_INT(tempfile_sweep(dir, 3600), 1);
+	CHECK(!exists("mtag-upload-Up12Up"));
+	CHECK_INT(tempfile_sweep("/nonexistent-mtag-dir", 3600), 0);
 }
 
 int main(void)
