@@ -7,7 +7,7 @@
 #   make bench           the benchmarks under bench/
 
 CC      ?= gcc
-PKGS    := libmicrohttpd jansson sqlite3 libpq libargon2 libxcrypt openssl libcurl \
+PKGS    := libmicrohttpd jansson sqlite3 libpq libargon2 libxcrypt nettle libcurl \
            libxml-2.0 libzip expat libexttextcat
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -19,6 +19,8 @@ CFLAGS_COMMON := -std=c17 -D_GNU_SOURCE -DMTAG_VERSION='"$(VERSION)"' $(WARN) -I
 MUPDF_LIBS := -lmupdf -lmupdf-third -lmujs -lgumbo -lopenjp2 -ljbig2dec -ljpeg -lharfbuzz \
               -lfreetype -lz
 LDLIBS  := $(PKG_LIBS) $(MUPDF_LIBS) -lstemmer -lcsv -lpthread -lm
+# The unit tests check our digests against OpenSSL's, an implementation we do not use.
+TEST_LIBS := $(shell pkg-config --libs openssl 2>/dev/null)
 
 ifeq ($(SANITIZER),)
   OUT     := build
@@ -59,7 +61,7 @@ $(OUT)/libmtag.a: $(LIB_OBJ)
 
 $(OUT)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(OUT)/libmtag.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_COMMON) $(CFLAGS) $(SANFLAGS) -Itests/unit -o $@ $< $(OUT)/libmtag.a $(LDLIBS)
+	$(CC) $(CFLAGS_COMMON) $(CFLAGS) $(SANFLAGS) -Itests/unit -o $@ $< $(OUT)/libmtag.a $(LDLIBS) $(TEST_LIBS)
 
 $(OUT)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -6,7 +6,7 @@ set -euo pipefail
 
 # Package lists: add new dependencies here.
 BUILD_PKGS=(gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev
-            libcurl4-openssl-dev libssl-dev libargon2-dev libcrypt-dev
+            libcurl4-openssl-dev libssl-dev nettle-dev libargon2-dev libcrypt-dev
             libmupdf-dev libmujs-dev libgumbo-dev libopenjp2-7-dev libjbig2dec0-dev libharfbuzz-dev
             libfreetype-dev libjpeg-dev zlib1g-dev libxml2-dev libzip-dev libexpat1-dev
             libexttextcat-dev libexttextcat-data libstemmer-dev libcsv-dev)

@@ -1,7 +1,6 @@
 #include <argon2.h>
 #include <crypt.h>
 #include <errno.h>
-#include <openssl/crypto.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdlib.h>
@@ -9,6 +8,7 @@
 #include <time.h>
 
 #include "auth/password.h"
+#include "base/digest.h"
 #include "base/log.h"
 #include "base/random.h"
 #include "base/xalloc.h"
@@ -90,7 +90,7 @@ static enum mtag_err verify_bcrypt(const char *hash, const char *pw)
 	struct crypt_data *cd = xcalloc(1, sizeof(*cd)); /* 32 KiB: not for the stack */
 	const char *got = crypt_r(pw, hash, cd);
 	bool ok = got && got[0] == '$' && strlen(got) == strlen(hash) &&
-		  CRYPTO_memcmp(got, hash, strlen(hash)) == 0;
+		  digest_equal(got, hash, strlen(hash));
 	free(cd);
 	return ok ? ERR_OK : ERR_UNAUTHORIZED;
 }

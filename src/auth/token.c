@@ -1,10 +1,8 @@
 #include <jansson.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <string.h>
 
 #include "auth/token.h"
+#include "base/digest.h"
 #include "base/jsonx.h"
 #include "base/random.h"
 #include "base/xalloc.h"
@@ -69,13 +67,6 @@ static unsigned char *b64url_decode(struct arena *a, const char *in, size_t n, s
 	return out;
 }
 
-static void hmac_sha256(const char *key, size_t keylen, const char *data, size_t n,
-			unsigned char mac[32])
-{
-	unsigned int len = 32;
-	HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)data, n, mac, &len);
-}
-
 char *token_sign(struct arena *a, const char *key, size_t keylen, const struct token_claims *c)
 {
 	static const char header[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
@@ -89,7 +80,7 @@ char *token_sign(struct arena *a, const char *key, size_t keylen, const struct t
 				     b64url_encode(a, (const unsigned char *)payload, strlen(payload)));
 	free(payload);
 	unsigned char mac[32];
-	hmac_sha256(key, keylen, signing, strlen(signing), mac);
+	digest_hmac_sha256(key, keylen, signing, strlen(signing), mac);
 	return arena_printf(a, "%s.%s", signing, b64url_encode(a, mac, sizeof(mac)));
 }
 
@@ -134,8 +125,8 @@ enum mtag_err token_verify(struct arena *a, const char *key, size_t keylen, cons
 	size_t siglen;
 	unsigned char *sig = b64url_decode(a, dot2 + 1, n - (size_t)(dot2 + 1 - jwt), &siglen);
 	unsigned char mac[32];
-	hmac_sha256(key, keylen, jwt, (size_t)(dot2 - jwt), mac);
-	if (!sig || siglen != sizeof(mac) || CRYPTO_memcmp(sig, mac, sizeof(mac)) != 0)
+	digest_hmac_sha256(key, keylen, jwt, (size_t)(dot2 - jwt), mac);
+	if (!sig || siglen != sizeof(mac) || !digest_equal(sig, mac, sizeof(mac)))
 		return ERR_UNAUTHORIZED;
 
 	json_t *p = decode_part(a, dot1 + 1, (size_t)(dot2 - dot1 - 1));
@@ -159,7 +150,7 @@ enum mtag_err token_verify(struct arena *a, const char *key, size_t keylen, cons
 void token_derive_key(const char *secret, const char *purpose, unsigned char out[32])
 {
 	/* HMAC(secret, purpose): one secret, independent keys per use. */
-	hmac_sha256(secret, strlen(secret), purpose, strlen(purpose), out);
+	digest_hmac_sha256(secret, strlen(secret), purpose, strlen(purpose), out);
 }
 
 void token_refresh_new(char out[REFRESH_TOKEN_LEN + 1])
@@ -169,13 +160,5 @@ void token_refresh_new(char out[REFRESH_TOKEN_LEN + 1])
 
 void token_sha256_hex(const char *s, char out[SHA256_HEX_LEN])
 {
-	static const char hex[] = "0123456789abcdef";
-	unsigned char md[32];
-	unsigned int len = 0;
-	EVP_Digest(s, strlen(s), md, &len, EVP_sha256(), NULL);
-	for (int i = 0; i < 32; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 15];
-	}
-	out[64] = '\0';
+	digest_sha256_hex(s, strlen(s), out);
 }

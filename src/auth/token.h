@@ -16,13 +16,13 @@
 #include <stdint.h>
 
 #include "base/arena.h"
+#include "base/digest.h"
 #include "base/err.h"
 
 #define TOKEN_ISSUER "mtag"
 #define TOKEN_MAX_LEN 4096
 /* An opaque refresh token: 32 random bytes as 64 hex digits. */
 #define REFRESH_TOKEN_LEN 64
-#define SHA256_HEX_LEN 65
 
 struct token_claims {
 	const char *sub;  /* user id */

@@ -6,6 +6,7 @@
 #include <sys/random.h>
 
 #include "base/clock.h"
+#include "base/digest.h"
 #include "base/random.h"
 #include "base/xalloc.h"
 
@@ -25,16 +26,6 @@ void random_bytes(void *buf, size_t n)
 	}
 }
 
-static void to_hex(char *out, const unsigned char *b, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = hex[b[i] >> 4];
-		out[2 * i + 1] = hex[b[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 void random_hex(char *out, size_t n)
 {
 	unsigned char b[64];
@@ -42,7 +33,7 @@ void random_hex(char *out, size_t n)
 	while (done < n) {
 		size_t k = n - done < sizeof(b) ? n - done : sizeof(b);
 		random_bytes(b, k);
-		to_hex(out + 2 * done, b, k);
+		digest_hex(b, k, out + 2 * done);
 		done += k;
 	}
 	out[2 * n] = '\0';
@@ -51,7 +42,7 @@ void random_hex(char *out, size_t n)
 static void uuid_format(const unsigned char b[16], char out[UUID_STR_LEN])
 {
 	char hex[33];
-	to_hex(hex, b, 16);
+	digest_hex(b, 16, hex);
 	snprintf(out, UUID_STR_LEN, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8,
 		 hex + 12, hex + 16, hex + 20);
 }

@@ -31,6 +31,7 @@
 
 #include "blob/blob_s3_int.h"
 #include "base/clock.h"
+#include "base/digest.h"
 #include "base/log.h"
 #include "base/random.h"
 #include "base/xalloc.h"
@@ -375,7 +376,7 @@ static struct curl_slist *request_headers(const struct s3_req *r)
 	if (r->body_fd >= 0)
 		payload = "UNSIGNED-PAYLOAD";
 	else if (r->body)
-		s3_sha256_hex(r->body, r->body_len, hash);
+		digest_sha256_hex(r->body, r->body_len, hash);
 	else
 		memcpy(hash, S3_EMPTY_SHA256, sizeof(hash));
 	snprintf(line, sizeof(line), "x-amz-content-sha256: %s", payload);

@@ -106,8 +106,6 @@ void s3_http_release(struct s3 *s);
 
 /* SigV4 URI encoding of n bytes of s into out: unreserved kept, the rest %XX; '/' kept when keep_slash. */
 void s3_uri_encode(struct buf *out, const char *s, size_t n, bool keep_slash);
-/* Lower-case hex SHA-256 of n bytes. OUT: hex (65 bytes). */
-void s3_sha256_hex(const void *data, size_t n, char hex[65]);
 /* "20130524T000000Z" for t. OUT: out (17 bytes). */
 void s3_amz_date(time_t t, char out[17]);
 /* The presigned GET URL of key, signed at now. OUT: *url (arena). */

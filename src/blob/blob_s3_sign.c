@@ -12,34 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/sha.h>
-
+#include "base/digest.h"
 #include "blob/blob_s3_int.h"
 #include "base/xalloc.h"
 
 #define SIGN_TEXT_MAX (64 * 1024) /* canonical request, URL: bounded by the inputs below */
 #define PRESIGN_VALUE_MAX 1024    /* Content-Type / Content-Disposition asked for */
-
-static const char hexdig[] = "0123456789abcdef";
-
-static void to_hex(const unsigned char *b, size_t n, char *out)
-{
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = hexdig[b[i] >> 4];
-		out[2 * i + 1] = hexdig[b[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
-void s3_sha256_hex(const void *data, size_t n, char hex[65])
-{
-	unsigned char md[SHA256_DIGEST_LENGTH];
-	SHA256(data, n, md);
-	to_hex(md, sizeof(md), hex);
-}
 
 void s3_amz_date(time_t t, char out[17])
 {
@@ -65,8 +43,7 @@ void s3_uri_encode(struct buf *out, const char *s, size_t n, bool keep_slash)
 
 static void hmac256(const void *key, size_t keylen, const char *msg, unsigned char out[32])
 {
-	unsigned int len = 32;
-	HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)msg, strlen(msg), out, &len);
+	digest_hmac_sha256(key, keylen, msg, strlen(msg), out);
 }
 
 /* kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), "s3"), "aws4_request"). */
@@ -82,9 +59,9 @@ static void signing_key(const char *secret, const char *datestamp, const char *r
 	hmac256(a, 32, region, b);
 	hmac256(b, 32, "s3", a);
 	hmac256(a, 32, "aws4_request", out);
-	OPENSSL_cleanse(k, sl + 4);
-	OPENSSL_cleanse(a, sizeof(a));
-	OPENSSL_cleanse(b, sizeof(b));
+	explicit_bzero(k, sl + 4);
+	explicit_bzero(a, sizeof(a));
+	explicit_bzero(b, sizeof(b));
 	free(k);
 }
 
@@ -187,7 +164,7 @@ enum mtag_err s3_presign(struct s3 *s, struct arena *a, const char *key, int ttl
 
 	buf_printf(&t, "GET\n%s\n%s\nhost:%s\n\nhost\nUNSIGNED-PAYLOAD", buf_cstr(&uri),
 		   buf_cstr(&q), buf_cstr(&host));
-	s3_sha256_hex(t.ptr, t.len, hash);
+	digest_sha256_hex(t.ptr, t.len, hash);
 	buf_reset(&t);
 	buf_printf(&t, "AWS4-HMAC-SHA256\n%s\n%.8s/%s/s3/aws4_request\n%s", amz_date, amz_date,
 		   s->region, hash);
@@ -197,8 +174,8 @@ enum mtag_err s3_presign(struct s3 *s, struct arena *a, const char *key, int ttl
 	datestamp[8] = '\0';
 	signing_key(s->secret_key, datestamp, s->region, key_bin);
 	hmac256(key_bin, sizeof(key_bin), buf_cstr(&t), mac);
-	OPENSSL_cleanse(key_bin, sizeof(key_bin));
-	to_hex(mac, sizeof(mac), sig);
+	explicit_bzero(key_bin, sizeof(key_bin));
+	digest_hex(mac, sizeof(mac), sig);
 
 	*url = arena_printf(a, "%s://%s%s?%s&X-Amz-Signature=%s", s->scheme, buf_cstr(&host),
 			    buf_cstr(&uri), buf_cstr(&q), sig);

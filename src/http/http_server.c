@@ -63,6 +63,14 @@
 #define CONNECTION_TIMEOUT_S 30u
 #define CONNECTION_LIMIT 1024u
 /*
+ * Each connection's memory pool: the request line and headers, the read
+ * buffer and the response headers. MHD's default is 32 KB; 16 KB still takes
+ * 8 KB of request headers (nginx's default buffers take 8 KB too) and halves
+ * what 64 open connections keep resident (bench/RESULTS.md). Past it, MHD
+ * answers 431 itself.
+ */
+#define CONNECTION_MEMORY 16384u
+/*
  * A chunked body past the cap is read and dropped until it ends (MHD 0.9.75
  * cannot answer in the middle of an upload); past this many dropped bytes
  * the connection is closed without an answer. A refused multipart upload is
@@ -717,6 +725,7 @@ static struct MHD_Daemon *start_daemon(struct http_server *srv, const struct soc
 				MHD_OPTION_ARRAY, srv->cfg.threads > 1 ? pool : pool + 1,
 				MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_TIMEOUT_S,
 				MHD_OPTION_CONNECTION_LIMIT, CONNECTION_LIMIT,
+				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
 				MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
 				MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
 				MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,

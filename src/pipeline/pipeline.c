@@ -1,6 +1,5 @@
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +9,7 @@
 #include <unistd.h>
 
 #include "base/clock.h"
+#include "base/digest.h"
 #include "base/log.h"
 #include "base/tempfile.h"
 #include "pipeline/langid.h"
@@ -145,25 +145,22 @@ enum mtag_err pipeline_file_sha256(const char *path, char hex[65], size_t *size,
 		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
 		return ERR_NOT_FOUND;
 	}
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-	unsigned char buf[65536], digest[32];
+	struct sha256_stream md;
+	sha256_stream_begin(&md);
+	unsigned char buf[65536], digest[SHA256_LEN];
 	ssize_t n;
 	*size = 0;
 	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		EVP_DigestUpdate(md, buf, (size_t)n);
+		sha256_stream_add(&md, buf, (size_t)n);
 		*size += (size_t)n;
 	}
-	unsigned int dlen = 0;
-	EVP_DigestFinal_ex(md, digest, &dlen);
-	EVP_MD_CTX_free(md);
+	sha256_stream_end(&md, digest);
 	close(fd);
 	if (n < 0) {
 		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
 		return ERR_IO;
 	}
-	for (int i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+	digest_hex(digest, sizeof(digest), hex);
 	return ERR_OK;
 }
 

@@ -46,6 +46,18 @@ def test_wrong_method_is_405_with_allow(server):
     assert r.headers["Allow"] == "GET"
 
 
+def test_request_headers_up_to_15_kb_then_431(server):
+    # Each connection's memory is 16 KB (src/http/http_server.c): a browser's
+    # headers or a long bearer token fit, 20 KB of headers are refused.
+    r = requests.get(server.url + "/health", headers={"X-Filler": "a" * 15000})
+    assert r.status_code == 200
+    assert r.json()["status"] == "ok"
+    r = requests.get(server.url + "/health", headers={"X-Filler": "a" * 20000})
+    assert r.status_code == 431
+    # The server is unharmed.
+    assert requests.get(server.url + "/health").status_code == 200
+
+
 def test_request_id_echoed_when_valid(server):
     r = requests.get(server.url + "/health", headers={"X-Request-Id": "client-id.42_x"})
     assert r.headers["X-Request-Id"] == "client-id.42_x"
