@@ -4,7 +4,7 @@
  * one user.
  *
  * usage: seed_history seed URL DOCS [api|bulk] [THREADS]
- *        seed_history measure URL RUNS
+ *        seed_history measure URL RUNS [QUERY]   (QUERY: only the queries named so)
  *
  * seed: migrates, creates 100 users (bench-user-000@example.com ...), then
  * DOCS documents in jobs of 1 to 40, spread over the last 30 days in time
@@ -703,7 +703,7 @@ static enum mtag_err row_user_count(struct store_row *r, void *out)
 	return store_row_done(r, "documents");
 }
 
-static int cmd_measure(const char *url, int runs)
+static int cmd_measure(const char *url, int runs, const char *only)
 {
 	char err[256] = "";
 	struct arena a = ARENA_INIT;
@@ -770,7 +770,8 @@ static int cmd_measure(const char *url, int runs)
 		{ "ilike_tag", q_ilike_tag },
 	};
 	for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++)
-		run(qs[i].name, qs[i].fn, runs);
+		if (!only || !strcmp(only, qs[i].name))
+			run(qs[i].name, qs[i].fn, runs);
 	arena_release(&a);
 	store_close(S);
 	return atomic_load(&failures) ? 1 : 0;
@@ -783,9 +784,9 @@ int main(int argc, char **argv)
 	if (argc >= 4 && !strcmp(argv[1], "seed"))
 		return cmd_seed(argv[2], strtoll(argv[3], NULL, 10), argc > 4 ? argv[4] : "api",
 				argc > 5 ? atoi(argv[5]) : 1);
-	if (argc == 4 && !strcmp(argv[1], "measure"))
-		return cmd_measure(argv[2], atoi(argv[3]));
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "measure"))
+		return cmd_measure(argv[2], atoi(argv[3]), argc == 5 ? argv[4] : NULL);
 	fprintf(stderr, "usage: seed_history seed URL DOCS [api|bulk] [THREADS]\n"
-			"       seed_history measure URL RUNS\n");
+			"       seed_history measure URL RUNS [QUERY]\n");
 	return 2;
 }

@@ -62,15 +62,26 @@
 	" ORDER BY" HIST_ORDER " LIMIT $9 OFFSET $10"
 #define HIST_COUNT_TAGGED(from, match, tags_all)                                         \
 	"SELECT count(*)" HIST_TAGGED(from, match, tags_all)
+/*
+ * Which way a list with a tag filter goes, from the counts the writes keep
+ * ($1 owner, $2 the wanted tags): how many of the wanted tags the user has,
+ * how many distinct tags are wanted, the fewest documents of one of them,
+ * and the user's documents. See tagged_plan.
+ */
+#define TAG_PLAN(wanted)                                                                  \
+	"SELECT count(*), coalesce(min(t.documents), 0), (SELECT count(DISTINCT w) FROM "    \
+	wanted "), (SELECT docs_pending + docs_processing + docs_completed + docs_failed"     \
+	" FROM user_stats WHERE user_id = $1) FROM user_tags t WHERE t.user_id = $1 AND"      \
+	" t.tag IN (SELECT w FROM " wanted ")"
+#define SQ_WANTED "(SELECT value AS w FROM json_each($2))"
+#define PG_WANTED "jsonb_array_elements_text(lower($2)::jsonb) w"
 #define SQ_TAGGED_FROM "documents_fts f CROSS JOIN documents d ON d.rid = f.rowid"
 #define SQ_TAGGED_MATCH "documents_fts MATCH $8"
 #define PG_TAGGED_FROM "documents d, to_tsquery('mtag_search', $8) q"
 #define PG_TAGGED_MATCH "d.search_vector @@ q"
 
-/* SQLite: JSON arrays are read with json_each (ASCII lower()). */
-#define SQ_TAGS_ALL                                                                      \
-	"NOT EXISTS (SELECT 1 FROM json_each($7) w WHERE w.value NOT IN"                 \
-	" (SELECT lower(t.value) FROM json_each(d.tags) t))"
+/* SQLite: a function of ours (store_sqlite_func.c; ASCII lower()). */
+#define SQ_TAGS_ALL "mtag_tags_all(d.tags, $7)"
 /* PostgreSQL: containment in the lower-cased jsonb, which a GIN index serves; the wanted
  * tags are lower-cased again here, as PostgreSQL lower-cases more than ASCII. */
 #define PG_TAGS_ALL "lower(d.tags::text)::jsonb @> lower($7)::jsonb"
@@ -159,6 +170,7 @@ const struct store_history_sql store_history_sqlite = {
 	.doc_count = HIST_COUNT(SQ_TAGS_ALL),
 	.doc_list_tagged = HIST_LIST_TAGGED(SQ_TAGGED_FROM, SQ_TAGGED_MATCH, SQ_TAGS_ALL),
 	.doc_count_tagged = HIST_COUNT_TAGGED(SQ_TAGGED_FROM, SQ_TAGGED_MATCH, SQ_TAGS_ALL),
+	.tag_plan = TAG_PLAN(SQ_WANTED),
 	.search_window = sq_search_window,
 	.search = sq_search,
 	.search_bound = true,
@@ -172,6 +184,7 @@ const struct store_history_sql store_history_pg = {
 	.doc_count = HIST_COUNT(PG_TAGS_ALL),
 	.doc_list_tagged = HIST_LIST_TAGGED(PG_TAGGED_FROM, PG_TAGGED_MATCH, PG_TAGS_ALL),
 	.doc_count_tagged = HIST_COUNT_TAGGED(PG_TAGGED_FROM, PG_TAGGED_MATCH, PG_TAGS_ALL),
+	.tag_plan = TAG_PLAN(PG_WANTED),
 	.search_window = pg_search_window,
 	.search = pg_search,
 	.tag_counts = TAG_COUNTS("$2::text"),
@@ -274,6 +287,72 @@ static void clear_out(void *out, size_t *n, size_t *total)
 		*total = 0;
 }
 
+/*
+ * A list with a tag filter goes one of two ways, chosen from the counts the
+ * writes keep (user_tags, user_stats), so that its cost does not grow with
+ * the user's library:
+ * - walk: the user's documents newest first, each tested, stopping at the
+ *   page's end: reads about (offset + limit) × docs / tagged rows;
+ * - index: the search index's documents with the tags' words, every one
+ *   tested and sorted: reads the tagged documents.
+ * The walk is chosen when it reads fewer. The total of a list filtered by
+ * one tag alone is that tag's kept count; a tag the user has none of ends
+ * the list at once.
+ */
+struct tagged_list {
+	struct arena *a;
+	const struct store_history_sql *h;
+	struct store_param *p; /* the list's: filters, the tags' match, limit, offset */
+	bool tag_only;         /* one distinct tag and no other filter */
+	size_t limit, want;    /* the page's rows; offset + limit */
+	void *out;             /* OUT */
+	size_t n, total;
+};
+
+struct tag_plan {
+	long long have, fewest, distinct, docs;
+};
+
+static enum mtag_err row_tag_plan(struct store_row *r, void *out)
+{
+	struct tag_plan *t = out;
+	t->have = store_col_int(r, 0);
+	t->fewest = store_col_int(r, 1);
+	t->distinct = store_col_int(r, 2);
+	t->docs = store_col_int(r, 3); /* 0 when the user has no row yet */
+	return store_row_done(r, "(tag plan)");
+}
+
+static enum mtag_err tagged_tx(struct store_conn *c, void *ctx)
+{
+	struct tagged_list *l = ctx;
+	struct store_param pp[2] = { l->p[0], l->p[6] };
+	struct tag_plan t = { 0 };
+	enum mtag_err e = store_one(c, NULL, "document_list", l->h->tag_plan, pp, 2, row_tag_plan, &t);
+	if (e || t.have < t.distinct)
+		return e; /* a wanted tag no document of the user has: nothing */
+	/* The walk also serves tags the index cannot match (store_search_render_tags). */
+	bool indexed = l->p[7].text != NULL;
+	double tagged = (double)t.fewest;
+	bool walk = !indexed || (double)l->want * (double)t.docs < tagged * tagged;
+	/* The walk's statements have no match parameter: limit and offset follow the filters. */
+	struct store_param wp[9];
+	memcpy(wp, l->p, 7 * sizeof(wp[0]));
+	wp[7] = l->p[8];
+	wp[8] = l->p[9];
+	e = store_many(c, l->a, "document_list", walk ? l->h->doc_list : l->h->doc_list_tagged,
+		       walk ? wp : l->p, walk ? 9 : 10, store_row_document,
+		       sizeof(struct store_document), l->limit, &l->out, &l->n);
+	if (e)
+		return e;
+	if (l->tag_only && t.distinct == 1) {
+		l->total = (size_t)t.fewest;
+		return ERR_OK;
+	}
+	return store_one(c, NULL, "document_list", indexed ? l->h->doc_count_tagged : l->h->doc_count,
+			 l->p, indexed ? 8 : 7, row_size, &l->total);
+}
+
 enum mtag_err store_document_list(struct store *s, struct arena *a, const char *owner,
 				  const struct store_doc_filter *f, size_t limit, size_t offset,
 				  struct store_document **out, size_t *n, size_t *total)
@@ -286,19 +365,32 @@ enum mtag_err store_document_list(struct store *s, struct arena *a, const char *
 	clear_out(out, n, total);
 	if (!store_copy_uuid(who, owner) || !doc_filter(a, who, f, p))
 		return ERR_OK;
-	const char *tags = f && f->ntags ? store_search_render_tags(a, f->tags, f->ntags, h->match,
-								    who) : NULL;
-	int k = 7; /* the filters' parameters, then the tags' match if any, limit, offset */
-	if (tags)
-		p[k++] = STORE_TEXT(tags);
-	p[k] = STORE_INT(store_list_cap(limit));
-	p[k + 1] = STORE_INT(store_list_cap(offset));
-	enum mtag_err e = store_list_page(s, a, "document_list",
-					  tags ? h->doc_list_tagged : h->doc_list, k + 2,
-					  tags ? h->doc_count_tagged : h->doc_count, k, p,
-					  store_row_document, sizeof(**out), store_list_cap(limit),
-					  &rows, n, total);
-	*out = rows;
+	if (!f || !f->ntags) {
+		p[7] = STORE_INT(store_list_cap(limit));
+		p[8] = STORE_INT(store_list_cap(offset));
+		enum mtag_err e = store_list_page(s, a, "document_list", h->doc_list, 9,
+						  h->doc_count, 7, p, store_row_document,
+						  sizeof(**out), store_list_cap(limit), &rows, n,
+						  total);
+		*out = rows;
+		return e;
+	}
+	p[7] = STORE_TEXT(store_search_render_tags(a, f->tags, f->ntags, h->match, who));
+	p[8] = STORE_INT(store_list_cap(limit));
+	p[9] = STORE_INT(store_list_cap(offset));
+	struct tagged_list l = {
+		.a = a, .h = h, .p = p,
+		.tag_only = !f->status && !f->lang && !f->job_id && !f->from_us && !f->to_us,
+		.limit = store_list_cap(limit),
+		.want = store_list_cap(limit) + store_list_cap(offset),
+	};
+	enum mtag_err e = store_tx(s, "document_list", STORE_TX_SNAPSHOT, tagged_tx, &l);
+	if (!e) {
+		*out = l.out;
+		*n = l.n;
+		if (total)
+			*total = l.total;
+	}
 	return e;
 }
 

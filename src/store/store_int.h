@@ -400,6 +400,7 @@ struct store_history_sql {
 	const char *doc_count;    /* its total */
 	const char *doc_list_tagged;  /* the same, the search index matching $8 (wanted tags) */
 	const char *doc_count_tagged; /* its total */
+	const char *tag_plan;     /* what a tagged list costs each way (store_history.c) */
 	const char *search_window; /* the search's window: its count, and its bound or NULL */
 	const char *search;        /* the window's page, ranked, with snippets */
 	/* search's $11: the window's bound (FTS5), or the query without keys nor
@@ -452,5 +453,7 @@ void store_search_key(char key[STORE_SEARCH_KEY_LEN + 1], const char *owner);
 /* Register the FTS5 tokenizer "mtag" (store_sqlite_fts.c) on db. An SQLite result code. */
 struct sqlite3;
 int store_sqlite_fts_register(struct sqlite3 *db);
+/* Register the SQL function mtag_tags_all (store_sqlite_func.c) on db. An SQLite result code. */
+int store_sqlite_func_register(struct sqlite3 *db);
 
 #endif

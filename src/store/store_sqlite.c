@@ -137,6 +137,8 @@ static enum mtag_err sqd_conn_open(void *ctx, void **conn)
 	rc = sqlite3_exec(db, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;", NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
 		rc = store_sqlite_fts_register(db); /* before any statement touches the index */
+	if (rc == SQLITE_OK)
+		rc = store_sqlite_func_register(db);
 	if (rc != SQLITE_OK) {
 		enum mtag_err e = sqd_err(db, rc, "connect");
 		sqlite3_close_v2(db);

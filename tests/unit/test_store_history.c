@@ -84,6 +84,85 @@ static void test_document_list_pages_and_filters(void)
 	}
 }
 
+/*
+ * A tag filter reads the user's documents newest first when the tag is
+ * common enough for the page, else the documents the index has for the
+ * tag's words (store_document_list): the cases below take both ways
+ * (limit × documents against tagged²) and must agree.
+ */
+static void test_tagged_list_both_ways(void)
+{
+	struct store_user u;
+	struct store_job j;
+	struct store_document d, *out = NULL;
+	size_t n = 0, total = 0;
+	new_user(&u);
+	new_job(&j, u.id, 40, T0);
+	for (int i = 0; i < 40; i++)
+		CHECK_INT(add_doc(&j, &d, T0 + i * 1000, "completed", "t",
+				  i % 10 ? (i % 2 ? "[\"Dense\", \"odd\"]" : "[\"dense\"]")
+					 : "[\"sparse\"]", NULL), ERR_OK);
+	/* i of the k-th newest document tagged dense (k from 0). */
+	int dense[36], nd = 0;
+	for (int i = 39; i >= 0; i--)
+		if (i % 10)
+			dense[nd++] = i;
+	struct {
+		size_t limit, offset, n;
+	} cases[] = {
+		{ 5, 0, 5 },    /* walk: 5 x 40 < 36 x 36 */
+		{ 100, 0, 36 }, /* index */
+		{ 5, 20, 5 },   /* walk */
+		{ 10, 30, 6 },  /* index */
+		{ 10, 36, 0 },
+	};
+	struct store_doc_filter f = { .tags = { "DENSE" }, .ntags = 1 };
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		CHECK_INT(store_document_list(T.s, &T.a, u.id, &f, cases[c].limit, cases[c].offset,
+					      &out, &n, &total), ERR_OK);
+		CHECK_INT(n, cases[c].n);
+		CHECK_INT(total, 36); /* the kept count */
+		for (size_t k = 0; k < n; k++)
+			CHECK_INT(out[k].created_at, T0 + dense[cases[c].offset + k] * 1000);
+	}
+	f = (struct store_doc_filter){ .tags = { "sparse" }, .ntags = 1 };
+	CHECK_INT(store_document_list(T.s, &T.a, u.id, &f, 2, 0, &out, &n, &total), ERR_OK);
+	CHECK_INT(n, 2);
+	CHECK_INT(total, 4);
+	CHECK_INT(out[0].created_at, T0 + 30000);
+	/* Two tags: counted, walked or not. */
+	f = (struct store_doc_filter){ .tags = { "dense", "ODD" }, .ntags = 2 };
+	CHECK_INT(store_document_list(T.s, &T.a, u.id, &f, 3, 0, &out, &n, &total), ERR_OK);
+	CHECK_INT(n, 3);
+	CHECK_INT(total, 20);
+	CHECK_INT(out[0].created_at, T0 + 39000);
+	CHECK_INT(out[2].created_at, T0 + 35000);
+	f = (struct store_doc_filter){ .tags = { "dense", "dense" }, .ntags = 2 };
+	CHECK_INT(store_document_list(T.s, &T.a, u.id, &f, 3, 0, &out, &n, &total), ERR_OK);
+	CHECK_INT(total, 36);
+	f = (struct store_doc_filter){ .tags = { "dense", "sparse" }, .ntags = 2 };
+	CHECK_INT(store_document_list(T.s, &T.a, u.id, &f, 3, 0, &out, &n, &total), ERR_OK);
+	CHECK_INT(n, 0);
+	CHECK_INT(total, 0);
+	/* With another filter the total is counted. */
+	f = (struct store_doc_filter){ .tags = { "dense" }, .ntags = 1, .from_us = T0 + 20000 };
+	CHECK_INT(store_document_list(T.s, &T.a, u.id, &f, 2, 0, &out, &n, &total), ERR_OK);
+	CHECK_INT(n, 2);
+	CHECK_INT(total, 18);
+	/* A tag the user never had: nothing, at once. */
+	f = (struct store_doc_filter){ .tags = { "absent" }, .ntags = 1 };
+	CHECK_INT(store_document_list(T.s, &T.a, u.id, &f, 2, 0, &out, &n, &total), ERR_OK);
+	CHECK_INT(n, 0);
+	CHECK_INT(total, 0);
+	/* Another user's tag counts change nothing here. */
+	struct store_user v;
+	new_user(&v);
+	f = (struct store_doc_filter){ .tags = { "dense" }, .ntags = 1 };
+	CHECK_INT(store_document_list(T.s, &T.a, v.id, &f, 5, 0, &out, &n, &total), ERR_OK);
+	CHECK_INT(n, 0);
+	CHECK_INT(total, 0);
+}
+
 static void test_job_list(void)
 {
 	struct store_user u;
@@ -491,6 +570,7 @@ static void store_tests(void)
 {
 	RUN(test_migrate);
 	RUN(test_document_list_pages_and_filters);
+	RUN(test_tagged_list_both_ways);
 	RUN(test_job_list);
 	RUN(test_owners_see_their_own);
 	RUN(test_tag_counts);

@@ -1,0 +1,100 @@
+/* mtag_tags_all (store_sqlite_func.c): the SQL function behind SQLite's tag
+ * filters, on a bare in-memory connection. */
+#include <sqlite3.h>
+
+#include "harness.h"
+#include "store/store_int.h"
+
+static sqlite3 *db;
+
+/* mtag_tags_all(tags, wanted): 1, 0, NULL as -1, an error as -2. */
+static int call(const char *tags, const char *wanted)
+{
+	sqlite3_stmt *st = NULL;
+	int r = -2;
+	if (sqlite3_prepare_v2(db, "SELECT mtag_tags_all(?1, ?2)", -1, &st, NULL) != SQLITE_OK)
+		return -3;
+	if (tags)
+		sqlite3_bind_text(st, 1, tags, -1, SQLITE_STATIC);
+	if (wanted)
+		sqlite3_bind_text(st, 2, wanted, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		r = sqlite3_column_type(st, 0) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return r;
+}
+
+static void test_plain_arrays(void)
+{
+	CHECK_INT(call("[\"ml\",\"data science\"]", "[\"ml\"]"), 1);
+	CHECK_INT(call("[\"ml\",\"data science\"]", "[\"data science\",\"ml\"]"), 1);
+	CHECK_INT(call("[\"ml\",\"data science\"]", "[\"ml\",\"data\"]"), 0);
+	CHECK_INT(call("[\"ml\"]", "[\"m\"]"), 0);
+	CHECK_INT(call("[\"m\"]", "[\"ml\"]"), 0);
+	CHECK_INT(call("[]", "[\"ml\"]"), 0);
+	CHECK_INT(call(" [ \"a\" , \"b\" ] ", "[\"b\"]"), 1);
+	/* The document's side is folded as lower() does: ASCII letters only. */
+	CHECK_INT(call("[\"Machine Learning\"]", "[\"machine learning\"]"), 1);
+	CHECK_INT(call("[\"Été\"]", "[\"Été\"]"), 1);
+	CHECK_INT(call("[\"Été\"]", "[\"été\"]"), 0);
+	/* A tag that repeats one wanted twice counts once per wanted. */
+	CHECK_INT(call("[\"ml\",\"ml\"]", "[\"ml\",\"ai\"]"), 0);
+}
+
+static void test_escapes_and_other_values(void)
+{
+	CHECK_INT(call("[\"a\\\"b\",\"c\"]", "[\"a\\\"b\"]"), 1);
+	CHECK_INT(call("[\"\\u00e9t\\u00e9\"]", "[\"été\"]"), 1);
+	CHECK_INT(call("[\"x\\/y\"]", "[\"x/y\"]"), 1);
+	/* Numbers, nulls and objects are not tags. */
+	CHECK_INT(call("[1,null,{\"a\":\"ml\"},\"ml\"]", "[\"ml\"]"), 1);
+	CHECK_INT(call("[1]", "[\"1\"]"), 0);
+	/* Not an array, malformed, or no tags at all: no match, no error. */
+	CHECK_INT(call("{\"ml\":1}", "[\"ml\"]"), 0);
+	CHECK_INT(call("[\"ml\"", "[\"ml\"]"), 0);
+	CHECK_INT(call("[\"ml\",]", "[\"ml\"]"), 0);
+	CHECK_INT(call("not json", "[\"ml\"]"), 0);
+	CHECK_INT(call(NULL, "[\"ml\"]"), 0);
+}
+
+static void test_wanted(void)
+{
+	CHECK_INT(call("[\"ml\"]", NULL), -1);
+	CHECK_INT(call("[\"ml\"]", "\"ml\""), -2);
+	CHECK_INT(call("[\"ml\"]", "[1]"), -2);
+	CHECK_INT(call("[\"ml\"]", "[\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\"]"), -2);
+}
+
+/* One statement over many rows: wanted is parsed once and kept. */
+static void test_one_statement_many_rows(void)
+{
+	CHECK_INT(sqlite3_exec(db, "CREATE TABLE d (tags TEXT);"
+			       "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000)"
+			       " INSERT INTO d SELECT json_array('t' || (i % 7), 'all', 'T' || (i % 3)) FROM n;",
+			       NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_stmt *st = NULL;
+	CHECK_INT(sqlite3_prepare_v2(db, "SELECT count(*) FROM d WHERE mtag_tags_all(tags, ?1)", -1,
+				     &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, "[\"t1\",\"all\"]", -1, SQLITE_STATIC);
+	CHECK_INT(sqlite3_step(st), SQLITE_ROW);
+	/* i % 7 == 1 or i % 3 == 1 ('T1' folds to 't1'). */
+	int want = 0;
+	for (int i = 1; i <= 1000; i++)
+		want += i % 7 == 1 || i % 3 == 1;
+	CHECK_INT(sqlite3_column_int(st, 0), want);
+	sqlite3_finalize(st);
+}
+
+int main(void)
+{
+	if (sqlite3_open(":memory:", &db) != SQLITE_OK || store_sqlite_func_register(db) != SQLITE_OK) {
+		fprintf(stderr, "cannot open an in-memory database\n");
+		return 1;
+	}
+	RUN(test_plain_arrays);
+	RUN(test_escapes_and_other_values);
+	RUN(test_wanted);
+	RUN(test_one_statement_many_rows);
+	sqlite3_close(db);
+	return unit_report("test_store_tags_all");
+}
