@@ -328,6 +328,8 @@ static enum mtag_err tagged_tx(struct store_conn *c, void *ctx)
 	struct tagged_list *l = ctx;
 	struct store_param pp[2] = { l->p[0], l->p[6] };
 	struct tag_plan t = { 0 };
+	l->out = NULL; /* a retried transaction starts over */
+	l->n = l->total = 0;
 	enum mtag_err e = store_one(c, NULL, "document_list", l->h->tag_plan, pp, 2, row_tag_plan, &t);
 	if (e || t.have < t.distinct)
 		return e; /* a wanted tag no document of the user has: nothing */
