@@ -138,10 +138,11 @@ static const char pg_search[] =
 	"   AS score FROM w ORDER BY score DESC, created_at DESC, id DESC LIMIT $9 OFFSET $10)"
 	" SELECT " STORE_DOC_COLS("d.", "NULL") ", h.score,"
 	" " PG_HEADLINE("left(coalesce(d.extracted_text, ''), 102400)") ","
-	" " PG_HEADLINE("coalesce(d.title, '')")
+	" " PG_HEADLINE("coalesce(d.title, '')") ", (SELECT count(*) FROM w)"
 	" FROM h JOIN documents d ON d.id = h.id, to_tsquery('mtag_search', $11) p (q)"
 	" ORDER BY h.score DESC," HIST_ORDER;
-/* The count alone: the first matches found, in no order, stop it. */
+/* The count alone, when the page is empty (each row of a page carries it): the
+ * first matches found, in no order, stop it. */
 static const char pg_search_window[] =
 	"SELECT count(*), NULL FROM (" PG_WINDOW("1") " LIMIT " SEARCH_WINDOW ") w";
 
@@ -447,15 +448,55 @@ static enum mtag_err row_window(struct store_row *r, void *out)
 	return store_row_done(r, "(window)");
 }
 
+/* A hit of PostgreSQL's page, which carries the window's size. */
+struct counted_hit {
+	struct store_hit hit;
+	size_t window;
+};
+
+static enum mtag_err row_counted_hit(struct store_row *r, void *out)
+{
+	struct counted_hit *ch = out;
+	ch->window = (size_t)store_col_int(r, STORE_DOC_NCOLS + 3);
+	return row_hit(r, &ch->hit);
+}
+
+/*
+ * SQLite reads the window first, for its count and the page's bound.
+ * PostgreSQL's page has the window at hand and gives its size on each row;
+ * the window is counted alone only when the page is empty.
+ */
 static enum mtag_err search_tx(struct store_conn *c, void *ctx)
 {
 	struct search *sr = ctx;
-	enum mtag_err e = store_one(c, NULL, "document_search", sr->h->search_window, sr->p, 8,
-				    row_window, sr);
-	if (e || !sr->total)
+	enum mtag_err e;
+	sr->out = NULL; /* a retried transaction starts over */
+	sr->n = sr->total = 0;
+	if (sr->h->search_bound) {
+		e = store_one(c, NULL, "document_search", sr->h->search_window, sr->p, 8,
+			      row_window, sr);
+		if (e || !sr->total)
+			return e;
+		return store_many(c, sr->a, "document_search", sr->h->search, sr->p, 11, row_hit,
+				  sizeof(struct store_hit), sr->max, &sr->out, &sr->n);
+	}
+	void *rows = NULL;
+	size_t n = 0;
+	e = store_many(c, sr->a, "document_search", sr->h->search, sr->p, 11, row_counted_hit,
+		       sizeof(struct counted_hit), sr->max, &rows, &n);
+	if (e)
 		return e;
-	return store_many(c, sr->a, "document_search", sr->h->search, sr->p, 11, row_hit,
-			  sizeof(struct store_hit), sr->max, &sr->out, &sr->n);
+	if (!n)
+		return store_one(c, NULL, "document_search", sr->h->search_window, sr->p, 8,
+				 row_window, sr);
+	struct counted_hit *ch = rows;
+	struct store_hit *hits = arena_alloc(sr->a, n * sizeof(*hits));
+	for (size_t i = 0; i < n; i++)
+		hits[i] = ch[i].hit;
+	sr->out = hits;
+	sr->n = n;
+	sr->total = ch[0].window;
+	return ERR_OK;
 }
 
 enum mtag_err store_document_search(struct store *s, struct arena *a, const char *owner,

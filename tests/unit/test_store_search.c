@@ -159,6 +159,13 @@ static void test_search_snippets(void)
 	CHECK_INT(store_document_search(T.s, &T.a, su.id, "quick", NULL, 0, 0, &h, &n, &total), ERR_OK);
 	CHECK_INT(n, 0);
 	CHECK_INT(total, 2);
+	/* Past the last hit: no rows, the total still (PostgreSQL counts it apart then). */
+	CHECK_INT(store_document_search(T.s, &T.a, su.id, "quick", NULL, 5, 2, &h, &n, &total), ERR_OK);
+	CHECK_INT(n, 0);
+	CHECK_INT(total, 2);
+	CHECK_INT(store_document_search(T.s, &T.a, su.id, "quick", NULL, 5, 0, &h, &n, &total), ERR_OK);
+	CHECK_INT(n, 2);
+	CHECK_INT(total, 2);
 }
 
 static void test_search_ranking(void)
