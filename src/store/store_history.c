@@ -109,7 +109,7 @@
 	"SELECT " what " FROM (SELECT f.rowid AS rid FROM documents_fts f CROSS JOIN"     \
 	" documents d ON d.rid = f.rowid WHERE documents_fts MATCH $8 AND"                \
 	HIST_FILTER(SQ_TAGS_ALL) " ORDER BY f.rowid DESC LIMIT " SEARCH_WINDOW ")"
-#define SQ_SNIPPET(col) "snippet(documents_fts, " col ", '[[', ']]', ' … ', 16)"
+#define SQ_SNIPPET(col) "mtag_snippet(documents_fts, " col ", 16)"
 static const char sq_search[] =
 	"SELECT " STORE_DOC_COLS("d.", "NULL") ", -f.rank, " SQ_SNIPPET("2") ", "
 	SQ_SNIPPET("0") " FROM documents_fts f CROSS JOIN documents d ON d.rid = f.rowid"
@@ -122,12 +122,23 @@ static const char sq_search_window[] = SQ_WINDOW("count(*), min(rid)");
  * (the owner's lexemes, migration 0008); the window is the newest matches in
  * the lists' order, ranked by ts_rank_cd with weights {D, C, B, A} = {0.1,
  * 0.1, 0.5, 1.0}: title 10, tags 5, text 1. ts_headline, costly, runs on the
- * page's rows only, on the first 100 KB of the text, with the query
- * rendered without keys (the text has none) nor the tags' words ($11).
+ * page's rows only, on 8 Ki characters of the text (PG_HEADLINE_TEXT),
+ * with the query rendered without keys (the text has none) nor the tags'
+ * words ($11).
  */
 #define PG_WINDOW(what)                                                                  \
 	"SELECT " what " FROM documents d, to_tsquery('mtag_search', $8) q"               \
 	" WHERE d.search_vector @@ q AND" HIST_FILTER(PG_TAGS_ALL)
+/*
+ * The text a headline is made from: 8 Ki characters from a little before the
+ * first place the query's first word appears ($12, lower-cased; from the
+ * start when it does not). ts_headline parses all it is given (~45 µs a KB):
+ * the first 100 KB of each long document made a page of hits cost tens of
+ * milliseconds; a plain search for the word costs ~16 ns a character.
+ */
+#define PG_HEADLINE_TEXT                                                                  \
+	"substr(coalesce(d.extracted_text, ''), greatest(1, strpos(lower(left("             \
+	"d.extracted_text, 262144)), $12) - 240), 8192)"
 #define PG_HEADLINE(text)                                                                \
 	"ts_headline('mtag_search', " text ", p.q, 'StartSel=[[, StopSel=]],"             \
 	" MaxFragments=2, MaxWords=24, MinWords=8')"
@@ -137,7 +148,7 @@ static const char pg_search[] =
 	" h AS (SELECT id, created_at, ts_rank_cd('{0.1, 0.1, 0.5, 1.0}', search_vector, q)"
 	"   AS score FROM w ORDER BY score DESC, created_at DESC, id DESC LIMIT $9 OFFSET $10)"
 	" SELECT " STORE_DOC_COLS("d.", "NULL") ", h.score,"
-	" " PG_HEADLINE("left(coalesce(d.extracted_text, ''), 102400)") ","
+	" " PG_HEADLINE(PG_HEADLINE_TEXT) ","
 	" " PG_HEADLINE("coalesce(d.title, '')") ", (SELECT count(*) FROM w)"
 	" FROM h JOIN documents d ON d.id = h.id, to_tsquery('mtag_search', $11) p (q)"
 	" ORDER BY h.score DESC," HIST_ORDER;
@@ -399,6 +410,31 @@ enum mtag_err store_document_list(struct store *s, struct arena *a, const char *
 
 /* ---- search ---- */
 
+/*
+ * A snippet with each run of white space as one space and none at either
+ * end: the extracted text's line breaks, and U+FFFD, which extraction gives
+ * for glyphs without a Unicode value (often a PDF's spaces). OUT: in a.
+ */
+static const char *squeeze_space(struct arena *a, const char *s)
+{
+	char *out = arena_alloc(a, strlen(s) + 1), *o = out;
+	bool space = false;
+	for (const char *p = s; *p;) {
+		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f' || *p == '\v' ||
+		    !strncmp(p, "\xef\xbf\xbd", 3)) {
+			space = o != out;
+			p += (unsigned char)*p == 0xef ? 3 : 1;
+			continue;
+		}
+		if (space)
+			*o++ = ' ';
+		space = false;
+		*o++ = *p++;
+	}
+	*o = '\0';
+	return out;
+}
+
 static enum mtag_err row_hit(struct store_row *r, void *out)
 {
 	struct store_hit *hit = out;
@@ -410,30 +446,16 @@ static enum mtag_err row_hit(struct store_row *r, void *out)
 	hit->snippet = store_col_text(r, STORE_DOC_NCOLS + 1); /* the text's */
 	if (!hit->snippet || !strstr(hit->snippet, "[["))
 		hit->snippet = store_col_text(r, STORE_DOC_NCOLS + 2); /* the title's */
+	if (hit->snippet)
+		hit->snippet = squeeze_space(r->a, hit->snippet);
 	return e ? e : store_row_done(r, "documents");
-}
-
-/*
- * FTS5's snippet() starts a fragment that begins at the first token at the
- * start of the indexed value, which is the owner's key and a space
- * (migration 0008): take them off.
- */
-static void unkey_snippets(struct store_hit *h, size_t n, const char *owner)
-{
-	char key[STORE_SEARCH_KEY_LEN + 1];
-
-	store_search_key(key, owner);
-	for (size_t i = 0; i < n; i++)
-		if (h[i].snippet && !strncmp(h[i].snippet, key, STORE_SEARCH_KEY_LEN) &&
-		    h[i].snippet[STORE_SEARCH_KEY_LEN] == ' ')
-			h[i].snippet += STORE_SEARCH_KEY_LEN + 1;
 }
 
 /* A search's statements and what they give, in one snapshot. */
 struct search {
 	struct arena *a;
 	const struct store_history_sql *h;
-	struct store_param p[11];
+	struct store_param p[12];
 	size_t max;
 	void *out; /* OUT */
 	size_t n, total;
@@ -482,7 +504,7 @@ static enum mtag_err search_tx(struct store_conn *c, void *ctx)
 	}
 	void *rows = NULL;
 	size_t n = 0;
-	e = store_many(c, sr->a, "document_search", sr->h->search, sr->p, 11, row_counted_hit,
+	e = store_many(c, sr->a, "document_search", sr->h->search, sr->p, 12, row_counted_hit,
 		       sizeof(struct counted_hit), sr->max, &rows, &n);
 	if (e)
 		return e;
@@ -518,12 +540,13 @@ enum mtag_err store_document_search(struct store *s, struct arena *a, const char
 	sr.p[7] = STORE_TEXT(match);
 	sr.p[8] = STORE_INT(store_list_cap(limit));
 	sr.p[9] = STORE_INT(store_list_cap(offset));
-	if (!sr.h->search_bound)
+	if (!sr.h->search_bound) {
 		sr.p[10] = STORE_TEXT(store_search_render(a, query, NULL, 0, sr.h->match, NULL));
+		sr.p[11] = STORE_TEXT(store_search_first_word(a, query));
+	}
 	enum mtag_err e = store_tx(s, "document_search", STORE_TX_SNAPSHOT, search_tx, &sr);
 	if (e)
 		return e;
-	unkey_snippets(sr.out, sr.n, who);
 	*out = sr.out;
 	*n = sr.n;
 	if (total)

@@ -434,6 +434,13 @@ const char *store_search_render(struct arena *a, const char *query, const char *
 				size_t ntags, enum store_match_syntax syn, const char *owner);
 
 /*
+ * The first token of the query's first positive term, lower-cased: where
+ * PostgreSQL looks for the text to highlight (store_history.c). NULL when
+ * there is none. OUT: the token, in a.
+ */
+const char *store_search_first_word(struct arena *a, const char *query);
+
+/*
  * The wanted tags alone as a match for syn (store_search_render's tag part,
  * without an operator before it), for the lists' tag filter. NULL when no
  * tag can be written (then only the exact test filters). OUT: the text, in a.

@@ -349,6 +349,18 @@ const char *store_search_render(struct arena *a, const char *query, const char *
 	return out;
 }
 
+const char *store_search_first_word(struct arena *a, const char *query)
+{
+	struct search_query *sq = arena_alloc(a, sizeof(*sq));
+
+	pthread_once(&search_once, search_locale_init);
+	search_parse(sq, query ? query : "");
+	for (int i = 0; i < sq->n; i++)
+		if (!sq->t[i].neg)
+			return arena_strdup(a, sq->t[i].tok[0]);
+	return NULL;
+}
+
 const char *store_search_render_tags(struct arena *a, const char *const *tags, size_t ntags,
 				     enum store_match_syntax syn, const char *owner)
 {

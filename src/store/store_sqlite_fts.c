@@ -23,11 +23,13 @@
  * Arguments after the name go to unicode61 ('mtag remove_diacritics 2').
  * Registered on every connection (store_sqlite.c), before the migrations run.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sqlite3.h>
 
+#include "base/buf.h"
 #include "store_int.h"
 
 #define FTS_KEY_LEN STORE_SEARCH_KEY_LEN
@@ -125,6 +127,127 @@ static void fts_delete(Fts5Tokenizer *t)
 	free(ft);
 }
 
+/*
+ * mtag_snippet(documents_fts, column, tokens): the column's value from a few
+ * tokens before its first match, `tokens` tokens long, each matching token
+ * between [[ and ]], "… " before when it does not start the value and " …"
+ * after when more follows; without a match in the column, its first tokens.
+ *
+ * Why not FTS5's snippet(): it tokenizes the whole value to choose the best
+ * fragment, so a hit in a long document cost what the document costs (a
+ * search over 15 real PDFs, 1.2 MB of text, took 70 ms for 11 hits). This
+ * stops tokenizing at the fragment's end: a hit costs the text up to its
+ * first match.
+ */
+#define SNIPPET_BEFORE 3     /* tokens shown before the first match */
+#define SNIPPET_MAX_TOKENS 64
+#define SNIPPET_MAX_BYTES (16 * 1024)
+
+struct snippet {
+	const char *text;
+	int first, last; /* the fragment: tokens [first, last) */
+	bool marked[SNIPPET_MAX_TOKENS];
+	int seen;        /* tokens so far */
+	int end;         /* byte after the last token copied, -1 before the first */
+	bool more;       /* a token past the fragment */
+	struct buf out;
+};
+
+static int snippet_token(void *ctx, int flags, const char *token, int n, int start, int end)
+{
+	struct snippet *sn = ctx;
+	(void)token;
+	(void)n;
+	if (flags & FTS5_TOKEN_COLOCATED)
+		return SQLITE_OK;
+	int i = sn->seen++;
+	if (i < sn->first)
+		return SQLITE_OK;
+	if (i >= sn->last) {
+		sn->more = true;
+		return SQLITE_DONE; /* the rest of the value is not read */
+	}
+	if (sn->end >= 0 && start > sn->end)
+		buf_append(&sn->out, sn->text + sn->end, (size_t)(start - sn->end));
+	bool m = sn->marked[i - sn->first];
+	if (m)
+		buf_puts(&sn->out, "[[");
+	buf_append(&sn->out, sn->text + start, (size_t)(end - start));
+	if (m)
+		buf_puts(&sn->out, "]]");
+	sn->end = end;
+	return SQLITE_OK;
+}
+
+/* The first token of the column's first match, or -1. */
+static int first_match(const Fts5ExtensionApi *api, Fts5Context *fts, int col)
+{
+	int ninst = 0, first = -1;
+	if (api->xInstCount(fts, &ninst) != SQLITE_OK)
+		return -1;
+	for (int i = 0; i < ninst; i++) {
+		int phrase, c, off;
+		if (api->xInst(fts, i, &phrase, &c, &off) == SQLITE_OK && c == col &&
+		    (first < 0 || off < first))
+			first = off;
+	}
+	return first;
+}
+
+static void mark_matches(const Fts5ExtensionApi *api, Fts5Context *fts, int col,
+			 struct snippet *sn)
+{
+	int ninst = 0;
+	api->xInstCount(fts, &ninst);
+	for (int i = 0; i < ninst; i++) {
+		int phrase, c, off;
+		if (api->xInst(fts, i, &phrase, &c, &off) != SQLITE_OK || c != col)
+			continue;
+		int len = api->xPhraseSize(fts, phrase);
+		for (int t = off; t < off + len; t++)
+			if (t >= sn->first && t < sn->last)
+				sn->marked[t - sn->first] = true;
+	}
+}
+
+static void snippet_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
+		       int argc, sqlite3_value **argv)
+{
+	if (argc != 2) {
+		sqlite3_result_error(ctx, "mtag_snippet: (column, tokens)", -1);
+		return;
+	}
+	int col = sqlite3_value_int(argv[0]), ntok = sqlite3_value_int(argv[1]);
+	if (col < 0 || col >= api->xColumnCount(fts) || ntok < 1 || ntok > SNIPPET_MAX_TOKENS) {
+		sqlite3_result_error(ctx, "mtag_snippet: no such column or token count", -1);
+		return;
+	}
+	const char *text = NULL;
+	int len = 0;
+	if (api->xColumnText(fts, col, &text, &len) != SQLITE_OK || !text) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	struct snippet sn = { .text = text, .end = -1, .out = BUF_INIT(SNIPPET_MAX_BYTES) };
+	int t0 = first_match(api, fts, col);
+	sn.first = t0 > SNIPPET_BEFORE ? t0 - SNIPPET_BEFORE : 0;
+	sn.last = sn.first + ntok;
+	mark_matches(api, fts, col, &sn);
+	if (sn.first > 0)
+		buf_puts(&sn.out, "… ");
+	int rc = api->xTokenize(fts, text, len, &sn, snippet_token);
+	if (rc != SQLITE_OK && rc != SQLITE_DONE) {
+		buf_release(&sn.out);
+		sqlite3_result_error_code(ctx, rc);
+		return;
+	}
+	if (sn.more)
+		buf_puts(&sn.out, " …");
+	size_t n = 0;
+	char *s = buf_detach(&sn.out, &n);
+	sqlite3_result_text(ctx, s, (int)n, free);
+}
+
 int store_sqlite_fts_register(sqlite3 *db)
 {
 	static fts5_tokenizer methods = { fts_create, fts_delete, fts_tokenize };
@@ -141,5 +264,8 @@ int store_sqlite_fts_register(sqlite3 *db)
 		return rc;
 	if (!api || api->iVersion < 2)
 		return SQLITE_ERROR;
-	return api->xCreateTokenizer(api, "mtag", api, &methods, NULL);
+	rc = api->xCreateTokenizer(api, "mtag", api, &methods, NULL);
+	if (rc == SQLITE_OK)
+		rc = api->xCreateFunction(api, "mtag_snippet", NULL, snippet_fn, NULL);
+	return rc;
 }

@@ -3,6 +3,7 @@
  * the query syntax, accents, tags, ranking, snippets, hostile input and the
  * ranked window; on SQLite and PostgreSQL (store_fixture.h).
  */
+#include "base/buf.h"
 #include "store_fixture.h"
 
 static void test_migrate(void)
@@ -129,6 +130,55 @@ static void test_search_syntax(void)
 	CHECK_STR(list[0].id, sd[5].id);
 	f = (struct store_doc_filter){ .lang = "en", .from_us = T0 + 5 };
 	CHECK_STR(found("quick", &f), "4");
+}
+
+/*
+ * A match deep in a long text: the fragment is short and around it. SQLite's
+ * fragment (mtag_snippet) starts three tokens before the first match, runs of
+ * white space become one space, and the text after the fragment is not read.
+ */
+static void test_snippets_of_long_texts(void)
+{
+	struct store_user u;
+	struct store_job j;
+	struct store_document d;
+	struct buf text = BUF_INIT(1 << 20);
+	new_user(&u);
+	new_job(&j, u.id, 2, T0);
+	buf_puts(&text, "opening words here ");
+	for (int i = 0; i < 2400; i++) /* 60 KB */
+		buf_puts(&text, "filler lorem ipsum dolor ");
+	buf_puts(&text, "the narwhal\n\n swims  north ");
+	for (int i = 0; i < 4000; i++)
+		buf_puts(&text, "filler lorem ipsum dolor ");
+	CHECK_INT(add_doc(&j, &d, T0, "completed", "Long", "[\"sea\"]", buf_cstr(&text)), ERR_OK);
+	buf_release(&text);
+
+	struct store_hit *h = NULL;
+	size_t n = 0, total = 0;
+	CHECK_INT(store_document_search(T.s, &T.a, u.id, "narwhal", NULL, 10, 0, &h, &n, &total), ERR_OK);
+	CHECK_INT(n, 1);
+	CHECK(h[0].snippet && strstr(h[0].snippet, "[[narwhal]]") && strlen(h[0].snippet) < 400);
+	/* White space runs, line breaks and U+FFFD (a PDF's unmapped spaces) as one space. */
+	CHECK(h[0].snippet && !strchr(h[0].snippet, '\n') && !strstr(h[0].snippet, "  "));
+	if (!strcmp(T.name, "sqlite")) {
+		CHECK(!strncmp(h[0].snippet, "… ipsum dolor the [[narwhal]] swims north filler lorem", 55));
+		CHECK(strlen(h[0].snippet) > 4 && !strcmp(h[0].snippet + strlen(h[0].snippet) - 4, " …"));
+		CHECK_INT(store_document_search(T.s, &T.a, u.id, "\"narwhal swims\"", NULL, 10, 0, &h, &n,
+						  &total), ERR_OK);
+		CHECK_INT(n, 1);
+		CHECK(h[0].snippet && strstr(h[0].snippet, "the [[narwhal]] [[swims]] north"));
+		/* A match among the first tokens: the fragment starts the value, no ellipsis before. */
+		CHECK_INT(store_document_search(T.s, &T.a, u.id, "opening", NULL, 10, 0, &h, &n, &total),
+			  ERR_OK);
+		CHECK_INT(n, 1);
+		CHECK(h[0].snippet && !strncmp(h[0].snippet, "[[opening]] words here filler", 29));
+	}
+	CHECK_INT(add_doc(&j, &d, T0 + 1, "completed", "Glyphs", "[]",
+			  "alpha\xef\xbf\xbd\xef\xbf\xbd" "beta\xef\xbf\xbd" "gamma"), ERR_OK);
+	CHECK_INT(store_document_search(T.s, &T.a, u.id, "beta", NULL, 10, 0, &h, &n, &total), ERR_OK);
+	CHECK_INT(n, 1);
+	CHECK_STR(h[0].snippet, "alpha [[beta]] gamma");
 }
 
 static void test_search_snippets(void)
@@ -300,6 +350,7 @@ static void store_tests(void)
 	RUN(test_migrate);
 	RUN(test_search_syntax);
 	RUN(test_search_snippets);
+	RUN(test_snippets_of_long_texts);
 	RUN(test_search_ranking);
 	RUN(test_search_hostile);
 	RUN(test_search_window);
