@@ -8,5 +8,6 @@ bench/extract.sh
 bench/process.sh
 bench/batch.sh
 bench/history.sh
+bench/search_pdf.sh
 bench/scale.sh
 bench/web.sh
