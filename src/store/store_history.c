@@ -486,7 +486,8 @@ static enum mtag_err row_counted_hit(struct store_row *r, void *out)
 /*
  * SQLite reads the window first, for its count and the page's bound.
  * PostgreSQL's page has the window at hand and gives its size on each row;
- * the window is counted alone only when the page is empty.
+ * the window is counted alone only for an empty page past the first (or of
+ * no rows): an empty first page means no match.
  */
 static enum mtag_err search_tx(struct store_conn *c, void *ctx)
 {
@@ -508,6 +509,8 @@ static enum mtag_err search_tx(struct store_conn *c, void *ctx)
 		       sizeof(struct counted_hit), sr->max, &rows, &n);
 	if (e)
 		return e;
+	if (!n && sr->p[8].num > 0 && sr->p[9].num == 0)
+		return ERR_OK; /* a first page with no hit: no match at all */
 	if (!n)
 		return store_one(c, NULL, "document_search", sr->h->search_window, sr->p, 8,
 				 row_window, sr);
