@@ -202,20 +202,17 @@ static void test_search_snippets(void)
 	CHECK_INT(store_document_search(T.s, &T.a, su.id, "cafe", NULL, 10, 0, &h, &n, &total), ERR_OK);
 	CHECK_INT(n, 1);
 	CHECK_STR(h[0].snippet, "naïve [[café]]");
-	/* Pages of the search. */
-	CHECK_INT(store_document_search(T.s, &T.a, su.id, "quick", NULL, 1, 1, &h, &n, &total), ERR_OK);
-	CHECK_INT(n, 1);
-	CHECK_INT(total, 2);
-	CHECK_INT(store_document_search(T.s, &T.a, su.id, "quick", NULL, 0, 0, &h, &n, &total), ERR_OK);
-	CHECK_INT(n, 0);
-	CHECK_INT(total, 2);
-	/* Past the last hit: no rows, the total still (PostgreSQL counts it apart then). */
-	CHECK_INT(store_document_search(T.s, &T.a, su.id, "quick", NULL, 5, 2, &h, &n, &total), ERR_OK);
-	CHECK_INT(n, 0);
-	CHECK_INT(total, 2);
-	CHECK_INT(store_document_search(T.s, &T.a, su.id, "quick", NULL, 5, 0, &h, &n, &total), ERR_OK);
-	CHECK_INT(n, 2);
-	CHECK_INT(total, 2);
+	/* Pages of the search; past the last hit or of no rows, the total still
+	 * (PostgreSQL then counts the window apart). */
+	static const struct {
+		size_t limit, offset, n;
+	} pages[] = { { 1, 1, 1 }, { 0, 0, 0 }, { 5, 2, 0 }, { 5, 0, 2 } };
+	for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
+		CHECK_INT(store_document_search(T.s, &T.a, su.id, "quick", NULL, pages[i].limit,
+						pages[i].offset, &h, &n, &total), ERR_OK);
+		CHECK_INT(n, pages[i].n);
+		CHECK_INT(total, 2);
+	}
 }
 
 static void test_search_ranking(void)
