@@ -2,8 +2,8 @@
  * tempfile.c - private temporary files (tempfile.h).
  */
 #include <dirent.h>
-#include <stdbool.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>

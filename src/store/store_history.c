@@ -7,7 +7,8 @@
  * difference is a named fragment below (the full-text engine, the elements
  * of a JSON array, the UTC day of a time), and each driver's dialect points
  * at the statement table built with its fragments (store_int.h, struct
- * store_history_sql). Parameters are the same in both tables.
+ * store_history_sql). Parameters are the same in both tables but for the
+ * search's last ones (search_bound).
  *
  * Every operation takes the owner, a user id; anything else lists nothing.
  *
@@ -66,7 +67,7 @@
  * Which way a list with a tag filter goes, from the counts the writes keep
  * ($1 owner, $2 the wanted tags): how many of the wanted tags the user has,
  * how many distinct tags are wanted, the fewest documents of one of them,
- * and the user's documents. See tagged_plan.
+ * and the user's documents. See tagged_tx.
  */
 #define TAG_PLAN(wanted)                                                                  \
 	"SELECT count(*), coalesce(min(t.documents), 0), (SELECT count(DISTINCT w) FROM "    \
@@ -98,7 +99,7 @@
  * still filtered. The window is read once, for its count and its bound:
  * the rowid of its oldest match (rowids are given in insertion order); the
  * page ($11 the bound) is FTS5's own ORDER BY rank over the rows from
- * there, so that snippet() runs for the page's rows only. bm25
+ * there, so that snippets are made for the page's rows only. bm25
  * weighs title 10, tags 5, text 1 (rank: lower is better, negated for the
  * score). CROSS JOIN keeps the index the outer loop.
  *
@@ -315,7 +316,7 @@ struct tagged_list {
 	struct arena *a;
 	const struct store_history_sql *h;
 	struct store_param *p; /* the list's: filters, the tags' match, limit, offset */
-	bool tag_only;         /* one distinct tag and no other filter */
+	bool tag_only;         /* no filter but the tags */
 	size_t limit, want;    /* the page's rows; offset + limit */
 	void *out;             /* OUT */
 	size_t n, total;
@@ -410,20 +411,29 @@ enum mtag_err store_document_list(struct store *s, struct arena *a, const char *
 
 /* ---- search ---- */
 
+/* Bytes of white space (or U+FFFD) at p, 0 for anything else. */
+static size_t space_len(const char *p, const char *end)
+{
+	if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f' || *p == '\v')
+		return 1;
+	return end - p >= 3 && !memcmp(p, "\xef\xbf\xbd", 3) ? 3 : 0;
+}
+
 /*
  * A snippet with each run of white space as one space and none at either
  * end: the extracted text's line breaks, and U+FFFD, which extraction gives
- * for glyphs without a Unicode value (often a PDF's spaces). OUT: in a.
+ * for glyphs without a Unicode value (often a PDF's spaces). s: n bytes.
+ * OUT: in a.
  */
-static const char *squeeze_space(struct arena *a, const char *s)
+static const char *squeeze_space(struct arena *a, const char *s, size_t n)
 {
-	char *out = arena_alloc(a, strlen(s) + 1), *o = out;
+	char *out = arena_alloc(a, n + 1), *o = out;
 	bool space = false;
-	for (const char *p = s; *p;) {
-		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f' || *p == '\v' ||
-		    !strncmp(p, "\xef\xbf\xbd", 3)) {
+	for (const char *p = s, *end = s + n; p < end;) {
+		size_t k = space_len(p, end);
+		if (k) {
 			space = o != out;
-			p += (unsigned char)*p == 0xef ? 3 : 1;
+			p += k;
 			continue;
 		}
 		if (space)
@@ -443,11 +453,10 @@ static enum mtag_err row_hit(struct store_row *r, void *out)
 	enum mtag_err e = store_row_document(r, &hit->doc);
 
 	hit->rank = score ? strtod(score, NULL) : 0.0;
-	hit->snippet = store_col_text(r, STORE_DOC_NCOLS + 1); /* the text's */
-	if (!hit->snippet || !strstr(hit->snippet, "[["))
-		hit->snippet = store_col_text(r, STORE_DOC_NCOLS + 2); /* the title's */
-	if (hit->snippet)
-		hit->snippet = squeeze_space(r->a, hit->snippet);
+	const char *snip = r->drv->col_raw(r, STORE_DOC_NCOLS + 1, &len); /* the text's */
+	if (!snip || !memmem(snip, len, "[[", 2))
+		snip = r->drv->col_raw(r, STORE_DOC_NCOLS + 2, &len); /* the title's */
+	hit->snippet = snip ? squeeze_space(r->a, snip, len) : NULL;
 	return e ? e : store_row_done(r, "documents");
 }
 
@@ -531,21 +540,20 @@ enum mtag_err store_document_search(struct store *s, struct arena *a, const char
 {
 	struct search sr = { .a = a, .h = s->drv->dialect->history, .max = store_list_cap(limit) };
 	char who[UUID_STR_LEN];
-	const char *match;
 
 	clear_out(out, n, total);
 	if (!store_copy_uuid(who, owner) || !doc_filter(a, who, f, sr.p))
 		return ERR_OK;
-	match = store_search_render(a, query, f ? f->tags : NULL, f ? f->ntags : 0, sr.h->match,
-				    who);
+	const struct search_query *sq = store_search_parse(a, query);
+	const char *match = store_search_render(a, sq, f ? f->tags : NULL, f ? f->ntags : 0, sr.h->match, who);
 	if (!match)
 		return ERR_OK; /* no usable word: nothing, not everything */
 	sr.p[7] = STORE_TEXT(match);
 	sr.p[8] = STORE_INT(store_list_cap(limit));
 	sr.p[9] = STORE_INT(store_list_cap(offset));
 	if (!sr.h->search_bound) {
-		sr.p[10] = STORE_TEXT(store_search_render(a, query, NULL, 0, sr.h->match, NULL));
-		sr.p[11] = STORE_TEXT(store_search_first_word(a, query));
+		sr.p[10] = STORE_TEXT(store_search_render(a, sq, NULL, 0, sr.h->match, NULL));
+		sr.p[11] = STORE_TEXT(store_search_first_word(a, sq));
 	}
 	enum mtag_err e = store_tx(s, "document_search", STORE_TX_SNAPSHOT, search_tx, &sr);
 	if (e)

@@ -403,8 +403,9 @@ struct store_history_sql {
 	const char *tag_plan;     /* what a tagged list costs each way (store_history.c) */
 	const char *search_window; /* the search's window: its count, and its bound or NULL */
 	const char *search;        /* the window's page, ranked, with snippets */
-	/* search's $11: the window's bound (FTS5), or the query without keys nor
-	 * tags for the headlines (tsquery) */
+	/* true: search's $11 is the window's bound, read first (FTS5); false: $11
+	 * and $12 are the query without keys nor tags and its first word, for the
+	 * headlines, and each row of search carries the window's size (tsquery) */
 	bool search_bound;
 	const char *tag_counts;   /* tags with document counts */
 	const char *per_day;      /* documents per UTC day in a range */
@@ -422,23 +423,27 @@ enum mtag_err store_list_page(struct store *s, struct arena *a, const char *op,
 			      const struct store_param *p, store_row_fn fn, size_t size,
 			      size_t max, void **out, size_t *n, size_t *total);
 
+/* A user's search query (any bytes), parsed once into bounded terms (store_search.c). OUT: in a. */
+struct search_query;
+struct search_query *store_search_parse(struct arena *a, const char *query);
+
 /*
- * Parse a user's search query (any bytes) and render it for syn, every
- * token behind owner's key (owner: a canonical UUID; NULL: no key, the
- * words as the text holds them, for PostgreSQL's headlines), with the wanted tags
- * (tags[0..ntags), UTF-8) as phrases of the tags that narrow the match. NULL
- * when the query has no positive term with a usable token (then nothing
- * matches). OUT: the text, in a.
+ * Render a parsed query for syn, every token behind owner's key (owner: a
+ * canonical UUID; NULL: no key, the words as the text holds them, for
+ * PostgreSQL's headlines), with the wanted tags (tags[0..ntags), UTF-8) as
+ * phrases of the tags that narrow the match. NULL when the query has no
+ * positive term with a usable token (then nothing matches). OUT: the text, in a.
  */
-const char *store_search_render(struct arena *a, const char *query, const char *const *tags,
-				size_t ntags, enum store_match_syntax syn, const char *owner);
+const char *store_search_render(struct arena *a, const struct search_query *sq,
+				const char *const *tags, size_t ntags,
+				enum store_match_syntax syn, const char *owner);
 
 /*
  * The first token of the query's first positive term, lower-cased: where
  * PostgreSQL looks for the text to highlight (store_history.c). NULL when
  * there is none. OUT: the token, in a.
  */
-const char *store_search_first_word(struct arena *a, const char *query);
+const char *store_search_first_word(struct arena *a, const struct search_query *sq);
 
 /*
  * The wanted tags alone as a match for syn (store_search_render's tag part,
@@ -454,10 +459,9 @@ const char *store_search_render_tags(struct arena *a, const char *const *tags, s
  * (store_sqlite_fts.c, the migrations 0008).
  */
 #define STORE_SEARCH_KEY_LEN 13
-/* owner's key (an empty string for NULL). OUT: key. */
-void store_search_key(char key[STORE_SEARCH_KEY_LEN + 1], const char *owner);
 
-/* Register the FTS5 tokenizer "mtag" (store_sqlite_fts.c) on db. An SQLite result code. */
+/* Register the FTS5 tokenizer "mtag" and the function mtag_snippet (store_sqlite_fts.c)
+ * on db. An SQLite result code. */
 struct sqlite3;
 int store_sqlite_fts_register(struct sqlite3 *db);
 /* Register the SQL function mtag_tags_all (store_sqlite_func.c) on db. An SQLite result code. */

@@ -315,7 +315,8 @@ static void search_put_negative(struct buf *b, const struct search_query *sq,
 		buf_putc(b, ')');
 }
 
-void store_search_key(char key[STORE_SEARCH_KEY_LEN + 1], const char *owner)
+/* owner's key (an empty string for NULL). OUT: key. */
+static void search_key(char key[STORE_SEARCH_KEY_LEN + 1], const char *owner)
 {
 	if (!owner) {
 		key[0] = '\0';
@@ -327,17 +328,24 @@ void store_search_key(char key[STORE_SEARCH_KEY_LEN + 1], const char *owner)
 	key[STORE_SEARCH_KEY_LEN] = '\0';
 }
 
-const char *store_search_render(struct arena *a, const char *query, const char *const *tags,
-				size_t ntags, enum store_match_syntax syn, const char *owner)
+struct search_query *store_search_parse(struct arena *a, const char *query)
 {
 	struct search_query *sq = arena_alloc(a, sizeof(*sq));
+
+	pthread_once(&search_once, search_locale_init);
+	search_parse(sq, query ? query : "");
+	return sq;
+}
+
+const char *store_search_render(struct arena *a, const struct search_query *sq,
+				const char *const *tags, size_t ntags,
+				enum store_match_syntax syn, const char *owner)
+{
 	struct buf b = BUF_INIT(64 * 1024); /* bounded: 32 terms of 8 tokens of 64 bytes */
 	struct search_out o = { .syn = syn };
 	const char *out = NULL;
 
-	pthread_once(&search_once, search_locale_init);
-	search_parse(sq, query ? query : "");
-	store_search_key(o.key, owner);
+	search_key(o.key, owner);
 	buf_putc(&b, '(');
 	if (search_put_positive(&b, sq, &o)) {
 		search_put_negative(&b, sq, &o);
@@ -349,12 +357,8 @@ const char *store_search_render(struct arena *a, const char *query, const char *
 	return out;
 }
 
-const char *store_search_first_word(struct arena *a, const char *query)
+const char *store_search_first_word(struct arena *a, const struct search_query *sq)
 {
-	struct search_query *sq = arena_alloc(a, sizeof(*sq));
-
-	pthread_once(&search_once, search_locale_init);
-	search_parse(sq, query ? query : "");
 	for (int i = 0; i < sq->n; i++)
 		if (!sq->t[i].neg)
 			return arena_strdup(a, sq->t[i].tok[0]);
@@ -369,7 +373,7 @@ const char *store_search_render_tags(struct arena *a, const char *const *tags, s
 	const char *out = NULL;
 
 	pthread_once(&search_once, search_locale_init);
-	store_search_key(o.key, owner);
+	search_key(o.key, owner);
 	if (search_put_tags(&b, tags, ntags, &o, false))
 		out = arena_strdup(a, buf_cstr(&b));
 	buf_release(&b);

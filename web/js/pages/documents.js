@@ -105,6 +105,8 @@ export async function documentsPage(main, ctx) {
       } }, t, count != null ? h('span', { class: 'visually-hidden' }, ` (${count} documents)`) : null);
     }));
 
+  // A search counts its ranked window: at the cap, more documents may match.
+  const total = data.total_capped ? `${data.total}+` : `${data.total}`;
   let body;
   if (!data.documents.length) {
     body = query || tags.length
@@ -114,7 +116,6 @@ export async function documentsPage(main, ctx) {
         h('a', { class: 'button primary', href: '/new' }, 'Process a document'));
   } else {
     const from = data.offset + 1, to = data.offset + data.documents.length;
-    const total = data.total_capped ? `${data.total}+` : `${data.total}`;
     const pageLink = (n) => { const next = new URLSearchParams(params); next.delete('doc'); if (n > 1) next.set('page', n); else next.delete('page'); return next; };
     body = [
       h('section', { class: 'grid docs', 'aria-label': 'Documents' }, data.documents.map((doc) => card(doc, (id) => {
@@ -130,7 +131,7 @@ export async function documentsPage(main, ctx) {
     ];
   }
   clear(main, h('div', { class: 'page-head' }, h('div', null, h('h1', null, 'Documents'),
-    h('p', { class: 'muted', role: 'status' }, query ? `${data.total_capped ? `${data.total}+` : data.total} result${data.total === 1 ? '' : 's'} for “${query}”` : `${data.total} document${data.total === 1 ? '' : 's'}`))),
+    h('p', { class: 'muted', role: 'status' }, query ? `${total} result${data.total === 1 ? '' : 's'} for “${query}”` : `${total} document${data.total === 1 ? '' : 's'}`))),
   form, chipTags.length ? chips : null, body);
 
   dialogFromUrl(ctx, '/documents', 'doc', openDocument);
