@@ -120,12 +120,13 @@ static const char sq_search_window[] = SQ_WINDOW("count(*), min(rid)");
 
 /*
  * PostgreSQL search: the GIN index on search_vector matches to_tsquery($8)
- * (the owner's lexemes, migration 0008); the window is the newest matches in
- * the lists' order, ranked by ts_rank_cd with weights {D, C, B, A} = {0.1,
- * 0.1, 0.5, 1.0}: title 10, tags 5, text 1. ts_headline, costly, runs on the
- * page's rows only, on 8 Ki characters of the text (PG_HEADLINE_TEXT),
- * with the query rendered without keys (the text has none) nor the tags'
- * words ($11).
+ * (the owner's lexemes, migration 0008, with the words' stems, 0011); the
+ * window is the newest matches in the lists' order, ranked by ts_rank_cd
+ * with weights {D, C, B, A} = {0.1, 0.1, 0.5, 1.0}: title 10, tags 5, text
+ * 1. ts_headline, costly, runs on the page's rows only, on 8 Ki characters
+ * of the text (PG_HEADLINE_TEXT), in the document's language (so that
+ * "universities" marks "university"), with the query rendered without keys
+ * (the text has none) nor the tags' words ($11).
  */
 #define PG_WINDOW(what)                                                                  \
 	"SELECT " what " FROM documents d, to_tsquery('mtag_search', $8) q"               \
@@ -141,7 +142,7 @@ static const char sq_search_window[] = SQ_WINDOW("count(*), min(rid)");
 	"substr(coalesce(d.extracted_text, ''), greatest(1, strpos(lower(left("             \
 	"d.extracted_text, 262144)), $12) - 240), 8192)"
 #define PG_HEADLINE(text)                                                                \
-	"ts_headline('mtag_search', " text ", p.q, 'StartSel=[[, StopSel=]],"             \
+	"ts_headline(c.cfg, " text ", p.q, 'StartSel=[[, StopSel=]],"                    \
 	" MaxFragments=2, MaxWords=24, MinWords=8')"
 static const char pg_search[] =
 	"WITH w AS MATERIALIZED (" PG_WINDOW("d.id, d.created_at, d.search_vector, q")
@@ -151,8 +152,20 @@ static const char pg_search[] =
 	" SELECT " STORE_DOC_COLS("d.", "NULL") ", h.score,"
 	" " PG_HEADLINE(PG_HEADLINE_TEXT) ","
 	" " PG_HEADLINE("coalesce(d.title, '')") ", (SELECT count(*) FROM w)"
-	" FROM h JOIN documents d ON d.id = h.id, to_tsquery('mtag_search', $11) p (q)"
+	" FROM h JOIN documents d ON d.id = h.id, LATERAL (SELECT coalesce((SELECT config"
+	"   FROM search_languages WHERE code = d.language), 'mtag_search') AS cfg) c,"
+	" to_tsquery(c.cfg, $11) p (q)"
 	" ORDER BY h.score DESC," HIST_ORDER;
+/*
+ * The stems of the query's words ($1, separated by spaces) in each language
+ * indexed with stems (or in the lang filter's, $2), where they differ from
+ * the word as the index holds it (migration 0011).
+ */
+static const char pg_search_stems[] =
+	"SELECT DISTINCT w.t, s.lexeme FROM unnest(string_to_array($1, ' ')) w (t),"
+	" (SELECT DISTINCT config FROM search_languages WHERE code = $2 OR $2 IS NULL) l,"
+	" to_tsvector(l.config, w.t) v, unnest(v) s WHERE length(v) = 1 AND"
+	" s.lexeme <> ALL (tsvector_to_array(to_tsvector('mtag_search', w.t))) LIMIT 64";
 /* The count alone, when the page is empty (each row of a page carries it): the
  * first matches found, in no order, stop it. */
 static const char pg_search_window[] =
@@ -200,6 +213,7 @@ const struct store_history_sql store_history_pg = {
 	.tag_plan = TAG_PLAN(PG_WANTED),
 	.search_window = pg_search_window,
 	.search = pg_search,
+	.search_stems = pg_search_stems,
 	.tag_counts = TAG_COUNTS("$2::text"),
 	.per_day = PER_DAY(PG_DAY),
 };
@@ -464,11 +478,56 @@ static enum mtag_err row_hit(struct store_row *r, void *out)
 struct search {
 	struct arena *a;
 	const struct store_history_sql *h;
+	struct search_query *sq;
+	const char *owner;
+	const struct store_doc_filter *f;
 	struct store_param p[12];
 	size_t max;
 	void *out; /* OUT */
 	size_t n, total;
 };
+
+/* A stem of one of the query's words (search_stems). */
+struct word_stem {
+	const char *word, *stem;
+};
+
+static enum mtag_err row_stem(struct store_row *r, void *out)
+{
+	struct word_stem *ws = out;
+	ws->word = store_col_text(r, 0);
+	ws->stem = store_col_text(r, 1);
+	return store_row_done(r, "(stems)");
+}
+
+/*
+ * The query's parameters: $8 the match; without a bound ($11), the
+ * headlines' query and first word ($11, $12). Where the dialect has stems,
+ * the query's words are stemmed first, in the language filter's language
+ * ($3) or every one indexed so.
+ */
+static enum mtag_err search_render(struct store_conn *c, struct search *sr)
+{
+	const struct store_doc_filter *f = sr->f;
+	if (sr->h->search_stems) {
+		struct store_param sp[2] = { STORE_TEXT(store_search_words(sr->a, sr->sq)), sr->p[2] };
+		void *rows = NULL;
+		size_t n = 0;
+		enum mtag_err e = store_many(c, sr->a, "document_search", sr->h->search_stems, sp, 2,
+					     row_stem, sizeof(struct word_stem), 64, &rows, &n);
+		if (e)
+			return e;
+		for (struct word_stem *ws = rows; n--; ws++)
+			store_search_add_stem(sr->a, sr->sq, ws->word, ws->stem);
+	}
+	sr->p[7] = STORE_TEXT(store_search_render(sr->a, sr->sq, f ? f->tags : NULL,
+						  f ? f->ntags : 0, sr->h->match, sr->owner));
+	if (!sr->h->search_bound) {
+		sr->p[10] = STORE_TEXT(store_search_render(sr->a, sr->sq, NULL, 0, sr->h->match, NULL));
+		sr->p[11] = STORE_TEXT(store_search_first_word(sr->a, sr->sq));
+	}
+	return ERR_OK;
+}
 
 static enum mtag_err row_window(struct store_row *r, void *out)
 {
@@ -504,6 +563,9 @@ static enum mtag_err search_tx(struct store_conn *c, void *ctx)
 	enum mtag_err e;
 	sr->out = NULL; /* a retried transaction starts over */
 	sr->n = sr->total = 0;
+	e = search_render(c, sr);
+	if (e)
+		return e;
 	if (sr->h->search_bound) {
 		e = store_one(c, NULL, "document_search", sr->h->search_window, sr->p, 8,
 			      row_window, sr);
@@ -538,23 +600,19 @@ enum mtag_err store_document_search(struct store *s, struct arena *a, const char
 				    size_t limit, size_t offset, struct store_hit **out, size_t *n,
 				    size_t *total)
 {
-	struct search sr = { .a = a, .h = s->drv->dialect->history, .max = store_list_cap(limit) };
+	struct search sr = { .a = a, .h = s->drv->dialect->history, .f = f,
+			     .max = store_list_cap(limit) };
 	char who[UUID_STR_LEN];
 
 	clear_out(out, n, total);
 	if (!store_copy_uuid(who, owner) || !doc_filter(a, who, f, sr.p))
 		return ERR_OK;
-	const struct search_query *sq = store_search_parse(a, query);
-	const char *match = store_search_render(a, sq, f ? f->tags : NULL, f ? f->ntags : 0, sr.h->match, who);
-	if (!match)
+	sr.owner = who;
+	sr.sq = store_search_parse(a, query);
+	if (!store_search_first_word(a, sr.sq))
 		return ERR_OK; /* no usable word: nothing, not everything */
-	sr.p[7] = STORE_TEXT(match);
 	sr.p[8] = STORE_INT(store_list_cap(limit));
 	sr.p[9] = STORE_INT(store_list_cap(offset));
-	if (!sr.h->search_bound) {
-		sr.p[10] = STORE_TEXT(store_search_render(a, sq, NULL, 0, sr.h->match, NULL));
-		sr.p[11] = STORE_TEXT(store_search_first_word(a, sq));
-	}
 	enum mtag_err e = store_tx(s, "document_search", STORE_TX_SNAPSHOT, search_tx, &sr);
 	if (e)
 		return e;

@@ -403,6 +403,9 @@ struct store_history_sql {
 	const char *tag_plan;     /* what a tagged list costs each way (store_history.c) */
 	const char *search_window; /* the search's window: its count, and its bound or NULL */
 	const char *search;        /* the window's page, ranked, with snippets */
+	/* the stems of words ($1, store_search_words) in the languages searched with
+	 * stems, or the language $2 only (PostgreSQL, migration 0011); NULL: none */
+	const char *search_stems;
 	/* true: search's $11 is the window's bound, read first (FTS5); false: $11
 	 * and $12 are the query without keys nor tags and its first word, for the
 	 * headlines, and each row of search carries the window's size (tsquery) */
@@ -439,11 +442,21 @@ const char *store_search_render(struct arena *a, const struct search_query *sq,
 				enum store_match_syntax syn, const char *owner);
 
 /*
- * The first token of the query's first positive term, lower-cased: where
- * PostgreSQL looks for the text to highlight (store_history.c). NULL when
- * there is none. OUT: the token, in a.
+ * The first token of the query's first positive term, lower-cased, or its
+ * shortest stem: where PostgreSQL looks for the text to highlight
+ * (store_history.c). NULL when there is none. OUT: the token, in a.
  */
 const char *store_search_first_word(struct arena *a, const struct search_query *sq);
+
+/* Every token of the query's terms, separated by spaces; NULL when none. OUT: in a. */
+const char *store_search_words(struct arena *a, const struct search_query *sq);
+/*
+ * stem is a stem of the query's token word in a language PostgreSQL indexes
+ * with stems (migration 0011): the tsquery matches the token as itself or as
+ * the stem. Duplicates, and stems past a bound, are left out.
+ */
+void store_search_add_stem(struct arena *a, struct search_query *sq, const char *word,
+			   const char *stem);
 
 /*
  * The wanted tags alone as a match for syn (store_search_render's tag part,

@@ -15,6 +15,11 @@
  * the user id), as the index does: a query reads one user's part of the
  * index (store_sqlite_fts.c, migrations 0008).
  *
+ * PostgreSQL also indexes a document's stems in its language, behind the key
+ * S ("s" and the same digits; migration 0011): a token with stems (which
+ * PostgreSQL gives, store_search_add_stem) matches as itself or as any of
+ * them, ('Ktechnologies':* | 'Ktechnolog' | 'Stechnolog').
+ *
  * Rendered forms (store_int.h, enum store_match_syntax), T the wanted tags:
  *   FTS5:    (P NOT (N)) AND T, with P = ("K tech"*) AND ("K a b"* OR "K c"*)
  *   tsquery: (('Ktech':*) & ('Ka' <-> 'Kb':* | 'Kc':*) & !('Kn':*)) & T
@@ -33,6 +38,7 @@
 #define SEARCH_MAX_TERMS 32   /* terms kept from one query; the rest is ignored */
 #define SEARCH_MAX_TOKENS 8   /* tokens kept in one term (a phrase) */
 #define SEARCH_MAX_TOKEN 64   /* bytes kept of one token (it still matches as a prefix) */
+#define SEARCH_MAX_STEMS 64   /* stems kept for the tokens of one query */
 
 /* One term: a word or a phrase of tokens, maybe excluded, maybe OR'ed with the next. */
 struct search_term {
@@ -43,9 +49,16 @@ struct search_term {
 	bool or_next; /* "OR" stood between this term and the next */
 };
 
+/* A stem of a token, in one of the languages PostgreSQL stems (migration 0011). */
+struct search_stem {
+	const char *word, *stem;
+};
+
 struct search_query {
 	struct search_term t[SEARCH_MAX_TERMS];
 	int n;
+	struct search_stem stem[SEARCH_MAX_STEMS];
+	int nstem;
 };
 
 static locale_t search_locale;
@@ -214,8 +227,34 @@ static void search_parse(struct search_query *sq, const char *q)
 /* How a query is written out: the engine's syntax and the owner's key. */
 struct search_out {
 	enum store_match_syntax syn;
-	char key[STORE_SEARCH_KEY_LEN + 1];
+	char key[STORE_SEARCH_KEY_LEN + 1];      /* of words */
+	char stem_key[STORE_SEARCH_KEY_LEN + 1]; /* of stems (PostgreSQL) */
+	const struct search_query *sq;           /* its stems */
 };
+
+/*
+ * A token in a tsquery, 'Kt' (a prefix when last), or with its stems
+ * ('Kt':* | 'Ks' | 'Ss'): a stem may be a word of the document (whose stem
+ * the index then does not repeat) or a stem of other words. Without keys,
+ * the stem once.
+ */
+static void search_put_token(struct buf *b, const char *tok, bool last, const struct search_out *o)
+{
+	bool any = false;
+
+	for (int k = 0; k < o->sq->nstem && !any; k++)
+		any = !strcmp(o->sq->stem[k].word, tok);
+	buf_printf(b, "%s'%s%s'%s", any ? "(" : "", o->key, tok, last ? ":*" : "");
+	for (int k = 0; k < o->sq->nstem; k++) {
+		const struct search_stem *st = &o->sq->stem[k];
+		if (strcmp(st->word, tok))
+			continue;
+		buf_printf(b, " | '%s%s'", o->key, st->stem);
+		if (o->key[0])
+			buf_printf(b, " | '%s%s'", o->stem_key, st->stem);
+	}
+	buf_puts(b, any ? ")" : "");
+}
 
 /* One term: FTS5 "K a b"*, tsquery 'Ka' <-> 'Kb':* (tokens are letters and digits only). */
 static void search_put_term(struct buf *b, const struct search_term *t, const struct search_out *o)
@@ -228,9 +267,10 @@ static void search_put_term(struct buf *b, const struct search_term *t, const st
 		return;
 	}
 	buf_putc(b, '(');
-	for (int i = 0; i < t->ntok; i++)
-		buf_printf(b, "%s'%s%s'%s", i ? " <-> " : "", o->key, t->tok[i],
-			   i + 1 == t->ntok ? ":*" : "");
+	for (int i = 0; i < t->ntok; i++) {
+		buf_puts(b, i ? " <-> " : "");
+		search_put_token(b, t->tok[i], i + 1 == t->ntok, o);
+	}
 	buf_putc(b, ')');
 }
 
@@ -315,14 +355,14 @@ static void search_put_negative(struct buf *b, const struct search_query *sq,
 		buf_putc(b, ')');
 }
 
-/* owner's key (an empty string for NULL). OUT: key. */
-static void search_key(char key[STORE_SEARCH_KEY_LEN + 1], const char *owner)
+/* owner's key of kind ('u' words, 's' stems; an empty string for NULL). OUT: key. */
+static void search_key(char key[STORE_SEARCH_KEY_LEN + 1], char kind, const char *owner)
 {
 	if (!owner) {
 		key[0] = '\0';
 		return;
 	}
-	key[0] = 'u';
+	key[0] = kind;
 	memcpy(key + 1, owner + UUID_STR_LEN - 1 - (STORE_SEARCH_KEY_LEN - 1),
 	       STORE_SEARCH_KEY_LEN - 1);
 	key[STORE_SEARCH_KEY_LEN] = '\0';
@@ -342,10 +382,11 @@ const char *store_search_render(struct arena *a, const struct search_query *sq,
 				enum store_match_syntax syn, const char *owner)
 {
 	struct buf b = BUF_INIT(64 * 1024); /* bounded: 32 terms of 8 tokens of 64 bytes */
-	struct search_out o = { .syn = syn };
+	struct search_out o = { .syn = syn, .sq = sq };
 	const char *out = NULL;
 
-	search_key(o.key, owner);
+	search_key(o.key, 'u', owner);
+	search_key(o.stem_key, 's', owner);
 	buf_putc(&b, '(');
 	if (search_put_positive(&b, sq, &o)) {
 		search_put_negative(&b, sq, &o);
@@ -359,21 +400,57 @@ const char *store_search_render(struct arena *a, const struct search_query *sq,
 
 const char *store_search_first_word(struct arena *a, const struct search_query *sq)
 {
-	for (int i = 0; i < sq->n; i++)
-		if (!sq->t[i].neg)
-			return arena_strdup(a, sq->t[i].tok[0]);
+	for (int i = 0; i < sq->n; i++) {
+		if (sq->t[i].neg)
+			continue;
+		const char *w = sq->t[i].tok[0];
+		for (int k = 0; k < sq->nstem; k++)
+			if (!strcmp(sq->stem[k].word, sq->t[i].tok[0]) && strlen(sq->stem[k].stem) < strlen(w))
+				w = sq->stem[k].stem;
+		return arena_strdup(a, w);
+	}
 	return NULL;
+}
+
+const char *store_search_words(struct arena *a, const struct search_query *sq)
+{
+	struct buf b = BUF_INIT(64 * 1024); /* bounded: 32 terms of 8 tokens of 64 bytes */
+	const char *out = NULL;
+
+	for (int i = 0; i < sq->n; i++)
+		for (int k = 0; k < sq->t[i].ntok; k++)
+			buf_printf(&b, "%s%s", b.len ? " " : "", sq->t[i].tok[k]);
+	if (b.len)
+		out = arena_strdup(a, buf_cstr(&b));
+	buf_release(&b);
+	return out;
+}
+
+void store_search_add_stem(struct arena *a, struct search_query *sq, const char *word,
+			   const char *stem)
+{
+	if (!word || !stem || !*stem || sq->nstem == SEARCH_MAX_STEMS ||
+	    strlen(stem) > SEARCH_MAX_TOKEN * 2)
+		return;
+	for (int k = 0; k < sq->nstem; k++)
+		if (!strcmp(sq->stem[k].word, word) && !strcmp(sq->stem[k].stem, stem))
+			return;
+	for (const char *p = stem; *p; p++)
+		if (*p == '\'' || *p == '\\' || *p == ' ')
+			return; /* no stem is written so; nothing that is not a word reaches a tsquery */
+	sq->stem[sq->nstem++] = (struct search_stem){ arena_strdup(a, word), arena_strdup(a, stem) };
 }
 
 const char *store_search_render_tags(struct arena *a, const char *const *tags, size_t ntags,
 				     enum store_match_syntax syn, const char *owner)
 {
 	struct buf b = BUF_INIT(64 * 1024); /* bounded: 8 tags of 8 tokens of 64 bytes */
-	struct search_out o = { .syn = syn };
+	static const struct search_query none;
+	struct search_out o = { .syn = syn, .sq = &none };
 	const char *out = NULL;
 
 	pthread_once(&search_once, search_locale_init);
-	search_key(o.key, owner);
+	search_key(o.key, 'u', owner);
 	if (search_put_tags(&b, tags, ntags, &o, false))
 		out = arena_strdup(a, buf_cstr(&b));
 	buf_release(&b);

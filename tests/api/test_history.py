@@ -8,7 +8,7 @@ import uuid
 
 import requests
 
-from conftest import GEN_DIR
+from conftest import DB, GEN_DIR
 
 PASSWORD = "correct horse battery staple"
 
@@ -89,6 +89,13 @@ def test_search(server, files_server):
     assert search('"baking bread"') == [ids["kitchen"]]           # phrase
     assert search("volcano -cake") == [ids["volcano"]]            # exclusion
     assert set(search("bread OR lava")) == {ids["kitchen"], ids["volcano"]}
+    # PostgreSQL also matches stems in the document's language (detected: en, fr).
+    stems = DB == "postgresql"
+    assert search("erupts") == ([ids["volcano"]] if stems else [])
+    assert search("développer") == ([ids["resume"]] if stems else [])
+    assert search("erupts", lang="fr") == []
+    body = get(server, "/api/history/documents/search", h, query="erupts").json()
+    assert not stems or "[[erupted]]" in body["documents"][0]["snippet"]
     body = get(server, "/api/history/documents/search", h, query="lava").json()
     assert "[[" in body["documents"][0]["snippet"] and "]]" in body["documents"][0]["snippet"]
     assert body["total"] == 1 and body["total_capped"] is False  # the window is 1,000

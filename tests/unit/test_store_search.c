@@ -73,7 +73,8 @@ static void test_search_syntax(void)
 	CHECK_STR(found("e-mail", NULL), "2");
 	CHECK_STR(found("example", NULL), "2");
 	CHECK_STR(found("example.com", NULL), "2");
-	CHECK_STR(found("zebras", NULL), "");
+	/* PostgreSQL stems English documents (test_search_stems); SQLite does not. */
+	CHECK_STR(found("zebras", NULL), strcmp(T.name, "sqlite") ? "2" : "");
 	struct store_doc_filter f = { .status = "failed" };
 	CHECK_STR(found("cafe", &f), "5");
 	CHECK_STR(found("quick", &f), "");
@@ -342,6 +343,106 @@ static void test_search_window(void)
 	CHECK_STR(h[0].doc.title, "Lantern lantern lantern");
 }
 
+static int cmp_char(const void *x, const void *y)
+{
+	return *(const char *)x - *(const char *)y;
+}
+
+/* Search u's documents; OUT: the hits' indexes in d, as found() does. */
+static const char *found_in(const struct store_user *u, const struct store_document *d, int nd,
+			    const char *q, const struct store_doc_filter *f)
+{
+	struct store_hit *h = NULL;
+	size_t n = 0, total = 0;
+	char *s = arena_alloc(&T.a, 16);
+	size_t k = 0;
+	if (store_document_search(T.s, &T.a, u->id, q, f, 10, 0, &h, &n, &total) != ERR_OK)
+		return "error";
+	for (size_t i = 0; i < n && k < 15; i++)
+		for (int j = 0; j < nd; j++)
+			if (!strcmp(h[i].doc.id, d[j].id))
+				s[k++] = (char)('0' + j);
+	s[k] = '\0';
+	qsort(s, k, 1, cmp_char);
+	return n == total ? s : "bad total";
+}
+
+/* A completed document of job j in language lang. */
+static enum mtag_err add_lang_doc(const struct store_job *j, struct store_document *d, int64_t at,
+				  const char *lang, const char *title, const char *text)
+{
+	make_document(d, j);
+	d->created_at = at;
+	d->status = "completed";
+	d->title = title;
+	d->tags = "[]";
+	d->extracted_text = text;
+	d->language = lang;
+	return store_document_create(T.s, d);
+}
+
+/*
+ * PostgreSQL indexes a document in a language it has a stemmer for with its
+ * words and their stems (migration 0011): "universities" finds "university"
+ * in English, "travailler" finds "travaillaient" in French, prefixes still
+ * work on the words, stop words stay findable, and a document of another or
+ * no language is matched by its words only.
+ */
+static void test_search_stems(void)
+{
+	struct store_user u;
+	struct store_job j;
+	struct store_document d[5];
+	struct store_hit *h = NULL;
+	size_t n = 0, total = 0;
+	new_user(&u);
+	new_job(&j, u.id, 5, T0);
+	CHECK_INT(add_doc(&j, &d[0], T0 + 1, "completed", "Annual report", "[\"budget\"]",
+			  "the new university programs were running late"), ERR_OK);
+	CHECK_INT(add_lang_doc(&j, &d[1], T0 + 2, "fr", "Rapport",
+			       "les chercheurs travaillaient sur des résumés"), ERR_OK);
+	CHECK_INT(add_lang_doc(&j, &d[2], T0 + 3, "und", "Notes", "a university"), ERR_OK);
+	/* Pending, no language yet; finished in English: indexed again with stems. */
+	make_document(&d[3], &j);
+	d[3].created_at = T0 + 4;
+	CHECK_INT(store_document_create(T.s, &d[3]), ERR_OK);
+	d[3].status = "completed";
+	d[3].title = "Minutes";
+	d[3].tags = "[]";
+	d[3].extracted_text = "committees meeting twice";
+	d[3].language = "en";
+	d[3].processed_at = T0 + 5;
+	CHECK_INT(store_document_finish(T.s, &d[3]), ERR_OK);
+
+	CHECK_STR(found_in(&u, d, 4, "universities", NULL), "0");  /* a stem, English only */
+	CHECK_STR(found_in(&u, d, 4, "university", NULL), "02");
+	CHECK_STR(found_in(&u, d, 4, "universit", NULL), "02");    /* a prefix of the word */
+	CHECK_STR(found_in(&u, d, 4, "runs", NULL), "0");
+	CHECK_STR(found_in(&u, d, 4, "program university", NULL), "0");
+	CHECK_STR(found_in(&u, d, 4, "\"universities program\"", NULL), "0");
+	CHECK_STR(found_in(&u, d, 4, "\"programs universities\"", NULL), "");
+	CHECK_STR(found_in(&u, d, 4, "university -runs", NULL), "2");
+	CHECK_STR(found_in(&u, d, 4, "the", NULL), "0");           /* no stop words */
+	CHECK_STR(found_in(&u, d, 4, "travailler", NULL), "1");    /* French */
+	CHECK_STR(found_in(&u, d, 4, "resume", NULL), "1");
+	CHECK_STR(found_in(&u, d, 4, "committee meets", NULL), "3");
+	struct store_doc_filter f = { .lang = "en" };
+	CHECK_STR(found_in(&u, d, 4, "travailler", &f), "");
+	f.lang = "fr";
+	CHECK_STR(found_in(&u, d, 4, "travailler", &f), "1");
+	CHECK_STR(found_in(&u, d, 4, "universities", &f), "");
+	/* The snippet marks the words of the stem, in the document's language. */
+	CHECK_INT(store_document_search(T.s, &T.a, u.id, "runs", NULL, 10, 0, &h, &n, &total), ERR_OK);
+	CHECK_INT(n, 1);
+	CHECK(h[0].snippet && strstr(h[0].snippet, "[[running]]"));
+	/* Stems weigh as their words: a title and a tag before a tag alone. */
+	CHECK_INT(add_doc(&j, &d[4], T0 + 6, "completed", "Budgeting", "[\"budgets\"]",
+			  "a plain text"), ERR_OK);
+	CHECK_INT(store_document_search(T.s, &T.a, u.id, "budgeted", NULL, 10, 0, &h, &n, &total), ERR_OK);
+	CHECK_INT(n, 2);
+	CHECK_STR(h[0].doc.id, d[4].id);
+}
+
 static void store_tests(void)
 {
 	RUN(test_migrate);
@@ -353,8 +454,14 @@ static void store_tests(void)
 	RUN(test_search_window);
 }
 
+static void pg_tests(void)
+{
+	RUN(test_search_stems);
+}
+
 int main(void)
 {
-	static const struct fixture_suite suite = { "test_store_search", store_tests, NULL, NULL };
+	static const struct fixture_suite suite = { "test_store_search", store_tests, NULL,
+						    pg_tests };
 	return fixture_main(&suite);
 }

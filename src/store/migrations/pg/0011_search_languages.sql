@@ -1,0 +1,126 @@
+-- Search in the document's language (issue 7).
+--
+-- Until now every document was indexed word by word (mtag_search: unaccent,
+-- then simple), so "universities" did not find "university". A document in a
+-- language PostgreSQL has a Snowball stemmer for is now indexed with both:
+-- its words (the owner's key "u...", as 0008: prefixes keep working as the
+-- seed's ILIKE did, "universit" finds "university") and the stems of its
+-- language (key "s" and the same 12 hex digits), kept only where a stem is
+-- not already one of the document's words, so the vector grows by the words
+-- a stemmer changes. A query asks PostgreSQL for its words' stems and matches
+-- each word as ('u..word':* | 'u..stem' | 's..stem') (store_search.c).
+--
+-- The stemmers are used without stop words: "the" and "und" stay findable,
+-- as they were with simple.
+
+-- The languages searched with stems: documents.language (ISO 639-1, as
+-- langid gives it) to the configuration of its stemmer.
+CREATE TABLE search_languages (
+    code   text PRIMARY KEY,
+    config regconfig NOT NULL
+);
+
+-- mtag_<language>: mtag_search's parser and mappings, with the language's
+-- stemmer (after unaccent when there is one) for words of letters; words with
+-- digits stay as simple makes them. A server without some stemmer skips it.
+DO $$
+DECLARE
+    lang record;
+    cfg text;
+    filter text := CASE WHEN EXISTS (SELECT 1 FROM pg_ts_dict WHERE dictname = 'unaccent')
+                        THEN 'unaccent, ' ELSE '' END;
+BEGIN
+    FOR lang IN SELECT * FROM (VALUES
+        ('ar', 'arabic'), ('hy', 'armenian'), ('eu', 'basque'), ('ca', 'catalan'),
+        ('da', 'danish'), ('nl', 'dutch'), ('en', 'english'), ('fi', 'finnish'),
+        ('fr', 'french'), ('de', 'german'), ('el', 'greek'), ('hi', 'hindi'),
+        ('hu', 'hungarian'), ('id', 'indonesian'), ('ga', 'irish'), ('it', 'italian'),
+        ('lt', 'lithuanian'), ('ne', 'nepali'), ('nb', 'norwegian'), ('nn', 'norwegian'),
+        ('no', 'norwegian'), ('pt', 'portuguese'), ('ro', 'romanian'), ('ru', 'russian'),
+        ('sr', 'serbian'), ('es', 'spanish'), ('sv', 'swedish'), ('ta', 'tamil'),
+        ('tr', 'turkish'), ('yi', 'yiddish')) v (code, name)
+    LOOP
+        cfg := 'mtag_' || lang.name;
+        IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = cfg) THEN
+            BEGIN
+                EXECUTE format('CREATE TEXT SEARCH DICTIONARY %I (TEMPLATE = snowball, LANGUAGE = %I)',
+                               cfg || '_stem', lang.name);
+            EXCEPTION WHEN OTHERS THEN
+                RAISE NOTICE 'mtag: no % stemmer (%): % documents are searched word by word',
+                    lang.name, SQLERRM, lang.name;
+                CONTINUE;
+            END;
+            EXECUTE format('CREATE TEXT SEARCH CONFIGURATION %I (COPY = mtag_search)', cfg);
+            EXECUTE format('ALTER TEXT SEARCH CONFIGURATION %I ALTER MAPPING FOR asciiword, word,'
+                           ' asciihword, hword, hword_asciipart, hword_part WITH %s%I',
+                           cfg, filter, cfg || '_stem');
+        END IF;
+        INSERT INTO search_languages VALUES (lang.code, cfg::regconfig);
+    END LOOP;
+END
+$$;
+
+-- Title A, tags B, text C, in one configuration.
+CREATE FUNCTION mtag_search_parts(cfg regconfig, title text, tags jsonb, body text)
+    RETURNS tsvector LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN setweight(to_tsvector(cfg, mtag_search_text(title)), 'A') ||
+        setweight(to_tsvector(cfg, mtag_search_text(
+            (SELECT string_agg(t, ' ') FROM jsonb_array_elements_text(tags) t))), 'B') ||
+        setweight(to_tsvector(cfg, mtag_search_text(body)), 'C');
+
+-- The owner's keys (0008) on words and stems, in one vector: a stem keeps
+-- the position of its word (tsvector's || would move the right one's after
+-- the left one's, where phrases would not find them).
+CREATE FUNCTION mtag_search_keyed(hex text, words tsvector, stems tsvector) RETURNS tsvector
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN (regexp_replace(words::text, '(^| )''', '\1''u' || hex, 'g') || ' ' ||
+            regexp_replace(stems::text, '(^| )''', '\1''s' || hex, 'g'))::tsvector;
+DROP FUNCTION mtag_search_owned(text, tsvector);
+
+-- As 0008, plus the stems: a stem that is also a word of the document is
+-- dropped (the query's 'u..stem' finds it). The size test counts both.
+CREATE OR REPLACE FUNCTION documents_search_update() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    cfg regconfig;
+    words tsvector;
+    stems tsvector := '';
+    cap integer := 262144;
+BEGIN
+    IF NEW.user_id IS NULL THEN
+        NEW.search_vector := NULL;
+        RETURN NEW;
+    END IF;
+    cfg := (SELECT config FROM search_languages WHERE code = NEW.language);
+    LOOP
+        words := mtag_search_parts('mtag_search', NEW.title, NEW.tags, left(NEW.extracted_text, cap));
+        IF cfg IS NOT NULL THEN
+            stems := ts_delete(mtag_search_parts(cfg, NEW.title, NEW.tags,
+                                                 left(NEW.extracted_text, cap)),
+                               tsvector_to_array(words));
+        END IF;
+        EXIT WHEN pg_column_size(words) + pg_column_size(stems)
+                  + 14 * (length(words) + length(stems)) < 1000000 OR cap <= 4096;
+        cap := cap / 2;
+    END LOOP;
+    NEW.search_vector := mtag_search_keyed(right(NEW.user_id::text, 12), words, stems);
+    RETURN NEW;
+END
+$$;
+
+-- A document's language is known once it is processed: indexed again then.
+DROP TRIGGER documents_search_vector ON documents;
+CREATE TRIGGER documents_search_vector
+    BEFORE INSERT OR UPDATE OF user_id, title, tags, extracted_text, language ON documents
+    FOR EACH ROW EXECUTE FUNCTION documents_search_update();
+
+-- Existing rows of those languages, as 0008 did: no index to keep up
+-- meanwhile, and none of the counting triggers (0007, 0010), which would
+-- read every row before and after to change nothing.
+DROP INDEX documents_search_idx;
+ALTER TABLE documents DISABLE TRIGGER documents_user_tags_update;
+ALTER TABLE documents DISABLE TRIGGER documents_user_stats_update;
+UPDATE documents SET language = language
+    WHERE user_id IS NOT NULL AND language IN (SELECT code FROM search_languages);
+ALTER TABLE documents ENABLE TRIGGER documents_user_stats_update;
+ALTER TABLE documents ENABLE TRIGGER documents_user_tags_update;
+CREATE INDEX documents_search_idx ON documents USING gin (search_vector);
