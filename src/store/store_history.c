@@ -157,13 +157,19 @@ static const char pg_search[] =
 	" to_tsquery(c.cfg, $11) p (q)"
 	" ORDER BY h.score DESC," HIST_ORDER;
 /*
- * The stems of the query's words ($1, separated by spaces) in each language
- * indexed with stems (or in the lang filter's, $2), where they differ from
- * the word as the index holds it (migration 0011).
+ * The stems of the query's words ($1, separated by spaces) where they differ
+ * from the word as the index holds it, with their language's tag, in each
+ * language of the owner's ($3) documents that is indexed with stems, or in
+ * the lang filter's ($2) only (migration 0011). The owner's languages are
+ * read from the index on (user_id, language), one probe for each.
  */
 static const char pg_search_stems[] =
-	"SELECT DISTINCT w.t, s.lexeme FROM unnest(string_to_array($1, ' ')) w (t),"
-	" (SELECT DISTINCT config FROM search_languages WHERE code = $2 OR $2 IS NULL) l,"
+	"WITH RECURSIVE held (code) AS (SELECT min(language) FROM documents WHERE user_id = $3"
+	" UNION ALL SELECT (SELECT min(language) FROM documents WHERE user_id = $3 AND"
+	" language > held.code) FROM held WHERE held.code IS NOT NULL)"
+	" SELECT DISTINCT w.t, s.lexeme, l.tag FROM unnest(string_to_array($1, ' ')) w (t),"
+	" (SELECT DISTINCT config, tag FROM search_languages WHERE code = $2 OR ($2 IS NULL AND"
+	" code IN (SELECT code FROM held))) l,"
 	" to_tsvector(l.config, w.t) v, unnest(v) s WHERE length(v) = 1 AND"
 	" s.lexeme <> ALL (tsvector_to_array(to_tsvector('mtag_search', w.t))) LIMIT 64";
 /* The count alone, when the page is empty (each row of a page carries it): the
@@ -489,7 +495,7 @@ struct search {
 
 /* A stem of one of the query's words (search_stems). */
 struct word_stem {
-	const char *word, *stem;
+	const char *word, *stem, *tag;
 };
 
 static enum mtag_err row_stem(struct store_row *r, void *out)
@@ -497,28 +503,29 @@ static enum mtag_err row_stem(struct store_row *r, void *out)
 	struct word_stem *ws = out;
 	ws->word = store_col_text(r, 0);
 	ws->stem = store_col_text(r, 1);
+	ws->tag = store_col_text(r, 2);
 	return store_row_done(r, "(stems)");
 }
 
 /*
  * The query's parameters: $8 the match; without a bound ($11), the
  * headlines' query and first word ($11, $12). Where the dialect has stems,
- * the query's words are stemmed first, in the language filter's language
- * ($3) or every one indexed so.
+ * the query's words are stemmed first (search_stems).
  */
 static enum mtag_err search_render(struct store_conn *c, struct search *sr)
 {
 	const struct store_doc_filter *f = sr->f;
 	if (sr->h->search_stems) {
-		struct store_param sp[2] = { STORE_TEXT(store_search_words(sr->a, sr->sq)), sr->p[2] };
+		struct store_param sp[3] = { STORE_TEXT(store_search_words(sr->a, sr->sq)), sr->p[2],
+					     sr->p[0] };
 		void *rows = NULL;
 		size_t n = 0;
-		enum mtag_err e = store_many(c, sr->a, "document_search", sr->h->search_stems, sp, 2,
+		enum mtag_err e = store_many(c, sr->a, "document_search", sr->h->search_stems, sp, 3,
 					     row_stem, sizeof(struct word_stem), 64, &rows, &n);
 		if (e)
 			return e;
 		for (struct word_stem *ws = rows; n--; ws++)
-			store_search_add_stem(sr->a, sr->sq, ws->word, ws->stem);
+			store_search_add_stem(sr->a, sr->sq, ws->word, ws->stem, ws->tag);
 	}
 	sr->p[7] = STORE_TEXT(store_search_render(sr->a, sr->sq, f ? f->tags : NULL,
 						  f ? f->ntags : 0, sr->h->match, sr->owner));

@@ -403,8 +403,8 @@ struct store_history_sql {
 	const char *tag_plan;     /* what a tagged list costs each way (store_history.c) */
 	const char *search_window; /* the search's window: its count, and its bound or NULL */
 	const char *search;        /* the window's page, ranked, with snippets */
-	/* the stems of words ($1, store_search_words) in the languages searched with
-	 * stems, or the language $2 only (PostgreSQL, migration 0011); NULL: none */
+	/* the stems of words ($1, store_search_words) in the languages of the owner's
+	 * ($3) documents, or of the lang filter ($2) (PostgreSQL, 0011); NULL: none */
 	const char *search_stems;
 	/* true: search's $11 is the window's bound, read first (FTS5); false: $11
 	 * and $12 are the query without keys nor tags and its first word, for the
@@ -451,12 +451,13 @@ const char *store_search_first_word(struct arena *a, const struct search_query *
 /* Every token of the query's terms, separated by spaces; NULL when none. OUT: in a. */
 const char *store_search_words(struct arena *a, const struct search_query *sq);
 /*
- * stem is a stem of the query's token word in a language PostgreSQL indexes
- * with stems (migration 0011): the tsquery matches the token as itself or as
- * the stem. Duplicates, and stems past a bound, are left out.
+ * stem is a stem of the query's token word in the language whose stems the
+ * index keys with tag (two letters; PostgreSQL, migration 0011): the tsquery
+ * matches the token as itself, as the word stem, or as that language's stem.
+ * Duplicates, and stems past a bound, are left out.
  */
 void store_search_add_stem(struct arena *a, struct search_query *sq, const char *word,
-			   const char *stem);
+			   const char *stem, const char *tag);
 
 /*
  * The wanted tags alone as a match for syn (store_search_render's tag part,

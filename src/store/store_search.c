@@ -16,9 +16,9 @@
  * index (store_sqlite_fts.c, migrations 0008).
  *
  * PostgreSQL also indexes a document's stems in its language, behind the key
- * S ("s" and the same digits; migration 0011): a token with stems (which
- * PostgreSQL gives, store_search_add_stem) matches as itself or as any of
- * them, ('Ktechnologies':* | 'Ktechnolog' | 'Stechnolog').
+ * S ("s", the same digits and the language's tag; migration 0011): a token
+ * with stems (which PostgreSQL gives, store_search_add_stem) matches as
+ * itself or as any of them, ('Ktechnologies':* | 'Ktechnolog' | 'Sentechnolog').
  *
  * Rendered forms (store_int.h, enum store_match_syntax), T the wanted tags:
  *   FTS5:    (P NOT (N)) AND T, with P = ("K tech"*) AND ("K a b"* OR "K c"*)
@@ -52,6 +52,7 @@ struct search_term {
 /* A stem of a token, in one of the languages PostgreSQL stems (migration 0011). */
 struct search_stem {
 	const char *word, *stem;
+	char tag[3]; /* the language's, in the stem's key */
 };
 
 struct search_query {
@@ -228,7 +229,7 @@ static void search_parse(struct search_query *sq, const char *q)
 struct search_out {
 	enum store_match_syntax syn;
 	char key[STORE_SEARCH_KEY_LEN + 1];      /* of words */
-	char stem_key[STORE_SEARCH_KEY_LEN + 1]; /* of stems (PostgreSQL) */
+	char stem_key[STORE_SEARCH_KEY_LEN + 1]; /* of stems, before a language's tag */
 	const struct search_query *sq;           /* its stems */
 };
 
@@ -251,7 +252,7 @@ static void search_put_token(struct buf *b, const char *tok, bool last, const st
 			continue;
 		buf_printf(b, " | '%s%s'", o->key, st->stem);
 		if (o->key[0])
-			buf_printf(b, " | '%s%s'", o->stem_key, st->stem);
+			buf_printf(b, " | '%s%s%s'", o->stem_key, st->tag, st->stem);
 	}
 	buf_puts(b, any ? ")" : "");
 }
@@ -427,18 +428,25 @@ const char *store_search_words(struct arena *a, const struct search_query *sq)
 }
 
 void store_search_add_stem(struct arena *a, struct search_query *sq, const char *word,
-			   const char *stem)
+			   const char *stem, const char *tag)
 {
-	if (!word || !stem || !*stem || sq->nstem == SEARCH_MAX_STEMS ||
+	if (!word || !stem || !*stem || !tag || strlen(tag) != 2 || sq->nstem == SEARCH_MAX_STEMS ||
 	    strlen(stem) > SEARCH_MAX_TOKEN * 2)
 		return;
 	for (int k = 0; k < sq->nstem; k++)
-		if (!strcmp(sq->stem[k].word, word) && !strcmp(sq->stem[k].stem, stem))
+		if (!strcmp(sq->stem[k].word, word) && !strcmp(sq->stem[k].stem, stem) &&
+		    !strcmp(sq->stem[k].tag, tag))
 			return;
 	for (const char *p = stem; *p; p++)
 		if (*p == '\'' || *p == '\\' || *p == ' ')
 			return; /* no stem is written so; nothing that is not a word reaches a tsquery */
-	sq->stem[sq->nstem++] = (struct search_stem){ arena_strdup(a, word), arena_strdup(a, stem) };
+	for (int i = 0; i < 2; i++)
+		if (tag[i] < 'a' || tag[i] > 'z')
+			return;
+	struct search_stem *st = &sq->stem[sq->nstem++];
+	st->word = arena_strdup(a, word);
+	st->stem = arena_strdup(a, stem);
+	memcpy(st->tag, tag, 3);
 }
 
 const char *store_search_render_tags(struct arena *a, const char *const *tags, size_t ntags,

@@ -5,19 +5,23 @@
 -- language PostgreSQL has a Snowball stemmer for is now indexed with both:
 -- its words (the owner's key "u...", as 0008: prefixes keep working as the
 -- seed's ILIKE did, "universit" finds "university") and the stems of its
--- language (key "s" and the same 12 hex digits), kept only where a stem is
--- not already one of the document's words, so the vector grows by the words
--- a stemmer changes. A query asks PostgreSQL for its words' stems and matches
--- each word as ('u..word':* | 'u..stem' | 's..stem') (store_search.c).
+-- language (key "s", the same 12 hex digits and the language's tag: a
+-- French stem matches French documents only), kept only where a stem is not
+-- already one of the document's words, so the vector grows by the words a
+-- stemmer changes. A query asks PostgreSQL for its words' stems in the
+-- languages of the user's documents and matches each word as
+-- ('u..word':* | 'u..stem' | 's..en.stem') (store_search.c).
 --
 -- The stemmers are used without stop words: "the" and "und" stay findable,
 -- as they were with simple.
 
 -- The languages searched with stems: documents.language (ISO 639-1, as
--- langid gives it) to the configuration of its stemmer.
+-- langid gives it) to the configuration of its stemmer and the two letters
+-- its stems are keyed with (Norwegian's three codes share one).
 CREATE TABLE search_languages (
     code   text PRIMARY KEY,
-    config regconfig NOT NULL
+    config regconfig NOT NULL,
+    tag    text NOT NULL CHECK (length(tag) = 2)
 );
 
 -- mtag_<language>: mtag_search's parser and mappings, with the language's
@@ -31,14 +35,16 @@ DECLARE
                         THEN 'unaccent, ' ELSE '' END;
 BEGIN
     FOR lang IN SELECT * FROM (VALUES
-        ('ar', 'arabic'), ('hy', 'armenian'), ('eu', 'basque'), ('ca', 'catalan'),
-        ('da', 'danish'), ('nl', 'dutch'), ('en', 'english'), ('fi', 'finnish'),
-        ('fr', 'french'), ('de', 'german'), ('el', 'greek'), ('hi', 'hindi'),
-        ('hu', 'hungarian'), ('id', 'indonesian'), ('ga', 'irish'), ('it', 'italian'),
-        ('lt', 'lithuanian'), ('ne', 'nepali'), ('nb', 'norwegian'), ('nn', 'norwegian'),
-        ('no', 'norwegian'), ('pt', 'portuguese'), ('ro', 'romanian'), ('ru', 'russian'),
-        ('sr', 'serbian'), ('es', 'spanish'), ('sv', 'swedish'), ('ta', 'tamil'),
-        ('tr', 'turkish'), ('yi', 'yiddish')) v (code, name)
+        ('ar', 'arabic', 'ar'), ('hy', 'armenian', 'hy'), ('eu', 'basque', 'eu'),
+        ('ca', 'catalan', 'ca'), ('da', 'danish', 'da'), ('nl', 'dutch', 'nl'),
+        ('en', 'english', 'en'), ('fi', 'finnish', 'fi'), ('fr', 'french', 'fr'),
+        ('de', 'german', 'de'), ('el', 'greek', 'el'), ('hi', 'hindi', 'hi'),
+        ('hu', 'hungarian', 'hu'), ('id', 'indonesian', 'id'), ('ga', 'irish', 'ga'),
+        ('it', 'italian', 'it'), ('lt', 'lithuanian', 'lt'), ('ne', 'nepali', 'ne'),
+        ('nb', 'norwegian', 'no'), ('nn', 'norwegian', 'no'), ('no', 'norwegian', 'no'),
+        ('pt', 'portuguese', 'pt'), ('ro', 'romanian', 'ro'), ('ru', 'russian', 'ru'),
+        ('sr', 'serbian', 'sr'), ('es', 'spanish', 'es'), ('sv', 'swedish', 'sv'),
+        ('ta', 'tamil', 'ta'), ('tr', 'turkish', 'tr'), ('yi', 'yiddish', 'yi')) v (code, name, tag)
     LOOP
         cfg := 'mtag_' || lang.name;
         IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = cfg) THEN
@@ -55,7 +61,7 @@ BEGIN
                            ' asciihword, hword, hword_asciipart, hword_part WITH %s%I',
                            cfg, filter, cfg || '_stem');
         END IF;
-        INSERT INTO search_languages VALUES (lang.code, cfg::regconfig);
+        INSERT INTO search_languages VALUES (lang.code, cfg::regconfig, lang.tag);
     END LOOP;
 END
 $$;
@@ -71,17 +77,18 @@ CREATE FUNCTION mtag_search_parts(cfg regconfig, title text, tags jsonb, body te
 -- The owner's keys (0008) on words and stems, in one vector: a stem keeps
 -- the position of its word (tsvector's || would move the right one's after
 -- the left one's, where phrases would not find them).
-CREATE FUNCTION mtag_search_keyed(hex text, words tsvector, stems tsvector) RETURNS tsvector
+CREATE FUNCTION mtag_search_keyed(hex text, tag text, words tsvector, stems tsvector)
+    RETURNS tsvector
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN (regexp_replace(words::text, '(^| )''', '\1''u' || hex, 'g') || ' ' ||
-            regexp_replace(stems::text, '(^| )''', '\1''s' || hex, 'g'))::tsvector;
+            regexp_replace(stems::text, '(^| )''', '\1''s' || hex || coalesce(tag, ''), 'g'))::tsvector;
 DROP FUNCTION mtag_search_owned(text, tsvector);
 
 -- As 0008, plus the stems: a stem that is also a word of the document is
 -- dropped (the query's 'u..stem' finds it). The size test counts both.
 CREATE OR REPLACE FUNCTION documents_search_update() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-    cfg regconfig;
+    lang search_languages;
     words tsvector;
     stems tsvector := '';
     cap integer := 262144;
@@ -90,11 +97,11 @@ BEGIN
         NEW.search_vector := NULL;
         RETURN NEW;
     END IF;
-    cfg := (SELECT config FROM search_languages WHERE code = NEW.language);
+    SELECT * INTO lang FROM search_languages WHERE code = NEW.language;
     LOOP
         words := mtag_search_parts('mtag_search', NEW.title, NEW.tags, left(NEW.extracted_text, cap));
-        IF cfg IS NOT NULL THEN
-            stems := ts_delete(mtag_search_parts(cfg, NEW.title, NEW.tags,
+        IF lang.config IS NOT NULL THEN
+            stems := ts_delete(mtag_search_parts(lang.config, NEW.title, NEW.tags,
                                                  left(NEW.extracted_text, cap)),
                                tsvector_to_array(words));
         END IF;
@@ -102,7 +109,7 @@ BEGIN
                   + 14 * (length(words) + length(stems)) < 1000000 OR cap <= 4096;
         cap := cap / 2;
     END LOOP;
-    NEW.search_vector := mtag_search_keyed(right(NEW.user_id::text, 12), words, stems);
+    NEW.search_vector := mtag_search_keyed(right(NEW.user_id::text, 12), lang.tag, words, stems);
     RETURN NEW;
 END
 $$;
@@ -124,3 +131,6 @@ UPDATE documents SET language = language
 ALTER TABLE documents ENABLE TRIGGER documents_user_stats_update;
 ALTER TABLE documents ENABLE TRIGGER documents_user_tags_update;
 CREATE INDEX documents_search_idx ON documents USING gin (search_vector);
+-- The languages of a user's documents, which a search stems its words in
+-- (one index probe per language: store_history.c).
+CREATE INDEX documents_user_language_idx ON documents (user_id, language);
