@@ -120,7 +120,7 @@ static const char sq_search_window[] = SQ_WINDOW("count(*), min(rid)");
 
 /*
  * PostgreSQL search: the GIN index on search_vector matches to_tsquery($8)
- * (the owner's lexemes, migration 0008, with the words' stems, 0011); the
+ * (the owner's lexemes, migration 0008; stems in some languages, 0011); the
  * window is the newest matches in the lists' order, ranked by ts_rank_cd
  * with weights {D, C, B, A} = {0.1, 0.1, 0.5, 1.0}: title 10, tags 5, text
  * 1. ts_headline, costly, runs on the page's rows only, on 1 Ki characters
@@ -159,11 +159,11 @@ static const char pg_search[] =
 	" to_tsquery(c.cfg, $11) p (q)"
 	" ORDER BY h.score DESC," HIST_ORDER;
 /*
- * The stems of the query's words ($1, separated by spaces) where they differ
- * from the word as the index holds it, with their language's tag, in each
- * language of the owner's ($3) documents that is indexed with stems, or in
- * the lang filter's ($2) only (migration 0011). The owner's languages are
- * read from the index on (user_id, language), one probe for each.
+ * The stems of the query's words ($1, separated by spaces), with their
+ * language's tag, in each language of the owner's ($3) documents that is
+ * indexed by stems, or in the lang filter's ($2) only (migration 0011). The
+ * owner's languages are read from the index on (user_id, language), one
+ * probe for each.
  */
 static const char pg_search_stems[] =
 	"WITH RECURSIVE held (code) AS (SELECT min(language) FROM documents WHERE user_id = $3"
@@ -172,8 +172,7 @@ static const char pg_search_stems[] =
 	" SELECT DISTINCT w.t, s.lexeme, l.tag FROM unnest(string_to_array($1, ' ')) w (t),"
 	" (SELECT DISTINCT config, tag FROM search_languages WHERE code = $2 OR ($2 IS NULL AND"
 	" code IN (SELECT code FROM held))) l,"
-	" to_tsvector(l.config, w.t) v, unnest(v) s WHERE length(v) = 1 AND"
-	" s.lexeme <> ALL (tsvector_to_array(to_tsvector('mtag_search', w.t))) LIMIT 64";
+	" to_tsvector(l.config, w.t) v, unnest(v) s WHERE length(v) = 1 LIMIT 256";
 /* The count alone, when the page is empty (each row of a page carries it): the
  * first matches found, in no order, stop it. */
 static const char pg_search_window[] =
@@ -523,7 +522,7 @@ static enum mtag_err search_render(struct store_conn *c, struct search *sr)
 		void *rows = NULL;
 		size_t n = 0;
 		enum mtag_err e = store_many(c, sr->a, "document_search", sr->h->search_stems, sp, 3,
-					     row_stem, sizeof(struct word_stem), 64, &rows, &n);
+					     row_stem, sizeof(struct word_stem), 256, &rows, &n);
 		if (e)
 			return e;
 		for (struct word_stem *ws = rows; n--; ws++)

@@ -451,10 +451,10 @@ const char *store_search_first_word(struct arena *a, const struct search_query *
 /* Every token of the query's terms, separated by spaces; NULL when none. OUT: in a. */
 const char *store_search_words(struct arena *a, const struct search_query *sq);
 /*
- * stem is a stem of the query's token word in the language whose stems the
+ * stem is the stem of the query's token word in the language whose stems the
  * index keys with tag (two letters; PostgreSQL, migration 0011): the tsquery
- * matches the token as itself, as the word stem, or as that language's stem.
- * Duplicates, and stems past a bound, are left out.
+ * then matches the documents of that language by it. Duplicates, and stems
+ * past a bound (256), are left out: such a token finds documents of words only.
  */
 void store_search_add_stem(struct arena *a, struct search_query *sq, const char *word,
 			   const char *stem, const char *tag);

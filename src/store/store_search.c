@@ -15,10 +15,11 @@
  * the user id), as the index does: a query reads one user's part of the
  * index (store_sqlite_fts.c, migrations 0008).
  *
- * PostgreSQL also indexes a document's stems in its language, behind the key
- * S ("s", the same digits and the language's tag; migration 0011): a token
- * with stems (which PostgreSQL gives, store_search_add_stem) matches as
- * itself or as any of them, ('Ktechnologies':* | 'Ktechnolog' | 'Sentechnolog').
+ * PostgreSQL indexes a document in a language it has a stemmer for by its
+ * stems, behind the key S ("s", the same digits and the language's tag;
+ * migration 0011): a token matches a document of words as itself and one of
+ * stems as its stem in that language, which PostgreSQL gives
+ * (store_search_add_stem): ('Ktechnologies':* | 'Sentechnolog':*).
  *
  * Rendered forms (store_int.h, enum store_match_syntax), T the wanted tags:
  *   FTS5:    (P NOT (N)) AND T, with P = ("K tech"*) AND ("K a b"* OR "K c"*)
@@ -38,7 +39,8 @@
 #define SEARCH_MAX_TERMS 32   /* terms kept from one query; the rest is ignored */
 #define SEARCH_MAX_TOKENS 8   /* tokens kept in one term (a phrase) */
 #define SEARCH_MAX_TOKEN 64   /* bytes kept of one token (it still matches as a prefix) */
-#define SEARCH_MAX_STEMS 64   /* stems kept for the tokens of one query */
+#define SEARCH_MAX_STEMS 256  /* stems kept for the tokens of one query */
+#define SEARCH_MAX_RENDER (128 * 1024) /* bounded: 256 tokens and 256 stems of 64 bytes */
 
 /* One term: a word or a phrase of tokens, maybe excluded, maybe OR'ed with the next. */
 struct search_term {
@@ -234,25 +236,24 @@ struct search_out {
 };
 
 /*
- * A token in a tsquery, 'Kt' (a prefix when last), or with its stems
- * ('Kt':* | 'Ks' | 'Ss'): a stem may be a word of the document (whose stem
- * the index then does not repeat) or a stem of other words. Without keys,
- * the stem once.
+ * A token in a tsquery, 'Kt' (a prefix when last), or with its stems,
+ * ('Kt':* | 'Sens':*): the word in documents of words, its stem in the
+ * documents of that language (a prefix of the stem: "tech" finds the stem
+ * "technolog"). Without keys, the same words, for headlines.
  */
 static void search_put_token(struct buf *b, const char *tok, bool last, const struct search_out *o)
 {
+	const char *prefix = last ? ":*" : "";
 	bool any = false;
 
 	for (int k = 0; k < o->sq->nstem && !any; k++)
 		any = !strcmp(o->sq->stem[k].word, tok);
-	buf_printf(b, "%s'%s%s'%s", any ? "(" : "", o->key, tok, last ? ":*" : "");
+	buf_printf(b, "%s'%s%s'%s", any ? "(" : "", o->key, tok, prefix);
 	for (int k = 0; k < o->sq->nstem; k++) {
 		const struct search_stem *st = &o->sq->stem[k];
-		if (strcmp(st->word, tok))
-			continue;
-		buf_printf(b, " | '%s%s'", o->key, st->stem);
-		if (o->key[0])
-			buf_printf(b, " | '%s%s%s'", o->stem_key, st->tag, st->stem);
+		if (!strcmp(st->word, tok))
+			buf_printf(b, " | '%s%s%s'%s", o->stem_key, o->key[0] ? st->tag : "", st->stem,
+				   prefix);
 	}
 	buf_puts(b, any ? ")" : "");
 }
@@ -382,7 +383,7 @@ const char *store_search_render(struct arena *a, const struct search_query *sq,
 				const char *const *tags, size_t ntags,
 				enum store_match_syntax syn, const char *owner)
 {
-	struct buf b = BUF_INIT(64 * 1024); /* bounded: 32 terms of 8 tokens of 64 bytes */
+	struct buf b = BUF_INIT(SEARCH_MAX_RENDER);
 	struct search_out o = { .syn = syn, .sq = sq };
 	const char *out = NULL;
 

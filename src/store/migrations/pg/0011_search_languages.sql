@@ -2,15 +2,19 @@
 --
 -- Until now every document was indexed word by word (mtag_search: unaccent,
 -- then simple), so "universities" did not find "university". A document in a
--- language PostgreSQL has a Snowball stemmer for is now indexed with both:
--- its words (the owner's key "u...", as 0008: prefixes keep working as the
--- seed's ILIKE did, "universit" finds "university") and the stems of its
--- language (key "s", the same 12 hex digits and the language's tag: a
--- French stem matches French documents only), kept only where a stem is not
--- already one of the document's words, so the vector grows by the words a
--- stemmer changes. A query asks PostgreSQL for its words' stems in the
--- languages of the user's documents and matches each word as
--- ('u..word':* | 'u..stem' | 's..en.stem') (store_search.c).
+-- language PostgreSQL has a Snowball stemmer for is now indexed by the stems
+-- of its language instead of its words, behind the key "s", the same 12 hex
+-- digits as 0008's "u" and the language's two-letter tag: a French stem
+-- matches French documents only, and no stem is taken for a word of a
+-- document of no such language. Inflections collapse, so the vector is no
+-- larger than the words' (ranking reads 1,000 of them per search; words and
+-- stems together made it 1.5 times as large and the search as slow).
+--
+-- A query asks PostgreSQL for its words' stems in the languages of the
+-- user's documents; each word matches a document's words as a prefix, or its
+-- stems as a prefix of the word's stem, or, for a word typed only in part,
+-- a stem that a few last letters of it may be (store_search.c): "tech" finds
+-- "technology", "universities" and "universit" find "university".
 --
 -- The stemmers are used without stop words: "the" and "und" stay findable,
 -- as they were with simple.
@@ -74,23 +78,16 @@ CREATE FUNCTION mtag_search_parts(cfg regconfig, title text, tags jsonb, body te
             (SELECT string_agg(t, ' ') FROM jsonb_array_elements_text(tags) t))), 'B') ||
         setweight(to_tsvector(cfg, mtag_search_text(body)), 'C');
 
--- The owner's keys (0008) on words and stems, in one vector: a stem keeps
--- the position of its word (tsvector's || would move the right one's after
--- the left one's, where phrases would not find them).
-CREATE FUNCTION mtag_search_keyed(hex text, tag text, words tsvector, stems tsvector)
-    RETURNS tsvector
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN (regexp_replace(words::text, '(^| )''', '\1''u' || hex, 'g') || ' ' ||
-            regexp_replace(stems::text, '(^| )''', '\1''s' || hex || coalesce(tag, ''), 'g'))::tsvector;
-DROP FUNCTION mtag_search_owned(text, tsvector);
-
--- As 0008, plus the stems: a stem that is also a word of the document is
--- dropped (the query's 'u..stem' finds it). The size test counts both.
+-- As 0008, in the document's language where there is a stemmer for it:
+-- its stems behind "s", the key and the language's tag, and its tags' words
+-- behind "u" and the key, for the tag filters, which match the wanted tags'
+-- words (store_search_render_tags) before the exact test; else its words
+-- behind "u" and the key.
 CREATE OR REPLACE FUNCTION documents_search_update() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     lang search_languages;
-    words tsvector;
-    stems tsvector := '';
+    hex text;
+    v tsvector;
     cap integer := 262144;
 BEGIN
     IF NEW.user_id IS NULL THEN
@@ -99,17 +96,18 @@ BEGIN
     END IF;
     SELECT * INTO lang FROM search_languages WHERE code = NEW.language;
     LOOP
-        words := mtag_search_parts('mtag_search', NEW.title, NEW.tags, left(NEW.extracted_text, cap));
-        IF lang.config IS NOT NULL THEN
-            stems := ts_delete(mtag_search_parts(lang.config, NEW.title, NEW.tags,
-                                                 left(NEW.extracted_text, cap)),
-                               tsvector_to_array(words));
-        END IF;
-        EXIT WHEN pg_column_size(words) + pg_column_size(stems)
-                  + 14 * (length(words) + length(stems)) < 1000000 OR cap <= 4096;
+        v := mtag_search_parts(coalesce(lang.config, 'mtag_search'), NEW.title, NEW.tags,
+                               left(NEW.extracted_text, cap));
+        EXIT WHEN pg_column_size(v) + 16 * length(v) < 1000000 OR cap <= 4096;
         cap := cap / 2;
     END LOOP;
-    NEW.search_vector := mtag_search_keyed(right(NEW.user_id::text, 12), lang.tag, words, stems);
+    hex := right(NEW.user_id::text, 12);
+    IF lang.tag IS NULL THEN
+        NEW.search_vector := mtag_search_owned('u' || hex, v);
+    ELSE
+        NEW.search_vector := mtag_search_owned('s' || hex || lang.tag, v) ||
+            mtag_search_owned('u' || hex, mtag_search_parts('mtag_search', NULL, NEW.tags, NULL));
+    END IF;
     RETURN NEW;
 END
 $$;
