@@ -11,10 +11,11 @@
 -- stems together made it 1.5 times as large and the search as slow).
 --
 -- A query asks PostgreSQL for its words' stems in the languages of the
--- user's documents; each word matches a document's words as a prefix, or its
--- stems as a prefix of the word's stem, or, for a word typed only in part,
--- a stem that a few last letters of it may be (store_search.c): "tech" finds
--- "technology", "universities" and "universit" find "university".
+-- user's documents; each word matches a document of words as a prefix of its
+-- words, and a document of stems as a prefix of their stems (store_search.c):
+-- "tech" finds "technology", "universities" finds "university". A word typed
+-- past its stem ("universit"; "university" stems to "univers") finds
+-- documents of words only.
 --
 -- The stemmers are used without stop words: "the" and "und" stay findable,
 -- as they were with simple.
