@@ -40,7 +40,7 @@
 #define SEARCH_MAX_TOKENS 8   /* tokens kept in one term (a phrase) */
 #define SEARCH_MAX_TOKEN 64   /* bytes kept of one token (it still matches as a prefix) */
 #define SEARCH_MAX_STEMS 256  /* stems kept for the tokens of one query */
-#define SEARCH_MAX_RENDER (128 * 1024) /* bounded: 256 tokens and 256 stems of 64 bytes */
+#define SEARCH_MAX_RENDER (128 * 1024) /* bounded: 256 tokens of 64 bytes, 256 stems of 128 */
 
 /* One term: a word or a phrase of tokens, maybe excluded, maybe OR'ed with the next. */
 struct search_term {
