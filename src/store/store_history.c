@@ -161,18 +161,10 @@ static const char pg_search[] =
 /*
  * The stems of the query's words ($1, separated by spaces), with their
  * language's tag, in each language of the owner's ($3) documents that is
- * indexed by stems, or in the lang filter's ($2) only (migration 0011). The
- * owner's languages are read from the index on (user_id, language), one
- * probe for each.
+ * indexed by stems, or in the lang filter's ($2) only: a function of
+ * migration 0011, whose plan PostgreSQL keeps.
  */
-static const char pg_search_stems[] =
-	"WITH RECURSIVE held (code) AS (SELECT min(language) FROM documents WHERE user_id = $3"
-	" UNION ALL SELECT (SELECT min(language) FROM documents WHERE user_id = $3 AND"
-	" language > held.code) FROM held WHERE held.code IS NOT NULL)"
-	" SELECT DISTINCT w.t, s.lexeme, l.tag FROM unnest(string_to_array($1, ' ')) w (t),"
-	" (SELECT DISTINCT config, tag FROM search_languages WHERE code = $2 OR ($2 IS NULL AND"
-	" code IN (SELECT code FROM held))) l,"
-	" to_tsvector(l.config, w.t) v, unnest(v) s WHERE length(v) = 1 LIMIT 256";
+static const char pg_search_stems[] = "SELECT word, stem, lang_tag FROM mtag_search_stems($1, $2, $3)";
 /* The count alone, when the page is empty (each row of a page carries it): the
  * first matches found, in no order, stop it. */
 static const char pg_search_window[] =

@@ -113,6 +113,31 @@ BEGIN
 END
 $$;
 
+-- The stems of a query's words (separated by spaces) in each language of the
+-- owner's documents indexed by stems, or in lang's only, with the language's
+-- tag (store_history.c). The owner's languages come from the index on
+-- (user_id, language) below, one probe for each. PL/pgSQL keeps the plan of
+-- its statement for the session: planned anew it cost ~0.4 ms a search.
+CREATE FUNCTION mtag_search_stems(words text, lang text, owner uuid)
+    RETURNS TABLE (word text, stem text, lang_tag text) LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN QUERY
+    WITH RECURSIVE held (code) AS (
+        SELECT min(d.language) FROM documents d WHERE d.user_id = owner
+        UNION ALL
+        SELECT (SELECT min(d.language) FROM documents d
+                WHERE d.user_id = owner AND d.language > held.code)
+        FROM held WHERE held.code IS NOT NULL)
+    SELECT DISTINCT w.t, s.lexeme, l.tag
+    FROM unnest(string_to_array(words, ' ')) w (t),
+         (SELECT DISTINCT sl.config, sl.tag FROM search_languages sl
+          WHERE sl.code = lang OR (lang IS NULL AND sl.code IN (SELECT held.code FROM held))) l,
+         to_tsvector(l.config, w.t) v, unnest(v) s
+    WHERE length(v) = 1
+    LIMIT 256;
+END
+$$;
+
 -- A document's language is known once it is processed: indexed again then.
 DROP TRIGGER documents_search_vector ON documents;
 CREATE TRIGGER documents_search_vector
