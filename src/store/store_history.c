@@ -514,7 +514,8 @@ static enum mtag_err search_render(struct store_conn *c, struct search *sr)
 		void *rows = NULL;
 		size_t n = 0;
 		enum mtag_err e = store_many(c, sr->a, "document_search", sr->h->search_stems, sp, 3,
-					     row_stem, sizeof(struct word_stem), 256, &rows, &n);
+					     row_stem, sizeof(struct word_stem), STORE_SEARCH_MAX_STEMS,
+					     &rows, &n);
 		if (e)
 			return e;
 		for (struct word_stem *ws = rows; n--; ws++)

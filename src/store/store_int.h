@@ -454,8 +454,10 @@ const char *store_search_words(struct arena *a, const struct search_query *sq);
  * stem is the stem of the query's token word in the language whose stems the
  * index keys with tag (two letters; PostgreSQL, migration 0011): the tsquery
  * then matches the documents of that language by it. Duplicates, and stems
- * past a bound (256), are left out: such a token finds documents of words only.
+ * past STORE_SEARCH_MAX_STEMS, are left out: such a token finds documents of
+ * words only.
  */
+#define STORE_SEARCH_MAX_STEMS 256 /* also mtag_search_stems' LIMIT (migration 0011) */
 void store_search_add_stem(struct arena *a, struct search_query *sq, const char *word,
 			   const char *stem, const char *tag);
 

@@ -39,7 +39,6 @@
 #define SEARCH_MAX_TERMS 32   /* terms kept from one query; the rest is ignored */
 #define SEARCH_MAX_TOKENS 8   /* tokens kept in one term (a phrase) */
 #define SEARCH_MAX_TOKEN 64   /* bytes kept of one token (it still matches as a prefix) */
-#define SEARCH_MAX_STEMS 256  /* stems kept for the tokens of one query */
 #define SEARCH_MAX_RENDER (128 * 1024) /* bounded: 256 tokens of 64 bytes, 256 stems of 128 */
 
 /* One term: a word or a phrase of tokens, maybe excluded, maybe OR'ed with the next. */
@@ -60,7 +59,7 @@ struct search_stem {
 struct search_query {
 	struct search_term t[SEARCH_MAX_TERMS];
 	int n;
-	struct search_stem stem[SEARCH_MAX_STEMS];
+	struct search_stem stem[STORE_SEARCH_MAX_STEMS];
 	int nstem;
 };
 
@@ -431,8 +430,8 @@ const char *store_search_words(struct arena *a, const struct search_query *sq)
 void store_search_add_stem(struct arena *a, struct search_query *sq, const char *word,
 			   const char *stem, const char *tag)
 {
-	if (!word || !stem || !*stem || !tag || strlen(tag) != 2 || sq->nstem == SEARCH_MAX_STEMS ||
-	    strlen(stem) > SEARCH_MAX_TOKEN * 2)
+	if (!word || !stem || !*stem || !tag || strlen(tag) != 2 ||
+	    sq->nstem == STORE_SEARCH_MAX_STEMS || strlen(stem) > SEARCH_MAX_TOKEN * 2)
 		return;
 	for (int k = 0; k < sq->nstem; k++)
 		if (!strcmp(sq->stem[k].word, word) && !strcmp(sq->stem[k].stem, stem) &&
