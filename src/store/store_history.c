@@ -164,7 +164,8 @@ static const char pg_search[] =
  * indexed by stems, or in the lang filter's ($2) only: a function of
  * migration 0011, whose plan PostgreSQL keeps.
  */
-static const char pg_search_stems[] = "SELECT word, stem, lang_tag FROM mtag_search_stems($1, $2, $3)";
+static const char pg_search_stems[] =
+	"SELECT word, stem, lang_tag FROM mtag_search_stems($1, $2, $3)";
 /* The count alone, when the page is empty (each row of a page carries it): the
  * first matches found, in no order, stop it. */
 static const char pg_search_window[] =
