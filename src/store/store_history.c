@@ -123,40 +123,28 @@ static const char sq_search_window[] = SQ_WINDOW("count(*), min(rid)");
  * (the owner's lexemes, migration 0008; stems in some languages, 0011); the
  * window is the newest matches in the lists' order, ranked by ts_rank_cd
  * with weights {D, C, B, A} = {0.1, 0.1, 0.5, 1.0}: title 10, tags 5, text
- * 1. ts_headline, costly, runs on the page's rows only, on 1 Ki characters
- * of the text (PG_HEADLINE_TEXT), word by word, with the query rendered
- * without keys (the text has none) nor the tags' words ($11): its words and
- * their stems, each as a prefix, so that "universities" marks "university"
- * (stems are mostly the start of their words) without the cost of a stemmer
- * (~2 ms of a page of 50).
+ * 1. The page's rows give, for their snippets (made in C, store_snippet.c:
+ * ts_headline cost ~4 ms of a page of 50), PG_SLICE_CHARS characters of the
+ * text from a little before the first place the query's first word appears
+ * ($11, lower-cased; from the start when it does not), one more to tell that
+ * the text goes on, and where the slice starts (OFFSET 0: computed once, not
+ * once per use; a strpos over 256 Ki characters costs ~4 ms).
  */
 #define PG_WINDOW(what)                                                                  \
 	"SELECT " what " FROM documents d, to_tsquery('mtag_search', $8) q"               \
 	" WHERE d.search_vector @@ q AND" HIST_FILTER(PG_TAGS_ALL)
-/*
- * The text a headline is made from: 1 Ki characters (some 150 words, room for
- * its fragments) from a little before the first place the query's first word
- * appears ($12, lower-cased; from the start when it does not). ts_headline
- * parses all it is given, ~50 µs a KB (~80 with a stemmer): the first 100 KB
- * of each long document made a page of hits cost tens of milliseconds, 2 Ki
- * characters 8 ms of a page of 50 (200,000 documents), 1 Ki 5.7 ms; a plain
- * search for the word costs ~16 ns a character.
- */
-#define PG_HEADLINE_TEXT                                                                  \
-	"substr(coalesce(d.extracted_text, ''), greatest(1, strpos(lower(left("             \
-	"d.extracted_text, 262144)), $12) - 240), 1024)"
-#define PG_HEADLINE(text)                                                                \
-	"ts_headline('mtag_search', " text ", p.q, 'StartSel=[[, StopSel=]],"             \
-	" MaxFragments=2, MaxWords=24, MinWords=8')"
+#define PG_SLICE_CHARS 1024
+#define PG_SLICE_AT                                                                       \
+	"greatest(1, strpos(lower(left(d.extracted_text, 262144)), $11) - 240)"
 static const char pg_search[] =
 	"WITH w AS MATERIALIZED (" PG_WINDOW("d.id, d.created_at, d.search_vector, q")
 	"   ORDER BY" HIST_ORDER " LIMIT " SEARCH_WINDOW "),"
 	" h AS (SELECT id, created_at, ts_rank_cd('{0.1, 0.1, 0.5, 1.0}', search_vector, q)"
 	"   AS score FROM w ORDER BY score DESC, created_at DESC, id DESC LIMIT $9 OFFSET $10)"
 	" SELECT " STORE_DOC_COLS("d.", "NULL") ", h.score,"
-	" " PG_HEADLINE(PG_HEADLINE_TEXT) ","
-	" " PG_HEADLINE("coalesce(d.title, '')") ", (SELECT count(*) FROM w)"
-	" FROM h JOIN documents d ON d.id = h.id, to_tsquery('mtag_search', $11) p (q)"
+	" substr(d.extracted_text, s.at, " HIST_STR(PG_SLICE_CHARS) " + 1), s.at,"
+	" (SELECT count(*) FROM w)"
+	" FROM h JOIN documents d ON d.id = h.id, LATERAL (SELECT " PG_SLICE_AT " AS at OFFSET 0) s"
 	" ORDER BY h.score DESC," HIST_ORDER;
 /*
  * The stems of the query's words ($1, separated by spaces), with their
@@ -459,18 +447,31 @@ static const char *squeeze_space(struct arena *a, const char *s, size_t n)
 	return out;
 }
 
+static enum mtag_err row_hit_doc(struct store_row *r, struct store_hit *hit)
+{
+	const char *score = r->drv->col_raw(r, STORE_DOC_NCOLS, &(size_t){ 0 });
+	hit->rank = score ? strtod(score, NULL) : 0.0;
+	return store_row_document(r, &hit->doc);
+}
+
+/* A hit shows the text's snippet when it marks a match, else the title's. */
+static const char *hit_snippet(struct arena *a, const char *text, size_t tlen, const char *title,
+			       size_t len)
+{
+	if (text && memmem(text, tlen, "[[", 2))
+		return squeeze_space(a, text, tlen);
+	return title ? squeeze_space(a, title, len) : NULL;
+}
+
+/* SQLite's hit: both snippets come with the row. */
 static enum mtag_err row_hit(struct store_row *r, void *out)
 {
 	struct store_hit *hit = out;
-	size_t len = 0;
-	const char *score = r->drv->col_raw(r, STORE_DOC_NCOLS, &len);
-	enum mtag_err e = store_row_document(r, &hit->doc);
-
-	hit->rank = score ? strtod(score, NULL) : 0.0;
-	const char *snip = r->drv->col_raw(r, STORE_DOC_NCOLS + 1, &len); /* the text's */
-	if (!snip || !memmem(snip, len, "[[", 2))
-		snip = r->drv->col_raw(r, STORE_DOC_NCOLS + 2, &len); /* the title's */
-	hit->snippet = snip ? squeeze_space(r->a, snip, len) : NULL;
+	size_t tlen = 0, len = 0;
+	enum mtag_err e = row_hit_doc(r, hit);
+	const char *text = r->drv->col_raw(r, STORE_DOC_NCOLS + 1, &tlen);
+	const char *title = r->drv->col_raw(r, STORE_DOC_NCOLS + 2, &len);
+	hit->snippet = hit_snippet(r->a, text, tlen, title, len);
 	return e ? e : store_row_done(r, "documents");
 }
 
@@ -481,7 +482,7 @@ struct search {
 	struct search_query *sq;
 	const char *owner;
 	const struct store_doc_filter *f;
-	struct store_param p[12];
+	struct store_param p[11];
 	size_t max;
 	void *out; /* OUT */
 	size_t n, total;
@@ -502,8 +503,8 @@ static enum mtag_err row_stem(struct store_row *r, void *out)
 }
 
 /*
- * The query's parameters: $8 the match; without a bound ($11), the
- * headlines' query and first word ($11, $12). Where the dialect has stems,
+ * The query's parameters: $8 the match; without a bound ($11), the first
+ * word, where the snippets' slices start ($11). Where the dialect has stems,
  * the query's words are stemmed first (search_stems).
  */
 static enum mtag_err search_render(struct store_conn *c, struct search *sr)
@@ -524,10 +525,8 @@ static enum mtag_err search_render(struct store_conn *c, struct search *sr)
 	}
 	sr->p[7] = STORE_TEXT(store_search_render(sr->a, sr->sq, f ? f->tags : NULL,
 						  f ? f->ntags : 0, sr->h->match, sr->owner));
-	if (!sr->h->search_bound) {
-		sr->p[10] = STORE_TEXT(store_search_render(sr->a, sr->sq, NULL, 0, sr->h->match, NULL));
-		sr->p[11] = STORE_TEXT(store_search_first_word(sr->a, sr->sq));
-	}
+	if (!sr->h->search_bound)
+		sr->p[10] = STORE_TEXT(store_search_first_word(sr->a, sr->sq));
 	return ERR_OK;
 }
 
@@ -540,17 +539,56 @@ static enum mtag_err row_window(struct store_row *r, void *out)
 	return store_row_done(r, "(window)");
 }
 
-/* A hit of PostgreSQL's page, which carries the window's size. */
+/*
+ * A hit of PostgreSQL's page: the slice of its text its snippet is made
+ * from (after the page is read, search_snippets) and the window's size.
+ */
 struct counted_hit {
 	struct store_hit hit;
+	const char *slice;
+	size_t slice_len;
+	bool cut_before, cut_after;
 	size_t window;
 };
 
 static enum mtag_err row_counted_hit(struct store_row *r, void *out)
 {
 	struct counted_hit *ch = out;
+	const char *slice = r->drv->col_raw(r, STORE_DOC_NCOLS + 1, &ch->slice_len);
+	ch->slice = slice ? arena_strndup(r->a, slice, ch->slice_len) : NULL;
+	ch->cut_before = store_col_int(r, STORE_DOC_NCOLS + 2) > 1;
 	ch->window = (size_t)store_col_int(r, STORE_DOC_NCOLS + 3);
-	return row_hit(r, &ch->hit);
+	enum mtag_err e = row_hit_doc(r, &ch->hit);
+	return e ? e : store_row_done(r, "documents");
+}
+
+/* Whether s (n bytes of UTF-8) holds more than max characters. */
+static bool utf8_longer(const char *s, size_t n, size_t max)
+{
+	size_t chars = 0;
+	for (size_t i = 0; i < n; i++)
+		chars += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return chars > max;
+}
+
+/* The hits of PostgreSQL's page with their snippets, made from their slices. OUT: sr->out. */
+static void search_snippets(struct search *sr, const struct counted_hit *ch, size_t n)
+{
+	struct store_marker *mk = store_marker_new(sr->a, sr->sq);
+	struct store_hit *hits = arena_alloc(sr->a, n * sizeof(*hits));
+	for (size_t i = 0; i < n; i++) {
+		const struct counted_hit *c = &ch[i];
+		bool cut_after = c->slice && utf8_longer(c->slice, c->slice_len, PG_SLICE_CHARS);
+		const char *text = store_marker_snippet(mk, sr->a, c->slice, c->slice_len,
+							c->cut_before, cut_after);
+		const char *title = c->hit.doc.title;
+		title = store_marker_snippet(mk, sr->a, title, title ? strlen(title) : 0, false, false);
+		hits[i] = c->hit;
+		hits[i].snippet = hit_snippet(sr->a, text, text ? strlen(text) : 0, title,
+					      title ? strlen(title) : 0);
+	}
+	store_marker_free(mk);
+	sr->out = hits;
 }
 
 /*
@@ -578,7 +616,7 @@ static enum mtag_err search_tx(struct store_conn *c, void *ctx)
 	}
 	void *rows = NULL;
 	size_t n = 0;
-	e = store_many(c, sr->a, "document_search", sr->h->search, sr->p, 12, row_counted_hit,
+	e = store_many(c, sr->a, "document_search", sr->h->search, sr->p, 11, row_counted_hit,
 		       sizeof(struct counted_hit), sr->max, &rows, &n);
 	if (e)
 		return e;
@@ -587,11 +625,8 @@ static enum mtag_err search_tx(struct store_conn *c, void *ctx)
 	if (!n)
 		return store_one(c, NULL, "document_search", sr->h->search_window, sr->p, 8,
 				 row_window, sr);
-	struct counted_hit *ch = rows;
-	struct store_hit *hits = arena_alloc(sr->a, n * sizeof(*hits));
-	for (size_t i = 0; i < n; i++)
-		hits[i] = ch[i].hit;
-	sr->out = hits;
+	const struct counted_hit *ch = rows;
+	search_snippets(sr, ch, n);
 	sr->n = n;
 	sr->total = ch[0].window;
 	return ERR_OK;

@@ -31,6 +31,7 @@
 #include <stdint.h>
 
 #include "base/arena.h"
+#include "base/buf.h"
 #include "base/embed.h"
 #include "base/err.h"
 #include "store/store.h"
@@ -402,13 +403,14 @@ struct store_history_sql {
 	const char *doc_count_tagged; /* its total */
 	const char *tag_plan;     /* what a tagged list costs each way (store_history.c) */
 	const char *search_window; /* the search's window: its count, and its bound or NULL */
-	const char *search;        /* the window's page, ranked, with snippets */
+	const char *search;        /* the window's page, ranked */
 	/* the stems of words ($1, store_search_words) in the languages of the owner's
 	 * ($3) documents, or of the lang filter ($2) (PostgreSQL, 0011); NULL: none */
 	const char *search_stems;
-	/* true: search's $11 is the window's bound, read first (FTS5); false: $11
-	 * and $12 are the query without keys nor tags and its first word, for the
-	 * headlines, and each row of search carries the window's size (tsquery) */
+	/* true: search's $11 is the window's bound, read first (FTS5), and its rows
+	 * carry their snippets; false: $11 is the query's first word, and each row
+	 * carries a slice of its text to make its snippet from and the window's
+	 * size (tsquery) */
 	bool search_bound;
 	const char *tag_counts;   /* tags with document counts */
 	const char *per_day;      /* documents per UTC day in a range */
@@ -432,8 +434,7 @@ struct search_query *store_search_parse(struct arena *a, const char *query);
 
 /*
  * Render a parsed query for syn, every token behind owner's key (owner: a
- * canonical UUID; NULL: no key, the words as the text holds them, for
- * PostgreSQL's headlines), with the wanted tags (tags[0..ntags), UTF-8) as
+ * canonical UUID), with the wanted tags (tags[0..ntags), UTF-8) as
  * phrases of the tags that narrow the match. NULL when the query has no
  * positive term with a usable token (then nothing matches). OUT: the text, in a.
  */
@@ -443,10 +444,21 @@ const char *store_search_render(struct arena *a, const struct search_query *sq,
 
 /*
  * The first token of the query's first positive term, lower-cased, or its
- * shortest stem: where PostgreSQL looks for the text to highlight
+ * shortest stem: where PostgreSQL looks for the text of a snippet
  * (store_history.c). NULL when there is none. OUT: the token, in a.
  */
 const char *store_search_first_word(struct arena *a, const struct search_query *sq);
+
+/*
+ * What a snippet marks for the query: the tokens of its positive terms
+ * (prefixes when last of their term, as they match) and their stems
+ * (prefixes). OUT: *out (in a); the count.
+ */
+struct search_mark {
+	const char *s;
+	bool prefix;
+};
+size_t store_search_marks(struct arena *a, const struct search_query *sq, struct search_mark **out);
 
 /* Every token of the query's terms, separated by spaces; NULL when none. OUT: in a. */
 const char *store_search_words(struct arena *a, const struct search_query *sq);
@@ -480,6 +492,45 @@ const char *store_search_render_tags(struct arena *a, const char *const *tags, s
  * on db. An SQLite result code. */
 struct sqlite3;
 int store_sqlite_fts_register(struct sqlite3 *db);
+/* db's FTS5 interface (version 2 or later), or NULL. */
+struct fts5_api;
+struct fts5_api *store_sqlite_fts5(struct sqlite3 *db);
+
+/*
+ * A search hit's snippet (store_snippet.c): STORE_SNIPPET_TOKENS tokens from
+ * a few before the first match, the marked ones between [[ and ]]. A
+ * tokenizer's callback (store_snippet_token) writes it, token by token, once
+ * begun at the first match's token (-1: none) and with marked[] set for the
+ * tokens [first, last); store_snippet_end gives it (malloc'd, or NULL when
+ * empty). OUT: *len.
+ */
+#define STORE_SNIPPET_TOKENS 16
+#define STORE_SNIPPET_MAX_TOKENS 64
+struct store_snippet {
+	const char *text;
+	int first, last; /* the fragment: tokens [first, last) */
+	bool marked[STORE_SNIPPET_MAX_TOKENS];
+	int seen;        /* tokens so far */
+	int end;         /* byte after the last token copied, -1 before the first */
+	bool more;       /* a token past the fragment */
+	struct buf out;
+};
+void store_snippet_begin(struct store_snippet *sn, const char *text, int first_match, int ntok);
+int store_snippet_token(void *ctx, int flags, const char *token, int n, int start, int end);
+char *store_snippet_end(struct store_snippet *sn, size_t *len);
+
+/*
+ * Snippets marked against a query's words and stems, for PostgreSQL's hits:
+ * a marker per search (NULL when SQLite's tokenizer cannot be had: hits then
+ * have no snippet). store_marker_snippet: the snippet of text (len bytes; a
+ * slice of a longer text when cut_before / cut_after), NULL for none.
+ * OUT: in a.
+ */
+struct store_marker;
+struct store_marker *store_marker_new(struct arena *a, const struct search_query *sq);
+const char *store_marker_snippet(const struct store_marker *mk, struct arena *a, const char *text,
+				 size_t len, bool cut_before, bool cut_after);
+void store_marker_free(struct store_marker *mk);
 /* Register the SQL function mtag_tags_all (store_sqlite_func.c) on db. An SQLite result code. */
 int store_sqlite_func_register(struct sqlite3 *db);
 

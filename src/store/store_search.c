@@ -238,7 +238,7 @@ struct search_out {
  * A token in a tsquery, 'Kt' (a prefix when last), or with its stems,
  * ('Kt':* | 'Sens':*): the word in documents of words, its stem in the
  * documents of that language (a prefix of the stem: "tech" finds the stem
- * "technolog"). Without keys, the same words, for headlines.
+ * "technolog").
  */
 static void search_put_token(struct buf *b, const char *tok, bool last, const struct search_out *o)
 {
@@ -251,8 +251,7 @@ static void search_put_token(struct buf *b, const char *tok, bool last, const st
 	for (int k = 0; k < o->sq->nstem; k++) {
 		const struct search_stem *st = &o->sq->stem[k];
 		if (!strcmp(st->word, tok))
-			buf_printf(b, " | '%s%s%s'%s", o->stem_key, o->key[0] ? st->tag : "", st->stem,
-				   prefix);
+			buf_printf(b, " | '%s%s%s'%s", o->stem_key, st->tag, st->stem, prefix);
 	}
 	buf_puts(b, any ? ")" : "");
 }
@@ -356,13 +355,9 @@ static void search_put_negative(struct buf *b, const struct search_query *sq,
 		buf_putc(b, ')');
 }
 
-/* owner's key of kind ('u' words, 's' stems; an empty string for NULL). OUT: key. */
+/* owner's key of kind ('u' words, 's' stems). OUT: key. */
 static void search_key(char key[STORE_SEARCH_KEY_LEN + 1], char kind, const char *owner)
 {
-	if (!owner) {
-		key[0] = '\0';
-		return;
-	}
 	key[0] = kind;
 	memcpy(key + 1, owner + UUID_STR_LEN - 1 - (STORE_SEARCH_KEY_LEN - 1),
 	       STORE_SEARCH_KEY_LEN - 1);
@@ -411,6 +406,33 @@ const char *store_search_first_word(struct arena *a, const struct search_query *
 		return arena_strdup(a, w);
 	}
 	return NULL;
+}
+
+/* Add mark {s, prefix} to m[0..*n) unless there (bounded: MARKS_MAX). */
+#define MARKS_MAX (SEARCH_MAX_TERMS * SEARCH_MAX_TOKENS + STORE_SEARCH_MAX_STEMS)
+static void search_add_mark(struct search_mark *m, size_t *n, const char *s, bool prefix)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (m[i].prefix == prefix && !strcmp(m[i].s, s))
+			return;
+	if (*n < MARKS_MAX)
+		m[(*n)++] = (struct search_mark){ s, prefix };
+}
+
+size_t store_search_marks(struct arena *a, const struct search_query *sq, struct search_mark **out)
+{
+	size_t n = 0;
+	*out = arena_alloc(a, MARKS_MAX * sizeof(**out));
+	for (int i = 0; i < sq->n; i++) {
+		const struct search_term *t = &sq->t[i];
+		for (int k = 0; k < t->ntok && !t->neg; k++) {
+			search_add_mark(*out, &n, t->tok[k], k + 1 == t->ntok);
+			for (int j = 0; j < sq->nstem; j++)
+				if (!strcmp(sq->stem[j].word, t->tok[k]))
+					search_add_mark(*out, &n, sq->stem[j].stem, true);
+		}
+	}
+	return n;
 }
 
 const char *store_search_words(struct arena *a, const struct search_query *sq)

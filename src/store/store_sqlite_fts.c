@@ -29,7 +29,6 @@
 
 #include <sqlite3.h>
 
-#include "base/buf.h"
 #include "store_int.h"
 
 #define FTS_KEY_LEN STORE_SEARCH_KEY_LEN
@@ -128,10 +127,8 @@ static void fts_delete(Fts5Tokenizer *t)
 }
 
 /*
- * mtag_snippet(documents_fts, column, tokens): the column's value from a few
- * tokens before its first match, `tokens` tokens long, each matching token
- * between [[ and ]], "… " before when it does not start the value and " …"
- * after when more follows; without a match in the column, its first tokens.
+ * mtag_snippet(documents_fts, column, tokens): the column's snippet
+ * (store_snippet.c), `tokens` tokens long, marked where FTS5 matched.
  *
  * Why not FTS5's snippet(): it tokenizes the whole value to choose the best
  * fragment, so a hit in a long document cost what the document costs (a
@@ -139,45 +136,6 @@ static void fts_delete(Fts5Tokenizer *t)
  * stops tokenizing at the fragment's end: a hit costs the text up to its
  * first match.
  */
-#define SNIPPET_BEFORE 3     /* tokens shown before the first match */
-#define SNIPPET_MAX_TOKENS 64
-#define SNIPPET_MAX_BYTES (16 * 1024)
-
-struct snippet {
-	const char *text;
-	int first, last; /* the fragment: tokens [first, last) */
-	bool marked[SNIPPET_MAX_TOKENS];
-	int seen;        /* tokens so far */
-	int end;         /* byte after the last token copied, -1 before the first */
-	bool more;       /* a token past the fragment */
-	struct buf out;
-};
-
-static int snippet_token(void *ctx, int flags, const char *token, int n, int start, int end)
-{
-	struct snippet *sn = ctx;
-	(void)token;
-	(void)n;
-	if (flags & FTS5_TOKEN_COLOCATED)
-		return SQLITE_OK;
-	int i = sn->seen++;
-	if (i < sn->first)
-		return SQLITE_OK;
-	if (i >= sn->last) {
-		sn->more = true;
-		return SQLITE_DONE; /* the rest of the value is not read */
-	}
-	if (sn->end >= 0 && start > sn->end)
-		buf_append(&sn->out, sn->text + sn->end, (size_t)(start - sn->end));
-	bool m = sn->marked[i - sn->first];
-	if (m)
-		buf_puts(&sn->out, "[[");
-	buf_append(&sn->out, sn->text + start, (size_t)(end - start));
-	if (m)
-		buf_puts(&sn->out, "]]");
-	sn->end = end;
-	return SQLITE_OK;
-}
 
 /* The first token of the column's first match, or -1. */
 static int first_match(const Fts5ExtensionApi *api, Fts5Context *fts, int col)
@@ -195,7 +153,7 @@ static int first_match(const Fts5ExtensionApi *api, Fts5Context *fts, int col)
 }
 
 static void mark_matches(const Fts5ExtensionApi *api, Fts5Context *fts, int col,
-			 struct snippet *sn)
+			 struct store_snippet *sn)
 {
 	int ninst = 0;
 	api->xInstCount(fts, &ninst);
@@ -218,7 +176,7 @@ static void snippet_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_co
 		return;
 	}
 	int col = sqlite3_value_int(argv[0]), ntok = sqlite3_value_int(argv[1]);
-	if (col < 0 || col >= api->xColumnCount(fts) || ntok < 1 || ntok > SNIPPET_MAX_TOKENS) {
+	if (col < 0 || col >= api->xColumnCount(fts) || ntok < 1 || ntok > STORE_SNIPPET_MAX_TOKENS) {
 		sqlite3_result_error(ctx, "mtag_snippet: no such column or token count", -1);
 		return;
 	}
@@ -228,43 +186,41 @@ static void snippet_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_co
 		sqlite3_result_null(ctx);
 		return;
 	}
-	struct snippet sn = { .text = text, .end = -1, .out = BUF_INIT(SNIPPET_MAX_BYTES) };
-	int t0 = first_match(api, fts, col);
-	sn.first = t0 > SNIPPET_BEFORE ? t0 - SNIPPET_BEFORE : 0;
-	sn.last = sn.first + ntok;
+	struct store_snippet sn;
+	store_snippet_begin(&sn, text, first_match(api, fts, col), ntok);
 	mark_matches(api, fts, col, &sn);
-	if (sn.first > 0)
-		buf_puts(&sn.out, "… ");
-	int rc = api->xTokenize(fts, text, len, &sn, snippet_token);
+	int rc = api->xTokenize(fts, text, len, &sn, store_snippet_token);
+	size_t n = 0;
+	char *s = store_snippet_end(&sn, &n);
 	if (rc != SQLITE_OK && rc != SQLITE_DONE) {
-		buf_release(&sn.out);
+		free(s);
 		sqlite3_result_error_code(ctx, rc);
 		return;
 	}
-	if (sn.more)
-		buf_puts(&sn.out, " …");
-	size_t n = 0;
-	char *s = buf_detach(&sn.out, &n);
 	sqlite3_result_text(ctx, s, (int)n, free);
+}
+
+struct fts5_api *store_sqlite_fts5(sqlite3 *db)
+{
+	fts5_api *api = NULL;
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
+		sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	return api && api->iVersion >= 2 ? api : NULL;
 }
 
 int store_sqlite_fts_register(sqlite3 *db)
 {
 	static fts5_tokenizer methods = { fts_create, fts_delete, fts_tokenize };
-	fts5_api *api = NULL;
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL);
+	fts5_api *api = store_sqlite_fts5(db);
 
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
-		sqlite3_step(st);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_OK)
-		return rc;
-	if (!api || api->iVersion < 2)
+	if (!api)
 		return SQLITE_ERROR;
-	rc = api->xCreateTokenizer(api, "mtag", api, &methods, NULL);
+	int rc = api->xCreateTokenizer(api, "mtag", api, &methods, NULL);
 	if (rc == SQLITE_OK)
 		rc = api->xCreateFunction(api, "mtag_snippet", NULL, snippet_fn, NULL);
 	return rc;

@@ -1,0 +1,225 @@
+/*
+ * store_snippet.c - a search hit's snippet: STORE_SNIPPET_TOKENS tokens of
+ * a text from a few before its first match, each matching token between [[
+ * and ]], "… " before when the fragment does not start the text and " …"
+ * after when more follows; without a match, the text's first tokens. The
+ * text between tokens is copied as it is (squeezed later, store_history.c).
+ *
+ * SQLite's hits are marked by what FTS5 matched (mtag_snippet,
+ * store_sqlite_fts.c). PostgreSQL's are marked here, token by token, against
+ * the query's words and their stems (store_search_marks): its ts_headline
+ * parsed every text it was given at ~50 µs a KB, a third of a search's time
+ * (bench/RESULTS.md). Both use SQLite's unicode61 tokenizer (diacritics
+ * removed): the tokens of SQLite's index, and PostgreSQL's words but for
+ * the few its parser or unaccent split or fold otherwise (hyphenated words,
+ * ligatures), which can only leave a word unmarked.
+ *
+ * Thread-safety: the tokenizer's methods are looked up once, on a private
+ * in-memory connection kept for the process; each marker has its own
+ * tokenizer instance.
+ */
+#include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "base/log.h"
+#include "store_int.h"
+
+#define SNIPPET_BEFORE 3 /* tokens shown before the first match */
+#define SNIPPET_MAX_BYTES (16 * 1024)
+
+void store_snippet_begin(struct store_snippet *sn, const char *text, int first_match, int ntok)
+{
+	memset(sn, 0, sizeof(*sn));
+	sn->text = text;
+	sn->first = first_match > SNIPPET_BEFORE ? first_match - SNIPPET_BEFORE : 0;
+	sn->last = sn->first + (ntok < STORE_SNIPPET_MAX_TOKENS ? ntok : STORE_SNIPPET_MAX_TOKENS);
+	sn->end = -1;
+	sn->out = (struct buf)BUF_INIT(SNIPPET_MAX_BYTES);
+	if (sn->first > 0)
+		buf_puts(&sn->out, "… ");
+}
+
+int store_snippet_token(void *ctx, int flags, const char *token, int n, int start, int end)
+{
+	struct store_snippet *sn = ctx;
+	(void)token;
+	(void)n;
+	if (flags & FTS5_TOKEN_COLOCATED)
+		return SQLITE_OK;
+	int i = sn->seen++;
+	if (i < sn->first)
+		return SQLITE_OK;
+	if (i >= sn->last) {
+		sn->more = true;
+		return SQLITE_DONE; /* the rest of the value is not read */
+	}
+	if (sn->end >= 0 && start > sn->end)
+		buf_append(&sn->out, sn->text + sn->end, (size_t)(start - sn->end));
+	bool m = sn->marked[i - sn->first];
+	if (m)
+		buf_puts(&sn->out, "[[");
+	buf_append(&sn->out, sn->text + start, (size_t)(end - start));
+	if (m)
+		buf_puts(&sn->out, "]]");
+	sn->end = end;
+	return SQLITE_OK;
+}
+
+char *store_snippet_end(struct store_snippet *sn, size_t *len)
+{
+	if (sn->more)
+		buf_puts(&sn->out, " …");
+	return buf_detach(&sn->out, len);
+}
+
+/* ---- PostgreSQL's hits: marked against the query's words ---- */
+
+static struct {
+	sqlite3 *db; /* kept open: the methods below belong to it */
+	fts5_tokenizer methods;
+	void *uctx;
+	bool ok;
+} uni;
+static pthread_once_t uni_once = PTHREAD_ONCE_INIT;
+
+static void uni_init(void)
+{
+	if (sqlite3_open_v2(":memory:", &uni.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+			    NULL) != SQLITE_OK)
+		return;
+	fts5_api *api = store_sqlite_fts5(uni.db);
+	uni.ok = api && api->xFindTokenizer(api, "unicode61", &uni.uctx, &uni.methods) == SQLITE_OK;
+}
+
+struct store_marker {
+	Fts5Tokenizer *tok;
+	struct search_mark *marks; /* folded as the text's tokens are */
+	size_t n;
+};
+
+/* Gathers the tokens a tokenizer gives for one mark, folded, end to end. */
+struct fold {
+	char buf[4 * 64 + 1];
+	size_t len;
+};
+
+static int fold_token(void *ctx, int flags, const char *token, int n, int start, int end)
+{
+	struct fold *f = ctx;
+	(void)start;
+	(void)end;
+	if (flags & FTS5_TOKEN_COLOCATED || f->len + (size_t)n >= sizeof(f->buf))
+		return SQLITE_OK;
+	memcpy(f->buf + f->len, token, (size_t)n);
+	f->len += (size_t)n;
+	return SQLITE_OK;
+}
+
+struct store_marker *store_marker_new(struct arena *a, const struct search_query *sq)
+{
+	static const char *args[] = { "remove_diacritics", "2" };
+	struct store_marker *mk = arena_alloc(a, sizeof(*mk));
+	struct search_mark *raw = NULL;
+	size_t n = store_search_marks(a, sq, &raw);
+
+	pthread_once(&uni_once, uni_init);
+	if (!uni.ok || uni.methods.xCreate(uni.uctx, args, 2, &mk->tok) != SQLITE_OK) {
+		log_warn("store.snippet.no_tokenizer", "msg=%s", "SQLite has no unicode61");
+		return NULL;
+	}
+	mk->marks = arena_alloc(a, (n ? n : 1) * sizeof(*mk->marks));
+	mk->n = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct fold f = { .len = 0 };
+		uni.methods.xTokenize(mk->tok, &f, FTS5_TOKENIZE_DOCUMENT, raw[i].s,
+				      (int)strlen(raw[i].s), fold_token);
+		if (!f.len)
+			continue;
+		mk->marks[mk->n].s = arena_strndup(a, f.buf, f.len);
+		mk->marks[mk->n++].prefix = raw[i].prefix;
+	}
+	return mk;
+}
+
+void store_marker_free(struct store_marker *mk)
+{
+	if (mk)
+		uni.methods.xDelete(mk->tok);
+}
+
+static bool marker_match(const struct store_marker *mk, const char *token, int n)
+{
+	for (size_t i = 0; i < mk->n; i++) {
+		size_t k = strlen(mk->marks[i].s);
+		if ((size_t)n >= k && !memcmp(token, mk->marks[i].s, k) &&
+		    (mk->marks[i].prefix || (size_t)n == k))
+			return true;
+	}
+	return false;
+}
+
+/* The first pass: the index of the first matching token (-1: none yet). */
+struct first_match {
+	const struct store_marker *mk;
+	int seen, at;
+};
+
+static int first_token(void *ctx, int flags, const char *token, int n, int start, int end)
+{
+	struct first_match *fm = ctx;
+	(void)start;
+	(void)end;
+	if (flags & FTS5_TOKEN_COLOCATED)
+		return SQLITE_OK;
+	if (marker_match(fm->mk, token, n)) {
+		fm->at = fm->seen;
+		return SQLITE_DONE;
+	}
+	fm->seen++;
+	return SQLITE_OK;
+}
+
+/* The second pass: each token of the fragment marked, then written. */
+struct marked {
+	struct store_snippet sn;
+	const struct store_marker *mk;
+};
+
+static int marked_token(void *ctx, int flags, const char *token, int n, int start, int end)
+{
+	struct marked *m = ctx;
+	int i = m->sn.seen - m->sn.first;
+	if (!(flags & FTS5_TOKEN_COLOCATED) && i >= 0 && i < m->sn.last - m->sn.first)
+		m->sn.marked[i] = marker_match(m->mk, token, n);
+	return store_snippet_token(&m->sn, flags, token, n, start, end);
+}
+
+const char *store_marker_snippet(const struct store_marker *mk, struct arena *a, const char *text,
+				 size_t len, bool cut_before, bool cut_after)
+{
+	if (cut_after && text) /* the last word may be cut: end at the last space */
+		while (len && text[len - 1] != ' ' && text[len - 1] != '\n')
+			len--;
+	if (!mk || !text || !len || len > INT_MAX)
+		return NULL;
+	struct first_match fm = { .mk = mk, .at = -1 };
+	uni.methods.xTokenize(mk->tok, &fm, FTS5_TOKENIZE_DOCUMENT, text, (int)len, first_token);
+	struct marked m = { .mk = mk };
+	store_snippet_begin(&m.sn, text, fm.at, STORE_SNIPPET_TOKENS);
+	if (cut_before && m.sn.first == 0) { /* the first word may be cut: from the second */
+		m.sn.first = 1;
+		m.sn.last++;
+		buf_puts(&m.sn.out, "… ");
+	}
+	uni.methods.xTokenize(mk->tok, &m, FTS5_TOKENIZE_DOCUMENT, text, (int)len, marked_token);
+	m.sn.more |= cut_after;
+	size_t n = 0;
+	char *s = store_snippet_end(&m.sn, &n);
+	const char *out = s ? arena_strndup(a, s, n) : NULL;
+	free(s);
+	return out;
+}

@@ -1,0 +1,85 @@
+/* store_marker_snippet (store_snippet.c): the snippets of PostgreSQL's hits,
+ * marked in C against a parsed query's words and stems, without a database. */
+#include "harness.h"
+#include "store/store_int.h"
+
+static struct arena a = ARENA_INIT;
+
+/* The snippet of text (a slice when cut_before / cut_after) for query. */
+static const char *snip(const char *query, const char *text, bool cut_before, bool cut_after)
+{
+	struct search_query *sq = store_search_parse(&a, query);
+	struct store_marker *mk = store_marker_new(&a, sq);
+	const char *s = store_marker_snippet(mk, &a, text, text ? strlen(text) : 0, cut_before,
+					     cut_after);
+	store_marker_free(mk);
+	return s;
+}
+
+static void test_words(void)
+{
+	/* Every word as a prefix, case and accents folded on both sides. */
+	CHECK_STR(snip("tech", "New Technology, old tech.", false, false),
+		  "New [[Technology]], old [[tech]]");
+	CHECK_STR(snip("resume", "Mon résumé: RÉSUMÉS", false, false),
+		  "Mon [[résumé]]: [[RÉSUMÉS]]");
+	CHECK_STR(snip("Ÿes café", "yes, Cafe au lait", false, false), "[[yes]], [[Cafe]] au lait");
+	/* In a phrase, a word before the last matches whole, the last as a prefix. */
+	CHECK_STR(snip("\"red ap\"", "redder red apples", false, false),
+		  "redder [[red]] [[apples]]");
+	/* Excluded words and OR: what is excluded is not marked; either side of OR is. */
+	CHECK_STR(snip("cat -dog", "cat and dog", false, false), "[[cat]] and dog");
+	CHECK_STR(snip("cat OR dog", "cat and dog", false, false), "[[cat]] and [[dog]]");
+	/* A word's stems (PostgreSQL's, migration 0011) are prefixes too. */
+	struct search_query *sq = store_search_parse(&a, "running -ran");
+	store_search_add_stem(&a, sq, "running", "run", "en");
+	store_search_add_stem(&a, sq, "ran", "ran", "en");
+	struct store_marker *mk = store_marker_new(&a, sq);
+	const char *t = "He runs; the runt ran.";
+	CHECK_STR(store_marker_snippet(mk, &a, t, strlen(t), false, false),
+		  "He [[runs]]; the [[runt]] ran");
+	store_marker_free(mk);
+	/* No match: the first tokens, unmarked; nothing of nothing. */
+	CHECK_STR(snip("zebra", "one two", false, false), "one two");
+	CHECK(snip("zebra", NULL, false, false) == NULL);
+	CHECK(snip("zebra", "", false, false) == NULL);
+}
+
+static void test_fragment(void)
+{
+	struct buf text = BUF_INIT(1 << 16);
+	for (int i = 0; i < 50; i++)
+		buf_printf(&text, "w%d ", i);
+	buf_puts(&text, "target");
+	for (int i = 50; i < 100; i++)
+		buf_printf(&text, " w%d", i);
+	/* Three tokens before the first match, 16 in all, ellipses where the text goes on. */
+	CHECK_STR(snip("target", buf_cstr(&text), false, false),
+		  "… w47 w48 w49 [[target]] w50 w51 w52 w53 w54 w55 w56 w57 w58 w59 w60 w61 …");
+	/* A slice from within a text: its first word may be cut, so it is not shown. */
+	CHECK_STR(snip("w1", "1 w1 w2", true, false), "… [[w1]] w2");
+	CHECK_STR(snip("zz", "ord w1 w2", true, false), "… w1 w2");
+	/* A slice that stops within a text: its last word may be cut too. */
+	CHECK_STR(snip("w1", "w1 w2 w3 wor", false, true), "[[w1]] w2 w3 …");
+	buf_release(&text);
+}
+
+static void test_hostile_queries(void)
+{
+	/* Operators and quotes are separators; a long query keeps its bounded terms. */
+	CHECK_STR(snip("\"\\'%_*:() NEAR", "near the end", false, false), "[[near]] the end");
+	struct buf q = BUF_INIT(1 << 16);
+	for (int i = 0; i < 1000; i++)
+		buf_puts(&q, "abcdefghij ");
+	CHECK_STR(snip(buf_cstr(&q), "abcdefghijk x", false, false), "[[abcdefghijk]] x");
+	buf_release(&q);
+}
+
+int main(void)
+{
+	RUN(test_words);
+	RUN(test_fragment);
+	RUN(test_hostile_queries);
+	arena_release(&a);
+	return unit_report("test_store_snippet");
+}
