@@ -104,13 +104,13 @@
  * score). CROSS JOIN keeps the index the outer loop.
  *
  * Both dialects give two snippets, the text's and the title's; the hit
- * shows the text's when it marks a match (row_hit).
+ * shows the text's when it marks a match (hit_snippet).
  */
 #define SQ_WINDOW(what)                                                                  \
 	"SELECT " what " FROM (SELECT f.rowid AS rid FROM documents_fts f CROSS JOIN"     \
 	" documents d ON d.rid = f.rowid WHERE documents_fts MATCH $8 AND"                \
 	HIST_FILTER(SQ_TAGS_ALL) " ORDER BY f.rowid DESC LIMIT " SEARCH_WINDOW ")"
-#define SQ_SNIPPET(col) "mtag_snippet(documents_fts, " col ", 16)"
+#define SQ_SNIPPET(col) "mtag_snippet(documents_fts, " col ", " HIST_STR(STORE_SNIPPET_TOKENS) ")"
 static const char sq_search[] =
 	"SELECT " STORE_DOC_COLS("d.", "NULL") ", -f.rank, " SQ_SNIPPET("2") ", "
 	SQ_SNIPPET("0") " FROM documents_fts f CROSS JOIN documents d ON d.rid = f.rowid"
@@ -124,7 +124,7 @@ static const char sq_search_window[] = SQ_WINDOW("count(*), min(rid)");
  * window is the newest matches in the lists' order, ranked by ts_rank_cd
  * with weights {D, C, B, A} = {0.1, 0.1, 0.5, 1.0}: title 10, tags 5, text
  * 1. The page's rows give, for their snippets (made in C, store_snippet.c:
- * ts_headline cost ~4 ms of a page of 50), PG_SLICE_CHARS characters of the
+ * ts_headline cost ~2.5 ms of a page of 50), PG_SLICE_CHARS characters of the
  * text from a little before the first place the query's first word appears
  * ($11, lower-cased; from the start when it does not), one more to tell that
  * the text goes on, and where the slice starts (OFFSET 0: computed once, not
@@ -475,6 +475,8 @@ static enum mtag_err row_hit(struct store_row *r, void *out)
 	return e ? e : store_row_done(r, "documents");
 }
 
+struct counted_hit;
+
 /* A search's statements and what they give, in one snapshot. */
 struct search {
 	struct arena *a;
@@ -485,6 +487,7 @@ struct search {
 	struct store_param p[11];
 	size_t max;
 	void *out; /* OUT */
+	const struct counted_hit *counted; /* PostgreSQL's page, before its snippets */
 	size_t n, total;
 };
 
@@ -547,7 +550,7 @@ struct counted_hit {
 	struct store_hit hit;
 	const char *slice;
 	size_t slice_len;
-	bool cut_before, cut_after;
+	bool cut_before;
 	size_t window;
 };
 
@@ -571,18 +574,25 @@ static bool utf8_longer(const char *s, size_t n, size_t max)
 	return chars > max;
 }
 
-/* The hits of PostgreSQL's page with their snippets, made from their slices. OUT: sr->out. */
-static void search_snippets(struct search *sr, const struct counted_hit *ch, size_t n)
+/*
+ * The hits of PostgreSQL's page with their snippets, made from their slices
+ * once the transaction is over. Without a marker (store_int.h), the title.
+ * OUT: sr->out.
+ */
+static void search_snippets(struct search *sr)
 {
+	const struct counted_hit *ch = sr->counted;
 	struct store_marker *mk = store_marker_new(sr->a, sr->sq);
-	struct store_hit *hits = arena_alloc(sr->a, n * sizeof(*hits));
-	for (size_t i = 0; i < n; i++) {
+	struct store_hit *hits = arena_alloc(sr->a, sr->n * sizeof(*hits));
+	for (size_t i = 0; i < sr->n; i++) {
 		const struct counted_hit *c = &ch[i];
 		bool cut_after = c->slice && utf8_longer(c->slice, c->slice_len, PG_SLICE_CHARS);
 		const char *text = store_marker_snippet(mk, sr->a, c->slice, c->slice_len,
 							c->cut_before, cut_after);
 		const char *title = c->hit.doc.title;
-		title = store_marker_snippet(mk, sr->a, title, title ? strlen(title) : 0, false, false);
+		if (mk)
+			title = store_marker_snippet(mk, sr->a, title, title ? strlen(title) : 0,
+						     false, false);
 		hits[i] = c->hit;
 		hits[i].snippet = hit_snippet(sr->a, text, text ? strlen(text) : 0, title,
 					      title ? strlen(title) : 0);
@@ -602,6 +612,7 @@ static enum mtag_err search_tx(struct store_conn *c, void *ctx)
 	struct search *sr = ctx;
 	enum mtag_err e;
 	sr->out = NULL; /* a retried transaction starts over */
+	sr->counted = NULL;
 	sr->n = sr->total = 0;
 	e = search_render(c, sr);
 	if (e)
@@ -625,10 +636,9 @@ static enum mtag_err search_tx(struct store_conn *c, void *ctx)
 	if (!n)
 		return store_one(c, NULL, "document_search", sr->h->search_window, sr->p, 8,
 				 row_window, sr);
-	const struct counted_hit *ch = rows;
-	search_snippets(sr, ch, n);
+	sr->counted = rows;
 	sr->n = n;
-	sr->total = ch[0].window;
+	sr->total = sr->counted[0].window;
 	return ERR_OK;
 }
 
@@ -653,6 +663,8 @@ enum mtag_err store_document_search(struct store *s, struct arena *a, const char
 	enum mtag_err e = store_tx(s, "document_search", STORE_TX_SNAPSHOT, search_tx, &sr);
 	if (e)
 		return e;
+	if (sr.counted)
+		search_snippets(&sr);
 	*out = sr.out;
 	*n = sr.n;
 	if (total)

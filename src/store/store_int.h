@@ -501,8 +501,8 @@ struct fts5_api *store_sqlite_fts5(struct sqlite3 *db);
  * a few before the first match, the marked ones between [[ and ]]. A
  * tokenizer's callback (store_snippet_token) writes it, token by token, once
  * begun at the first match's token (-1: none) and with marked[] set for the
- * tokens [first, last); store_snippet_end gives it (malloc'd, or NULL when
- * empty). OUT: *len.
+ * tokens [first, last); store_snippet_end gives it (malloc'd; empty when
+ * the text has no token). OUT: *len.
  */
 #define STORE_SNIPPET_TOKENS 16
 #define STORE_SNIPPET_MAX_TOKENS 64

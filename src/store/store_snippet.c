@@ -8,8 +8,8 @@
  * SQLite's hits are marked by what FTS5 matched (mtag_snippet,
  * store_sqlite_fts.c). PostgreSQL's are marked here, token by token, against
  * the query's words and their stems (store_search_marks): its ts_headline
- * parsed every text it was given at ~50 µs a KB, a third of a search's time
- * (bench/RESULTS.md). Both use SQLite's unicode61 tokenizer (diacritics
+ * parsed every text it was given at ~50 µs a KB, ~2.5 ms of a page of 50,
+ * a fifth of a common word's search at 200,000 documents (bench/RESULTS.md). Both use SQLite's unicode61 tokenizer (diacritics
  * removed): the tokens of SQLite's index, and PostgreSQL's words but for
  * the few its parser or unaccent split or fold otherwise (hyphenated words,
  * ligatures), which can only leave a word unmarked.
@@ -93,6 +93,8 @@ static void uni_init(void)
 		return;
 	fts5_api *api = store_sqlite_fts5(uni.db);
 	uni.ok = api && api->xFindTokenizer(api, "unicode61", &uni.uctx, &uni.methods) == SQLITE_OK;
+	if (!uni.ok) /* a hit's snippet is then its title */
+		log_warn("store.snippet.no_tokenizer", "msg=%s", "SQLite has no FTS5 unicode61");
 }
 
 struct store_marker {
@@ -127,10 +129,8 @@ struct store_marker *store_marker_new(struct arena *a, const struct search_query
 	size_t n = store_search_marks(a, sq, &raw);
 
 	pthread_once(&uni_once, uni_init);
-	if (!uni.ok || uni.methods.xCreate(uni.uctx, args, 2, &mk->tok) != SQLITE_OK) {
-		log_warn("store.snippet.no_tokenizer", "msg=%s", "SQLite has no unicode61");
+	if (!uni.ok || uni.methods.xCreate(uni.uctx, args, 2, &mk->tok) != SQLITE_OK)
 		return NULL;
-	}
 	mk->marks = arena_alloc(a, (n ? n : 1) * sizeof(*mk->marks));
 	mk->n = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -162,20 +162,37 @@ static bool marker_match(const struct store_marker *mk, const char *token, int n
 	return false;
 }
 
-/* The first pass: the index of the first matching token (-1: none yet). */
-struct first_match {
+/*
+ * A slice of a longer text may start and end within words: a token at its
+ * very start (cut_before) or end (cut_after) is left out, as if beyond it.
+ */
+struct text_slice {
 	const struct store_marker *mk;
+	bool cut_before, cut_after;
+	int len;
+};
+
+/* 1: the token is left out; 2: it ends the slice. */
+static int slice_skip(const struct text_slice *sl, int flags, int start, int end)
+{
+	if (flags & FTS5_TOKEN_COLOCATED || (sl->cut_before && start == 0))
+		return 1;
+	return sl->cut_after && end == sl->len ? 2 : 0;
+}
+
+/* The first pass: the index of the first matching token (-1: none). */
+struct first_match {
+	struct text_slice sl;
 	int seen, at;
 };
 
 static int first_token(void *ctx, int flags, const char *token, int n, int start, int end)
 {
 	struct first_match *fm = ctx;
-	(void)start;
-	(void)end;
-	if (flags & FTS5_TOKEN_COLOCATED)
-		return SQLITE_OK;
-	if (marker_match(fm->mk, token, n)) {
+	int skip = slice_skip(&fm->sl, flags, start, end);
+	if (skip)
+		return skip == 2 ? SQLITE_DONE : SQLITE_OK;
+	if (marker_match(fm->sl.mk, token, n)) {
 		fm->at = fm->seen;
 		return SQLITE_DONE;
 	}
@@ -185,41 +202,44 @@ static int first_token(void *ctx, int flags, const char *token, int n, int start
 
 /* The second pass: each token of the fragment marked, then written. */
 struct marked {
+	struct text_slice sl;
 	struct store_snippet sn;
-	const struct store_marker *mk;
 };
 
 static int marked_token(void *ctx, int flags, const char *token, int n, int start, int end)
 {
 	struct marked *m = ctx;
+	int skip = slice_skip(&m->sl, flags, start, end);
+	if (skip == 1)
+		return SQLITE_OK;
+	if (skip == 2) {
+		m->sn.more = true;
+		return SQLITE_DONE;
+	}
 	int i = m->sn.seen - m->sn.first;
-	if (!(flags & FTS5_TOKEN_COLOCATED) && i >= 0 && i < m->sn.last - m->sn.first)
-		m->sn.marked[i] = marker_match(m->mk, token, n);
+	if (i >= 0 && i < m->sn.last - m->sn.first)
+		m->sn.marked[i] = marker_match(m->sl.mk, token, n);
 	return store_snippet_token(&m->sn, flags, token, n, start, end);
 }
 
 const char *store_marker_snippet(const struct store_marker *mk, struct arena *a, const char *text,
 				 size_t len, bool cut_before, bool cut_after)
 {
-	if (cut_after && text) /* the last word may be cut: end at the last space */
-		while (len && text[len - 1] != ' ' && text[len - 1] != '\n')
-			len--;
 	if (!mk || !text || !len || len > INT_MAX)
 		return NULL;
-	struct first_match fm = { .mk = mk, .at = -1 };
+	struct text_slice sl = { .mk = mk, .cut_before = cut_before, .cut_after = cut_after,
+			    .len = (int)len };
+	struct first_match fm = { .sl = sl, .at = -1 };
 	uni.methods.xTokenize(mk->tok, &fm, FTS5_TOKENIZE_DOCUMENT, text, (int)len, first_token);
-	struct marked m = { .mk = mk };
+	struct marked m = { .sl = sl };
 	store_snippet_begin(&m.sn, text, fm.at, STORE_SNIPPET_TOKENS);
-	if (cut_before && m.sn.first == 0) { /* the first word may be cut: from the second */
-		m.sn.first = 1;
-		m.sn.last++;
+	if (cut_before && m.sn.first == 0)
 		buf_puts(&m.sn.out, "… ");
-	}
 	uni.methods.xTokenize(mk->tok, &m, FTS5_TOKENIZE_DOCUMENT, text, (int)len, marked_token);
 	m.sn.more |= cut_after;
 	size_t n = 0;
 	char *s = store_snippet_end(&m.sn, &n);
-	const char *out = s ? arena_strndup(a, s, n) : NULL;
+	const char *out = n ? arena_strndup(a, s, n) : NULL;
 	free(s);
 	return out;
 }

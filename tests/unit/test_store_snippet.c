@@ -61,6 +61,15 @@ static void test_fragment(void)
 	CHECK_STR(snip("zz", "ord w1 w2", true, false), "… w1 w2");
 	/* A slice that stops within a text: its last word may be cut too. */
 	CHECK_STR(snip("w1", "w1 w2 w3 wor", false, true), "[[w1]] w2 w3 …");
+	CHECK_STR(snip("w1", "w1 w2 ", false, true), "[[w1]] w2 …");
+	/* Words apart without a space (tabs, U+FFFD, scripts without spaces). */
+	CHECK_STR(snip("beta", "alpha\tbeta\tgamma", false, true), "alpha\t[[beta]] …");
+	CHECK_STR(snip("beta", "alpha\xef\xbf\xbd" "beta\xef\xbf\xbdgamma", true, true),
+		  "… [[beta]] …");
+	/* Nothing but separators before the match; a cut word like a query word. */
+	CHECK_STR(snip("target", "................ target w1", true, false), "… [[target]] w1");
+	CHECK_STR(snip("ratio", "ration a b c d e f g h i j k l m n o p q r s t u ratio z", true,
+		       false), "… s t u [[ratio]] z");
 	buf_release(&text);
 }
 
