@@ -556,9 +556,127 @@ static void test_pg_vectors_match_rows(void)
 	PQfinish(pg);
 }
 
+/* A raw SQLite connection to the file of url, with mtag's FTS5 tokenizer and functions. */
+static sqlite3 *sqlite_raw(const char *url)
+{
+	const char *path = url + strlen("sqlite://");
+	sqlite3 *db = NULL;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+		    SQLITE_OK ||
+	    store_sqlite_fts_register(db) != SQLITE_OK || store_sqlite_func_register(db) != SQLITE_OK) {
+		sqlite3_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+/*
+ * Migration 0011 (SQLite) rebuilds documents with its large columns last. On
+ * a database at version 10 that holds documents: the rows, their search
+ * index and the counts come through, and the triggers it makes again keep
+ * the index and the counts in step with new writes.
+ */
+static void test_sqlite_text_last_migration(void)
+{
+	char url[sizeof(T.url)], dir[sizeof(T.url)];
+	sqlite_fresh_url(url, sizeof(url));
+	snprintf(dir, sizeof(dir), "%s", url + strlen("sqlite://"));
+	*strrchr(dir, '/') = '\0';
+	CHECK(mkdir(dir, 0700) == 0);
+	sqlite3 *db = sqlite_raw(url);
+	CHECK(db != NULL);
+	CHECK_INT(sqlite3_exec(db, "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY,"
+			       " name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT", NULL, NULL,
+			       NULL), SQLITE_OK);
+	for (const struct embed_file *f = store_migrations_sqlite; f->name; f++) {
+		if (atoi(f->name) > 10)
+			break;
+		char *sql = sqlite3_mprintf("%.*s; INSERT INTO schema_migrations VALUES (%d, %Q, 'x')",
+					    (int)f->len, (const char *)f->data, atoi(f->name), f->name);
+		CHECK_INT(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+		sqlite3_free(sql);
+	}
+	sqlite3_close(db);
+
+	/* Documents written at version 10, by this version's statements. */
+	struct store *old = T.s, *s10 = NULL;
+	char err[256];
+	CHECK_INT(store_open(url, 2, &s10, err, sizeof(err)), ERR_OK);
+	T.s = s10;
+	struct store_user u;
+	struct store_job j;
+	struct store_document d[2], got;
+	struct buf text = BUF_INIT(1 << 20);
+	for (int i = 0; i < 2000; i++) /* ~50 KB: overflow pages */
+		buf_puts(&text, "filler lorem ipsum dolor ");
+	buf_puts(&text, "the narwhal");
+	new_user(&u);
+	new_job(&j, u.id, 3, T0);
+	CHECK_INT(add_doc(&j, &d[0], T0, "completed", "Sea", "[\"Sea\", \"whales\"]",
+			  buf_cstr(&text)), ERR_OK);
+	CHECK_INT(add_doc(&j, &d[1], T0 + 1, "failed", "Land", "[\"sea\"]", NULL), ERR_OK);
+	T.s = old;
+	int applied = 0;
+	CHECK_INT(store_migrate(s10, &applied), ERR_OK);
+	CHECK_INT(applied, migration_count() - 10);
+
+	/* The rows, the index and the counts, as they were. */
+	CHECK_INT(store_document_get(s10, &T.a, d[0].id, u.id, &got), ERR_OK);
+	CHECK_STR(got.extracted_text, buf_cstr(&text));
+	CHECK_STR(got.tags, "[\"Sea\", \"whales\"]");
+	CHECK_STR(got.status, "completed");
+	struct store_hit *h = NULL;
+	size_t n = 0, total = 0;
+	CHECK_INT(store_document_search(s10, &T.a, u.id, "narwhal", NULL, 10, 0, &h, &n, &total),
+		  ERR_OK);
+	CHECK_INT(n, 1);
+	CHECK_STR(h[0].snippet, "… ipsum dolor the [[narwhal]]");
+	struct store_tag_count *tc = NULL;
+	CHECK_INT(store_tag_counts(s10, &T.a, u.id, NULL, 10, &tc, &n), ERR_OK);
+	CHECK_INT(n, 2);
+	CHECK_STR(tc[0].tag, "sea");
+	CHECK_INT(tc[0].count, 2);
+
+	/* New writes go through the triggers made again. */
+	T.s = s10;
+	struct store_document e;
+	CHECK_INT(add_doc(&j, &e, T0 + 2, "completed", "Narwhal notes", "[\"sea\"]", "tusks"),
+		  ERR_OK);
+	T.s = old;
+	CHECK_INT(store_document_search(s10, &T.a, u.id, "narwhal", NULL, 10, 0, &h, &n, &total),
+		  ERR_OK);
+	CHECK_INT(n, 2);
+	CHECK_INT(store_tag_counts(s10, &T.a, u.id, "se", 10, &tc, &n), ERR_OK);
+	CHECK_INT(n, 1);
+	CHECK_INT(tc[0].count, 3);
+	const char *blob = NULL;
+	CHECK_INT(store_document_delete(s10, &T.a, d[0].id, u.id, T0 + 3, &blob), ERR_OK);
+	CHECK_INT(store_document_search(s10, &T.a, u.id, "narwhal", NULL, 10, 0, &h, &n, &total),
+		  ERR_OK);
+	CHECK_INT(n, 1);
+	CHECK_STR(h[0].doc.id, e.id);
+	store_close(s10);
+
+	/* The large columns last, and the index still its content's. */
+	db = sqlite_raw(url);
+	CHECK(db != NULL);
+	sqlite3_stmt *st = NULL;
+	CHECK_INT(sqlite3_prepare_v2(db, "SELECT group_concat(name, ' ') FROM (SELECT name FROM"
+				     " pragma_table_info('documents') ORDER BY cid DESC LIMIT 2)",
+				     -1, &st, NULL), SQLITE_OK);
+	CHECK_INT(sqlite3_step(st), SQLITE_ROW);
+	CHECK_STR((const char *)sqlite3_column_text(st, 0), "extracted_text processing_metadata");
+	sqlite3_finalize(st);
+	CHECK_INT(sqlite3_exec(db, "INSERT INTO documents_fts (documents_fts, rank)"
+			       " VALUES ('integrity-check', 1)", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	buf_release(&text);
+}
+
 static void sqlite_extra(void)
 {
 	RUN(test_sqlite_index_matches_content);
+	RUN(test_sqlite_text_last_migration);
 }
 
 static void pg_extra(void)
