@@ -128,14 +128,16 @@ static const char sq_search_window[] = SQ_WINDOW("count(*), min(rid)");
  * text from a little before the first place the query's first word appears
  * ($11, lower-cased; from the start when it does not), one more to tell that
  * the text goes on, and where the slice starts (OFFSET 0: computed once, not
- * once per use; a strpos over 256 Ki characters costs ~4 ms).
+ * once per use). lower() of 256 Ki characters costs ~3 ms, so the first
+ * 4 Ki are looked at first: where most first matches are, for ~50 µs.
  */
 #define PG_WINDOW(what)                                                                  \
 	"SELECT " what " FROM documents d, to_tsquery('mtag_search', $8) q"               \
 	" WHERE d.search_vector @@ q AND" HIST_FILTER(PG_TAGS_ALL)
 #define PG_SLICE_CHARS 1024
 #define PG_SLICE_AT                                                                       \
-	"greatest(1, strpos(lower(left(d.extracted_text, 262144)), $11) - 240)"
+	"greatest(1, coalesce(nullif(strpos(lower(left(d.extracted_text, 4096)), $11), 0),"   \
+	" strpos(lower(left(d.extracted_text, 262144)), $11)) - 240)"
 static const char pg_search[] =
 	"WITH w AS MATERIALIZED (" PG_WINDOW("d.id, d.created_at, d.search_vector, q")
 	"   ORDER BY" HIST_ORDER " LIMIT " SEARCH_WINDOW "),"
