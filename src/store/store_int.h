@@ -407,10 +407,13 @@ struct store_history_sql {
 	/* the stems of words ($1, store_search_words) in the languages of the owner's
 	 * ($3) documents, or of the lang filter ($2) (PostgreSQL, 0011); NULL: none */
 	const char *search_stems;
+	/* the time since which the owner ($1) has $2 documents (PostgreSQL: search's
+	 * $12, where its window is looked for first); NULL: none */
+	const char *search_recent;
 	/* true: search's $11 is the window's bound, read first (FTS5), and its rows
-	 * carry their snippets; false: $11 is the query's first word, and each row
-	 * carries a slice of its text to make its snippet from and the window's
-	 * size (tsquery) */
+	 * carry their snippets; false: $11 is the query's first word, $12 a time or
+	 * NULL (search_recent), and each row carries a slice of its text to make its
+	 * snippet from and the window's size (tsquery) */
 	bool search_bound;
 	const char *tag_counts;   /* tags with document counts */
 	const char *per_day;      /* documents per UTC day in a range */

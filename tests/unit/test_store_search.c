@@ -354,6 +354,75 @@ static void test_search_window(void)
 	CHECK_STR(h[0].doc.title, "Lantern lantern lantern");
 }
 
+/*
+ * With more documents than twice the window over several days, PostgreSQL
+ * looks for the window among the owner's newest documents first (from the
+ * day since which they number PG_RECENT_DOCS) and over all of them when that
+ * part holds less than a window. Either way the window is the newest
+ * matches after the filters, the same on both drivers.
+ */
+/* The oldest document of the window of u's search q, read page by page; NULL on error. */
+static const char *window_oldest(const struct store_user *u, const char *q, size_t *total)
+{
+	const char *id = NULL;
+	int64_t at = 0;
+	for (size_t off = 0;; off += 100) {
+		struct store_hit *h = NULL;
+		size_t n = 0;
+		if (store_document_search(T.s, &T.a, u->id, q, NULL, 100, off, &h, &n, total) != ERR_OK)
+			return NULL;
+		for (size_t i = 0; i < n; i++)
+			if (!id || h[i].doc.created_at < at) {
+				id = h[i].doc.id;
+				at = h[i].doc.created_at;
+			}
+		if (n < 100)
+			return id;
+	}
+}
+
+static void test_search_window_recent_first(void)
+{
+	enum { DAYS = 21, PER_DAY = 100, N = DAYS * PER_DAY };
+	const int64_t day = 86400LL * 1000000LL;
+	struct store_user u;
+	struct store_job j;
+	struct store_document d, oldest_every = { 0 }, oldest_half = { 0 };
+	struct store_hit *h = NULL;
+	size_t n = 0, total = 0;
+	new_user(&u);
+	new_job(&j, u.id, N, T0);
+	for (int i = 0; i < N; i++) {
+		char text[64];
+		snprintf(text, sizeof(text), "every%s%s%s", i % 2 ? " half" : "", i % 3 ? "" : " third",
+			 i < 5 ? " ancient" : "");
+		CHECK_INT(add_doc(&j, &d, T0 + (i / PER_DAY) * day + i % PER_DAY, "completed", "Note",
+				  i < 10 ? "[\"old\"]" : "[]", text), ERR_OK);
+		if (i == N - STORE_SEARCH_WINDOW)
+			oldest_every = d;
+		if (i == N - 1 - 2 * (STORE_SEARCH_WINDOW - 1))
+			oldest_half = d;
+	}
+	/* A window full in the newest days: its oldest hit is the 1,000th newest match. */
+	CHECK_STR(window_oldest(&u, "every", &total), oldest_every.id);
+	CHECK_INT(total, STORE_SEARCH_WINDOW);
+	CHECK_STR(window_oldest(&u, "half", &total), oldest_half.id);
+	CHECK_INT(total, STORE_SEARCH_WINDOW);
+	/* Fewer matches than a window there: all of them, the older ones too. */
+	CHECK_INT(store_document_search(T.s, &T.a, u.id, "third", NULL, 10, 0, &h, &n, &total),
+		  ERR_OK);
+	CHECK_INT(total, N / 3);
+	CHECK_INT(store_document_search(T.s, &T.a, u.id, "ancient", NULL, 10, 0, &h, &n, &total),
+		  ERR_OK);
+	CHECK_INT(total, 5);
+	struct store_doc_filter f = { .tags = { "old" }, .ntags = 1 };
+	CHECK_INT(store_document_search(T.s, &T.a, u.id, "every", &f, 10, 0, &h, &n, &total), ERR_OK);
+	CHECK_INT(total, 10);
+	f = (struct store_doc_filter){ .from_us = T0 + (DAYS - 1) * day };
+	CHECK_INT(store_document_search(T.s, &T.a, u.id, "every", &f, 10, 0, &h, &n, &total), ERR_OK);
+	CHECK_INT(total, PER_DAY);
+}
+
 static int cmp_char(const void *x, const void *y)
 {
 	return *(const char *)x - *(const char *)y;
@@ -459,6 +528,7 @@ static void store_tests(void)
 	RUN(test_search_ranking);
 	RUN(test_search_hostile);
 	RUN(test_search_window);
+	RUN(test_search_window_recent_first);
 }
 
 static void pg_tests(void)
