@@ -83,9 +83,13 @@
 
 /* SQLite: a function of ours (store_sqlite_func.c; ASCII lower()). */
 #define SQ_TAGS_ALL "mtag_tags_all(d.tags, $7)"
-/* PostgreSQL: containment in the lower-cased jsonb, which a GIN index serves; the wanted
- * tags are lower-cased again here, as PostgreSQL lower-cases more than ASCII. */
-#define PG_TAGS_ALL "lower(d.tags::text)::jsonb @> lower($7)::jsonb"
+/* PostgreSQL: containment in the lower-cased jsonb; the wanted tags are lower-cased
+ * again here, as PostgreSQL lower-cases more than ASCII. Lower-casing and parsing a
+ * document's tags costs ~3 µs, a quarter of a tagged search at 1M (1,400 candidates),
+ * so the tags as stored (the tagger's are lower-case) are tried first, ~0.5 µs: when
+ * they contain the wanted ones, so do the lower-cased ones. */
+#define PG_TAGS_ALL                                                                       \
+	"(d.tags @> $7::text::jsonb OR lower(d.tags::text)::jsonb @> lower($7)::jsonb)"
 
 /*
  * Search ranks a bounded window: the newest STORE_SEARCH_WINDOW matches
