@@ -1,7 +1,9 @@
 /*
  * store_documents.c - the documents of a job: create, get (owner-scoped),
  * finish (the outcome and the job's progress in one transaction), find by
- * content hash; on either driver (store_int.h, the driver contract).
+ * content hash, delete one (owner-scoped), and every document of an owner
+ * page by page (the export); on either driver (store_int.h, the driver
+ * contract).
  *
  * Ownership: strings of returned records are copied into the caller's arena.
  */
@@ -364,4 +366,137 @@ enum mtag_err store_queue_depth(struct store *s, int64_t *n)
 			      "SELECT count(*) FROM documents d JOIN processing_jobs j ON j.id = d.job_id"
 			      " WHERE d.status = 'pending' AND j.status <> 'cancelled'",
 			      NULL, 0, row_int64, n);
+}
+
+/* ---- delete one document ---- */
+
+struct doc_delete {
+	char id[UUID_STR_LEN];
+	char who[UUID_STR_LEN];
+	int64_t now;
+	struct arena *a;
+	const char *key; /* OUT */
+};
+
+/* What the delete needs of the row: job, owner, status, blob key. */
+struct doc_gone {
+	char job_id[UUID_STR_LEN];
+	char user_id[UUID_STR_LEN];
+	const char *status;
+	const char *blob_key;
+};
+
+static enum mtag_err row_gone(struct store_row *r, void *out)
+{
+	struct doc_gone *g = out;
+	store_col_uuid(r, 0, g->job_id);
+	store_col_uuid(r, 1, g->user_id);
+	g->status = store_col_text(r, 2);
+	g->blob_key = store_col_text(r, 3);
+	return store_row_done(r, "documents");
+}
+
+#define GONE_SQL(lock) "SELECT job_id, user_id, status, blob_key FROM documents WHERE id = $1" lock
+static const char gone_locking[] = GONE_SQL(" FOR UPDATE");
+static const char gone_plain[] = GONE_SQL("");
+
+static enum mtag_err delete_tx(struct store_conn *c, void *ctx)
+{
+	struct doc_delete *dd = ctx;
+	struct doc_gone g = { "", "", NULL, NULL };
+	struct store_param p[] = { STORE_TEXT(dd->id), STORE_TEXT(NULL) };
+	int shared = 0;
+	enum mtag_err e = store_one(c, dd->a, "document_delete",
+				    c->s->drv->dialect->row_locks ? gone_locking : gone_plain,
+				    p, 1, row_gone, &g);
+	if (!e && strcmp(g.user_id, dd->who) != 0)
+		e = ERR_NOT_FOUND; /* another user's document is not shown */
+	p[1] = STORE_TEXT(g.blob_key);
+	if (!e && g.blob_key)
+		e = store_one(c, NULL, "document_delete", "SELECT count(*) FROM documents"
+			      " WHERE blob_key = $2 AND id <> $1", p, 2, store_row_int, &shared);
+	if (!e)
+		e = store_exec(c, "document_delete", "DELETE FROM documents WHERE id = $1", p, 1, NULL);
+	if (e)
+		return e;
+	dd->key = g.blob_key && !shared ? g.blob_key : NULL;
+	struct store_param pj[] = { STORE_TEXT(g.job_id), STORE_INT(!strcmp(g.status, "completed")),
+				    STORE_INT(!strcmp(g.status, "failed")) };
+	e = store_exec(c, "document_delete",
+			  "UPDATE processing_jobs SET total_documents = CASE WHEN total_documents > 0"
+			  " THEN total_documents - 1 ELSE 0 END, processed_documents = CASE WHEN $2 = 1"
+			  " AND processed_documents > 0 THEN processed_documents - 1 ELSE"
+			  " processed_documents END, failed_documents = CASE WHEN $3 = 1 AND"
+			  " failed_documents > 0 THEN failed_documents - 1 ELSE failed_documents END"
+			  " WHERE id = $1", pj, 3, NULL);
+	/* The last document left unfinished may be the one deleted: the job ends now. */
+	return e ? e : store_job_settle(c, g.job_id, dd->now, true);
+}
+
+enum mtag_err store_document_delete(struct store *s, struct arena *a, const char *id,
+				    const char *owner, int64_t now, const char **blob_key)
+{
+	struct doc_delete dd = { .a = a, .now = now };
+
+	*blob_key = NULL;
+	if (!store_copy_uuid(dd.id, id) || !store_copy_uuid(dd.who, owner))
+		return ERR_NOT_FOUND;
+	enum mtag_err e = store_tx(s, "document_delete", STORE_TX_WRITE, delete_tx, &dd);
+	if (!e)
+		*blob_key = dd.key;
+	return e;
+}
+
+/* ---- every document of an owner, page by page ---- */
+
+/* Rows read per statement by store_document_each: memory stays constant. */
+#define EACH_PAGE 500
+
+/*
+ * Oldest first by (created_at, id), a page of $n rows; after: past the key
+ * ($2, $3) of the previous page's last row (every parameter must be used:
+ * PostgreSQL types them by their use).
+ */
+#define EACH_SQL(text, after, n)                                                           \
+	"SELECT " STORE_DOC_COLS("d.", text) " FROM documents d WHERE d.user_id = $1" after \
+	" ORDER BY d.created_at, d.id LIMIT " n
+#define EACH_AFTER " AND d.created_at >= $2 AND (d.created_at > $2 OR d.id > $3)"
+static const char each_first[] = EACH_SQL("NULL", "", "$2");
+static const char each_next[] = EACH_SQL("NULL", EACH_AFTER, "$4");
+static const char each_first_text[] = EACH_SQL("d.extracted_text", "", "$2");
+static const char each_next_text[] = EACH_SQL("d.extracted_text", EACH_AFTER, "$4");
+
+enum mtag_err store_document_each(struct store *s, const char *owner, bool with_text,
+				  enum mtag_err (*fn)(const struct store_document *d, void *ctx),
+				  void *ctx)
+{
+	char who[UUID_STR_LEN], last_id[UUID_STR_LEN] = "";
+	int64_t last_at = 0;
+	enum mtag_err e = ERR_OK;
+	size_t n = EACH_PAGE;
+
+	if (!store_copy_uuid(who, owner))
+		return ERR_OK;
+	for (bool first = true; !e && n == EACH_PAGE; first = false) {
+		struct arena a = ARENA_INIT;
+		struct store_param pf[] = { STORE_TEXT(who), STORE_INT(EACH_PAGE) };
+		struct store_param pn[] = { STORE_TEXT(who), STORE_TIME(last_at), STORE_TEXT(last_id),
+					    STORE_INT(EACH_PAGE) };
+		const char *sql = first ? (with_text ? each_first_text : each_first)
+					: (with_text ? each_next_text : each_next);
+		void *rows = NULL;
+		/* The page is read, the connection given back, then fn runs (it may be slow). */
+		e = store_read_many(s, &a, "document_each", sql, first ? pf : pn, first ? 2 : 4,
+				    store_row_document,
+				    sizeof(struct store_document), EACH_PAGE, &rows, &n);
+		struct store_document *docs = rows;
+		for (size_t i = 0; !e && i < n; i++)
+			e = fn(&docs[i], ctx);
+		if (!e && n) {
+			last_at = docs[n - 1].created_at;
+			memcpy(last_id, docs[n - 1].id, UUID_STR_LEN);
+		}
+		arena_release(&a);
+	}
+	return e;
 }

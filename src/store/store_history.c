@@ -1,7 +1,7 @@
 /*
  * store_history.c - a user's history: document lists and full-text search
- * with filters, tag counts, statistics, deleting one document, and
- * iterating every document for an export; on either driver.
+ * with filters, on either driver; the statements of the history (also those
+ * of store_stats.c).
  *
  * Every statement is written once here. Where the two databases differ the
  * difference is a named fragment below (the full-text engine, the elements
@@ -12,8 +12,7 @@
  *
  * Every operation takes the owner, a user id; anything else lists nothing.
  *
- * Ownership: strings of returned records are copied into the caller's arena;
- * store_document_each uses an arena of its own per page.
+ * Ownership: strings of returned records are copied into the caller's arena.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -27,9 +26,6 @@
 #define HIST_STR_(x) #x
 #define HIST_STR(x) HIST_STR_(x)
 #define SEARCH_WINDOW HIST_STR(STORE_SEARCH_WINDOW)
-
-/* Rows read per statement by store_document_each: memory stays constant. */
-#define HISTORY_PAGE 500
 
 /*
  * The filters of lists and search, $1 .. $7: owner, status, lang, job_id,
@@ -731,238 +727,4 @@ enum mtag_err store_document_search(struct store *s, struct arena *a, const char
 	if (total)
 		*total = sr.total;
 	return ERR_OK;
-}
-
-/* ---- tags and statistics ---- */
-
-static enum mtag_err row_tag(struct store_row *r, void *out)
-{
-	struct store_tag_count *t = out;
-	t->tag = store_col_text(r, 0);
-	t->count = store_col_int(r, 1);
-	return store_row_done(r, "documents");
-}
-
-enum mtag_err store_tag_counts(struct store *s, struct arena *a, const char *owner,
-			       const char *prefix, size_t limit, struct store_tag_count **out,
-			       size_t *n)
-{
-	char who[UUID_STR_LEN];
-	char *pre = prefix && prefix[0] ? arena_strdup(a, prefix) : NULL;
-	void *rows = NULL;
-
-	clear_out(out, n, NULL);
-	if (!store_copy_uuid(who, owner) || !store_utf8_ok(prefix))
-		return ERR_OK;
-	for (char *c = pre; c && *c; c++)
-		if (*c >= 'A' && *c <= 'Z')
-			*c = (char)(*c + 32);
-	struct store_param p[] = { STORE_TEXT(who), STORE_TEXT(pre),
-				   STORE_INT(store_list_cap(limit)) };
-	enum mtag_err e = store_read_many(s, a, "tag_counts", s->drv->dialect->history->tag_counts,
-					  p, 3, row_tag, sizeof(**out), store_list_cap(limit),
-					  &rows, n);
-	*out = rows;
-	return e;
-}
-
-/* What the statistics' readers add up. */
-struct stats {
-	const char *per_day_sql;
-	struct store_param p[3]; /* owner, first day, the day after today */
-	int64_t first_day;       /* days since the epoch of per_day[0] */
-	struct store_stats *out;
-};
-
-#define DAY_US (86400LL * 1000000LL)
-
-/* The user's counts by status (migration 0010: user_stats), in store_stats' order. */
-static enum mtag_err stats_row(struct store_row *r, void *ctx)
-{
-	struct stats *st = ctx;
-	struct store_stats *o = st->out;
-
-	for (int i = 0; i < 6; i++) {
-		o->jobs_by_status[i] = store_col_int(r, i);
-		o->total_jobs += o->jobs_by_status[i];
-	}
-	for (int i = 6; i < 10; i++)
-		o->total_documents += store_col_int(r, i);
-	o->documents_processed = store_col_int(r, 8);
-	o->documents_failed = store_col_int(r, 9);
-	return store_row_done(r, "user_stats");
-}
-
-static enum mtag_err stats_day_each(struct store_row *r, void *ctx)
-{
-	struct stats *st = ctx;
-	int64_t t = store_col_time(r, 0);
-	int64_t day = t / DAY_US - st->first_day;
-
-	if (day >= 0 && day < STORE_STATS_DAYS)
-		st->out->per_day[day] += store_col_int(r, 1);
-	return store_row_done(r, "user_days");
-}
-
-static enum mtag_err stats_tx(struct store_conn *c, void *ctx)
-{
-	struct stats *st = ctx;
-	const struct store_driver *d = c->s->drv;
-	enum mtag_err e = d->query(c, "stats", "SELECT jobs_pending, jobs_processing,"
-				   " jobs_completed, jobs_partial, jobs_failed, jobs_cancelled,"
-				   " docs_pending, docs_processing, docs_completed, docs_failed"
-				   " FROM user_stats WHERE user_id = $1", st->p, 1, NULL, SIZE_MAX,
-				   stats_row, st);
-	if (!e)
-		e = d->query(c, "stats", st->per_day_sql, st->p, 3, NULL, SIZE_MAX, stats_day_each, st);
-	return e;
-}
-
-enum mtag_err store_stats(struct store *s, const char *owner, int64_t now, struct store_stats *out)
-{
-	char who[UUID_STR_LEN];
-	int64_t today = now / DAY_US;
-	struct stats st = {
-		s->drv->dialect->history->per_day, { STORE_TEXT(who),
-		STORE_TIME((today - STORE_STATS_DAYS + 1) * DAY_US), STORE_TIME((today + 1) * DAY_US) },
-		today - STORE_STATS_DAYS + 1, out,
-	};
-
-	memset(out, 0, sizeof(*out));
-	if (!store_copy_uuid(who, owner))
-		return ERR_OK;
-	enum mtag_err e = store_tx(s, "stats", STORE_TX_SNAPSHOT, stats_tx, &st);
-	if (e)
-		memset(out, 0, sizeof(*out));
-	return e;
-}
-
-/* ---- delete one document ---- */
-
-struct doc_delete {
-	char id[UUID_STR_LEN];
-	char who[UUID_STR_LEN];
-	int64_t now;
-	struct arena *a;
-	const char *key; /* OUT */
-};
-
-/* What the delete needs of the row: job, owner, status, blob key. */
-struct doc_gone {
-	char job_id[UUID_STR_LEN];
-	char user_id[UUID_STR_LEN];
-	const char *status;
-	const char *blob_key;
-};
-
-static enum mtag_err row_gone(struct store_row *r, void *out)
-{
-	struct doc_gone *g = out;
-	store_col_uuid(r, 0, g->job_id);
-	store_col_uuid(r, 1, g->user_id);
-	g->status = store_col_text(r, 2);
-	g->blob_key = store_col_text(r, 3);
-	return store_row_done(r, "documents");
-}
-
-#define GONE_SQL(lock) "SELECT job_id, user_id, status, blob_key FROM documents WHERE id = $1" lock
-static const char gone_locking[] = GONE_SQL(" FOR UPDATE");
-static const char gone_plain[] = GONE_SQL("");
-
-static enum mtag_err delete_tx(struct store_conn *c, void *ctx)
-{
-	struct doc_delete *dd = ctx;
-	struct doc_gone g = { "", "", NULL, NULL };
-	struct store_param p[] = { STORE_TEXT(dd->id), STORE_TEXT(NULL) };
-	int shared = 0;
-	enum mtag_err e = store_one(c, dd->a, "document_delete",
-				    c->s->drv->dialect->row_locks ? gone_locking : gone_plain,
-				    p, 1, row_gone, &g);
-	if (!e && strcmp(g.user_id, dd->who) != 0)
-		e = ERR_NOT_FOUND; /* another user's document is not shown */
-	p[1] = STORE_TEXT(g.blob_key);
-	if (!e && g.blob_key)
-		e = store_one(c, NULL, "document_delete", "SELECT count(*) FROM documents"
-			      " WHERE blob_key = $2 AND id <> $1", p, 2, store_row_int, &shared);
-	if (!e)
-		e = store_exec(c, "document_delete", "DELETE FROM documents WHERE id = $1", p, 1, NULL);
-	if (e)
-		return e;
-	dd->key = g.blob_key && !shared ? g.blob_key : NULL;
-	struct store_param pj[] = { STORE_TEXT(g.job_id), STORE_INT(!strcmp(g.status, "completed")),
-				    STORE_INT(!strcmp(g.status, "failed")) };
-	e = store_exec(c, "document_delete",
-			  "UPDATE processing_jobs SET total_documents = CASE WHEN total_documents > 0"
-			  " THEN total_documents - 1 ELSE 0 END, processed_documents = CASE WHEN $2 = 1"
-			  " AND processed_documents > 0 THEN processed_documents - 1 ELSE"
-			  " processed_documents END, failed_documents = CASE WHEN $3 = 1 AND"
-			  " failed_documents > 0 THEN failed_documents - 1 ELSE failed_documents END"
-			  " WHERE id = $1", pj, 3, NULL);
-	/* The last document left unfinished may be the one deleted: the job ends now. */
-	return e ? e : store_job_settle(c, g.job_id, dd->now, true);
-}
-
-enum mtag_err store_document_delete(struct store *s, struct arena *a, const char *id,
-				    const char *owner, int64_t now, const char **blob_key)
-{
-	struct doc_delete dd = { .a = a, .now = now };
-
-	*blob_key = NULL;
-	if (!store_copy_uuid(dd.id, id) || !store_copy_uuid(dd.who, owner))
-		return ERR_NOT_FOUND;
-	enum mtag_err e = store_tx(s, "document_delete", STORE_TX_WRITE, delete_tx, &dd);
-	if (!e)
-		*blob_key = dd.key;
-	return e;
-}
-
-/* ---- every document, page by page ---- */
-
-/*
- * Oldest first by (created_at, id), a page of $n rows; after: past the key
- * ($2, $3) of the previous page's last row (every parameter must be used:
- * PostgreSQL types them by their use).
- */
-#define EACH_SQL(text, after, n)                                                           \
-	"SELECT " STORE_DOC_COLS("d.", text) " FROM documents d WHERE d.user_id = $1" after \
-	" ORDER BY d.created_at, d.id LIMIT " n
-#define EACH_AFTER " AND d.created_at >= $2 AND (d.created_at > $2 OR d.id > $3)"
-static const char each_first[] = EACH_SQL("NULL", "", "$2");
-static const char each_next[] = EACH_SQL("NULL", EACH_AFTER, "$4");
-static const char each_first_text[] = EACH_SQL("d.extracted_text", "", "$2");
-static const char each_next_text[] = EACH_SQL("d.extracted_text", EACH_AFTER, "$4");
-
-enum mtag_err store_document_each(struct store *s, const char *owner, bool with_text,
-				  enum mtag_err (*fn)(const struct store_document *d, void *ctx),
-				  void *ctx)
-{
-	char who[UUID_STR_LEN], last_id[UUID_STR_LEN] = "";
-	int64_t last_at = 0;
-	enum mtag_err e = ERR_OK;
-	size_t n = HISTORY_PAGE;
-
-	if (!store_copy_uuid(who, owner))
-		return ERR_OK;
-	for (bool first = true; !e && n == HISTORY_PAGE; first = false) {
-		struct arena a = ARENA_INIT;
-		struct store_param pf[] = { STORE_TEXT(who), STORE_INT(HISTORY_PAGE) };
-		struct store_param pn[] = { STORE_TEXT(who), STORE_TIME(last_at), STORE_TEXT(last_id),
-					    STORE_INT(HISTORY_PAGE) };
-		const char *sql = first ? (with_text ? each_first_text : each_first)
-					: (with_text ? each_next_text : each_next);
-		void *rows = NULL;
-		/* The page is read, the connection given back, then fn runs (it may be slow). */
-		e = store_read_many(s, &a, "document_each", sql, first ? pf : pn, first ? 2 : 4,
-				    store_row_document,
-				    sizeof(struct store_document), HISTORY_PAGE, &rows, &n);
-		struct store_document *docs = rows;
-		for (size_t i = 0; !e && i < n; i++)
-			e = fn(&docs[i], ctx);
-		if (!e && n) {
-			last_at = docs[n - 1].created_at;
-			memcpy(last_id, docs[n - 1].id, UUID_STR_LEN);
-		}
-		arena_release(&a);
-	}
-	return e;
 }
