@@ -647,7 +647,7 @@ static void search_snippets(struct search *sr)
 		const char *text = store_marker_snippet(mk, sr->a, c->slice, c->slice_len,
 							c->cut_before, cut_after);
 		const char *title = c->hit.doc.title;
-		if (mk)
+		if (mk && !(text && strstr(text, "[["))) /* the title's is shown only then */
 			title = store_marker_snippet(mk, sr->a, title, title ? strlen(title) : 0,
 						     false, false);
 		hits[i] = c->hit;
