@@ -159,10 +159,12 @@ static enum mtag_err export_row(const struct store_document *d, void *ctx)
 				      tags ? tags : json_array(), "processed_at", d->processed_at ? processed : NULL);
 		if (x->with_text)
 			json_object_set_new(o, "text", d->extracted_text ? json_string(d->extracted_text) : json_null());
-		char *s = json_dumps(o, JSON_COMPACT);
-		fprintf(x->f, "%s%s", x->count ? ",\n" : "[\n", s ? s : "null");
-		free(s);
+		/* Straight to the file: a text of 10 MB is not copied once more. */
+		fputs(x->count ? ",\n" : "[\n", x->f);
+		int failed = json_dumpf(o, x->f, JSON_COMPACT);
 		json_decref(o);
+		if (failed)
+			return ERR_IO;
 	} else {
 		char *tags = tags_joined(d->tags);
 		snprintf(pages, sizeof(pages), "%d", d->page_count);

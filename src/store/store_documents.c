@@ -449,22 +449,108 @@ enum mtag_err store_document_delete(struct store *s, struct arena *a, const char
 
 /* ---- every document of an owner, page by page ---- */
 
-/* Rows read per statement by store_document_each: memory stays constant. */
+/* Rows read per statement by store_document_each (without their texts). */
 #define EACH_PAGE 500
+/*
+ * Texts are read apart, at most EACH_TEXT_BYTES or EACH_TEXT_ROWS of them
+ * a statement: a text may be 10 MB (the extraction's cap), so a page of 500
+ * could hold gigabytes. One text larger than that is read alone. Where the
+ * database cannot tell a text's size without reading it (SQLite), each is
+ * read alone: one in-process statement, a few microseconds.
+ */
+#define EACH_TEXT_BYTES ((int64_t)8 << 20)
+#define EACH_TEXT_ROWS 100
 
 /*
- * Oldest first by (created_at, id), a page of $n rows; after: past the key
- * ($2, $3) of the previous page's last row (every parameter must be used:
- * PostgreSQL types them by their use).
+ * Oldest first by (created_at, id), a page of $n rows, with each text's
+ * size (-1: unknown); after: past the key ($2, $3) of the previous page's
+ * last row (every parameter must be used: PostgreSQL types them by their
+ * use).
  */
-#define EACH_SQL(text, after, n)                                                           \
-	"SELECT " STORE_DOC_COLS("d.", text) " FROM documents d WHERE d.user_id = $1" after \
-	" ORDER BY d.created_at, d.id LIMIT " n
+#define EACH_SQL(size, after, n)                                                          \
+	"SELECT " STORE_DOC_COLS("d.", "NULL") ", " size " FROM documents d"               \
+	" WHERE d.user_id = $1" after " ORDER BY d.created_at, d.id LIMIT " n
 #define EACH_AFTER " AND d.created_at >= $2 AND (d.created_at > $2 OR d.id > $3)"
-static const char each_first[] = EACH_SQL("NULL", "", "$2");
-static const char each_next[] = EACH_SQL("NULL", EACH_AFTER, "$4");
-static const char each_first_text[] = EACH_SQL("d.extracted_text", "", "$2");
-static const char each_next_text[] = EACH_SQL("d.extracted_text", EACH_AFTER, "$4");
+#define EACH_SIZE "coalesce(octet_length(d.extracted_text), 0)"
+static const char each_first[] = EACH_SQL("-1", "", "$2");
+static const char each_next[] = EACH_SQL("-1", EACH_AFTER, "$4");
+static const char each_first_sized[] = EACH_SQL(EACH_SIZE, "", "$2");
+static const char each_next_sized[] = EACH_SQL(EACH_SIZE, EACH_AFTER, "$4");
+/* The texts of $4 rows from the key ($2, $3) on, in the same order. */
+static const char each_texts[] =
+	"SELECT d.id, d.extracted_text FROM documents d WHERE d.user_id = $1 AND"
+	" d.created_at >= $2 AND (d.created_at > $2 OR d.id >= $3) ORDER BY d.created_at, d.id"
+	" LIMIT $4";
+
+struct each_row {
+	struct store_document d;
+	int64_t text_bytes; /* -1: unknown */
+};
+
+static enum mtag_err row_each(struct store_row *r, void *out)
+{
+	struct each_row *x = out;
+	x->text_bytes = store_col_int(r, STORE_DOC_NCOLS);
+	return store_row_document(r, &x->d);
+}
+
+struct each_text {
+	char id[UUID_STR_LEN];
+	const char *text;
+};
+
+static enum mtag_err row_each_text(struct store_row *r, void *out)
+{
+	struct each_text *t = out;
+	store_col_uuid(r, 0, t->id);
+	t->text = store_col_text(r, 1);
+	return store_row_done(r, "documents");
+}
+
+/* How many rows from the first make one statement's worth of texts. */
+static size_t text_batch(const struct each_row *rows, size_t n)
+{
+	size_t k = 1;
+	int64_t bytes = rows[0].text_bytes;
+	while (k < n && k < EACH_TEXT_ROWS && bytes >= 0 && rows[k].text_bytes >= 0 &&
+	       bytes + rows[k].text_bytes <= EACH_TEXT_BYTES)
+		bytes += rows[k++].text_bytes;
+	return k;
+}
+
+/* fn on rows[0..n), their texts read first when with_text (a document deleted since is skipped). */
+static enum mtag_err each_batch(struct store *s, const char *who, bool with_text,
+				struct each_row *rows, size_t n,
+				enum mtag_err (*fn)(const struct store_document *d, void *ctx), void *ctx)
+{
+	struct arena a = ARENA_INIT;
+	struct each_text *texts = NULL;
+	size_t nt = 0;
+	enum mtag_err e = ERR_OK;
+	if (with_text) {
+		struct store_param p[] = { STORE_TEXT(who), STORE_TIME(rows[0].d.created_at),
+					   STORE_TEXT(rows[0].d.id), STORE_INT((int64_t)n) };
+		void *out = NULL;
+		e = store_read_many(s, &a, "document_each_text", each_texts, p, 4, row_each_text,
+				    sizeof(*texts), n, &out, &nt);
+		texts = out;
+	}
+	for (size_t i = 0; !e && i < n; i++) {
+		struct store_document *d = &rows[i].d;
+		if (with_text) {
+			size_t t = 0;
+			while (t < nt && strcmp(texts[t].id, d->id))
+				t++;
+			if (t == nt)
+				continue;
+			d->extracted_text = texts[t].text;
+		}
+		e = fn(d, ctx);
+		d->extracted_text = NULL;
+	}
+	arena_release(&a);
+	return e;
+}
 
 enum mtag_err store_document_each(struct store *s, const char *owner, bool with_text,
 				  enum mtag_err (*fn)(const struct store_document *d, void *ctx),
@@ -474,6 +560,7 @@ enum mtag_err store_document_each(struct store *s, const char *owner, bool with_
 	int64_t last_at = 0;
 	enum mtag_err e = ERR_OK;
 	size_t n = EACH_PAGE;
+	bool sized = s->drv->dialect->text_size;
 
 	if (!store_copy_uuid(who, owner))
 		return ERR_OK;
@@ -482,19 +569,20 @@ enum mtag_err store_document_each(struct store *s, const char *owner, bool with_
 		struct store_param pf[] = { STORE_TEXT(who), STORE_INT(EACH_PAGE) };
 		struct store_param pn[] = { STORE_TEXT(who), STORE_TIME(last_at), STORE_TEXT(last_id),
 					    STORE_INT(EACH_PAGE) };
-		const char *sql = first ? (with_text ? each_first_text : each_first)
-					: (with_text ? each_next_text : each_next);
-		void *rows = NULL;
+		const char *sql = first ? (sized ? each_first_sized : each_first)
+					: (sized ? each_next_sized : each_next);
+		void *out = NULL;
 		/* The page is read, the connection given back, then fn runs (it may be slow). */
 		e = store_read_many(s, &a, "document_each", sql, first ? pf : pn, first ? 2 : 4,
-				    store_row_document,
-				    sizeof(struct store_document), EACH_PAGE, &rows, &n);
-		struct store_document *docs = rows;
-		for (size_t i = 0; !e && i < n; i++)
-			e = fn(&docs[i], ctx);
+				    row_each, sizeof(struct each_row), EACH_PAGE, &out, &n);
+		struct each_row *rows = out;
+		for (size_t i = 0, k; !e && i < n; i += k) {
+			k = with_text ? text_batch(rows + i, n - i) : n - i;
+			e = each_batch(s, who, with_text, rows + i, k, fn, ctx);
+		}
 		if (!e && n) {
-			last_at = docs[n - 1].created_at;
-			memcpy(last_id, docs[n - 1].id, UUID_STR_LEN);
+			last_at = rows[n - 1].d.created_at;
+			memcpy(last_id, rows[n - 1].d.id, UUID_STR_LEN);
 		}
 		arena_release(&a);
 	}

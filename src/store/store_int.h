@@ -177,6 +177,12 @@ struct store_dialect {
 	 * the database's one write lock from its first statement.
 	 */
 	bool row_locks;
+	/*
+	 * octet_length(text) reads a stored text's length word, not the text
+	 * (PostgreSQL). SQLite 3.40 has no such function: its length() counts
+	 * characters, reading the whole text.
+	 */
+	bool text_size;
 	/* The migrations of this database, embedded by the Makefile (the DDL differs). */
 	const struct embed_file *migrations;
 	/* CREATE TABLE IF NOT EXISTS schema_migrations (version, name, applied_at): column types differ. */
@@ -308,6 +314,8 @@ void store_col_uuid(struct store_row *r, int i, char out[UUID_STR_LEN]);
 enum mtag_err store_row_done(struct store_row *r, const char *table);
 /* A row reader: column 0 as an int. */
 enum mtag_err store_row_int(struct store_row *r, void *out);
+/* A row reader: column 0 as text (const char *, in the row's arena; NULL for SQL NULL). */
+enum mtag_err store_row_text(struct store_row *r, void *out);
 
 /* ---- migrations (store_migrate.c) ---- */
 

@@ -98,12 +98,6 @@ struct purge {
 	int jobs;
 };
 
-static enum mtag_err row_text(struct store_row *r, void *out)
-{
-	*(const char **)out = store_col_text(r, 0);
-	return store_row_done(r, "documents");
-}
-
 /* The oldest anonymous jobs before the limit: their blob keys, then the rows. */
 static enum mtag_err purge_tx(struct store_conn *c, void *ctx)
 {
@@ -116,7 +110,7 @@ static enum mtag_err purge_tx(struct store_conn *c, void *ctx)
 				     " AND d.job_id IN (SELECT id FROM processing_jobs"
 				     "   WHERE user_id IS NULL AND created_at < $1"
 				     "   ORDER BY created_at LIMIT $2)",
-				     p, 2, row_text, sizeof(const char *), SIZE_MAX, &rows, &pg->nkeys);
+				     p, 2, store_row_text, sizeof(const char *), SIZE_MAX, &rows, &pg->nkeys);
 	if (e)
 		return e;
 	pg->keys = rows;
@@ -386,7 +380,7 @@ static enum mtag_err delete_tx(struct store_conn *c, void *ctx)
 		       "SELECT DISTINCT d.blob_key FROM documents d WHERE d.job_id = $1"
 		       " AND d.blob_key IS NOT NULL AND NOT EXISTS (SELECT 1 FROM documents o"
 		       " WHERE o.blob_key = d.blob_key AND o.job_id <> $1)",
-		       p, 1, row_text, sizeof(const char *), SIZE_MAX, &rows, &jd->nkeys);
+		       p, 1, store_row_text, sizeof(const char *), SIZE_MAX, &rows, &jd->nkeys);
 	jd->keys = rows;
 	/* The documents first, then the job: the order in which a finishing worker locks
 	 * them (its document, then the job); the cascade would take the job first. */

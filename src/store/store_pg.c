@@ -391,6 +391,7 @@ static void pgd_close(struct store *s)
 /* What PostgreSQL's SQL does differently (store_int.h, struct store_dialect). */
 static const struct store_dialect pgd_dialect = {
 	.row_locks = true,
+	.text_size = true,
 	.migrations = store_migrations_pg,
 	.migrations_table = "CREATE TABLE IF NOT EXISTS schema_migrations ("
 			    " version integer PRIMARY KEY, name text NOT NULL,"

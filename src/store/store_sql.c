@@ -273,3 +273,9 @@ enum mtag_err store_row_int(struct store_row *r, void *out)
 	*(int *)out = (int)store_col_int(r, 0);
 	return store_row_done(r, "(value)");
 }
+
+enum mtag_err store_row_text(struct store_row *r, void *out)
+{
+	*(const char **)out = store_col_text(r, 0);
+	return store_row_done(r, "(value)");
+}

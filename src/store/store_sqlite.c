@@ -456,6 +456,7 @@ static void sqd_close(struct store *s)
 /* What SQLite's SQL does differently (store_int.h, struct store_dialect). */
 static const struct store_dialect sqd_dialect = {
 	.row_locks = false,
+	.text_size = false,
 	.migrations = store_migrations_sqlite,
 	.migrations_table = "CREATE TABLE IF NOT EXISTS schema_migrations ("
 			    " version INTEGER PRIMARY KEY NOT NULL, name TEXT NOT NULL,"

@@ -462,7 +462,25 @@ struct each_ctx {
 	int64_t last_at;
 	char last_id[UUID_STR_LEN];
 	bool ordered, texts;
+	/* With texts: each document's must be its own (text_of); at seq delete_at, delete doomed. */
+	const char *big, *owner, *doomed;
+	int delete_at, wrong_texts;
+	bool saw_doomed, deleted;
+	int *order; /* when set: the seqs in the order seen */
 };
+
+enum { EACH_N = 1100, EACH_BIG = 301 };
+
+/* What test_each wrote as document seq's text (NULL: none, still pending). */
+static const char *text_of(int seq, const char *big, char *buf, size_t len)
+{
+	if (seq == EACH_BIG)
+		return big;
+	if (seq % 3)
+		return NULL;
+	snprintf(buf, len, "text of document %d", seq);
+	return buf;
+}
 
 static enum mtag_err each_fn(const struct store_document *d, void *ctx)
 {
@@ -474,37 +492,74 @@ static enum mtag_err each_fn(const struct store_document *d, void *ctx)
 	memcpy(c->last_id, d->id, UUID_STR_LEN);
 	if (d->extracted_text)
 		c->texts = true;
+	if (c->order)
+		c->order[c->calls] = d->seq;
+	if (c->big) {
+		char buf[64];
+		const char *want = text_of(d->seq, c->big, buf, sizeof(buf));
+		if (want ? !d->extracted_text || strcmp(want, d->extracted_text) : d->extracted_text != NULL)
+			c->wrong_texts++;
+		if (c->doomed && !strcmp(d->id, c->doomed))
+			c->saw_doomed = true;
+		const char *key;
+		if (d->seq == c->delete_at)
+			c->deleted = !store_document_delete(T.s, &T.a, c->doomed, c->owner, T0 + 50, &key);
+	}
 	return ++c->calls == c->stop_at ? ERR_CONFLICT : ERR_OK;
 }
 
+/*
+ * Every document once, oldest first, through pages of 500 and ties on the
+ * time; with texts, each its own, through statements of texts bounded in
+ * bytes (one text over the bound alone) on PostgreSQL and one by one on
+ * SQLite; a document deleted after its page was read but before its text
+ * was is skipped.
+ */
 static void test_each(void)
 {
-	enum { N = 1100 };
 	struct store_user u;
 	struct store_job j;
-	struct store_document *docs = arena_calloc(&T.a, N, sizeof(*docs));
+	struct store_document *docs = arena_calloc(&T.a, EACH_N, sizeof(*docs));
+	size_t big_len = (9u << 20) + 7; /* over the 8 MB of one statement's texts */
+	char *big = arena_alloc(&T.a, big_len + 1);
+	for (size_t i = 0; i < big_len; i++)
+		big[i] = i % 8 == 7 ? ' ' : (char)('a' + i % 26);
+	big[big_len] = '\0';
 	new_user(&u);
 	make_job(&j, u.id);
-	j.total_documents = N;
-	for (int i = 0; i < N; i++) {
+	j.total_documents = EACH_N;
+	for (int i = 0; i < EACH_N; i++) {
 		make_document(&docs[i], &j);
 		docs[i].created_at = T0 + (i % 7) * 1000; /* many ties: id breaks them */
 		docs[i].seq = i;
 	}
-	CHECK_INT(store_job_submit(T.s, &j, docs, N), ERR_OK);
-	docs[5].status = "completed";
-	docs[5].processed_at = T0 + 99;
-	docs[5].extracted_text = "exported text";
-	CHECK_INT(store_document_finish(T.s, &docs[5]), ERR_OK);
-	struct each_ctx c = { .ordered = true };
+	CHECK_INT(store_job_submit(T.s, &j, docs, EACH_N), ERR_OK);
+	char (*texts)[64] = arena_calloc(&T.a, EACH_N, sizeof(*texts));
+	for (int i = 0; i < EACH_N; i++) {
+		const char *t = text_of(i, big, texts[i], sizeof(texts[i]));
+		if (!t)
+			continue;
+		docs[i].status = "completed";
+		docs[i].processed_at = T0 + 99;
+		docs[i].extracted_text = t;
+		CHECK_INT(store_document_finish(T.s, &docs[i]), ERR_OK);
+	}
+	int *order = arena_calloc(&T.a, EACH_N, sizeof(*order));
+	struct each_ctx c = { .ordered = true, .order = order };
 	CHECK_INT(store_document_each(T.s, u.id, false, each_fn, &c), ERR_OK);
-	CHECK_INT(c.calls, N);
+	CHECK_INT(c.calls, EACH_N);
 	CHECK(c.ordered);
 	CHECK(!c.texts);
-	c = (struct each_ctx){ .ordered = true };
+	/* The 151st document is deleted when the 11th is seen: its page has been
+	 * read by then (500 rows), its text not yet (statements of 100 at most). */
+	c = (struct each_ctx){ .ordered = true, .big = big, .owner = u.id,
+			       .doomed = docs[order[150]].id, .delete_at = order[10] };
 	CHECK_INT(store_document_each(T.s, u.id, true, each_fn, &c), ERR_OK);
-	CHECK_INT(c.calls, N);
-	CHECK(c.texts);
+	CHECK_INT(c.calls, EACH_N - 1);
+	CHECK(c.ordered);
+	CHECK_INT(c.wrong_texts, 0);
+	CHECK(c.deleted);
+	CHECK(!c.saw_doomed);
 	c = (struct each_ctx){ .ordered = true, .stop_at = 3 };
 	CHECK_INT(store_document_each(T.s, u.id, false, each_fn, &c), ERR_CONFLICT);
 	CHECK_INT(c.calls, 3);
