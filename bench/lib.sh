@@ -12,10 +12,11 @@ bench_cleanup() {
 trap bench_cleanup EXIT
 
 # start_mtag [ENV=VALUE ...]: serve on the embedded default; sets MPORT and MTAG_PID.
+# MTAG_BIN (default build/mtag): the binary, e.g. an older build to compare with.
 start_mtag() {
     MPORT=$(tools/free-port.sh)
     env MTAG_LOG_LEVEL=warn MTAG_DATA_DIR="$WORK/data" MTAG_LISTEN="127.0.0.1:$MPORT" "$@" \
-        build/mtag serve 2>"$WORK/mtag.log" &
+        "${MTAG_BIN:-build/mtag}" serve 2>"$WORK/mtag.log" &
     MTAG_PID=$!
     PIDS+=("$MTAG_PID")
     for _ in $(seq 100); do

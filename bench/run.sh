@@ -9,5 +9,6 @@ bench/process.sh
 bench/batch.sh
 bench/history.sh
 bench/search_pdf.sh
+bench/export.sh
 bench/scale.sh
 bench/web.sh

@@ -6,10 +6,11 @@
  * usage: seed_history seed URL DOCS [api|bulk] [THREADS]
  *        seed_history measure URL RUNS [QUERY]   (QUERY: only the queries named so)
  *
- * seed: migrates, creates 100 users (bench-user-000@example.com ...), then
- * DOCS documents in jobs of 1 to 40, spread over the last 30 days in time
- * order, each owned by one of the users at random. Texts are ~2 KB (1600 to
- * 2400 bytes) of words drawn with a Zipf law (s = 1) from
+ * seed: migrates, creates 100 users (SEED_USERS, 1..100: bench-user-000@example.com
+ * ..., password "bench password 1"), then DOCS documents in jobs of 1 to 40,
+ * spread over the last 30 days in time order, each owned by one of the users
+ * at random. Texts are ~2 KB (1600 to
+ * 2400 bytes; SEED_TEXT_KB=N: that text repeated to N KB) of words drawn with a Zipf law (s = 1) from
  * /usr/share/dict/words (lower-case ASCII words only, shuffled with a fixed
  * seed), so that there are common and rare words; titles 3-7 words; 3-8
  * tags from 300 tag words, also Zipf. 3 % of documents fail (no text).
@@ -50,10 +51,12 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/random.h"
+#include "auth/password.h"
 #include "store/store.h"
 #include "store/store_int.h"
 
-#define USERS 100
+#define USERS 100 /* at most; SEED_USERS may ask for fewer */
+#define BENCH_PASSWORD "bench password 1"
 #define TAG_WORDS 300
 #define DAY_US (86400LL * 1000000LL)
 #define SPAN_US (30 * DAY_US)
@@ -186,7 +189,9 @@ struct job_plan {
 static struct job_plan *plan;
 static size_t njobs;
 static int64_t ndocs_total, t_start;
+static size_t text_bytes; /* SEED_TEXT_KB, or 0 */
 static char users[USERS][UUID_STR_LEN];
+static int nusers = USERS;
 static const char *const job_types[] = { "single", "batch", "upload" };
 
 static void plan_jobs(int64_t docs)
@@ -203,7 +208,7 @@ static void plan_jobs(int64_t docs)
 		int n = type == 0 ? 1 : type == 1 ? 2 + (int)(splitmix(&r) % 39) : 1 + (int)(splitmix(&r) % 5);
 		if (n > docs - d)
 			n = (int)(docs - d);
-		plan[njobs++] = (struct job_plan){ n, (int)(splitmix(&r) % USERS), type, d };
+		plan[njobs++] = (struct job_plan){ n, (int)(splitmix(&r) % (uint64_t)nusers), type, d };
 		d += n;
 	}
 	ndocs_total = docs;
@@ -268,6 +273,7 @@ struct doc_text {
 	char title[160];
 	char tags[200];
 	char text[3000];
+	char *big;      /* SEED_TEXT_KB: text repeated to text_bytes */
 	char meta[96];
 	char sha[65];
 	char url[64];
@@ -331,15 +337,28 @@ static void build_job(size_t k, struct job_build *b)
 		make_title(x->title, &rng);
 		make_tags(x->tags, &rng);
 		make_text(x->text, &rng);
+		const char *text = x->text;
+		if (text_bytes) {
+			size_t n = strlen(x->text), len = 0;
+			x->big = realloc(x->big, text_bytes + 1);
+			while (len < text_bytes) {
+				size_t step = n + 1 < text_bytes - len ? n + 1 : text_bytes - len;
+				memcpy(x->big + len, x->text, step);
+				len += step;
+				x->big[len - 1] = ' ';
+			}
+			x->big[text_bytes] = '\0';
+			text = x->big;
+		}
 		double u = unit(&rng);
 		d->status = "completed";
 		d->title = x->title;
 		d->tags = x->tags;
-		d->extracted_text = x->text;
+		d->extracted_text = text;
 		d->language = u < 0.90 ? "en" : u < 0.96 ? "fr" : "de";
-		d->page_count = 1 + (int)(strlen(x->text) / 1800);
+		d->page_count = 1 + (int)(strlen(text) / 1800);
 		snprintf(x->meta, sizeof(x->meta), "{\"extractor\":\"bench\",\"chars\":%zu}",
-			 strlen(x->text));
+			 strlen(text));
 		d->metadata = x->meta;
 	}
 	b->j.processed_documents = p->ndocs - failed;
@@ -455,6 +474,8 @@ static void *seed_worker(void *arg)
 	}
 	for (size_t i = 0; i < per; i++) {
 		free(b[i].d);
+		for (int k = 0; k < 40; k++)
+			free(b[i].t[k].big);
 		free(b[i].t);
 	}
 	free(b);
@@ -476,15 +497,29 @@ static int cmd_seed(const char *url, int64_t docs, const char *mode, int threads
 		die_err("migrate", e);
 		return 1;
 	}
+	const char *kb = getenv("SEED_TEXT_KB");
+	text_bytes = kb && *kb ? (size_t)strtoul(kb, NULL, 10) * 1024 : 0;
+	const char *nu = getenv("SEED_USERS");
+	if (nu && *nu && (nusers = atoi(nu)) < 1)
+		nusers = 1;
+	if (nusers > USERS)
+		nusers = USERS;
+	/* One real hash for every user, so that a benchmark can log in as any of them. */
+	struct arena ha = ARENA_INIT;
+	const char *hash;
+	if ((e = password_hash(&ha, BENCH_PASSWORD, &hash))) {
+		die_err("password_hash", e);
+		return 1;
+	}
 	int64_t now = clock_now_us();
 	t_start = now - SPAN_US + 60 * 1000000LL; /* every document in the stats' 30 days */
-	for (int i = 0; i < USERS; i++) {
+	for (int i = 0; i < nusers; i++) {
 		struct store_user u = { .is_active = true, .created_at = t_start, .updated_at = t_start };
 		char email[64];
 		uuid_v4(u.id);
 		snprintf(email, sizeof(email), "bench-user-%03d@example.com", i);
 		u.email = email;
-		u.password_hash = "$argon2id$v=19$m=19456,t=2,p=1$YmVuY2hiZW5jaA$bm90LWEtcmVhbC1oYXNo";
+		u.password_hash = hash;
 		struct store_user old;
 		struct arena a = ARENA_INIT;
 		if (!store_user_get_by_email(S, &a, email, &old)) /* seeding more: the same users */
@@ -496,6 +531,7 @@ static int cmd_seed(const char *url, int64_t docs, const char *mode, int threads
 		arena_release(&a);
 		memcpy(users[i], u.id, UUID_STR_LEN);
 	}
+	arena_release(&ha);
 	plan_jobs(docs);
 	const char *dl = getenv("SEED_DEADLINE");
 	deadline = dl && *dl ? strtoll(dl, NULL, 10) * 1000000LL : 0;
@@ -516,7 +552,7 @@ static int cmd_seed(const char *url, int64_t docs, const char *mode, int threads
 	       "\"docs_per_s\":%.0f,\"vocabulary\":%zu,\"common\":\"%s\",\"rare\":\"%s\","
 	       "\"prefix\":\"%s\",\"tag\":\"%s\"}\n",
 	       !strncmp(url, "sqlite", 6) ? "sqlite" : "postgresql", done, (long long)docs,
-	       done < docs ? "true" : "false", njobs, USERS, mode, threads, secs,
+	       done < docs ? "true" : "false", njobs, nusers, mode, threads, secs,
 	       (double)done / secs, nvocab, vocab[COMMON_RANK], rare_word(), PREFIX,
 	       tagw[TAG_RANK]);
 	return 0;

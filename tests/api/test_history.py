@@ -143,6 +143,27 @@ def test_tags_stats_export_and_delete(server, files_server):
     assert ids["kitchen"] not in [d["id"] for d in get(server, "/api/history/documents/search", h, query="volcano").json()["documents"]]
 
 
+def test_export_formats_and_formula_fields(server, files_server):
+    """Every field of both formats for one document; a title a spreadsheet would run as a
+    formula is exported with a leading quote in CSV and as it is in JSON."""
+    h = user(server)
+    name = text_doc(f"=HYPERLINK-{uuid.uuid4().hex[:6]}.txt", "Quarterly budget\nThe budget line, the budget total.")
+    doc = process(server, files_server, name, h)["document_id"]
+    d = get(server, f"/api/history/documents/{doc}", h).json()
+    assert d["title"].startswith("=HYPERLINK-")
+    r = get(server, "/api/history/export", h, format="csv", include_text="1")
+    assert r.headers["Content-Disposition"] == 'attachment; filename="documents.csv"'
+    (row,) = list(csv.DictReader(io.StringIO(r.text)))
+    assert list(row) == ["id", "title", "source", "status", "language", "pages", "tags", "processed_at", "text"]
+    assert row["id"] == doc and row["title"] == "'" + d["title"] and row["status"] == "completed"
+    assert row["source"] == f"{files_server}/gen/{name}" and row["language"] == d["language"]
+    assert row["tags"] == "; ".join(t["tag"] if isinstance(t, dict) else t for t in d["tags"])
+    assert row["processed_at"] == d["processed_at"] and row["text"] == d["extracted_text"]
+    (j,) = get(server, "/api/history/export", h, format="json").json()
+    assert j["title"] == d["title"] and j["source"] == row["source"] and "text" not in j
+    assert get(server, "/api/history/export", {}).status_code == 401
+
+
 def test_claim_an_anonymous_job(server, files_server):
     """What someone submitted before signing in becomes theirs: listed, searchable, theirs alone."""
     tag = uuid.uuid4().hex[:6]
