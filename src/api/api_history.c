@@ -11,6 +11,7 @@
 #include "api/api.h"
 #include "base/clock.h"
 #include "base/jsonx.h"
+#include "base/utf8.h"
 #include "core/core.h"
 #include "core/core_history.h"
 #include "base/xalloc.h"
@@ -146,23 +147,41 @@ void api_history_job(struct http_request *req, struct http_response *res)
 	http_respond_json(res, 200, jsonx_own(req->arena, o));
 }
 
+/*
+ * A date bound (a date or a time, clock_parse_iso) into *us; absent: 0, as
+ * the store takes it. Every document is from after 1970-01-01, so from may
+ * be that day (the same as none), to must be after it (0 would read as
+ * none). False when answered (422).
+ */
+static bool date_bound(struct http_request *req, struct http_response *res, const char *name,
+		       bool after_epoch, int64_t *us)
+{
+	const char *v = http_query(req, name);
+	*us = 0;
+	if (!v || (clock_parse_iso(v, us) && (after_epoch ? *us > 0 : *us >= 0)))
+		return true;
+	http_respond_errorf(res, ERR_VALIDATION, "%s: must be a date %s 1970-01-01, such as 2026-11-29",
+			    name, after_epoch ? "after" : "from");
+	return false;
+}
+
 /* status, lang, job_id, tag (repeatable), from, to. False when answered (422). */
 static bool doc_filter(struct http_request *req, struct http_response *res,
 		       struct store_doc_filter *f)
 {
+	const char *tags[STORE_FILTER_TAGS + 1];
 	memset(f, 0, sizeof(*f));
 	f->status = http_query(req, "status");
 	f->lang = http_query(req, "lang");
 	f->job_id = http_query(req, "job_id");
-	f->ntags = http_query_all(req, "tag", f->tags, STORE_FILTER_TAGS);
-	const char *from = http_query(req, "from"), *to = http_query(req, "to");
-	if ((from && !clock_parse_iso(from, &f->from_us)) || (to && !clock_parse_iso(to, &f->to_us))) {
-		http_respond_error(res, ERR_VALIDATION, from && !clock_parse_iso(from, &f->from_us)
-							? "from: must be a date such as 2026-11-29"
-							: "to: must be a date such as 2026-11-29");
+	f->ntags = http_query_all(req, "tag", tags, STORE_FILTER_TAGS + 1);
+	if (f->ntags > STORE_FILTER_TAGS) {
+		http_respond_errorf(res, ERR_VALIDATION, "tag: at most %d tags", STORE_FILTER_TAGS);
 		return false;
 	}
-	return true;
+	memcpy(f->tags, tags, f->ntags * sizeof(*tags));
+	return date_bound(req, res, "from", false, &f->from_us) &&
+	       date_bound(req, res, "to", true, &f->to_us);
 }
 
 void api_history_documents(struct http_request *req, struct http_response *res)
@@ -194,6 +213,8 @@ void api_history_search(struct http_request *req, struct http_response *res)
 		return http_respond_error(res, ERR_VALIDATION, "query: field required");
 	if (strlen(q) > QUERY_MAX)
 		return http_respond_error(res, ERR_VALIDATION, "query: must be at most 10240 bytes");
+	if (!utf8_valid(q))
+		return http_respond_error(res, ERR_VALIDATION, "query: must be valid UTF-8");
 	if (!paging(req, res, &limit, &offset) || !doc_filter(req, res, &f))
 		return;
 	enum mtag_err e = core_history_search(req->app, req->arena, me(req), q, &f, limit, offset,

@@ -106,11 +106,11 @@ struct export {
 	size_t count;
 };
 
-/* One CSV field, quoted; a leading = + - @ is defused for spreadsheets. */
+/* One CSV field, quoted; a leading = + - @ tab or CR is defused for spreadsheets (OWASP). */
 static void csv_field(FILE *f, const char *v, bool last)
 {
 	fputc('"', f);
-	if (v && strchr("=+-@", v[0]) && v[0])
+	if (v && v[0] && strchr("=+-@\t\r", v[0]))
 		fputc('\'', f);
 	for (const char *p = v ? v : ""; *p; p++) {
 		if (*p == '"')

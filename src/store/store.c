@@ -86,35 +86,6 @@ enum mtag_err store_owner_scope(enum mtag_err e, const char *owner, const char *
 	return ERR_NOT_FOUND;
 }
 
-/* No overlongs, surrogates or values past U+10FFFF. */
-bool store_utf8_ok(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	while (p && *p) {
-		unsigned c = *p++, need, min;
-		unsigned long cp;
-		if (c < 0x80)
-			continue;
-		if (c >= 0xc2 && c <= 0xdf)
-			need = 1, min = 0x80, cp = c & 0x1f;
-		else if (c >= 0xe0 && c <= 0xef)
-			need = 2, min = 0x800, cp = c & 0x0f;
-		else if (c >= 0xf0 && c <= 0xf4)
-			need = 3, min = 0x10000, cp = c & 0x07;
-		else
-			return false;
-		for (unsigned i = 0; i < need; i++, p++) {
-			if ((*p & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (*p & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-	}
-	return true;
-}
-
 size_t store_list_cap(size_t n)
 {
 	return n > (size_t)STORE_LIST_CAP ? (size_t)STORE_LIST_CAP : n;

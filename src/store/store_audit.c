@@ -23,8 +23,8 @@ enum mtag_err store_audit_add(struct store *s, const struct store_audit *ev)
 	struct store_audit c = *ev;
 
 	if (!store_copy_uuid(c.id, ev->id) || !store_owner_copy(c.user_id, ev->user_id) ||
-	    !ev->event || !ev->event[0] || !store_utf8_ok(ev->event) || !store_utf8_ok(ev->ip) ||
-	    !store_utf8_ok(ev->detail))
+	    !ev->event || !ev->event[0] || !utf8_valid(ev->event) || !utf8_valid(ev->ip) ||
+	    !utf8_valid(ev->detail))
 		return ERR_BAD_REQUEST;
 	if (!c.detail)
 		c.detail = "{}";

@@ -48,7 +48,7 @@ static bool document_text_ok(const struct store_document *d)
 				 d->metadata, d->error_message, d->content_sha256, d->mime_type,
 				 d->language, d->blob_key };
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-		if (!store_utf8_ok(fields[i]))
+		if (!utf8_valid(fields[i]))
 			return false;
 	return d->size_bytes >= 0 && d->page_count >= 0;
 }
@@ -235,7 +235,7 @@ enum mtag_err store_document_claim(struct store *s, struct arena *a, const char 
 	struct claim cl = { a, { STORE_TEXT(node_id), STORE_TIME(now + lease_us), STORE_TIME(now),
 				 STORE_INT(max_attempts) }, out };
 	memset(out, 0, sizeof(*out));
-	if (!store_utf8_ok(node_id) || max_attempts < 1)
+	if (!utf8_valid(node_id) || max_attempts < 1)
 		return ERR_BAD_REQUEST;
 	return store_tx(s, "document_claim", STORE_TX_WRITE, claim_tx, &cl);
 }

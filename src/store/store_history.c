@@ -290,7 +290,7 @@ static bool doc_filter(struct arena *a, const char *owner, const struct store_do
 
 	if (!f)
 		f = &none;
-	if (!store_utf8_ok(f->status) || !store_utf8_ok(f->lang) || f->ntags > STORE_FILTER_TAGS)
+	if (!utf8_valid(f->status) || !utf8_valid(f->lang) || f->ntags > STORE_FILTER_TAGS)
 		return false;
 	if (f->job_id) {
 		job = arena_alloc(a, UUID_STR_LEN);

@@ -34,6 +34,7 @@
 #include "base/buf.h"
 #include "base/embed.h"
 #include "base/err.h"
+#include "base/utf8.h" /* utf8_valid: every text a statement binds (PostgreSQL refuses anything else) */
 #include "store/store.h"
 
 /* How long a call waits for a free connection before ERR_UNAVAILABLE. */
@@ -360,8 +361,6 @@ bool store_owner_copy(char out[UUID_STR_LEN], const char *s);
  */
 enum mtag_err store_owner_scope(enum mtag_err e, const char *owner, const char *row_owner,
 				void *out, size_t size);
-/* True when s is NULL or well-formed UTF-8 (PostgreSQL refuses anything else). */
-bool store_utf8_ok(const char *s);
 
 /* The most rows a list binds as its LIMIT / OFFSET. */
 #define STORE_LIST_CAP 1000000000LL

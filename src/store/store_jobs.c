@@ -33,8 +33,8 @@ static bool job_checked(const struct store_job *j, struct store_job *out)
 {
 	*out = *j;
 	if (!store_copy_uuid(out->id, j->id) || !store_owner_copy(out->user_id, j->user_id) ||
-	    !j->job_type || !j->status || !store_utf8_ok(j->options) ||
-	    !store_utf8_ok(j->error_message))
+	    !j->job_type || !j->status || !utf8_valid(j->options) ||
+	    !utf8_valid(j->error_message))
 		return false;
 	if (!out->options)
 		out->options = "{}";
@@ -192,9 +192,9 @@ enum mtag_err store_job_submit(struct store *s, const struct store_job *j,
 	if (!job_checked(j, &c))
 		return ERR_BAD_REQUEST;
 	for (size_t i = 0; i < n; i++)
-		if (!uuid_valid(docs[i].id) || !docs[i].status || !store_utf8_ok(docs[i].source_url) ||
-		    !store_utf8_ok(docs[i].filename) || !store_utf8_ok(docs[i].error_message) ||
-		    !store_utf8_ok(docs[i].blob_key) || !store_utf8_ok(docs[i].content_sha256) ||
+		if (!uuid_valid(docs[i].id) || !docs[i].status || !utf8_valid(docs[i].source_url) ||
+		    !utf8_valid(docs[i].filename) || !utf8_valid(docs[i].error_message) ||
+		    !utf8_valid(docs[i].blob_key) || !utf8_valid(docs[i].content_sha256) ||
 		    docs[i].size_bytes < 0)
 			return ERR_BAD_REQUEST;
 	struct submit sb = { &c, docs, n };
@@ -445,7 +445,7 @@ enum mtag_err store_job_list(struct store *s, struct arena *a, const char *owner
 	if (!f)
 		f = &none;
 	/* Anything but a user id lists nothing, never everybody's jobs. */
-	if (!store_copy_uuid(who, owner) || !store_utf8_ok(f->status) || !store_utf8_ok(f->job_type))
+	if (!store_copy_uuid(who, owner) || !utf8_valid(f->status) || !utf8_valid(f->job_type))
 		return ERR_OK;
 	struct store_param p[] = { STORE_TEXT(who), STORE_TEXT(f->status), STORE_TEXT(f->job_type),
 				   STORE_INT(store_list_cap(limit)), STORE_INT(store_list_cap(offset)) };

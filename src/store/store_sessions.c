@@ -61,7 +61,7 @@ enum mtag_err store_session_create(struct store *s, const struct store_session *
 
 	if (!store_copy_uuid(c.id, ss->id) || !store_copy_uuid(c.user_id, ss->user_id) ||
 	    !token_id || !store_copy_uuid(tid, token_id) || !token_sha256 ||
-	    !store_utf8_ok(ss->user_agent) || !store_utf8_ok(ss->ip) || !store_utf8_ok(token_sha256))
+	    !utf8_valid(ss->user_agent) || !utf8_valid(ss->ip) || !utf8_valid(token_sha256))
 		return ERR_BAD_REQUEST;
 	return store_tx(s, "session_create", STORE_TX_WRITE, session_create_fn, &n);
 }
@@ -212,10 +212,10 @@ enum mtag_err store_refresh_rotate(struct store *s, struct store_rotation *r)
 	r->outcome = STORE_DEAD;
 	r->user_id[0] = r->session_id[0] = '\0';
 	c = *r;
-	if (!r->old_sha256 || !store_utf8_ok(r->old_sha256))
+	if (!r->old_sha256 || !utf8_valid(r->old_sha256))
 		return ERR_NOT_FOUND;
 	if (!store_copy_uuid(c.new_id, r->new_id) || !r->new_sha256 ||
-	    !store_utf8_ok(r->new_sha256) || !store_utf8_ok(r->user_agent) || !store_utf8_ok(r->ip))
+	    !utf8_valid(r->new_sha256) || !utf8_valid(r->user_agent) || !utf8_valid(r->ip))
 		return ERR_BAD_REQUEST;
 	/* READ COMMITTED on PostgreSQL on purpose: after waiting for a lock, the next
 	 * statement sees its holder's commit. */
@@ -252,7 +252,7 @@ enum mtag_err store_refresh_session(struct store *s, const char *token_sha256, i
 	enum mtag_err e;
 
 	user_id[0] = session_id[0] = '\0';
-	if (!token_sha256 || !store_utf8_ok(token_sha256))
+	if (!token_sha256 || !utf8_valid(token_sha256))
 		return ERR_NOT_FOUND;
 	e = store_read_one(s, NULL, "refresh_session",
 			   "SELECT s.user_id, s.id FROM refresh_tokens t"

@@ -29,7 +29,7 @@ enum mtag_err store_tag_counts(struct store *s, struct arena *a, const char *own
 
 	*out = NULL;
 	*n = 0;
-	if (!store_copy_uuid(who, owner) || !store_utf8_ok(prefix))
+	if (!store_copy_uuid(who, owner) || !utf8_valid(prefix))
 		return ERR_OK;
 	for (char *c = pre; c && *c; c++)
 		if (*c >= 'A' && *c <= 'Z')

@@ -33,8 +33,8 @@ enum mtag_err store_user_create(struct store *s, const struct store_user *u)
 	};
 
 	if (!store_copy_uuid(id, u->id) || !u->email || !u->email[0] || !u->password_hash ||
-	    !store_utf8_ok(u->email) || !store_utf8_ok(u->full_name) ||
-	    !store_utf8_ok(u->password_hash))
+	    !utf8_valid(u->email) || !utf8_valid(u->full_name) ||
+	    !utf8_valid(u->password_hash))
 		return ERR_BAD_REQUEST;
 	return store_write(s, "user_create",
 			   "INSERT INTO users (" STORE_USER_COLS("") ")"
@@ -58,7 +58,7 @@ enum mtag_err store_user_get_by_email(struct store *s, struct arena *a, const ch
 {
 	struct store_param p[] = { STORE_TEXT(email) };
 
-	if (!email || !store_utf8_ok(email))
+	if (!email || !utf8_valid(email))
 		return ERR_NOT_FOUND;
 	return store_read_one(s, a, "user_get_by_email", USER_SELECT "WHERE email = $1", p, 1,
 			      store_row_user, out);
@@ -74,7 +74,7 @@ enum mtag_err store_user_set_password(struct store *s, const char *user_id, cons
 
 	if (!store_copy_uuid(uid, user_id))
 		return ERR_NOT_FOUND;
-	if (!hash || !store_utf8_ok(hash))
+	if (!hash || !utf8_valid(hash))
 		return ERR_BAD_REQUEST;
 	e = store_write(s, "user_set_password",
 			"UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1",

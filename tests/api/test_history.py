@@ -108,6 +108,30 @@ def test_search(server, files_server):
     assert get(server, "/api/history/documents/search", user(server), query="volcano").json()["total"] == 0
 
 
+def test_filters_refuse_what_they_cannot_apply(server, files_server):
+    """Dates, tags and query bytes a filter cannot apply are a 422 naming the field,
+    on the list and the search alike; the dates it can apply are applied."""
+    h, ids = library(server, files_server)
+    for path, extra in (("/api/history/documents", {}), ("/api/history/documents/search", {"query": "volcano"})):
+        everything = get(server, path, h, **extra).json()["total"]
+        assert everything >= 1
+        assert get(server, path, h, **extra, **{"from": "1970-01-01"}).json()["total"] == everything
+        assert get(server, path, h, **extra, to="2999-01-01").json()["total"] == everything
+        assert get(server, path, h, **extra, **{"from": "2999-01-01"}).json()["total"] == 0
+        assert get(server, path, h, **extra, to="1970-01-02").json()["total"] == 0
+        for name, value, detail in (("to", "1970-01-01", "to: must be a date after 1970-01-01, such as 2026-11-29"),
+                                    ("from", "0999-01-01", "from: must be a date from 1970-01-01, such as 2026-11-29"),
+                                    ("from", "1969-12-31T23:59:59Z", "from: must be a date from 1970-01-01, such as 2026-11-29"),
+                                    ("to", "2026-13-45", "to: must be a date after 1970-01-01, such as 2026-11-29")):
+            r = get(server, path, h, **extra, **{name: value})
+            assert (r.status_code, r.json()["detail"]) == (422, detail), (path, name, value)
+        assert get(server, path, h, **extra, tag=["volcano"] * 8).status_code == 200
+        r = get(server, path, h, **extra, tag=["volcano"] * 8 + ["nowhere"])
+        assert (r.status_code, r.json()["detail"]) == (422, "tag: at most 8 tags")
+    r = requests.get(server.url + "/api/history/documents/search?query=volcano%FF", headers=h, timeout=30)
+    assert (r.status_code, r.json()["detail"]) == (422, "query: must be valid UTF-8")
+
+
 def test_tags_stats_export_and_delete(server, files_server):
     h, ids = library(server, files_server)
     tags = get(server, "/api/history/tags", h).json()["tags"]
