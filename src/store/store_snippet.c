@@ -3,7 +3,9 @@
  * a text from a few before its first match, each matching token between [[
  * and ]], "… " before when the fragment does not start the text and " …"
  * after when more follows; without a match, the text's first tokens. The
- * text between tokens is copied as it is (squeezed later, store_history.c).
+ * text between tokens is copied as it is (squeezed later, store_history.c)
+ * but for brackets: a space is put between two that would touch, so that
+ * [[ and ]] in a snippet are always marks (a text may hold "[[" itself).
  *
  * SQLite's hits are marked by what FTS5 matched (mtag_snippet,
  * store_sqlite_fts.c). PostgreSQL's are marked here, token by token, against
@@ -43,6 +45,22 @@ void store_snippet_begin(struct store_snippet *sn, const char *text, int first_m
 		buf_puts(&sn->out, "… ");
 }
 
+/* c, after a space when it and the last byte written are both brackets. */
+static void put_apart(struct buf *out, char c)
+{
+	char last = out->len ? out->ptr[out->len - 1] : '\0';
+	if ((c == '[' || c == ']') && (last == '[' || last == ']'))
+		buf_putc(out, ' ');
+	buf_putc(out, c);
+}
+
+/* The text between two tokens (unicode61 tokens hold no bracket). */
+static void put_gap(struct buf *out, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		put_apart(out, s[i]);
+}
+
 int store_snippet_token(void *ctx, int flags, const char *token, int n, int start, int end)
 {
 	struct store_snippet *sn = ctx;
@@ -58,10 +76,12 @@ int store_snippet_token(void *ctx, int flags, const char *token, int n, int star
 		return SQLITE_DONE; /* the rest of the value is not read */
 	}
 	if (sn->end >= 0 && start > sn->end)
-		buf_append(&sn->out, sn->text + sn->end, (size_t)(start - sn->end));
+		put_gap(&sn->out, sn->text + sn->end, (size_t)(start - sn->end));
 	bool m = sn->marked[i - sn->first];
-	if (m)
-		buf_puts(&sn->out, "[[");
+	if (m) {
+		put_apart(&sn->out, '[');
+		buf_putc(&sn->out, '[');
+	}
 	buf_append(&sn->out, sn->text + start, (size_t)(end - start));
 	if (m)
 		buf_puts(&sn->out, "]]");

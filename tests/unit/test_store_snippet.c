@@ -73,6 +73,16 @@ static void test_fragment(void)
 	buf_release(&text);
 }
 
+static void test_brackets(void)
+{
+	/* [[ and ]] in a snippet are marks only: a text's own brackets never touch. */
+	CHECK_STR(snip("volcano", "volcano see [[not]] a x[y]]z [[", false, false),
+		  "[[volcano]] see [ [not] ] a x[y] ]z");
+	CHECK_STR(snip("volcano", "x [volcano] y", false, false), "x [ [[volcano]] ] y");
+	/* No match: no mark, and nothing that reads as one. */
+	CHECK_STR(snip("zebra", "[[a]] b", false, false), "a] ] b");
+}
+
 static void test_hostile_queries(void)
 {
 	/* Operators and quotes are separators; a long query keeps its bounded terms. */
@@ -88,6 +98,7 @@ int main(void)
 {
 	RUN(test_words);
 	RUN(test_fragment);
+	RUN(test_brackets);
 	RUN(test_hostile_queries);
 	arena_release(&a);
 	return unit_report("test_store_snippet");
