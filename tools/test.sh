@@ -51,7 +51,7 @@ for t in build/san/tests/test_*; do
         printf '%s\n' "$out" | tail -60
         [ "$rc" -ne 124 ] || echo "FAIL $t: no result after 600 s"
     fi
-    line=$(printf '%s\n' "$out" | grep -E '^test_[a-z_]*: [0-9]+ passed, [0-9]+ failed$' | tail -1 || true)
+    line=$(printf '%s\n' "$out" | grep -E '^test_[a-z0-9_]*: [0-9]+ passed, [0-9]+ failed$' | tail -1 || true)
     if [ -z "$line" ]; then
         echo "FAIL $t: no result line (crashed?)"
         failed=$((failed + 1)); status=1; continue

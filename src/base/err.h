@@ -18,6 +18,7 @@
 	X(METHOD_NOT_ALLOWED, "method_not_allowed",       405, "method not allowed")           \
 	X(CONFLICT,           "conflict",                 409, "this conflicts with existing data") \
 	X(TOO_LARGE,          "too_large",                413, "too large")                    \
+	X(URI_TOO_LONG,       "uri_too_long",             414, "the request's address is too long") \
 	X(UNSUPPORTED_TYPE,   "unsupported_media_type",   415, "unsupported content type")     \
 	X(VALIDATION,         "validation_error",         422, "invalid value")                \
 	X(RATE_LIMITED,       "rate_limited",             429, "too many requests")            \

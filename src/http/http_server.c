@@ -71,6 +71,13 @@
  */
 #define CONNECTION_MEMORY 16384u
 /*
+ * MHD keeps each query argument in that pool too: a few hundred short ones
+ * (2 KB of address) fill it, and MHD 0.9.75 then neither answers (the client
+ * waits for the timeout) nor calls on_completed. A query of more arguments
+ * than this is cut before MHD parses it, and the request is answered 414.
+ */
+#define QUERY_ARGS_MAX 64
+/*
  * A chunked body past the cap is read and dropped until it ends (MHD 0.9.75
  * cannot answer in the middle of an upload); past this many dropped bytes
  * the connection is closed without an answer. A refused multipart upload is
@@ -100,7 +107,9 @@ static const char CSP_OTHER[] = "default-src 'none'; frame-ancestors 'none'";
 
 /* Per connection, from accept to close (MHD's socket context). */
 struct conn_state {
-	bool fresh; /* no request seen yet */
+	bool fresh;            /* no request seen yet */
+	struct http_ctx *open; /* on_uri's request until on_completed: MHD does not call
+				  on_completed for a request it refused before on_request */
 };
 
 struct http_server {
@@ -131,6 +140,7 @@ struct http_ctx {
 	int64_t start_us;        /* monotonic, when the request line arrived */
 	char rid[HTTP_RID_MAX + 1];
 	bool started;            /* the first (headers-only) call is done */
+	bool query_cut;          /* more than QUERY_ARGS_MAX query arguments: answered 414 */
 	bool queued;             /* a response is queued: ignore the rest of the body */
 	bool close;              /* the response goes out before the body was read */
 	bool refused;            /* res holds an error (body past a cap, bad upload): the rest
@@ -227,7 +237,19 @@ static void ctx_free(struct http_ctx *ctx)
 	free(ctx);
 }
 
-/* MHD_OPTION_URI_LOG_CALLBACK: the request line has arrived (uri is raw, with the query). */
+/* The query's arguments, as MHD splits them (at '&'). */
+static size_t query_args(const char *q)
+{
+	size_t n = 1;
+	for (; *q; q++)
+		n += *q == '&';
+	return n;
+}
+
+/*
+ * MHD_OPTION_URI_LOG_CALLBACK: the request line has arrived (uri is raw, with
+ * the query, in MHD's buffer; MHD parses the query after this returns).
+ */
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
 	struct http_server *srv = cls;
@@ -242,35 +264,23 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	ctx->req.remote_addr = http_peer_address(&ctx->arena, conn);
 	buf_init(&ctx->req.body, srv->cfg.max_body);
 	ctx->req.path = arena_strndup(&ctx->arena, uri, strcspn(uri, "?#"));
+	char *q = strchr(uri, '?');
+	if (q && query_args(q + 1) > QUERY_ARGS_MAX) {
+		q[1] = '\0'; /* the buffer is MHD's, writable: it parses nothing now */
+		ctx->query_cut = true;
+	}
 	atomic_fetch_add(&srv->inflight, 1);
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	struct conn_state *cs = ci ? ci->socket_context : NULL;
-	if (cs && cs->fresh) {
-		cs->fresh = false;
-		atomic_fetch_sub(&srv->fresh, 1);
+	if (cs) {
+		if (cs->fresh) {
+			cs->fresh = false;
+			atomic_fetch_sub(&srv->fresh, 1);
+		}
+		cs->open = ctx;
 	}
 	return ctx;
-}
-
-/* MHD_OPTION_NOTIFY_CONNECTION: count the connections that have not sent a request yet. */
-static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
-			  enum MHD_ConnectionNotificationCode code)
-{
-	struct http_server *srv = cls;
-	(void)conn;
-	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-		struct conn_state *cs = xcalloc(1, sizeof(*cs));
-		cs->fresh = true;
-		atomic_fetch_add(&srv->fresh, 1);
-		*socket_context = cs;
-	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
-		struct conn_state *cs = *socket_context;
-		if (cs && cs->fresh)
-			atomic_fetch_sub(&srv->fresh, 1);
-		free(cs);
-		*socket_context = NULL;
-	}
 }
 
 /*
@@ -331,21 +341,58 @@ enum mtag_err http_metrics_render(struct buf *out)
 	return e;
 }
 
+/*
+ * The request is over: its access line, its metrics, its state freed. From
+ * on_completed, or from the connection's end when MHD refused the request
+ * before on_request (on_completed never comes then).
+ */
+static void request_done(struct http_server *srv, struct MHD_Connection *conn,
+			 struct http_ctx *ctx, enum MHD_RequestTerminationCode toe)
+{
+	const union MHD_ConnectionInfo *ci =
+		conn ? MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT) : NULL;
+	struct conn_state *cs = ci ? ci->socket_context : NULL;
+	if (cs && cs->open == ctx)
+		cs->open = NULL;
+	access_log(ctx, toe);
+	observe(ctx);
+	if (!ctx->streaming)
+		atomic_fetch_sub(&srv->inflight, 1);
+	ctx_free(ctx);
+}
+
 /* MHD_OPTION_NOTIFY_COMPLETED: the response was sent (or the connection ended). */
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
 	struct http_server *srv = cls;
 	struct http_ctx *ctx = *con_cls;
-	(void)conn;
 	if (!ctx)
 		return;
 	*con_cls = NULL;
-	access_log(ctx, toe);
-	observe(ctx);
-	if (!ctx->streaming)
-		atomic_fetch_sub(&srv->inflight, 1);
-	ctx_free(ctx);
+	request_done(srv, conn, ctx, toe);
+}
+
+/* MHD_OPTION_NOTIFY_CONNECTION: count the connections that have not sent a request yet. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct http_server *srv = cls;
+	(void)conn;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		struct conn_state *cs = xcalloc(1, sizeof(*cs));
+		cs->fresh = true;
+		atomic_fetch_add(&srv->fresh, 1);
+		*socket_context = cs;
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		struct conn_state *cs = *socket_context;
+		if (cs && cs->fresh)
+			atomic_fetch_sub(&srv->fresh, 1);
+		if (cs && cs->open) /* refused by MHD while it read the request line */
+			request_done(srv, NULL, cs->open, MHD_REQUEST_TERMINATED_WITH_ERROR);
+		free(cs);
+		*socket_context = NULL;
+	}
 }
 
 static bool has_header(const struct http_response *res, const char *name)
@@ -519,6 +566,10 @@ static enum MHD_Result begin(struct http_ctx *ctx, struct MHD_Connection *conn, 
 	http_request_id(conn, ctx->rid);
 	req->request_id = ctx->rid;
 	log_set_request_id(ctx->rid);
+	if (ctx->query_cut)
+		return send_early_error(ctx, conn, ERR_URI_TOO_LONG,
+					arena_printf(&ctx->arena, "the query has more than %d parameters",
+						     QUERY_ARGS_MAX));
 
 	const struct http_route *route;
 	const char *allow;
