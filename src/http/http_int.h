@@ -38,6 +38,11 @@ const char *http_peer_address(struct arena *a, struct MHD_Connection *conn);
 void http_request_id(struct MHD_Connection *conn, char out[HTTP_RID_MAX + 1]);
 /* True when the request announces (Content-Length) a body larger than max. */
 bool http_announced_over(struct MHD_Connection *conn, uint64_t max);
+/*
+ * The name of the first query argument whose name or value holds a NUL
+ * (%00, which the handlers' C strings would silently cut), or NULL.
+ */
+const char *http_query_nul(struct arena *a, struct MHD_Connection *conn);
 
 /* ---- the web application (http_site.c) ---- */
 

@@ -98,6 +98,30 @@ const char *http_query(struct http_request *req, const char *name)
 	return value ? value : "";
 }
 
+struct query_nul {
+	struct arena *a;
+	const char *name;
+};
+
+static enum MHD_Result find_nul(void *cls, enum MHD_ValueKind kind, const char *key,
+				size_t key_size, const char *value, size_t value_size)
+{
+	struct query_nul *q = cls;
+	(void)kind;
+	if (memchr(key, '\0', key_size) || (value && memchr(value, '\0', value_size))) {
+		q->name = arena_strdup(q->a, key);
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
+const char *http_query_nul(struct arena *a, struct MHD_Connection *conn)
+{
+	struct query_nul q = { a, NULL };
+	MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, find_nul, &q);
+	return q.name;
+}
+
 struct query_all {
 	struct http_request *req;
 	const char *name;

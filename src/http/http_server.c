@@ -570,6 +570,11 @@ static enum MHD_Result begin(struct http_ctx *ctx, struct MHD_Connection *conn, 
 		return send_early_error(ctx, conn, ERR_URI_TOO_LONG,
 					arena_printf(&ctx->arena, "the query has more than %d parameters",
 						     QUERY_ARGS_MAX));
+	const char *nul = http_query_nul(&ctx->arena, conn);
+	if (nul)
+		return send_early_error(ctx, conn, ERR_BAD_REQUEST,
+					arena_printf(&ctx->arena, "query parameter %s holds a NUL byte (%%00)",
+						     nul));
 
 	const struct http_route *route;
 	const char *allow;

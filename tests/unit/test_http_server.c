@@ -243,6 +243,13 @@ static void test_params_and_query(void)
 	CHECK_STR(r.body, "{\"q\":\"a&b c\",\"flag\":\"\",\"missing\":true}");
 	CHECK(get("/query", &r));
 	CHECK_STR(r.body, "{\"q\":null,\"flag\":null,\"missing\":true}");
+	/* %00 would cut a value short in C: refused, in a value or a name. */
+	CHECK(get("/query?q=completed%00x", &r));
+	CHECK_INT(r.status, 400);
+	CHECK_STR(r.body, "{\"detail\":\"query parameter q holds a NUL byte (%00)\",\"code\":\"bad_request\"}");
+	CHECK(get("/query?flag&a%00b=1", &r));
+	CHECK_INT(r.status, 400);
+	CHECK_STR(r.body, "{\"detail\":\"query parameter a holds a NUL byte (%00)\",\"code\":\"bad_request\"}");
 	CHECK(roundtrip("GET /whoami HTTP/1.1\r\nHost: t\r\nConnection: close\r\n"
 			"X-Request-Id: who-1\r\n\r\n", &r));
 	CHECK_INT(r.status, 200);
