@@ -24,16 +24,7 @@ BIG=${1:-100000}
 SIZES=(1000 10000 "$BIG")
 OUT="$WORK/results.jsonl"
 : >"$OUT"
-PG_DIR="$WORK/pg"
-
-export_cleanup() {
-    tools/pg-cluster.sh stop "$PG_DIR" >/dev/null 2>&1 || true
-    bench_cleanup
-}
-trap export_cleanup EXIT
-
-PG_URL=$(tools/pg-cluster.sh start "$PG_DIR" "$(tools/free-port.sh)")
-PG_BASE=${PG_URL%/*}
+start_pg
 hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
 
 # measure DRIVER DOCS [TEXT_KB]: seed, serve, export three ways, append JSON lines to OUT.

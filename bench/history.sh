@@ -35,16 +35,7 @@ BUDGET=${HISTORY_BUDGET_S:-2400}
 T0=$(date +%s)
 OUT="$WORK/results.jsonl"
 : >"$OUT"
-PG_DIR="$WORK/pg"
-
-history_cleanup() {
-    tools/pg-cluster.sh stop "$PG_DIR" >/dev/null 2>&1 || true
-    bench_cleanup
-}
-trap history_cleanup EXIT
-
-PG_URL=$(tools/pg-cluster.sh start "$PG_DIR" "$(tools/free-port.sh)")
-PG_BASE=${PG_URL%/*}
+start_pg
 
 elapsed() { echo $(($(date +%s) - T0)); }
 # record DRIVER SIZE PHASE: tag each JSON line of stdin, append it to OUT and show it.

@@ -7,9 +7,18 @@ PIDS=()
 bench_cleanup() {
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
     wait 2>/dev/null || true
+    if [ -n "${PG_DIR:-}" ]; then tools/pg-cluster.sh stop "$PG_DIR" >/dev/null 2>&1 || true; fi
     rm -rf "$WORK"
 }
 trap bench_cleanup EXIT
+
+# start_pg: a throwaway PostgreSQL cluster in $WORK/pg (stopped on exit); sets
+# PG_DIR, PG_URL (its database mtag_test) and PG_BASE (the URL without it).
+start_pg() {
+    PG_DIR="$WORK/pg"
+    PG_URL=$(tools/pg-cluster.sh start "$PG_DIR" "$(tools/free-port.sh)")
+    PG_BASE=${PG_URL%/*}
+}
 
 # start_mtag [ENV=VALUE ...]: serve on the embedded default; sets MPORT and MTAG_PID.
 # MTAG_BIN (default build/mtag): the binary, e.g. an older build to compare with.

@@ -22,13 +22,12 @@ CORPUS=${MTAG_CORPUS:-../shared/corpus/pdf}
 scale_cleanup() {
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
     for f in "$WORK"/run*/*/pid; do if [ -f "$f" ]; then kill "$(cat "$f")" 2>/dev/null || true; fi; done
-    tools/pg-cluster.sh stop "$WORK/pg" >/dev/null 2>&1 || true
     tools/s3-server.sh stop "$WORK/s3" >/dev/null 2>&1 || true
     bench_cleanup
 }
 trap scale_cleanup EXIT
 
-PG_URL=$(tools/pg-cluster.sh start "$WORK/pg" "$(tools/free-port.sh)")
+start_pg
 S3_ENDPOINT=$(tools/s3-server.sh start "$WORK/s3" "$(tools/free-port.sh)")
 PSQL=$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)/psql
 SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')

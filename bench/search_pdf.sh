@@ -15,9 +15,7 @@ RUNS=${1:-30}
 CORPUS=../shared/corpus/pdf
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
-PG_DIR="$WORK/pg"
-trap 'tools/pg-cluster.sh stop "$PG_DIR" >/dev/null 2>&1 || true; bench_cleanup' EXIT
-PG_URL=$(tools/pg-cluster.sh start "$PG_DIR" "$(tools/free-port.sh)")
+start_pg
 
 for db in sqlite postgresql; do
     rm -rf "$WORK/data"
