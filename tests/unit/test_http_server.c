@@ -464,31 +464,34 @@ static void test_mhd_errors(void)
 	CHECK_HEADER(&r, "Allow", "GET");
 }
 
+/* GET /query?q=x with n arguments in all, in raw (a static buffer). */
+static const char *query_of(int n)
+{
+	static char raw[8 * 1024];
+	int len = snprintf(raw, sizeof(raw), "GET /query?q=x");
+	for (int i = 1; i < n; i++)
+		len += snprintf(raw + len, sizeof(raw) - (size_t)len, "&a%d=%d", i, i);
+	snprintf(raw + len, sizeof(raw) - (size_t)len, " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+	return raw;
+}
+
 static void test_many_arguments_and_headers(void)
 {
 	/* MHD keeps each query argument and header in the connection's pool: past 64
 	 * arguments the query is refused (414) before MHD parses them - with a few
 	 * hundred it answered nothing and the client waited for the timeout. */
-	static char raw[16 * 1024];
 	struct resp r;
-	int n = snprintf(raw, sizeof(raw), "GET /query?q=x");
-	for (int i = 1; i < 64; i++)
-		n += snprintf(raw + n, sizeof(raw) - (size_t)n, "&a%d=%d", i, i);
-	snprintf(raw + n, sizeof(raw) - (size_t)n, " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
-	CHECK(roundtrip(raw, &r));
+	CHECK(roundtrip(query_of(64), &r));
 	CHECK_INT(r.status, 200);
 	CHECK_STR(r.body, "{\"q\":\"x\",\"flag\":null,\"missing\":true}");
-	n = snprintf(raw, sizeof(raw), "GET /query?q=x");
-	for (int i = 1; i < 300; i++)
-		n += snprintf(raw + n, sizeof(raw) - (size_t)n, "&a%d=%d", i, i);
-	snprintf(raw + n, sizeof(raw) - (size_t)n, " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
-	CHECK(roundtrip(raw, &r));
+	CHECK(roundtrip(query_of(300), &r));
 	CHECK_INT(r.status, 414);
 	CHECK_STR(r.body, "{\"detail\":\"the query has more than 64 parameters\",\"code\":\"uri_too_long\"}");
 	/* Many small headers: MHD answers 431 itself. (Had it refused the request
 	 * line, on_completed would not come: the state goes with the connection,
 	 * which LeakSanitizer checks at the end of the run.) */
-	n = snprintf(raw, sizeof(raw), "GET /hello HTTP/1.1\r\nHost: t\r\n");
+	static char raw[16 * 1024];
+	int n = snprintf(raw, sizeof(raw), "GET /hello HTTP/1.1\r\nHost: t\r\n");
 	for (int i = 0; i < 400; i++)
 		n += snprintf(raw + n, sizeof(raw) - (size_t)n, "X-H%d: b\r\n", i);
 	snprintf(raw + n, sizeof(raw) - (size_t)n, "\r\n");
