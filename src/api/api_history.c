@@ -325,10 +325,11 @@ void api_history_export(struct http_request *req, struct http_response *res)
 	else
 		return http_respond_error(res, ERR_VALIDATION, "format: must be csv or json");
 	const char *path;
+	struct core_failure f = { 0 };
 	enum mtag_err e = core_history_export(req->app, req->arena, me(req), json,
-					      text && !strcmp(text, "1"), &path);
+					      text && !strcmp(text, "1"), &path, &f);
 	if (e)
-		return fail(res, e, NULL);
+		return api_fail(res, e, &f);
 	/* The file goes when the request ends, after it was sent. */
 	arena_cleanup_add(req->arena, unlink_cleanup, (void *)path);
 	http_set_header(res, "Content-Disposition", json ? "attachment; filename=\"documents.json\""

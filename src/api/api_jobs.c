@@ -203,12 +203,14 @@ void api_job_cancel(struct http_request *req, struct http_response *res)
 void api_job_retry(struct http_request *req, struct http_response *res)
 {
 	int n = 0;
+	char err[512] = "";
 	const char *id = http_param(req, "id");
-	enum mtag_err e = core_job_retry(req->app, api_identity(req)->user.id, id, &n);
+	enum mtag_err e = core_job_retry(req->app, api_identity(req)->user.id, id, &n, err,
+					 sizeof(err));
 	if (e == ERR_NOT_FOUND)
 		return http_respond_error(res, e, "no such job");
 	if (e)
-		return http_respond_error(res, e, NULL);
+		return respond_submit_error(res, e, err);
 	json_t *o = json_pack("{s:s, s:s, s:i}", "message", n ? "failed documents queued again" : "no failed documents",
 			      "job_id", id, "documents_retried", n);
 	http_respond_json(res, 200, jsonx_own(req->arena, o));

@@ -13,6 +13,7 @@
 #include "base/tempfile.h"
 #include "blob/blob.h"
 #include "core/core_history.h"
+#include "core/core_int.h"
 #include "base/xalloc.h"
 
 /* Owners are user ids: an anonymous caller ("" or NULL) has no history. */
@@ -185,10 +186,17 @@ static enum mtag_err export_row(const struct store_document *d, void *ctx)
 }
 
 enum mtag_err core_history_export(struct core *c, struct arena *a, const char *owner, bool json,
-				  bool with_text, const char **path)
+				  bool with_text, const char **path, struct core_failure *f)
 {
 	if (!owner_ok(owner))
 		return ERR_UNAUTHORIZED;
+	char key[64];
+	snprintf(key, sizeof(key), "export:user:%s", owner);
+	enum mtag_err rl = core_rate_check(c, key, CORE_EXPORTS_PER_MINUTE, f);
+	if (rl) {
+		f->detail = "too many exports; try again later";
+		return rl;
+	}
 	char *p;
 	int fd = tempfile_create(a, "export", &p);
 	if (fd < 0)

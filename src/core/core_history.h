@@ -12,6 +12,7 @@
 #include "base/arena.h"
 #include "base/err.h"
 #include "core/core.h"
+#include "core/core_auth.h" /* struct core_failure */
 #include "store/store.h"
 
 /* The owner's jobs, newest first. */
@@ -41,12 +42,16 @@ enum mtag_err core_history_tags(struct core *c, struct arena *a, const char *own
 				size_t *n);
 /* The owner's statistics. */
 enum mtag_err core_history_stats(struct core *c, const char *owner, struct store_stats *out);
+/* Exports a user may start a minute (per node): each reads their whole library. */
+#define CORE_EXPORTS_PER_MINUTE 10
+
 /*
  * Write the owner's documents as CSV or JSON (an array) into a new temp file
  * that the caller sends and unlinks; memory stays constant whatever the
- * count. OUT: *path (arena).
+ * count. ERR_RATE_LIMITED past CORE_EXPORTS_PER_MINUTE (*f says when to
+ * retry). OUT: *path (arena).
  */
 enum mtag_err core_history_export(struct core *c, struct arena *a, const char *owner, bool json,
-				  bool with_text, const char **path);
+				  bool with_text, const char **path, struct core_failure *f);
 
 #endif

@@ -20,8 +20,13 @@
 #include "base/xalloc.h"
 
 /* The per-user limits: jobs not ended and documents waiting. */
-static enum mtag_err check_limits(struct core *c, const char *owner_id, size_t more, char *err,
-				  size_t errlen)
+/*
+ * The owner's limits before more documents are queued: a job more running
+ * (unless adds_job is false: the job runs already) and more documents
+ * waiting. ERR_RATE_LIMITED with err said otherwise.
+ */
+static enum mtag_err check_limits(struct core *c, const char *owner_id, bool adds_job, size_t more,
+				  char *err, size_t errlen)
 {
 	int running = 0, pending = 0;
 	if (!owner_id[0])
@@ -29,7 +34,7 @@ static enum mtag_err check_limits(struct core *c, const char *owner_id, size_t m
 	enum mtag_err e = store_user_load(c->store, owner_id, &running, &pending);
 	if (e)
 		return e;
-	if (running >= c->cfg->max_running_jobs) {
+	if (running + (adds_job ? 1 : 0) > c->cfg->max_running_jobs) {
 		snprintf(err, errlen, "you have %d jobs running, the most allowed; wait for one to end",
 			 running);
 		return ERR_RATE_LIMITED;
@@ -66,7 +71,7 @@ enum mtag_err core_submit_batch(struct core *c, struct arena *a, const char *own
 		snprintf(err, errlen, "url_column: column '%s' has no values", sr.column);
 		return ERR_VALIDATION;
 	}
-	e = check_limits(c, owner_id, sr.nrows, err, errlen);
+	e = check_limits(c, owner_id, true, sr.nrows, err, errlen);
 	if (e)
 		return e;
 	struct store_job j = { 0 };
@@ -212,9 +217,23 @@ enum mtag_err core_job_cancel(struct core *c, const char *owner_id, const char *
 	return store_job_cancel(c->store, job_id, owner_id, clock_now_us(), n);
 }
 
-enum mtag_err core_job_retry(struct core *c, const char *owner_id, const char *job_id, int *n)
+enum mtag_err core_job_retry(struct core *c, const char *owner_id, const char *job_id, int *n,
+			     char *err, size_t errlen)
 {
-	enum mtag_err e = store_job_retry(c->store, job_id, owner_id, clock_now_us(), n);
+	struct arena a = ARENA_INIT;
+	struct store_job j;
+	*n = 0;
+	/* The documents queued again count against the limits like new ones. */
+	enum mtag_err e = store_job_get(c->store, &a, job_id, owner_id, &j);
+	if (!e && j.failed_documents > 0 && strcmp(j.status, "cancelled"))
+		e = check_limits(c, owner_id,
+				 strcmp(j.status, "pending") && strcmp(j.status, "processing"),
+				 (size_t)j.failed_documents, err, errlen);
+	arena_release(&a);
+	if (!e)
+		e = store_job_retry(c->store, job_id, owner_id, clock_now_us(), n);
+	if (e == ERR_CONFLICT)
+		snprintf(err, errlen, "the job was cancelled: its documents are not retried");
 	if (!e && *n)
 		core_wake_workers(c);
 	return e;
@@ -232,7 +251,7 @@ enum mtag_err core_job_claim(struct core *c, const char *owner_id, const char *j
 	if (!e && j.user_id[0])
 		e = ERR_NOT_FOUND;
 	if (!e && (!strcmp(j.status, "pending") || !strcmp(j.status, "processing")))
-		e = check_limits(c, owner_id,
+		e = check_limits(c, owner_id, true,
 				 (size_t)(j.total_documents - j.processed_documents - j.failed_documents),
 				 err, errlen);
 	arena_release(&a);

@@ -82,8 +82,13 @@ enum mtag_err core_job_status(struct core *c, struct arena *a, const char *owner
 enum mtag_err core_job_cancel(struct core *c, const char *owner_id, const char *job_id, int *n);
 /* Delete the owner's job with its documents and files (a running job is cancelled first). */
 enum mtag_err core_job_delete(struct core *c, const char *owner_id, const char *job_id);
-/* Put the owner's job's failed documents back in the queue. OUT: *n retried. */
-enum mtag_err core_job_retry(struct core *c, const char *owner_id, const char *job_id, int *n);
+/*
+ * Put the owner's job's failed documents back in the queue. ERR_CONFLICT for
+ * a cancelled job, ERR_RATE_LIMITED past the owner's limits (err says why).
+ * OUT: *n retried.
+ */
+enum mtag_err core_job_retry(struct core *c, const char *owner_id, const char *job_id, int *n,
+			     char *err, size_t errlen);
 /*
  * Make an anonymous job the owner's, with its documents (its id is the
  * capability, as for reading it): what someone submitted before signing in

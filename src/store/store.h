@@ -209,7 +209,9 @@ enum mtag_err store_job_cancel(struct store *s, const char *id, const char *owne
 			       int *cancelled);
 /*
  * Put a job's failed documents back to pending (attempts reset); the job is
- * processing again. ERR_NOT_FOUND for no such job. OUT: *retried (may be NULL).
+ * processing again. ERR_NOT_FOUND for no such job, ERR_CONFLICT for a
+ * cancelled one (its documents stopped by the cancel are failed too, and a
+ * retry would undo it). OUT: *retried (may be NULL).
  */
 enum mtag_err store_job_retry(struct store *s, const char *id, const char *owner, int64_t now,
 			      int *retried);

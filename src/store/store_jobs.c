@@ -248,6 +248,8 @@ static enum mtag_err retry_tx(struct store_conn *c, void *ctx)
 	struct arena a = ARENA_INIT;
 	struct store_job j;
 	enum mtag_err e = job_owned(c, &a, op->id, op->owner, &j);
+	if (!e && !strcmp(j.status, "cancelled"))
+		e = ERR_CONFLICT;
 	arena_release(&a);
 	struct store_param p[] = { STORE_TEXT(op->id), STORE_TIME(op->now) };
 	if (!e)

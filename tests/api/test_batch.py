@@ -110,6 +110,9 @@ def test_cancel_and_retry(server, files_server):
     assert sum(x["error"] == "cancelled" for x in s["results"]) == r.json()["documents_cancelled"]
     assert requests.post(server.url + f"/api/history/jobs/{job}/cancel", headers=h).status_code == 409
     assert requests.post(server.url + f"/api/history/jobs/{job}/cancel", headers=user(server)).status_code == 404
+    # Its documents stopped by the cancel are failed too: a retry would undo the cancel.
+    r = requests.post(server.url + f"/api/history/jobs/{job}/retry", headers=h)
+    assert (r.status_code, r.json()["detail"]) == (409, "the job was cancelled: its documents are not retried")
     # Retry: a document that failed because its file was missing, now present.
     missing = f"late-{uuid.uuid4().hex[:6]}.txt"
     name = sheet(f"retry-{uuid.uuid4().hex[:6]}.csv", ["url", f"{files_server}/gen/{missing}"])
@@ -129,6 +132,25 @@ def test_per_user_limits(fresh_server, files_server):
     r = submit(s, files_server, name, headers=h)
     assert r.status_code == 429 and r.headers["Retry-After"] == "60"
     assert "more than the 3 allowed" in r.json()["detail"]
+
+
+def test_retry_counts_against_the_limits(fresh_server, files_server):
+    """Documents queued again by a retry count like new ones: a finished job retried is one
+    more running job."""
+    s = fresh_server(extra_env={"MTAG_MAX_RUNNING_JOBS": "1"})
+    h = user(s)
+    missing = f"absent-{uuid.uuid4().hex[:6]}.txt"
+    failed = submit(s, files_server, sheet(f"f-{uuid.uuid4().hex[:6]}.csv", ["url", f"{files_server}/gen/{missing}"]),
+                    headers=h).json()["job_id"]
+    assert wait_final(s, failed, h)["status"] == "failed"
+    slow = submit(s, files_server, sheet(f"s-{uuid.uuid4().hex[:6]}.csv", ["url", f"{files_server}/slow/3/page.html"]),
+                  headers=h).json()["job_id"]
+    r = requests.post(s.url + f"/api/history/jobs/{failed}/retry", headers=h)
+    assert (r.status_code, r.headers["Retry-After"]) == (429, "60")
+    assert r.json()["detail"] == "you have 1 jobs running, the most allowed; wait for one to end"
+    assert wait_final(s, slow, h)["status"] == "completed"
+    r = requests.post(s.url + f"/api/history/jobs/{failed}/retry", headers=h)
+    assert (r.status_code, r.json()["documents_retried"]) == (200, 1)
 
 
 def test_four_workers_process_each_document_once(fresh_server, files_server):

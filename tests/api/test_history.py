@@ -188,6 +188,19 @@ def test_export_formats_and_formula_fields(server, files_server):
     assert get(server, "/api/history/export", {}).status_code == 401
 
 
+def test_exports_are_limited_per_user(server):
+    """Each export reads a whole library: 10 a minute per user, then 429 with Retry-After;
+    another user is not affected."""
+    h, other = user(server), user(server)
+    for _ in range(10):
+        r = get(server, "/api/history/export", h, format="json")
+        assert (r.status_code, r.json()) == (200, [])
+    r = get(server, "/api/history/export", h, format="csv")
+    assert (r.status_code, r.json()["code"], r.json()["detail"]) == (429, "rate_limited", "too many exports; try again later")
+    assert 1 <= int(r.headers["Retry-After"]) <= 60
+    assert get(server, "/api/history/export", other, format="json").status_code == 200
+
+
 def test_claim_an_anonymous_job(server, files_server):
     """What someone submitted before signing in becomes theirs: listed, searchable, theirs alone."""
     tag = uuid.uuid4().hex[:6]

@@ -33,7 +33,8 @@ export async function openJob(jobId, { onchange, onclose } = {}) {
   };
   const running = job.status === 'pending' || job.status === 'processing';
   const actions = h('div', { class: 'actions' });
-  if (job.failed_documents > 0 && !running) {
+  // A cancelled job's stopped documents are failed too: retrying would undo the cancel (409).
+  if (job.failed_documents > 0 && !running && job.status !== 'cancelled') {
     const b = h('button', { type: 'button' }, 'Retry failed');
     b.addEventListener('click', () => act(b, 'Retrying…', () => api(`/api/history/jobs/${job.id}/retry`, { method: 'POST', body: {} }), 'Failed documents were queued again.'));
     actions.append(b);
