@@ -47,7 +47,10 @@ void api_fail(struct http_response *res, enum mtag_err e, const struct core_fail
 /* languages (a list of ISO 639-1 codes) and max_tags (1..100) of a JSON body; answers 422 itself. */
 bool api_json_options(struct http_request *req, struct http_response *res, json_t *body,
 		      struct core_process_options *o);
-/* languages ("en,fr") and max_tags of a multipart form; answers 422 itself. */
+/*
+ * languages ("en,fr") and max_tags of a multipart form, and no file but in
+ * the fields "file" and "files"; answers 422 itself.
+ */
 bool api_form_options(struct http_request *req, struct http_response *res,
 		      struct core_process_options *o);
 

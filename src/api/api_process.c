@@ -137,6 +137,16 @@ static const char *sanitise_filename(struct arena *a, const char *name)
 bool api_form_options(struct http_request *req, struct http_response *res,
 			 struct core_process_options *o)
 {
+	/* The parser keeps any part with a filename or a type as a file: only "file" and
+	 * "files" may be files (max_tags sent as one would be a document, its value lost). */
+	for (size_t i = 0; req->form && i < req->form->nfiles; i++) {
+		const char *field = req->form->files[i].field;
+		if (strcmp(field, "file") && strcmp(field, "files")) {
+			http_respond_errorf(res, ERR_VALIDATION, "%s: must be a text field, not a file",
+					    field);
+			return false;
+		}
+	}
 	const char *langs = http_form_field(req, "languages");
 	const char *mt = http_form_field(req, "max_tags");
 	for (const char *p = langs; p && *p;) {

@@ -215,6 +215,11 @@ def test_upload_errors(fresh_server):
     assert r.status_code == 415
     r = upload(s, [("a.txt", b"hello world, this is a text")], max_tags="zero")
     assert r.status_code == 422 and r.json()["field"] == "max_tags"
+    # An option sent as a file would have become a document, its value lost.
+    r = requests.post(s.url + "/api/process/upload",
+                      files=[("files", ("a.txt", b"hello world, this is a text", "text/plain")),
+                             ("max_tags", ("m", b"3", "application/octet-stream"))])
+    assert (r.status_code, r.json()["detail"]) == (422, "max_tags: must be a text field, not a file")
     assert s.proc.poll() is None
 
 
