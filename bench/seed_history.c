@@ -500,7 +500,7 @@ static int cmd_seed(const char *url, int64_t docs, const char *mode, int threads
 	const char *kb = getenv("SEED_TEXT_KB");
 	text_bytes = kb && *kb ? (size_t)strtoul(kb, NULL, 10) * 1024 : 0;
 	const char *nu = getenv("SEED_USERS");
-	if (nu && *nu && (nusers = atoi(nu)) < 1)
+	if (nu && *nu && (nusers = (int)strtol(nu, NULL, 10)) < 1)
 		nusers = 1;
 	if (nusers > USERS)
 		nusers = USERS;
@@ -819,9 +819,9 @@ int main(int argc, char **argv)
 	vocab_load();
 	if (argc >= 4 && !strcmp(argv[1], "seed"))
 		return cmd_seed(argv[2], strtoll(argv[3], NULL, 10), argc > 4 ? argv[4] : "api",
-				argc > 5 ? atoi(argv[5]) : 1);
+				argc > 5 ? (int)strtol(argv[5], NULL, 10) : 1);
 	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "measure"))
-		return cmd_measure(argv[2], atoi(argv[3]), argc == 5 ? argv[4] : NULL);
+		return cmd_measure(argv[2], (int)strtol(argv[3], NULL, 10), argc == 5 ? argv[4] : NULL);
 	fprintf(stderr, "usage: seed_history seed URL DOCS [api|bulk] [THREADS]\n"
 			"       seed_history measure URL RUNS [QUERY]\n");
 	return 2;

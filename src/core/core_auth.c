@@ -55,7 +55,7 @@ enum mtag_err core_rate_check(struct core *c, const char *key, int per_minute,
 		return ERR_OK;
 	f->detail = "too many attempts; try again later";
 	f->retry_after_s = retry;
-	log_info("auth.rate_limited", "bucket=%.*s retry_after_s=%d", (int)strcspn(key, ":"), key, retry);
+	log_info("core.rate_limited", "bucket=%.*s retry_after_s=%d", (int)strcspn(key, ":"), key, retry);
 	return ERR_RATE_LIMITED;
 }
 

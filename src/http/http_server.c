@@ -71,12 +71,20 @@
  */
 #define CONNECTION_MEMORY 16384u
 /*
- * MHD keeps each query argument in that pool too: a few hundred short ones
- * (2 KB of address) fill it, and MHD 0.9.75 then neither answers (the client
- * waits for the timeout) nor calls on_completed. A query of more arguments
- * than this is cut before MHD parses it, and the request is answered 414.
+ * MHD keeps each query argument in that pool too (~64 bytes each, beside the
+ * request line): a few hundred short ones (2 KB of address), or 64 of 200
+ * bytes, fill it while it reads the request line, and MHD 0.9.75 then neither
+ * answers (the client waits for the timeout) nor calls on_completed. A query
+ * of more arguments than QUERY_ARGS_MAX, or whose address and arguments
+ * would take more than QUERY_POOL_MAX, is cut before MHD parses it (it finds
+ * the '?' before calling on_uri and parses what follows after: 0.9.7x; the
+ * tests of many arguments would hang again with a version that differs) and
+ * answered 414. 12 KiB leaves a 10 KiB search query with its filters and a
+ * few KB of headers their room.
  */
 #define QUERY_ARGS_MAX 64
+#define QUERY_ARG_BYTES 64
+#define QUERY_POOL_MAX (12 * 1024)
 /*
  * A chunked body past the cap is read and dropped until it ends (MHD 0.9.75
  * cannot answer in the middle of an upload); past this many dropped bytes
@@ -109,7 +117,8 @@ static const char CSP_OTHER[] = "default-src 'none'; frame-ancestors 'none'";
 struct conn_state {
 	bool fresh;            /* no request seen yet */
 	struct http_ctx *open; /* on_uri's request until on_completed: MHD does not call
-				  on_completed for a request it refused before on_request */
+				  on_completed for a request it refused while reading its
+				  request line */
 };
 
 struct http_server {
@@ -140,7 +149,7 @@ struct http_ctx {
 	int64_t start_us;        /* monotonic, when the request line arrived */
 	char rid[HTTP_RID_MAX + 1];
 	bool started;            /* the first (headers-only) call is done */
-	bool query_cut;          /* more than QUERY_ARGS_MAX query arguments: answered 414 */
+	bool query_cut;          /* past QUERY_ARGS_MAX or QUERY_POOL_MAX: answered 414 */
 	bool queued;             /* a response is queued: ignore the rest of the body */
 	bool close;              /* the response goes out before the body was read */
 	bool refused;            /* res holds an error (body past a cap, bad upload): the rest
@@ -265,7 +274,8 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	buf_init(&ctx->req.body, srv->cfg.max_body);
 	ctx->req.path = arena_strndup(&ctx->arena, uri, strcspn(uri, "?#"));
 	char *q = strchr(uri, '?');
-	if (q && query_args(q + 1) > QUERY_ARGS_MAX) {
+	size_t nargs = q ? query_args(q + 1) : 0;
+	if (q && (nargs > QUERY_ARGS_MAX || strlen(uri) + nargs * QUERY_ARG_BYTES > QUERY_POOL_MAX)) {
 		q[1] = '\0'; /* the buffer is MHD's, writable: it parses nothing now */
 		ctx->query_cut = true;
 	}
@@ -344,7 +354,7 @@ enum mtag_err http_metrics_render(struct buf *out)
 /*
  * The request is over: its access line, its metrics, its state freed. From
  * on_completed, or from the connection's end when MHD refused the request
- * before on_request (on_completed never comes then).
+ * while reading its request line (on_completed never comes then).
  */
 static void request_done(struct http_server *srv, struct MHD_Connection *conn,
 			 struct http_ctx *ctx, enum MHD_RequestTerminationCode toe)
@@ -568,8 +578,8 @@ static enum MHD_Result begin(struct http_ctx *ctx, struct MHD_Connection *conn, 
 	log_set_request_id(ctx->rid);
 	if (ctx->query_cut)
 		return send_early_error(ctx, conn, ERR_URI_TOO_LONG,
-					arena_printf(&ctx->arena, "the query has more than %d parameters",
-						     QUERY_ARGS_MAX));
+					arena_printf(&ctx->arena, "the query has too many parameters for"
+						     " its length (at most %d)", QUERY_ARGS_MAX));
 	const char *nul = http_query_nul(&ctx->arena, conn);
 	if (nul)
 		return send_early_error(ctx, conn, ERR_BAD_REQUEST,

@@ -471,16 +471,25 @@ enum mtag_err store_document_delete(struct store *s, struct arena *a, const char
 	"SELECT " STORE_DOC_COLS("d.", "NULL") ", " size " FROM documents d"               \
 	" WHERE d.user_id = $1" after " ORDER BY d.created_at, d.id LIMIT " n
 #define EACH_AFTER " AND d.created_at >= $2 AND (d.created_at > $2 OR d.id > $3)"
-#define EACH_SIZE "coalesce(octet_length(d.extracted_text), 0)"
+/* No text yet (-1, unknown): a pending document may be finished with 10 MB before its
+ * text is read, so it is read alone. */
+#define EACH_SIZE "coalesce(octet_length(d.extracted_text), -1)"
 static const char each_first[] = EACH_SQL("-1", "", "$2");
 static const char each_next[] = EACH_SQL("-1", EACH_AFTER, "$4");
 static const char each_first_sized[] = EACH_SQL(EACH_SIZE, "", "$2");
 static const char each_next_sized[] = EACH_SQL(EACH_SIZE, EACH_AFTER, "$4");
-/* The texts of $4 rows from the key ($2, $3) on, in the same order. */
+/*
+ * The texts of $4 rows from the key ($2, $3) on, in the same order. A row
+ * that appeared in that range since the page was read (an anonymous job's
+ * documents claimed, with their own times) pushes the batch's last ones
+ * out: when the batch comes back full, those are read alone (text_alone).
+ */
 static const char each_texts[] =
 	"SELECT d.id, d.extracted_text FROM documents d WHERE d.user_id = $1 AND"
 	" d.created_at >= $2 AND (d.created_at > $2 OR d.id >= $3) ORDER BY d.created_at, d.id"
 	" LIMIT $4";
+static const char each_text_alone[] =
+	"SELECT d.id, d.extracted_text FROM documents d WHERE d.id = $1 AND d.user_id = $2";
 
 struct each_row {
 	struct store_document d;
@@ -518,6 +527,25 @@ static size_t text_batch(const struct each_row *rows, size_t n)
 	return k;
 }
 
+/* fn on d with its text read alone; ERR_OK without a call when it was deleted since. */
+static enum mtag_err text_alone(struct store *s, const char *who, struct store_document *d,
+				enum mtag_err (*fn)(const struct store_document *d, void *ctx),
+				void *ctx)
+{
+	struct arena a = ARENA_INIT;
+	struct each_text t;
+	struct store_param p[] = { STORE_TEXT(d->id), STORE_TEXT(who) };
+	enum mtag_err e = store_read_one(s, &a, "document_each_text", each_text_alone, p, 2,
+					 row_each_text, &t);
+	if (!e) {
+		d->extracted_text = t.text;
+		e = fn(d, ctx);
+		d->extracted_text = NULL;
+	}
+	arena_release(&a);
+	return e == ERR_NOT_FOUND ? ERR_OK : e;
+}
+
 /* fn on rows[0..n), their texts read first when with_text (a document deleted since is skipped). */
 static enum mtag_err each_batch(struct store *s, const char *who, bool with_text,
 				struct each_row *rows, size_t n,
@@ -541,8 +569,11 @@ static enum mtag_err each_batch(struct store *s, const char *who, bool with_text
 			size_t t = 0;
 			while (t < nt && strcmp(texts[t].id, d->id))
 				t++;
-			if (t == nt)
+			if (t == nt) {
+				if (nt == n)
+					e = text_alone(s, who, d, fn, ctx);
 				continue;
+			}
 			d->extracted_text = texts[t].text;
 		}
 		e = fn(d, ctx);

@@ -464,29 +464,40 @@ static void test_mhd_errors(void)
 	CHECK_HEADER(&r, "Allow", "GET");
 }
 
-/* GET /query?q=x with n arguments in all, in raw (a static buffer). */
-static const char *query_of(int n)
+/* GET /query?q=<qlen x's> with n arguments in all, each other one of vlen bytes (static buffer). */
+static const char *query_of(int n, int qlen, int vlen)
 {
-	static char raw[8 * 1024];
-	int len = snprintf(raw, sizeof(raw), "GET /query?q=x");
+	static char raw[24 * 1024];
+	int len = snprintf(raw, sizeof(raw), "GET /query?q=%.*s", qlen, "");
+	memset(raw + len, 'x', (size_t)qlen);
+	len += qlen;
 	for (int i = 1; i < n; i++)
-		len += snprintf(raw + len, sizeof(raw) - (size_t)len, "&a%d=%d", i, i);
+		len += snprintf(raw + len, sizeof(raw) - (size_t)len, "&a%d=%0*d", i, vlen, i);
 	snprintf(raw + len, sizeof(raw) - (size_t)len, " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
 	return raw;
 }
 
 static void test_many_arguments_and_headers(void)
 {
-	/* MHD keeps each query argument and header in the connection's pool: past 64
-	 * arguments the query is refused (414) before MHD parses them - with a few
-	 * hundred it answered nothing and the client waited for the timeout. */
+	/* MHD keeps each query argument and header in the connection's pool, beside
+	 * the request line: a query of more than 64 arguments, or of fewer but long
+	 * enough to fill it, is refused (414) before MHD parses it - it answered
+	 * nothing and the client waited for the timeout. */
+	static const char refused[] = "{\"detail\":\"the query has too many parameters for its"
+				      " length (at most 64)\",\"code\":\"uri_too_long\"}";
 	struct resp r;
-	CHECK(roundtrip(query_of(64), &r));
+	CHECK(roundtrip(query_of(64, 1, 1), &r));
 	CHECK_INT(r.status, 200);
 	CHECK_STR(r.body, "{\"q\":\"x\",\"flag\":null,\"missing\":true}");
-	CHECK(roundtrip(query_of(300), &r));
+	CHECK(roundtrip(query_of(300, 1, 1), &r));
 	CHECK_INT(r.status, 414);
-	CHECK_STR(r.body, "{\"detail\":\"the query has more than 64 parameters\",\"code\":\"uri_too_long\"}");
+	CHECK_STR(r.body, refused);
+	CHECK(roundtrip(query_of(64, 1, 200), &r)); /* a 13 KB line */
+	CHECK_INT(r.status, 414);
+	CHECK_STR(r.body, refused);
+	/* A 10 KiB search query with 15 filters still fits. */
+	CHECK(roundtrip(query_of(16, 10240, 8), &r));
+	CHECK_INT(r.status, 200);
 	/* Many small headers: MHD answers 431 itself. (Had it refused the request
 	 * line, on_completed would not come: the state goes with the connection,
 	 * which LeakSanitizer checks at the end of the run.) */

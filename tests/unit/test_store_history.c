@@ -467,6 +467,8 @@ struct each_ctx {
 	int delete_at, wrong_texts;
 	bool saw_doomed, deleted;
 	int *order; /* when set: the seqs in the order seen */
+	int insert_at;  /* at this seq, a document is added amid the page's times */
+	bool inserted, saw_inserted;
 };
 
 enum { EACH_N = 1100, EACH_BIG = 301 };
@@ -476,7 +478,7 @@ static const char *text_of(int seq, const char *big, char *buf, size_t len)
 {
 	if (seq == EACH_BIG)
 		return big;
-	if (seq % 3)
+	if (seq % 50 == 7)
 		return NULL;
 	snprintf(buf, len, "text of document %d", seq);
 	return buf;
@@ -504,6 +506,22 @@ static enum mtag_err each_fn(const struct store_document *d, void *ctx)
 		const char *key;
 		if (d->seq == c->delete_at)
 			c->deleted = !store_document_delete(T.s, &T.a, c->doomed, c->owner, T0 + 50, &key);
+		if (d->seq == EACH_N)
+			c->saw_inserted = true;
+		if (d->seq == c->insert_at) {
+			/* As a claimed anonymous job's documents arrive: with times already
+			 * passed, here amid a run of documents with texts (random ids). */
+			struct store_job j;
+			struct store_document nd[20];
+			make_job(&j, c->owner);
+			j.total_documents = 20;
+			for (int i = 0; i < 20; i++) {
+				make_document(&nd[i], &j);
+				nd[i].created_at = T0 + 2000;
+				nd[i].seq = EACH_N;
+			}
+			c->inserted = !store_job_submit(T.s, &j, nd, 20);
+		}
 	}
 	return ++c->calls == c->stop_at ? ERR_CONFLICT : ERR_OK;
 }
@@ -551,15 +569,20 @@ static void test_each(void)
 	CHECK(c.ordered);
 	CHECK(!c.texts);
 	/* The 151st document is deleted when the 11th is seen: its page has been
-	 * read by then (500 rows), its text not yet (statements of 100 at most). */
+	 * read by then (500 rows), its text not yet (statements of 100 at most).
+	 * And one is added then amid the first page's times (a text statement
+	 * then gets it and loses its last row, which must be read alone). */
 	c = (struct each_ctx){ .ordered = true, .big = big, .owner = u.id,
-			       .doomed = docs[order[150]].id, .delete_at = order[10] };
+			       .doomed = docs[order[150]].id, .delete_at = order[10],
+			       .insert_at = order[10] };
 	CHECK_INT(store_document_each(T.s, u.id, true, each_fn, &c), ERR_OK);
 	CHECK_INT(c.calls, EACH_N - 1);
 	CHECK(c.ordered);
 	CHECK_INT(c.wrong_texts, 0);
 	CHECK(c.deleted);
 	CHECK(!c.saw_doomed);
+	CHECK(c.inserted);
+	CHECK(!c.saw_inserted); /* amid a page already read */
 	c = (struct each_ctx){ .ordered = true, .stop_at = 3 };
 	CHECK_INT(store_document_each(T.s, u.id, false, each_fn, &c), ERR_CONFLICT);
 	CHECK_INT(c.calls, 3);
