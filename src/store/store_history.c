@@ -91,8 +91,10 @@
  * Search ranks a bounded window: the newest STORE_SEARCH_WINDOW matches
  * that pass the filters, best first; total counts them, so it stops at the
  * window (store.h). Ranking every match costs what the user's library costs
- * (a common word is in most documents); the window keeps a search's cost
- * flat as a library grows (bench/RESULTS.md).
+ * (a common word is in most documents); the window keeps a word's search
+ * flat as a library grows, not a prefix that starts many of the user's
+ * words (FTS5 merges their doclists first) nor a tag filter (each
+ * candidate is tested): bench/RESULTS.md.
  *
  * SQLite: FTS5 matches $8 (every token behind the owner's key,
  * store_search.c), so the index walks the owner's terms only; d.user_id is
