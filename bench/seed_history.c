@@ -10,7 +10,7 @@
  * ..., password "bench password 1"), then DOCS documents in jobs of 1 to 40,
  * spread over the last 30 days in time order, each owned by one of the users
  * at random. Texts are ~2 KB (1600 to
- * 2400 bytes; SEED_TEXT_KB=N: that text repeated to N KB) of words drawn with a Zipf law (s = 1) from
+ * 2400 bytes; SEED_TEXT_KB=N: that text repeated to N KB, at most 10 MB) of words drawn with a Zipf law (s = 1) from
  * /usr/share/dict/words (lower-case ASCII words only, shuffled with a fixed
  * seed), so that there are common and rare words; titles 3-7 words; 3-8
  * tags from 300 tag words, also Zipf. 3 % of documents fail (no text).
@@ -499,6 +499,8 @@ static int cmd_seed(const char *url, int64_t docs, const char *mode, int threads
 	}
 	const char *kb = getenv("SEED_TEXT_KB");
 	text_bytes = kb && *kb ? (size_t)strtoul(kb, NULL, 10) * 1024 : 0;
+	if (text_bytes > (size_t)10 << 20) /* the extraction's cap on a text */
+		text_bytes = (size_t)10 << 20;
 	const char *nu = getenv("SEED_USERS");
 	if (nu && *nu && (nusers = (int)strtol(nu, NULL, 10)) < 1)
 		nusers = 1;

@@ -591,7 +591,7 @@ enum mtag_err store_document_each(struct store *s, const char *owner, bool with_
 	int64_t last_at = 0;
 	enum mtag_err e = ERR_OK;
 	size_t n = EACH_PAGE;
-	bool sized = s->drv->dialect->text_size;
+	bool sized = with_text && s->drv->dialect->text_size; /* sizes only to batch texts */
 
 	if (!store_copy_uuid(who, owner))
 		return ERR_OK;
