@@ -28,7 +28,7 @@
  * borrows cfg->routes, cfg->app and cfg->host, which must outlive it. Each http_ctx is owned by
  * MHD's connection (its *con_cls) from on_uri() to on_completed().
  *
- * Threads: MHD runs cfg->threads event loops (epoll); one request is handled
+ * Threads: MHD runs cfg->threads event loops (poll); one request is handled
  * by one of them from start to end, and each callback sets the log's request
  * id for its own thread only while it runs. http_server_stop() runs on the
  * caller's thread and only reads the atomic in-flight counter.
@@ -776,7 +776,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static struct MHD_Daemon *start_daemon(struct http_server *srv, const struct sockaddr *addr,
 				       bool ipv6)
 {
-	unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC |
+	/*
+	 * poll, not epoll: with epoll, MHD_quiesce_daemon (http_server_stop) and a
+	 * worker's event loop may both remove the listening socket from the epoll
+	 * set, and MHD 0.9.75 aborts the process when it loses that race ("Failed
+	 * to remove listen FD from epoll set", seen once in a test run's SIGTERM).
+	 * With poll, quiescing only signals the workers.
+	 */
+	unsigned int flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC |
 			     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	if (ipv6)
 		flags |= MHD_USE_IPv6;
