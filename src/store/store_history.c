@@ -8,7 +8,7 @@
  * of a JSON array, the UTC day of a time), and each driver's dialect points
  * at the statement table built with its fragments (store_int.h, struct
  * store_history_sql). Parameters are the same in both tables but for the
- * search's last ones (search_bound).
+ * search's (search_ranked).
  *
  * Every operation takes the owner, a user id; anything else lists nothing.
  *
@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 
+#include "base/buf.h"
 #include "base/jsonx.h"
 #include "store_int.h"
 
@@ -98,27 +99,40 @@
  *
  * SQLite: FTS5 matches $8 (every token behind the owner's key,
  * store_search.c), so the index walks the owner's terms only; d.user_id is
- * still filtered. The window is read once, for its count and its bound:
- * the rowid of its oldest match (rowids are given in insertion order); the
- * page ($11 the bound) is FTS5's own ORDER BY rank over the rows from
- * there, so that snippets are made for the page's rows only. bm25
- * weighs title 10, tags 5, text 1 (rank: lower is better, negated for the
- * score). CROSS JOIN keeps the index the outer loop.
+ * still filtered. One statement reads the window, newest first, each match
+ * with its bm25 score (title 10, tags 5, text 1; negated: higher is better),
+ * and C ranks it (search_ranked). FTS5's own ORDER BY rank cost four walks
+ * of the match where this costs one: the window's bound, the ranking, the
+ * seek back to each ranked row and bm25's count of the phrase's rows; a
+ * prefix that starts hundreds of the user's words is merged on each walk
+ * (bench/RESULTS.md). The filters read documents_search_idx, whose entries
+ * hold every filtered column: a row of documents is ~2 KB, its entry ~190
+ * bytes, and the window reads one per match (~0.9 µs against ~0.25, and a
+ * window of rows does not fit SQLite's page cache). CROSS JOIN keeps the
+ * index the outer loop.
+ *
+ * The page ($2, a JSON array of the ranked rowids; $3 the first word) gives
+ * each hit a slice of its text to make its snippet from, as PostgreSQL's
+ * does (below): the snippets of both are made in C (store_snippet.c).
  *
  * Both dialects give two snippets, the text's and the title's; the hit
  * shows the text's when it marks a match (hit_snippet).
  */
-#define SQ_WINDOW(what)                                                                  \
-	"SELECT " what " FROM (SELECT f.rowid AS rid FROM documents_fts f CROSS JOIN"     \
-	" documents d ON d.rid = f.rowid WHERE documents_fts MATCH $8 AND"                \
-	HIST_FILTER(SQ_TAGS_ALL) " ORDER BY f.rowid DESC LIMIT " SEARCH_WINDOW ")"
-#define SQ_SNIPPET(col) "mtag_snippet(documents_fts, " col ", " HIST_STR(STORE_SNIPPET_TOKENS) ")"
+/* The characters of a hit's text its snippet is made from (and one more, to tell that
+ * the text goes on). */
+#define SLICE_CHARS 1024
+static const char sq_search_window[] =
+	"SELECT f.rowid, -bm25(documents_fts, 10.0, 5.0, 1.0) FROM documents_fts f CROSS JOIN"
+	" documents d INDEXED BY documents_search_idx ON d.rid = f.rowid WHERE documents_fts"
+	" MATCH $8 AND" HIST_FILTER(SQ_TAGS_ALL) " ORDER BY f.rowid DESC LIMIT " SEARCH_WINDOW;
+#define SQ_SLICE_AT                                                                       \
+	"max(1, coalesce(nullif(instr(lower(substr(d.extracted_text, 1, 4096)), $3), 0),"    \
+	" instr(lower(substr(d.extracted_text, 1, 262144)), $3)) - 240)"
 static const char sq_search[] =
-	"SELECT " STORE_DOC_COLS("d.", "NULL") ", -f.rank, " SQ_SNIPPET("2") ", "
-	SQ_SNIPPET("0") " FROM documents_fts f CROSS JOIN documents d ON d.rid = f.rowid"
-	" WHERE documents_fts MATCH $8 AND f.rank MATCH 'bm25(10.0, 5.0, 1.0)'"
-	" AND f.rowid >= $11 AND" HIST_FILTER(SQ_TAGS_ALL) " ORDER BY f.rank LIMIT $9 OFFSET $10";
-static const char sq_search_window[] = SQ_WINDOW("count(*), min(rid)");
+	"WITH s AS MATERIALIZED (SELECT d.rid, " SQ_SLICE_AT " AS at FROM documents d"
+	" WHERE d.rid IN (SELECT value FROM json_each($2)) AND d.user_id = $1)"
+	" SELECT " STORE_DOC_COLS("d.", "NULL") ", d.rid, substr(d.extracted_text, s.at, "
+	HIST_STR(SLICE_CHARS) " + 1), s.at FROM s JOIN documents d ON d.rid = s.rid";
 
 /*
  * PostgreSQL search: the GIN index on search_vector matches to_tsquery($8)
@@ -126,7 +140,7 @@ static const char sq_search_window[] = SQ_WINDOW("count(*), min(rid)");
  * window is the newest matches in the lists' order, ranked by ts_rank_cd
  * with weights {D, C, B, A} = {0.1, 0.1, 0.5, 1.0}: title 10, tags 5, text
  * 1. The page's rows give, for their snippets (made in C, store_snippet.c:
- * ts_headline cost ~2.5 ms of a page of 50), PG_SLICE_CHARS characters of the
+ * ts_headline cost ~2.5 ms of a page of 50), SLICE_CHARS characters of the
  * text from a little before the first place the query's first word appears
  * ($11, lower-cased; from the start when it does not), one more to tell that
  * the text goes on, and where the slice starts (OFFSET 0: computed once, not
@@ -144,7 +158,6 @@ static const char sq_search_window[] = SQ_WINDOW("count(*), min(rid)");
 #define PG_WINDOW(what)                                                                  \
 	"SELECT " what " FROM documents d, to_tsquery('mtag_search', $8) q"               \
 	" WHERE d.search_vector @@ q AND" HIST_FILTER(PG_TAGS_ALL)
-#define PG_SLICE_CHARS 1024
 #define PG_SLICE_AT                                                                       \
 	"greatest(1, coalesce(nullif(strpos(lower(left(d.extracted_text, 4096)), $11), 0),"   \
 	" strpos(lower(left(d.extracted_text, 262144)), $11)) - 240)"
@@ -162,7 +175,7 @@ static const char pg_search[] =
 	" h AS (SELECT id, created_at, ts_rank_cd('{0.1, 0.1, 0.5, 1.0}', search_vector, q)"
 	"   AS score FROM w ORDER BY score DESC, created_at DESC, id DESC LIMIT $9 OFFSET $10)"
 	" SELECT " STORE_DOC_COLS("d.", "NULL") ", h.score,"
-	" substr(d.extracted_text, s.at, " HIST_STR(PG_SLICE_CHARS) " + 1), s.at,"
+	" substr(d.extracted_text, s.at, " HIST_STR(SLICE_CHARS) " + 1), s.at,"
 	" (SELECT count(*) FROM w)"
 	" FROM h JOIN documents d ON d.id = h.id, LATERAL (SELECT " PG_SLICE_AT " AS at OFFSET 0) s"
 	" ORDER BY h.score DESC," HIST_ORDER;
@@ -186,7 +199,7 @@ static const char pg_search_recent[] =
 /* The count alone, when the page is empty (each row of a page carries it): the
  * first matches found, in no order, stop it. */
 static const char pg_search_window[] =
-	"SELECT count(*), NULL FROM (" PG_WINDOW("1") " LIMIT " SEARCH_WINDOW ") w";
+	"SELECT count(*) FROM (" PG_WINDOW("1") " LIMIT " SEARCH_WINDOW ") w";
 
 /*
  * Tags ($1 owner, $2 lower-cased prefix or NULL, $3 limit), most used first:
@@ -216,7 +229,7 @@ const struct store_history_sql store_history_sqlite = {
 	.tag_plan = TAG_PLAN(SQ_WANTED),
 	.search_window = sq_search_window,
 	.search = sq_search,
-	.search_bound = true,
+	.search_ranked = true,
 	.tag_counts = TAG_COUNTS("$2"),
 	.per_day = PER_DAY(SQ_DAY),
 };
@@ -477,13 +490,6 @@ static const char *squeeze_space(struct arena *a, const char *s, size_t n)
 	return out;
 }
 
-static enum mtag_err row_hit_doc(struct store_row *r, struct store_hit *hit)
-{
-	const char *score = r->drv->col_raw(r, STORE_DOC_NCOLS, &(size_t){ 0 });
-	hit->rank = score ? strtod(score, NULL) : 0.0;
-	return store_row_document(r, &hit->doc);
-}
-
 /* A hit shows the text's snippet when it marks a match, else the title's. */
 static const char *hit_snippet(struct arena *a, const char *text, size_t tlen, const char *title,
 			       size_t len)
@@ -493,19 +499,19 @@ static const char *hit_snippet(struct arena *a, const char *text, size_t tlen, c
 	return title ? squeeze_space(a, title, len) : NULL;
 }
 
-/* SQLite's hit: both snippets come with the row. */
-static enum mtag_err row_hit(struct store_row *r, void *out)
-{
-	struct store_hit *hit = out;
-	size_t tlen = 0, len = 0;
-	enum mtag_err e = row_hit_doc(r, hit);
-	const char *text = r->drv->col_raw(r, STORE_DOC_NCOLS + 1, &tlen);
-	const char *title = r->drv->col_raw(r, STORE_DOC_NCOLS + 2, &len);
-	hit->snippet = hit_snippet(r->a, text, tlen, title, len);
-	return e ? e : store_row_done(r, "documents");
-}
-
-struct counted_hit;
+/*
+ * A hit of a page: the slice of its text its snippet is made from (after
+ * the transaction, search_snippets), and where it comes from: PostgreSQL's
+ * rows carry the window's size, SQLite's their rowid (ranked in C).
+ */
+struct page_hit {
+	struct store_hit hit;
+	const char *slice;
+	size_t slice_len;
+	bool cut_before;
+	size_t window;
+	int64_t rid;
+};
 
 /* A search's statements and what they give, in one snapshot. */
 struct search {
@@ -517,7 +523,7 @@ struct search {
 	struct store_param p[12];
 	size_t max;
 	void *out; /* OUT */
-	const struct counted_hit *counted; /* PostgreSQL's page, before its snippets */
+	const struct page_hit *page; /* before its snippets */
 	size_t n, total;
 };
 
@@ -564,10 +570,10 @@ static enum mtag_err search_recent(struct store_conn *c, struct search *sr)
 }
 
 /*
- * The query's parameters: $8 the match; without a bound ($11), the first
- * word, where the snippets' slices start ($11), and where the window is
- * looked for first ($12, search_recent). Where the dialect has stems, the
- * query's words are stemmed first (search_stems).
+ * The query's parameters: $8 the match, $11 the first word (where the
+ * snippets' slices start), and where PostgreSQL's window is looked for
+ * first ($12, search_recent). Where the dialect has stems, the query's
+ * words are stemmed first (search_stems).
  */
 static enum mtag_err search_render(struct store_conn *c, struct search *sr)
 {
@@ -587,41 +593,42 @@ static enum mtag_err search_render(struct store_conn *c, struct search *sr)
 	}
 	sr->p[7] = STORE_TEXT(store_search_render(sr->a, sr->sq, f ? f->tags : NULL,
 						  f ? f->ntags : 0, sr->h->match, sr->owner));
-	if (!sr->h->search_bound)
-		sr->p[10] = STORE_TEXT(store_search_first_word(sr->a, sr->sq));
+	sr->p[10] = STORE_TEXT(store_search_first_word(sr->a, sr->sq));
 	return search_recent(c, sr);
 }
 
-static enum mtag_err row_window(struct store_row *r, void *out)
+static enum mtag_err row_count(struct store_row *r, void *out)
 {
-	struct search *sr = out;
-	sr->total = (size_t)store_col_int(r, 0);
-	if (sr->h->search_bound)
-		sr->p[10] = STORE_INT(store_col_int(r, 1));
+	*(size_t *)out = (size_t)store_col_int(r, 0);
 	return store_row_done(r, "(window)");
 }
 
-/*
- * A hit of PostgreSQL's page: the slice of its text its snippet is made
- * from (after the page is read, search_snippets) and the window's size.
- */
-struct counted_hit {
-	struct store_hit hit;
-	const char *slice;
-	size_t slice_len;
-	bool cut_before;
-	size_t window;
-};
+/* The slice and the document of a page's row; col: the slice's column. */
+static enum mtag_err row_page_slice(struct store_row *r, struct page_hit *ph, int col)
+{
+	const char *slice = r->drv->col_raw(r, col, &ph->slice_len);
+	ph->slice = slice ? arena_strndup(r->a, slice, ph->slice_len) : NULL;
+	ph->cut_before = store_col_int(r, col + 1) > 1;
+	enum mtag_err e = store_row_document(r, &ph->hit.doc);
+	return e ? e : store_row_done(r, "documents");
+}
 
+/* PostgreSQL's page: the score, the slice, where it starts, the window's size. */
 static enum mtag_err row_counted_hit(struct store_row *r, void *out)
 {
-	struct counted_hit *ch = out;
-	const char *slice = r->drv->col_raw(r, STORE_DOC_NCOLS + 1, &ch->slice_len);
-	ch->slice = slice ? arena_strndup(r->a, slice, ch->slice_len) : NULL;
-	ch->cut_before = store_col_int(r, STORE_DOC_NCOLS + 2) > 1;
-	ch->window = (size_t)store_col_int(r, STORE_DOC_NCOLS + 3);
-	enum mtag_err e = row_hit_doc(r, &ch->hit);
-	return e ? e : store_row_done(r, "documents");
+	struct page_hit *ph = out;
+	const char *score = r->drv->col_raw(r, STORE_DOC_NCOLS, &(size_t){ 0 });
+	ph->hit.rank = score ? strtod(score, NULL) : 0.0;
+	ph->window = (size_t)store_col_int(r, STORE_DOC_NCOLS + 3);
+	return row_page_slice(r, ph, STORE_DOC_NCOLS + 1);
+}
+
+/* SQLite's page: the rowid (ranked already), the slice, where it starts. */
+static enum mtag_err row_ranked_hit(struct store_row *r, void *out)
+{
+	struct page_hit *ph = out;
+	ph->rid = store_col_int(r, STORE_DOC_NCOLS);
+	return row_page_slice(r, ph, STORE_DOC_NCOLS + 1);
 }
 
 /* Whether s (n bytes of UTF-8) holds more than max characters. */
@@ -634,25 +641,24 @@ static bool utf8_longer(const char *s, size_t n, size_t max)
 }
 
 /*
- * The hits of PostgreSQL's page with their snippets, made from their slices
- * once the transaction is over. Without a marker (store_int.h), the title.
+ * The page's hits with their snippets, made from their slices once the
+ * transaction is over. Without a marker (store_int.h), the title.
  * OUT: sr->out.
  */
 static void search_snippets(struct search *sr)
 {
-	const struct counted_hit *ch = sr->counted;
 	struct store_marker *mk = store_marker_new(sr->a, sr->sq);
 	struct store_hit *hits = arena_alloc(sr->a, sr->n * sizeof(*hits));
 	for (size_t i = 0; i < sr->n; i++) {
-		const struct counted_hit *c = &ch[i];
-		bool cut_after = c->slice && utf8_longer(c->slice, c->slice_len, PG_SLICE_CHARS);
-		const char *text = store_marker_snippet(mk, sr->a, c->slice, c->slice_len,
-							c->cut_before, cut_after);
-		const char *title = c->hit.doc.title;
+		const struct page_hit *ph = &sr->page[i];
+		bool cut_after = ph->slice && utf8_longer(ph->slice, ph->slice_len, SLICE_CHARS);
+		const char *text = store_marker_snippet(mk, sr->a, ph->slice, ph->slice_len,
+							ph->cut_before, cut_after);
+		const char *title = ph->hit.doc.title;
 		if (mk && !(text && strstr(text, "[["))) /* the title's is shown only then */
 			title = store_marker_snippet(mk, sr->a, title, title ? strlen(title) : 0,
 						     false, false);
-		hits[i] = c->hit;
+		hits[i] = ph->hit;
 		hits[i].snippet = hit_snippet(sr->a, text, text ? strlen(text) : 0, title,
 					      title ? strlen(title) : 0);
 	}
@@ -660,8 +666,76 @@ static void search_snippets(struct search *sr)
 	sr->out = hits;
 }
 
+/* A match of SQLite's window: its rowid and score. */
+struct scored {
+	int64_t rid;
+	double score;
+};
+
+static enum mtag_err row_scored(struct store_row *r, void *out)
+{
+	struct scored *sc = out;
+	const char *score = r->drv->col_raw(r, 1, &(size_t){ 0 });
+	sc->rid = store_col_int(r, 0);
+	sc->score = score ? strtod(score, NULL) : 0.0;
+	return store_row_done(r, "(window)");
+}
+
+/* Best first; among equals the newest, as PostgreSQL's window orders them. */
+static int scored_cmp(const void *x, const void *y)
+{
+	const struct scored *a = x, *b = y;
+	if (a->score != b->score)
+		return a->score > b->score ? -1 : 1;
+	return a->rid > b->rid ? -1 : a->rid < b->rid;
+}
+
 /*
- * SQLite reads the window first, for its count and the page's bound.
+ * SQLite: the window's matches with their scores (one walk of the match),
+ * ranked here; the page's rows read by rowid, put in the ranking's order.
+ */
+static enum mtag_err search_ranked(struct store_conn *c, struct search *sr)
+{
+	void *rows = NULL;
+	size_t n = 0;
+	enum mtag_err e = store_many(c, sr->a, "document_search", sr->h->search_window, sr->p, 8,
+				     row_scored, sizeof(struct scored), STORE_SEARCH_WINDOW, &rows,
+				     &n);
+	size_t offset = (size_t)sr->p[9].num;
+	if (e)
+		return e;
+	sr->total = n;
+	if (n <= offset)
+		return ERR_OK;
+	struct scored *sc = rows;
+	size_t want = n - offset < sr->max ? n - offset : sr->max;
+	qsort(sc, n, sizeof(*sc), scored_cmp);
+	struct buf ids = BUF_INIT(want * 21 + 2); /* bounded: 100 rowids of at most 20 digits */
+	for (size_t i = 0; i < want; i++)
+		buf_printf(&ids, "%c%lld", i ? ',' : '[', (long long)sc[offset + i].rid);
+	buf_putc(&ids, ']');
+	struct store_param p[3] = { sr->p[0], STORE_TEXT(arena_strdup(sr->a, buf_cstr(&ids))),
+				    sr->p[10] };
+	buf_release(&ids);
+	void *got = NULL;
+	size_t ngot = 0;
+	e = store_many(c, sr->a, "document_search", sr->h->search, p, 3, row_ranked_hit,
+		       sizeof(struct page_hit), want, &got, &ngot);
+	if (e)
+		return e;
+	struct page_hit *page = arena_alloc(sr->a, want * sizeof(*page)), *in = got;
+	for (size_t i = 0; i < want; i++)
+		for (size_t k = 0; k < ngot; k++)
+			if (in[k].rid == sc[offset + i].rid) {
+				page[sr->n] = in[k];
+				page[sr->n++].hit.rank = sc[offset + i].score;
+				break;
+			}
+	sr->page = page;
+	return ERR_OK;
+}
+
+/*
  * PostgreSQL's page has the window at hand and gives its size on each row;
  * the window is counted alone only for an empty page past the first (or of
  * no rows): an empty first page means no match.
@@ -671,33 +745,27 @@ static enum mtag_err search_tx(struct store_conn *c, void *ctx)
 	struct search *sr = ctx;
 	enum mtag_err e;
 	sr->out = NULL; /* a retried transaction starts over */
-	sr->counted = NULL;
+	sr->page = NULL;
 	sr->n = sr->total = 0;
 	e = search_render(c, sr);
 	if (e)
 		return e;
-	if (sr->h->search_bound) {
-		e = store_one(c, NULL, "document_search", sr->h->search_window, sr->p, 8,
-			      row_window, sr);
-		if (e || !sr->total)
-			return e;
-		return store_many(c, sr->a, "document_search", sr->h->search, sr->p, 11, row_hit,
-				  sizeof(struct store_hit), sr->max, &sr->out, &sr->n);
-	}
+	if (sr->h->search_ranked)
+		return search_ranked(c, sr);
 	void *rows = NULL;
 	size_t n = 0;
 	e = store_many(c, sr->a, "document_search", sr->h->search, sr->p, 12, row_counted_hit,
-		       sizeof(struct counted_hit), sr->max, &rows, &n);
+		       sizeof(struct page_hit), sr->max, &rows, &n);
 	if (e)
 		return e;
 	if (!n && sr->p[8].num > 0 && sr->p[9].num == 0)
 		return ERR_OK; /* a first page with no hit: no match at all */
 	if (!n)
 		return store_one(c, NULL, "document_search", sr->h->search_window, sr->p, 8,
-				 row_window, sr);
-	sr->counted = rows;
+				 row_count, &sr->total);
+	sr->page = rows;
 	sr->n = n;
-	sr->total = sr->counted[0].window;
+	sr->total = sr->page[0].window;
 	return ERR_OK;
 }
 
@@ -722,7 +790,7 @@ enum mtag_err store_document_search(struct store *s, struct arena *a, const char
 	enum mtag_err e = store_tx(s, "document_search", STORE_TX_SNAPSHOT, search_tx, &sr);
 	if (e)
 		return e;
-	if (sr.counted)
+	if (sr.page)
 		search_snippets(&sr);
 	*out = sr.out;
 	*n = sr.n;

@@ -409,19 +409,23 @@ struct store_history_sql {
 	const char *doc_list_tagged;  /* the same, the search index matching $8 (wanted tags) */
 	const char *doc_count_tagged; /* its total */
 	const char *tag_plan;     /* what a tagged list costs each way (store_history.c) */
-	const char *search_window; /* the search's window: its count, and its bound or NULL */
-	const char *search;        /* the window's page, ranked */
+	/* SQLite: the window's rowids and scores, newest first; PostgreSQL: its count */
+	const char *search_window;
+	/* SQLite: the page's rows ($1 owner, $2 their rowids, $3 the first word);
+	 * PostgreSQL: the window's page, ranked */
+	const char *search;
 	/* the stems of words ($1, store_search_words) in the languages of the owner's
 	 * ($3) documents, or of the lang filter ($2) (PostgreSQL, 0011); NULL: none */
 	const char *search_stems;
 	/* the time since which the owner ($1) has $2 documents (PostgreSQL: search's
 	 * $12, where its window is looked for first); NULL: none */
 	const char *search_recent;
-	/* true: search's $11 is the window's bound, read first (FTS5), and its rows
-	 * carry their snippets; false: $11 is the query's first word, $12 a time or
-	 * NULL (search_recent), and each row carries a slice of its text to make its
-	 * snippet from and the window's size (tsquery) */
-	bool search_bound;
+	/* true: search_window gives the window's rows with their scores, ranked in
+	 * C, and search reads the page's; false: search ranks and pages itself ($11
+	 * the query's first word, $12 a time or NULL, search_recent), each row
+	 * carrying the window's size. Each row of a page carries a slice of its
+	 * text to make its snippet from. */
+	bool search_ranked;
 	const char *tag_counts;   /* tags with document counts */
 	const char *per_day;      /* documents per UTC day in a range */
 };
@@ -498,41 +502,18 @@ const char *store_search_render_tags(struct arena *a, const char *const *tags, s
  */
 #define STORE_SEARCH_KEY_LEN 13
 
-/* Register the FTS5 tokenizer "mtag" and the function mtag_snippet (store_sqlite_fts.c)
- * on db. An SQLite result code. */
+/* Register the FTS5 tokenizer "mtag" (store_sqlite_fts.c) on db. An SQLite result code. */
 struct sqlite3;
 int store_sqlite_fts_register(struct sqlite3 *db);
 /* db's FTS5 interface (version 2 or later), or NULL. */
 struct fts5_api;
 struct fts5_api *store_sqlite_fts5(struct sqlite3 *db);
 
-/*
- * A search hit's snippet (store_snippet.c): STORE_SNIPPET_TOKENS tokens from
- * a few before the first match, the marked ones between [[ and ]]. A
- * tokenizer's callback (store_snippet_token) writes it, token by token, once
- * begun at the first match's token (-1: none) and with marked[] set for the
- * tokens [first, last); store_snippet_end gives it (malloc'd; empty when
- * the text has no token). OUT: *len.
- */
-#define STORE_SNIPPET_TOKENS 16
-#define STORE_SNIPPET_MAX_TOKENS 64
-struct store_snippet {
-	const char *text;
-	int first, last; /* the fragment: tokens [first, last) */
-	bool marked[STORE_SNIPPET_MAX_TOKENS];
-	int seen;        /* tokens so far */
-	int end;         /* byte after the last token copied, -1 before the first */
-	bool more;       /* a token past the fragment */
-	struct buf out;
-};
-void store_snippet_begin(struct store_snippet *sn, const char *text, int first_match, int ntok);
-int store_snippet_token(void *ctx, int flags, const char *token, int n, int start, int end);
-char *store_snippet_end(struct store_snippet *sn, size_t *len);
 
 /*
- * Snippets marked against a query's words and stems, for PostgreSQL's hits:
- * a marker per search (NULL when SQLite's tokenizer cannot be had: hits then
- * have no snippet). store_marker_snippet: the snippet of text (len bytes; a
+ * A search hit's snippet (store_snippet.c), marked against a query's words
+ * and stems: a marker per search (NULL when SQLite's tokenizer cannot be
+ * had: hits then have no snippet). store_marker_snippet: the snippet of text (len bytes; a
  * slice of a longer text when cut_before / cut_after), NULL for none.
  * OUT: in a.
  */

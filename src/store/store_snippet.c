@@ -1,20 +1,22 @@
 /*
- * store_snippet.c - a search hit's snippet: STORE_SNIPPET_TOKENS tokens of
- * a text from a few before its first match, each matching token between [[
- * and ]], "… " before when the fragment does not start the text and " …"
- * after when more follows; without a match, the text's first tokens. The
- * text between tokens is copied as it is (squeezed later, store_history.c)
- * but for brackets: a space is put between two that would touch, so that
- * [[ and ]] in a snippet are always marks (a text may hold "[[" itself).
+ * store_snippet.c - a search hit's snippet: SNIPPET_TOKENS tokens of a
+ * slice of its text from a few before its first match, each matching token
+ * between [[ and ]], "… " before when the fragment does not start the text
+ * and " …" after when more follows; without a match, the slice's first
+ * tokens. The text between tokens is copied as it is (squeezed later,
+ * store_history.c) but for brackets: a space is put between two that would
+ * touch, so that [[ and ]] in a snippet are always marks (a text may hold
+ * "[[" itself).
  *
- * SQLite's hits are marked by what FTS5 matched (mtag_snippet,
- * store_sqlite_fts.c). PostgreSQL's are marked here, token by token, against
- * the query's words and their stems (store_search_marks): its ts_headline
- * parsed every text it was given at ~50 µs a KB, ~2.5 ms of a page of 50,
- * a fifth of a common word's search at 200,000 documents (bench/RESULTS.md). Both use SQLite's unicode61 tokenizer (diacritics
- * removed): the tokens of SQLite's index, and PostgreSQL's words but for
- * the few its parser or unaccent split or fold otherwise (hyphenated words,
- * ligatures), which can only leave a word unmarked.
+ * Tokens are marked against the query's words and their stems
+ * (store_search_marks), token by token, on both databases: PostgreSQL's
+ * ts_headline parsed every text it was given at ~50 µs a KB, ~2.5 ms of a
+ * page of 50, and FTS5's own marks needed the ranked rows read back through
+ * the index, which merged a prefix's terms once more (bench/RESULTS.md).
+ * Both use SQLite's unicode61 tokenizer (diacritics removed): the tokens of
+ * SQLite's index, and PostgreSQL's words but for the few its parser or
+ * unaccent split or fold otherwise (hyphenated words, ligatures), which can
+ * only leave a word unmarked.
  *
  * Thread-safety: the tokenizer's methods are looked up once, on a private
  * in-memory connection kept for the process; each marker has its own
@@ -33,12 +35,29 @@
 #define SNIPPET_BEFORE 3 /* tokens shown before the first match */
 #define SNIPPET_MAX_BYTES (16 * 1024)
 
-void store_snippet_begin(struct store_snippet *sn, const char *text, int first_match, int ntok)
+/*
+ * The snippet being written: a tokenizer's callback (snippet_token) writes
+ * it, token by token, once begun at the first match's token (-1: none) and
+ * with marked[] set for the tokens [first, last); snippet_end gives it
+ * (malloc'd; empty when the text has no token).
+ */
+#define SNIPPET_TOKENS 16
+struct snippet {
+	const char *text;
+	int first, last; /* the fragment: tokens [first, last) */
+	bool marked[SNIPPET_TOKENS];
+	int seen;        /* tokens so far */
+	int end;         /* byte after the last token copied, -1 before the first */
+	bool more;       /* a token past the fragment */
+	struct buf out;
+};
+
+static void snippet_begin(struct snippet *sn, const char *text, int first_match)
 {
 	memset(sn, 0, sizeof(*sn));
 	sn->text = text;
 	sn->first = first_match > SNIPPET_BEFORE ? first_match - SNIPPET_BEFORE : 0;
-	sn->last = sn->first + (ntok < STORE_SNIPPET_MAX_TOKENS ? ntok : STORE_SNIPPET_MAX_TOKENS);
+	sn->last = sn->first + SNIPPET_TOKENS;
 	sn->end = -1;
 	sn->out = (struct buf)BUF_INIT(SNIPPET_MAX_BYTES);
 	if (sn->first > 0)
@@ -61,9 +80,9 @@ static void put_gap(struct buf *out, const char *s, size_t n)
 		put_apart(out, s[i]);
 }
 
-int store_snippet_token(void *ctx, int flags, const char *token, int n, int start, int end)
+static int snippet_token(void *ctx, int flags, const char *token, int n, int start, int end)
 {
-	struct store_snippet *sn = ctx;
+	struct snippet *sn = ctx;
 	(void)token;
 	(void)n;
 	if (flags & FTS5_TOKEN_COLOCATED)
@@ -89,14 +108,14 @@ int store_snippet_token(void *ctx, int flags, const char *token, int n, int star
 	return SQLITE_OK;
 }
 
-char *store_snippet_end(struct store_snippet *sn, size_t *len)
+static char *snippet_end(struct snippet *sn, size_t *len)
 {
 	if (sn->more)
 		buf_puts(&sn->out, " …");
 	return buf_detach(&sn->out, len);
 }
 
-/* ---- PostgreSQL's hits: marked against the query's words ---- */
+/* ---- marked against the query's words ---- */
 
 static struct {
 	sqlite3 *db; /* kept open: the methods below belong to it */
@@ -223,7 +242,7 @@ static int first_token(void *ctx, int flags, const char *token, int n, int start
 /* The second pass: each token of the fragment marked, then written. */
 struct marked {
 	struct text_slice sl;
-	struct store_snippet sn;
+	struct snippet sn;
 };
 
 static int marked_token(void *ctx, int flags, const char *token, int n, int start, int end)
@@ -239,7 +258,7 @@ static int marked_token(void *ctx, int flags, const char *token, int n, int star
 	int i = m->sn.seen - m->sn.first;
 	if (i >= 0 && i < m->sn.last - m->sn.first)
 		m->sn.marked[i] = marker_match(m->sl.mk, token, n);
-	return store_snippet_token(&m->sn, flags, token, n, start, end);
+	return snippet_token(&m->sn, flags, token, n, start, end);
 }
 
 const char *store_marker_snippet(const struct store_marker *mk, struct arena *a, const char *text,
@@ -252,13 +271,13 @@ const char *store_marker_snippet(const struct store_marker *mk, struct arena *a,
 	struct first_match fm = { .sl = sl, .at = -1 };
 	uni.methods.xTokenize(mk->tok, &fm, FTS5_TOKENIZE_DOCUMENT, text, (int)len, first_token);
 	struct marked m = { .sl = sl };
-	store_snippet_begin(&m.sn, text, fm.at, STORE_SNIPPET_TOKENS);
+	snippet_begin(&m.sn, text, fm.at);
 	if (cut_before && m.sn.first == 0)
 		buf_puts(&m.sn.out, "… ");
 	uni.methods.xTokenize(mk->tok, &m, FTS5_TOKENIZE_DOCUMENT, text, (int)len, marked_token);
 	m.sn.more |= cut_after;
 	size_t n = 0;
-	char *s = store_snippet_end(&m.sn, &n);
+	char *s = snippet_end(&m.sn, &n);
 	const char *out = n ? arena_strndup(a, s, n) : NULL;
 	free(s);
 	return out;

@@ -126,80 +126,6 @@ static void fts_delete(Fts5Tokenizer *t)
 	free(ft);
 }
 
-/*
- * mtag_snippet(documents_fts, column, tokens): the column's snippet
- * (store_snippet.c), `tokens` tokens long, marked where FTS5 matched.
- *
- * Why not FTS5's snippet(): it tokenizes the whole value to choose the best
- * fragment, so a hit in a long document cost what the document costs (a
- * search over 15 real PDFs, 1.2 MB of text, took 70 ms for 11 hits). This
- * stops tokenizing at the fragment's end: a hit costs the text up to its
- * first match.
- */
-
-/* The first token of the column's first match, or -1. */
-static int first_match(const Fts5ExtensionApi *api, Fts5Context *fts, int col)
-{
-	int ninst = 0, first = -1;
-	if (api->xInstCount(fts, &ninst) != SQLITE_OK)
-		return -1;
-	for (int i = 0; i < ninst; i++) {
-		int phrase, c, off;
-		if (api->xInst(fts, i, &phrase, &c, &off) == SQLITE_OK && c == col &&
-		    (first < 0 || off < first))
-			first = off;
-	}
-	return first;
-}
-
-static void mark_matches(const Fts5ExtensionApi *api, Fts5Context *fts, int col,
-			 struct store_snippet *sn)
-{
-	int ninst = 0;
-	api->xInstCount(fts, &ninst);
-	for (int i = 0; i < ninst; i++) {
-		int phrase, c, off;
-		if (api->xInst(fts, i, &phrase, &c, &off) != SQLITE_OK || c != col)
-			continue;
-		int len = api->xPhraseSize(fts, phrase);
-		for (int t = off; t < off + len; t++)
-			if (t >= sn->first && t < sn->last)
-				sn->marked[t - sn->first] = true;
-	}
-}
-
-static void snippet_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
-		       int argc, sqlite3_value **argv)
-{
-	if (argc != 2) {
-		sqlite3_result_error(ctx, "mtag_snippet: (column, tokens)", -1);
-		return;
-	}
-	int col = sqlite3_value_int(argv[0]), ntok = sqlite3_value_int(argv[1]);
-	if (col < 0 || col >= api->xColumnCount(fts) || ntok < 1 || ntok > STORE_SNIPPET_MAX_TOKENS) {
-		sqlite3_result_error(ctx, "mtag_snippet: no such column or token count", -1);
-		return;
-	}
-	const char *text = NULL;
-	int len = 0;
-	if (api->xColumnText(fts, col, &text, &len) != SQLITE_OK || !text) {
-		sqlite3_result_null(ctx);
-		return;
-	}
-	struct store_snippet sn;
-	store_snippet_begin(&sn, text, first_match(api, fts, col), ntok);
-	mark_matches(api, fts, col, &sn);
-	int rc = api->xTokenize(fts, text, len, &sn, store_snippet_token);
-	size_t n = 0;
-	char *s = store_snippet_end(&sn, &n);
-	if (rc != SQLITE_OK && rc != SQLITE_DONE) {
-		free(s);
-		sqlite3_result_error_code(ctx, rc);
-		return;
-	}
-	sqlite3_result_text(ctx, s, (int)n, free);
-}
-
 struct fts5_api *store_sqlite_fts5(sqlite3 *db)
 {
 	fts5_api *api = NULL;
@@ -220,8 +146,5 @@ int store_sqlite_fts_register(sqlite3 *db)
 
 	if (!api)
 		return SQLITE_ERROR;
-	int rc = api->xCreateTokenizer(api, "mtag", api, &methods, NULL);
-	if (rc == SQLITE_OK)
-		rc = api->xCreateFunction(api, "mtag_snippet", NULL, snippet_fn, NULL);
-	return rc;
+	return api->xCreateTokenizer(api, "mtag", api, &methods, NULL);
 }

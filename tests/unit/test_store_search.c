@@ -143,8 +143,8 @@ static void test_search_syntax(void)
 /*
  * A match deep in a long text: the fragment is short and around it. It
  * starts three tokens before the first match and is 16 tokens long (both
- * drivers: mtag_snippet on SQLite, store_marker_snippet on PostgreSQL's
- * slice of the text), runs of white space become one space.
+ * drivers: store_marker_snippet on a slice of the text), runs of white
+ * space become one space.
  */
 static void test_snippets_of_long_texts(void)
 {
@@ -272,6 +272,47 @@ static void test_search_ranking(void)
 	CHECK_INT(add_doc(&j, &codes, T0 + 4, "completed", "Codes", "[]", many), ERR_OK);
 	CHECK_INT(store_document_search(T.s, &T.a, u.id, "kumquat", NULL, 10, 0, &h, &n, &total), ERR_OK);
 	CHECK_INT(n, 1);
+}
+
+/*
+ * Pages of a ranked search: best first, equal scores newest first, and the
+ * pages one ranking cut in order (SQLite ranks the window in C and reads a
+ * page's rows by rowid, in no order of their own).
+ */
+static void test_search_pages(void)
+{
+	static const char *const titles[] = { "plum", "plum plum", "plum plum plum", "plum",
+					      "plum plum plum plum", "plum plum" };
+	enum { N = 6 };
+	struct store_user u;
+	struct store_job j;
+	struct store_document d[N];
+	struct store_hit *h = NULL;
+	size_t n = 0, total = 0;
+	new_user(&u);
+	new_job(&j, u.id, N, T0);
+	for (int i = 0; i < N; i++)
+		CHECK_INT(add_doc(&j, &d[i], T0 + i, "completed", titles[i], "[]", "orchard notes"),
+			  ERR_OK);
+	/* By title words 4, 3, 3, 2, 2... and the newer first among equals. */
+	const int want[N] = { 4, 2, 5, 1, 3, 0 };
+	for (size_t offset = 0; offset < N; offset += 2) {
+		CHECK_INT(store_document_search(T.s, &T.a, u.id, "plum", NULL, 2, offset, &h, &n,
+						&total), ERR_OK);
+		CHECK_INT(n, 2);
+		CHECK_INT(total, N);
+		CHECK_STR(h[0].doc.id, d[want[offset]].id);
+		CHECK_STR(h[1].doc.id, d[want[offset + 1]].id);
+		CHECK(h[0].rank >= h[1].rank);
+		/* The text does not match: the title's snippet, every word marked. */
+		char marked[64] = "";
+		for (const char *w = titles[want[offset]]; w; w = strchr(w + 1, ' '))
+			strcat(marked, *marked ? " [[plum]]" : "[[plum]]");
+		CHECK_STR(h[0].snippet, marked);
+	}
+	CHECK_INT(store_document_search(T.s, &T.a, u.id, "plum", NULL, 2, N, &h, &n, &total), ERR_OK);
+	CHECK_INT(n, 0);
+	CHECK_INT(total, N);
 }
 
 static void test_search_hostile(void)
@@ -526,6 +567,7 @@ static void store_tests(void)
 	RUN(test_search_snippets);
 	RUN(test_snippets_of_long_texts);
 	RUN(test_search_ranking);
+	RUN(test_search_pages);
 	RUN(test_search_hostile);
 	RUN(test_search_window);
 	RUN(test_search_window_recent_first);
