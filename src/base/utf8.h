@@ -1,15 +1,31 @@
 /*
- * utf8.h - UTF-8 encoding of code points, and its validation. Stateless, thread-safe.
+ * utf8.h - UTF-8 encoding and decoding of code points, its validation, and
+ * lower case as Unicode's simple case mapping gives it (C.UTF-8's towlower:
+ * the one lower case of tag filters and search terms on both databases).
+ * Thread-safe: the locale is made once.
  */
 #ifndef MTAG_UTF8_H
 #define MTAG_UTF8_H
 
+#include <locale.h>
 #include <stdbool.h>
 #include <stddef.h>
+
+#define UTF8_BAD 0xFFFFFFFFu /* what utf8_get gives for an ill-formed sequence */
 
 /* Write code point cp (at most 0x10FFFF) as UTF-8 into out (room for 4 bytes). Returns the bytes written. */
 size_t utf8_put(char *out, unsigned cp);
 /* True when s is NULL or well-formed UTF-8: no overlongs, surrogates or values past U+10FFFF. */
 bool utf8_valid(const char *s);
+/* The code point at p (n > 0 bytes), UTF8_BAD for an ill-formed one (*len then 1). OUT: *len. */
+unsigned utf8_get(const char *p, size_t n, size_t *len);
+/* The C.UTF-8 locale, (locale_t)0 where the system has none (no Unicode tables). */
+locale_t utf8_locale(void);
+/* cp in lower case; cp itself without Unicode tables but for ASCII. */
+unsigned utf8_lower_cp(unsigned cp);
+/* s (n bytes) in lower case into out, which has room for 2n + 1 bytes (a lower-case
+ * letter takes at most 1.5 times the bytes of its capital); ill-formed bytes are
+ * copied. Returns the bytes written, out NUL-terminated. */
+size_t utf8_lower(const char *s, size_t n, char *out);
 
 #endif

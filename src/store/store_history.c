@@ -21,6 +21,7 @@
 
 #include "base/buf.h"
 #include "base/jsonx.h"
+#include "base/utf8.h"
 #include "store_int.h"
 
 /* STORE_SEARCH_WINDOW in the statements' text. */
@@ -78,7 +79,7 @@
 #define PG_TAGGED_FROM "documents d, to_tsquery('mtag_search', $8) q"
 #define PG_TAGGED_MATCH "d.search_vector @@ q"
 
-/* SQLite: a function of ours (store_sqlite_func.c; ASCII lower()). */
+/* SQLite: a function of ours (store_sqlite_func.c; Unicode lower case, as utf8_lower). */
 #define SQ_TAGS_ALL "mtag_tags_all(d.tags, $7)"
 /* PostgreSQL: containment in the lower-cased jsonb; the wanted tags are lower-cased
  * again here, as PostgreSQL lower-cases more than ASCII. Lower-casing and parsing a
@@ -324,10 +325,12 @@ static bool doc_filter(struct arena *a, const char *owner, const struct store_do
 	json_t *arr = json_array();
 	bool ok = true;
 	for (size_t i = 0; ok && i < f->ntags; i++) {
-		char *t = f->tags[i] ? arena_strdup(a, f->tags[i]) : NULL;
-		for (char *c = t; c && *c; c++) /* ASCII, as SQLite's lower() */
-			if (*c >= 'A' && *c <= 'Z')
-				*c = (char)(*c + 32);
+		char *t = NULL;
+		if (f->tags[i]) {
+			size_t len = strlen(f->tags[i]);
+			t = arena_alloc(a, 2 * len + 1);
+			utf8_lower(f->tags[i], len, t);
+		}
 		json_t *v = t ? json_string(t) : NULL; /* NULL for invalid UTF-8 */
 		ok = v && json_array_append_new(arr, v) == 0;
 	}

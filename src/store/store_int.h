@@ -522,7 +522,8 @@ struct store_marker *store_marker_new(struct arena *a, const struct search_query
 const char *store_marker_snippet(const struct store_marker *mk, struct arena *a, const char *text,
 				 size_t len, bool cut_before, bool cut_after);
 void store_marker_free(struct store_marker *mk);
-/* Register the SQL function mtag_tags_all (store_sqlite_func.c) on db. An SQLite result code. */
+/* Register the SQL functions mtag_tags_all and mtag_lower (store_sqlite_func.c) on db.
+ * An SQLite result code. */
 int store_sqlite_func_register(struct sqlite3 *db);
 
 #endif

@@ -25,10 +25,9 @@
  *   FTS5:    (P NOT (N)) AND T, with P = ("K tech"*) AND ("K a b"* OR "K c"*)
  *   tsquery: (('Ktech':*) & ('Ka' <-> 'Kb':* | 'Kc':*) & !('Kn':*)) & T
  *
- * Thread-safety: stateless but for a locale object made once.
+ * Thread-safety: stateless (the locale is base/utf8.c's).
  */
 #include <locale.h>
-#include <pthread.h>
 #include <string.h>
 #include <wctype.h>
 
@@ -63,45 +62,6 @@ struct search_query {
 	int nstem;
 };
 
-static locale_t search_locale;
-static pthread_once_t search_once = PTHREAD_ONCE_INIT;
-
-static void search_locale_init(void)
-{
-	search_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
-}
-
-/* Decode one code point at p (of n bytes > 0); 0xFFFFFFFF for an invalid sequence. OUT: *len. */
-static unsigned search_decode(const unsigned char *p, size_t n, size_t *len)
-{
-	unsigned cp;
-	size_t need;
-
-	*len = 1;
-	if (p[0] < 0x80)
-		return p[0];
-	if ((p[0] & 0xE0) == 0xC0)
-		need = 2, cp = p[0] & 0x1F;
-	else if ((p[0] & 0xF0) == 0xE0)
-		need = 3, cp = p[0] & 0x0F;
-	else if ((p[0] & 0xF8) == 0xF0)
-		need = 4, cp = p[0] & 0x07;
-	else
-		return 0xFFFFFFFFu;
-	if (need > n)
-		return 0xFFFFFFFFu;
-	for (size_t i = 1; i < need; i++) {
-		if ((p[i] & 0xC0) != 0x80)
-			return 0xFFFFFFFFu;
-		cp = (cp << 6) | (p[i] & 0x3F);
-	}
-	if ((need == 2 && cp < 0x80) || (need == 3 && cp < 0x800) || (need == 4 && cp < 0x10000) ||
-	    cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0xFFFFFFFFu;
-	*len = need;
-	return cp;
-}
-
 /* A letter or digit, lower-cased; 0 for a separator. */
 static unsigned search_fold(unsigned cp)
 {
@@ -110,13 +70,13 @@ static unsigned search_fold(unsigned cp)
 			return cp;
 		return cp >= 'A' && cp <= 'Z' ? cp + 32 : 0;
 	}
-	if (cp == 0xFFFFFFFFu)
+	if (cp == UTF8_BAD)
 		return 0;
-	if (search_locale == (locale_t)0)
+	if (utf8_locale() == (locale_t)0)
 		return cp; /* no Unicode tables: keep every non-ASCII character */
-	if (!iswalnum_l((wint_t)cp, search_locale))
+	if (!iswalnum_l((wint_t)cp, utf8_locale()))
 		return 0;
-	return (unsigned)towlower_l((wint_t)cp, search_locale);
+	return utf8_lower_cp(cp);
 }
 
 /*
@@ -131,7 +91,7 @@ static bool search_exact(unsigned cp)
 {
 	if (cp < 0x80)
 		return true;
-	if (search_locale == (locale_t)0)
+	if (utf8_locale() == (locale_t)0)
 		return false;
 	return !((cp >= 0x300 && cp <= 0x36F) || (cp >= 0x1AB0 && cp <= 0x1AFF) ||
 		 (cp >= 0x1DC0 && cp <= 0x1DFF) || (cp >= 0x20D0 && cp <= 0x20FF) ||
@@ -141,14 +101,13 @@ static bool search_exact(unsigned cp)
 /* Split s[0..n) into the term's tokens (at most SEARCH_MAX_TOKENS). */
 static void search_tokens(struct search_term *t, const char *s, size_t n)
 {
-	const unsigned char *p = (const unsigned char *)s;
 	size_t at = 0, len = 0;
 
 	t->ntok = 0;
 	t->cut = false;
 	while (at < n && t->ntok < SEARCH_MAX_TOKENS) {
 		size_t step;
-		unsigned raw = search_decode(p + at, n - at, &step);
+		unsigned raw = utf8_get(s + at, n - at, &step);
 		unsigned cp = search_fold(raw);
 		char *tok = t->tok[t->ntok];
 		at += step;
@@ -368,7 +327,6 @@ struct search_query *store_search_parse(struct arena *a, const char *query)
 {
 	struct search_query *sq = arena_alloc(a, sizeof(*sq));
 
-	pthread_once(&search_once, search_locale_init);
 	search_parse(sq, query ? query : "");
 	return sq;
 }
@@ -479,7 +437,6 @@ const char *store_search_render_tags(struct arena *a, const char *const *tags, s
 	struct search_out o = { .syn = syn, .sq = &none };
 	const char *out = NULL;
 
-	pthread_once(&search_once, search_locale_init);
 	search_key(o.key, 'u', owner);
 	if (search_put_tags(&b, tags, ntags, &o, false))
 		out = arena_strdup(a, buf_cstr(&b));

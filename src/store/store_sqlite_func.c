@@ -1,8 +1,13 @@
 /*
- * store_sqlite_func.c - mtag_tags_all(tags, wanted), an SQL function of ours
- * on every SQLite connection: 1 when the JSON array tags (a document's) holds
- * every string of the JSON array wanted, comparing as SQLite's lower() does
- * (ASCII letters folded; wanted comes lower-cased); NULL when wanted is NULL.
+ * store_sqlite_func.c - SQL functions of ours on every SQLite connection:
+ *
+ * mtag_lower(text): text in lower case as base/utf8.c gives it (Unicode's
+ * simple case mapping; SQLite's lower() folds ASCII letters only), the key
+ * of a tag in user_tags (migration 0013); NULL for NULL.
+ *
+ * mtag_tags_all(tags, wanted): 1 when the JSON array tags (a document's)
+ * holds every string of the JSON array wanted, each tag compared in lower
+ * case (wanted comes lower-cased); NULL when wanted is NULL.
  *
  * Why not json_each in SQL: a tag filter tests every candidate document,
  * and two correlated json_each scans cost ~4 µs a row (a tagged list at 1M
@@ -17,6 +22,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "base/utf8.h"
 #include "store_int.h"
 
 struct wanted {
@@ -58,22 +64,31 @@ static struct wanted *wanted_parse(const char *s, size_t n)
 	return w;
 }
 
-static char ascii_lower(char c)
+/* Whether s[0..n) in lower case is w[0..wn). */
+static bool equal_lower(const char *s, size_t n, const char *w, size_t wn)
 {
-	return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+	size_t k = 0;
+	for (size_t i = 0, len; i < n; i += len) {
+		char low[4];
+		size_t m = 1;
+		unsigned cp = utf8_get(s + i, n - i, &len);
+		if (cp == UTF8_BAD)
+			low[0] = s[i];
+		else
+			m = utf8_put(low, utf8_lower_cp(cp));
+		if (wn - k < m || memcmp(low, w + k, m) != 0)
+			return false;
+		k += m;
+	}
+	return k == wn;
 }
 
-/* Tick off the wanted tags equal to s[0..n) folded. */
+/* Tick off the wanted tags equal to s[0..n) in lower case. */
 static void tick(const struct wanted *w, const char *s, size_t n, bool *seen)
 {
-	for (size_t i = 0; i < w->n; i++) {
-		if (seen[i] || w->len[i] != n)
-			continue;
-		size_t k = 0;
-		while (k < n && ascii_lower(s[k]) == w->tag[i][k])
-			k++;
-		seen[i] = k == n;
-	}
+	for (size_t i = 0; i < w->n; i++)
+		if (!seen[i])
+			seen[i] = equal_lower(s, n, w->tag[i], w->len[i]);
 }
 
 static bool all_seen(const struct wanted *w, const bool *seen)
@@ -172,9 +187,31 @@ static void tags_all(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_int(ctx, r);
 }
 
+static void lower_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	const char *s = (const char *)sqlite3_value_text(argv[0]);
+	if (!s) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	size_t n = (size_t)sqlite3_value_bytes(argv[0]);
+	char *out = sqlite3_malloc64(2 * (sqlite3_uint64)n + 1);
+	if (!out) {
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	size_t len = utf8_lower(s, n, out);
+	sqlite3_result_text64(ctx, out, len, sqlite3_free, SQLITE_UTF8);
+}
+
 int store_sqlite_func_register(sqlite3 *db)
 {
-	return sqlite3_create_function_v2(db, "mtag_tags_all", 2,
-					  SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
-					  NULL, tags_all, NULL, NULL, NULL);
+	const int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
+	int rc = sqlite3_create_function_v2(db, "mtag_tags_all", 2, flags, NULL, tags_all, NULL,
+					    NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_create_function_v2(db, "mtag_lower", 1, flags, NULL, lower_fn, NULL,
+						NULL, NULL);
+	return rc;
 }

@@ -30,9 +30,51 @@ static void test_valid(void)
 	CHECK(!utf8_valid("\xE2\x82" "a"));
 }
 
+static void test_get(void)
+{
+	size_t len = 0;
+	CHECK_INT(utf8_get("a", 1, &len), 'a');
+	CHECK_INT(len, 1);
+	CHECK_INT(utf8_get("\xC3\xA9x", 3, &len), 0xE9);
+	CHECK_INT(len, 2);
+	CHECK_INT(utf8_get("\xF0\x9F\x98\x80", 4, &len), 0x1F600);
+	CHECK_INT(len, 4);
+	CHECK(utf8_get("\xE2\x82\xAC", 2, &len) == UTF8_BAD); /* cut short by n */
+	CHECK_INT(len, 1);
+	CHECK(utf8_get("\xC0\x80", 2, &len) == UTF8_BAD);
+	CHECK(utf8_get("\xED\xA0\x80", 3, &len) == UTF8_BAD);
+	CHECK(utf8_get("\x80", 1, &len) == UTF8_BAD);
+}
+
+static void test_lower(void)
+{
+	char out[64];
+	const char *s = "\xC3\x9C" "BERSICHT \xC3\x89t\xC3\xA9 \xCE\xA3\xCE\x9F\xCE\xA6\xCE\x99\xCE\x91 "
+			"\xC8\xBA \xFF ok"; /* ÜBERSICHT Été ΣΟΦΙΑ Ⱥ, a stray byte */
+	size_t n = utf8_lower(s, strlen(s), out);
+	CHECK_STR(out, "\xC3\xBC" "bersicht \xC3\xA9t\xC3\xA9 \xCF\x83\xCE\xBF\xCF\x86\xCE\xB9\xCE\xB1 "
+		       "\xE2\xB1\xA5 \xFF ok"); /* übersicht été σοφια ⱥ (two bytes to three) */
+	CHECK_INT(n, strlen(out));
+	CHECK_INT(utf8_lower_cp('Q'), 'q');
+	CHECK_INT(utf8_lower_cp(0x212A), 'k'); /* KELVIN SIGN */
+	/* utf8_lower's bound: no lower case takes more than 1.5 times its capital's bytes. */
+	for (unsigned cp = 0; cp <= 0x10FFFF; cp++) {
+		if (cp >= 0xD800 && cp <= 0xDFFF)
+			continue;
+		char a[4], b[4];
+		size_t before = utf8_put(a, cp), after = utf8_put(b, utf8_lower_cp(cp));
+		if (2 * after > 3 * before) {
+			CHECK_INT(cp, -1);
+			break;
+		}
+	}
+}
+
 int main(void)
 {
 	RUN(test_put);
 	RUN(test_valid);
+	RUN(test_get);
+	RUN(test_lower);
 	return unit_report("test_utf8");
 }
