@@ -145,6 +145,22 @@ void api_auth_login(struct http_request *req, struct http_response *res)
 }
 
 /*
+ * The refresh_token of a JSON body, when there is a body: NULL when it has
+ * none. Answers a malformed body itself and returns false.
+ */
+static bool body_token(struct http_request *req, struct http_response *res, const char **token)
+{
+	static const char *const keys[] = { "refresh_token", NULL };
+	static const bool required[] = { false };
+	static const size_t max[] = { TOKEN_FIELD_MAX };
+	*token = NULL;
+	if (req->body.len == 0)
+		return true;
+	json_t *body = body_or_fail(req, res);
+	return body && get_strings(req, res, body, keys, required, max, token);
+}
+
+/*
  * The refresh token of a refresh or logout call: from the JSON body, else
  * from the cookie. A cookie alone must come with Content-Type
  * application/json, which a cross-site HTML form cannot send. Answers the
@@ -153,20 +169,12 @@ void api_auth_login(struct http_request *req, struct http_response *res)
 static bool refresh_token_of(struct http_request *req, struct http_response *res,
 			     const char **token)
 {
-	*token = NULL;
-	bool json = http_media_is(http_header(req, "Content-Type"), "application/json");
-	if (req->body.len > 0) {
-		static const char *const keys[] = { "refresh_token", NULL };
-		static const bool required[] = { false };
-		static const size_t max[] = { TOKEN_FIELD_MAX };
-		json_t *body = body_or_fail(req, res);
-		if (!body || !get_strings(req, res, body, keys, required, max, token))
-			return false;
-	}
+	if (!body_token(req, res, token))
+		return false;
 	if (*token)
 		return true;
 	*token = http_cookie(req, REFRESH_COOKIE);
-	if (*token && !json) {
+	if (*token && !http_media_is(http_header(req, "Content-Type"), "application/json")) {
 		http_respond_error(res, ERR_UNSUPPORTED_TYPE,
 				   "calls authenticated by cookie must send Content-Type: application/json");
 		return false;
@@ -207,8 +215,11 @@ void api_auth_logout(struct http_request *req, struct http_response *res)
 {
 	const struct core_identity *id = api_identity(req);
 	const char *token = NULL;
-	if (!id && !refresh_token_of(req, res, &token))
+	/* With a bearer token, that session ends; a body must still be well-formed. */
+	if (id ? !body_token(req, res, &token) : !refresh_token_of(req, res, &token))
 		return;
+	if (id)
+		token = NULL;
 	if (!id && !token) {
 		struct core_failure f = { "authentication is required: send a bearer token, refresh_token or the cookie", 0 };
 		return api_fail(res, ERR_UNAUTHORIZED, &f);

@@ -240,6 +240,12 @@ def test_cookie_flow(server):
 
 def test_logout_kills_access_and_refresh_tokens(server):
     body = register(server)
+    # A malformed body is refused before the session ends, bearer token or not.
+    for data, status in (("{not json", 400), ('{"refresh_token": 5}', 422), ("[]", 422)):
+        r = requests.post(server.url + "/api/auth/logout", data=data,
+                          headers={**bearer(body["access_token"]), "Content-Type": "application/json"})
+        assert r.status_code == status and "detail" in r.json(), (data, r.status_code, r.text)
+    assert me(server, body["access_token"]).status_code == 200
     r = requests.post(server.url + "/api/auth/logout", headers=bearer(body["access_token"]))
     assert r.status_code == 200 and r.json() == {"message": "logged out"}
     assert me(server, body["access_token"]).status_code == 401
