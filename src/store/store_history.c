@@ -31,8 +31,11 @@
 
 /*
  * The filters of lists and search, $1 .. $7: owner, status, lang, job_id,
- * from, to, and the wanted tags as a JSON array of lower-cased strings.
- * tags_all is the dialect's "the document has every wanted tag". A
+ * from, to, and the wanted tags as a JSON array of strings, as given.
+ * tags_all is the dialect's "the document has every wanted tag", both sides
+ * lower-cased by the database's own lower (SQLite: mtag_lower, Unicode's
+ * simple case mapping; PostgreSQL: lower(), its locale's, which an ICU
+ * locale maps in full: a C mapping of the wanted tags would miss there). A
  * parameter's first use types it on PostgreSQL: the comparison comes before
  * the IS NULL.
  */
@@ -72,17 +75,16 @@
 	wanted "), (SELECT docs_pending + docs_processing + docs_completed + docs_failed"     \
 	" FROM user_stats WHERE user_id = $1) FROM user_tags t WHERE t.user_id = $1 AND"      \
 	" t.tag IN (SELECT w FROM " wanted ")"
-#define SQ_WANTED "(SELECT value AS w FROM json_each($2))"
+#define SQ_WANTED "(SELECT mtag_lower(value) AS w FROM json_each($2))"
 #define PG_WANTED "jsonb_array_elements_text(lower($2)::jsonb) w"
 #define SQ_TAGGED_FROM "documents_fts f CROSS JOIN documents d ON d.rid = f.rowid"
 #define SQ_TAGGED_MATCH "documents_fts MATCH $8"
 #define PG_TAGGED_FROM "documents d, to_tsquery('mtag_search', $8) q"
 #define PG_TAGGED_MATCH "d.search_vector @@ q"
 
-/* SQLite: a function of ours (store_sqlite_func.c; Unicode lower case, as utf8_lower). */
+/* SQLite: a function of ours (store_sqlite_func.c). */
 #define SQ_TAGS_ALL "mtag_tags_all(d.tags, $7)"
-/* PostgreSQL: containment in the lower-cased jsonb; the wanted tags are lower-cased
- * again here, as PostgreSQL lower-cases more than ASCII. Lower-casing and parsing a
+/* PostgreSQL: containment in the lower-cased jsonb. Lower-casing and parsing a
  * document's tags costs ~3 µs, a quarter of a tagged search at 1M (1,400 candidates),
  * so the tags as stored (the tagger's are lower-case) are tried first, ~0.5 µs: when
  * they contain the wanted ones, so do the lower-cased ones. */
@@ -112,9 +114,12 @@
  * window of rows does not fit SQLite's page cache). CROSS JOIN keeps the
  * index the outer loop.
  *
- * The page ($2, a JSON array of the ranked rowids; $3 the first word) gives
- * each hit a slice of its text to make its snippet from, as PostgreSQL's
- * does (below): the snippets of both are made in C (store_snippet.c).
+ * The page ($2, a JSON array of the ranked rowids; $3 the snippets' marks)
+ * gives each hit a slice of its text to make its snippet from, as
+ * PostgreSQL's does (below), from a little before the first token a mark
+ * matches (mtag_first_match: the index's tokens, accents and case folded;
+ * the tokenizer stops there). The snippets of both are made in C
+ * (store_snippet.c).
  *
  * Both dialects give two snippets, the text's and the title's; the hit
  * shows the text's when it marks a match (hit_snippet).
@@ -123,12 +128,11 @@
  * the text goes on). */
 #define SLICE_CHARS 1024
 static const char sq_search_window[] =
-	"SELECT f.rowid, -bm25(documents_fts, 10.0, 5.0, 1.0) FROM documents_fts f CROSS JOIN"
+	"SELECT f.rowid, -bm25(documents_fts, 10.0, 5.0, 1.0), d.created_at FROM documents_fts f"
+	" CROSS JOIN"
 	" documents d INDEXED BY documents_search_idx ON d.rid = f.rowid WHERE documents_fts"
 	" MATCH $8 AND" HIST_FILTER(SQ_TAGS_ALL) " ORDER BY f.rowid DESC LIMIT " SEARCH_WINDOW;
-#define SQ_SLICE_AT                                                                       \
-	"max(1, coalesce(nullif(instr(lower(substr(d.extracted_text, 1, 4096)), $3), 0),"    \
-	" instr(lower(substr(d.extracted_text, 1, 262144)), $3)) - 240)"
+#define SQ_SLICE_AT "max(1, mtag_first_match(substr(d.extracted_text, 1, 262144), $3) - 240)"
 static const char sq_search[] =
 	"WITH s AS MATERIALIZED (SELECT d.rid, " SQ_SLICE_AT " AS at FROM documents d"
 	" WHERE d.rid IN (SELECT value FROM json_each($2)) AND d.user_id = $1)"
@@ -203,7 +207,8 @@ static const char pg_search_window[] =
 	"SELECT count(*) FROM (" PG_WINDOW("1") " LIMIT " SEARCH_WINDOW ") w";
 
 /*
- * Tags ($1 owner, $2 lower-cased prefix or NULL, $3 limit), most used first:
+ * Tags ($1 owner, $2 a prefix or NULL, lower-cased by the dialect's lower, $3
+ * limit), most used first:
  * the counts the triggers of migration 0007 keep in user_tags (one row per
  * tag of the user, sorted here).
  */
@@ -231,7 +236,7 @@ const struct store_history_sql store_history_sqlite = {
 	.search_window = sq_search_window,
 	.search = sq_search,
 	.search_ranked = true,
-	.tag_counts = TAG_COUNTS("$2"),
+	.tag_counts = TAG_COUNTS("mtag_lower($2)"),
 	.per_day = PER_DAY(SQ_DAY),
 };
 
@@ -246,7 +251,7 @@ const struct store_history_sql store_history_pg = {
 	.search = pg_search,
 	.search_stems = pg_search_stems,
 	.search_recent = pg_search_recent,
-	.tag_counts = TAG_COUNTS("$2::text"),
+	.tag_counts = TAG_COUNTS("lower($2::text)"),
 	.per_day = PER_DAY(PG_DAY),
 };
 
@@ -325,13 +330,7 @@ static bool doc_filter(struct arena *a, const char *owner, const struct store_do
 	json_t *arr = json_array();
 	bool ok = true;
 	for (size_t i = 0; ok && i < f->ntags; i++) {
-		char *t = NULL;
-		if (f->tags[i]) {
-			size_t len = strlen(f->tags[i]);
-			t = arena_alloc(a, 2 * len + 1);
-			utf8_lower(f->tags[i], len, t);
-		}
-		json_t *v = t ? json_string(t) : NULL; /* NULL for invalid UTF-8 */
+		json_t *v = f->tags[i] ? json_string(f->tags[i]) : NULL; /* NULL for invalid UTF-8 */
 		ok = v && json_array_append_new(arr, v) == 0;
 	}
 	if (ok)
@@ -669,9 +668,9 @@ static void search_snippets(struct search *sr)
 	sr->out = hits;
 }
 
-/* A match of SQLite's window: its rowid and score. */
+/* A match of SQLite's window: its rowid, score and time. */
 struct scored {
-	int64_t rid;
+	int64_t rid, created_at;
 	double score;
 };
 
@@ -681,15 +680,18 @@ static enum mtag_err row_scored(struct store_row *r, void *out)
 	const char *score = r->drv->col_raw(r, 1, &(size_t){ 0 });
 	sc->rid = store_col_int(r, 0);
 	sc->score = score ? strtod(score, NULL) : 0.0;
+	sc->created_at = store_col_time(r, 2);
 	return store_row_done(r, "(window)");
 }
 
-/* Best first; among equals the newest, as PostgreSQL's window orders them. */
+/* Best first; among equals the newest, as PostgreSQL orders them (then the last stored). */
 static int scored_cmp(const void *x, const void *y)
 {
 	const struct scored *a = x, *b = y;
 	if (a->score != b->score)
 		return a->score > b->score ? -1 : 1;
+	if (a->created_at != b->created_at)
+		return a->created_at > b->created_at ? -1 : 1;
 	return a->rid > b->rid ? -1 : a->rid < b->rid;
 }
 
@@ -713,12 +715,14 @@ static enum mtag_err search_ranked(struct store_conn *c, struct search *sr)
 	struct scored *sc = rows;
 	size_t want = n - offset < sr->max ? n - offset : sr->max;
 	qsort(sc, n, sizeof(*sc), scored_cmp);
-	struct buf ids = BUF_INIT(want * 21 + 2); /* bounded: 100 rowids of at most 20 digits */
+	struct buf ids = BUF_INIT(want * 21 + 2); /* bounded: the page's rowids, each 20 bytes or less */
 	for (size_t i = 0; i < want; i++)
 		buf_printf(&ids, "%c%lld", i ? ',' : '[', (long long)sc[offset + i].rid);
 	buf_putc(&ids, ']');
+	struct store_marker *mk = store_marker_new(sr->a, sr->sq);
 	struct store_param p[3] = { sr->p[0], STORE_TEXT(arena_strdup(sr->a, buf_cstr(&ids))),
-				    sr->p[10] };
+				    STORE_TEXT(store_marker_marks(mk, sr->a)) };
+	store_marker_free(mk);
 	buf_release(&ids);
 	void *got = NULL;
 	size_t ngot = 0;

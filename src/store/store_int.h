@@ -457,9 +457,11 @@ const char *store_search_render(struct arena *a, const struct search_query *sq,
 				enum store_match_syntax syn, const char *owner);
 
 /*
- * The first token of the query's first positive term, lower-cased, or its
- * shortest stem: where PostgreSQL looks for the text of a snippet
- * (store_history.c). NULL when there is none. OUT: the token, in a.
+ * The first token of the query's first positive term, lower-cased, or the
+ * shortest of its stems that begin it ("run" for "running", not "ubersicht"
+ * for "übersicht", which the text does not hold): where PostgreSQL looks
+ * for the text of a snippet (store_history.c). NULL when there is none.
+ * OUT: the token, in a.
  */
 const char *store_search_first_word(struct arena *a, const struct search_query *sq);
 
@@ -522,7 +524,18 @@ struct store_marker *store_marker_new(struct arena *a, const struct search_query
 const char *store_marker_snippet(const struct store_marker *mk, struct arena *a, const char *text,
 				 size_t len, bool cut_before, bool cut_after);
 void store_marker_free(struct store_marker *mk);
-/* Register the SQL functions mtag_tags_all and mtag_lower (store_sqlite_func.c) on db.
+/* The marks of mk as text, for mtag_first_match; NULL for none. OUT: in a. */
+const char *store_marker_marks(const struct store_marker *mk, struct arena *a);
+/*
+ * mtag_first_match(text, marks), an SQL function on SQLite's connections
+ * (registered by store_sqlite_func_register): the character, from 1, where
+ * the first token of text that one of the marks (store_marker_marks)
+ * matches starts; 0 for none. Where a snippet's slice of a text starts.
+ */
+struct sqlite3_context;
+struct sqlite3_value;
+void store_first_match_sql(struct sqlite3_context *ctx, int argc, struct sqlite3_value **argv);
+/* Register the SQL functions mtag_tags_all, mtag_lower and mtag_first_match on db.
  * An SQLite result code. */
 int store_sqlite_func_register(struct sqlite3 *db);
 

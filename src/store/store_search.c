@@ -358,9 +358,12 @@ const char *store_search_first_word(struct arena *a, const struct search_query *
 		if (sq->t[i].neg)
 			continue;
 		const char *w = sq->t[i].tok[0];
-		for (int k = 0; k < sq->nstem; k++)
-			if (!strcmp(sq->stem[k].word, sq->t[i].tok[0]) && strlen(sq->stem[k].stem) < strlen(w))
-				w = sq->stem[k].stem;
+		for (int k = 0; k < sq->nstem; k++) {
+			const char *st = sq->stem[k].stem;
+			if (!strcmp(sq->stem[k].word, sq->t[i].tok[0]) && strlen(st) < strlen(w) &&
+			    !strncmp(st, sq->t[i].tok[0], strlen(st)))
+				w = st;
+		}
 		return arena_strdup(a, w);
 	}
 	return NULL;

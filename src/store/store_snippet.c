@@ -282,3 +282,104 @@ const char *store_marker_snippet(const struct store_marker *mk, struct arena *a,
 	free(s);
 	return out;
 }
+
+const char *store_marker_marks(const struct store_marker *mk, struct arena *a)
+{
+	struct buf b = BUF_INIT(64 * 1024); /* bounded: MARKS_MAX marks of 4 * 64 bytes */
+	const char *out = NULL;
+	for (size_t i = 0; mk && i < mk->n; i++)
+		buf_printf(&b, "%s%c%s", i ? " " : "", mk->marks[i].prefix ? '1' : '0', mk->marks[i].s);
+	if (b.len)
+		out = arena_strdup(a, buf_cstr(&b));
+	buf_release(&b);
+	return out;
+}
+
+/* ---- mtag_first_match, an SQL function on SQLite's connections ---- */
+
+/* A marker made from store_marker_marks' text, kept for a statement (malloc'd). */
+struct sql_marker {
+	struct store_marker mk;
+	char *text; /* the marks point into it */
+};
+
+static void sql_marker_free(void *p)
+{
+	struct sql_marker *m = p;
+	if (m->mk.tok)
+		uni.methods.xDelete(m->mk.tok);
+	free(m->mk.marks);
+	free(m->text);
+	free(m);
+}
+
+static struct sql_marker *sql_marker_parse(const char *marks)
+{
+	static const char *args[] = { "remove_diacritics", "2" };
+	pthread_once(&uni_once, uni_init);
+	struct sql_marker *m = calloc(1, sizeof(*m));
+	if (!m)
+		return NULL;
+	size_t n = 1;
+	for (const char *p = marks; *p; p++)
+		n += *p == ' ';
+	m->text = strdup(marks);
+	m->mk.marks = calloc(n, sizeof(*m->mk.marks));
+	if (!uni.ok || !m->text || !m->mk.marks ||
+	    uni.methods.xCreate(uni.uctx, args, 2, &m->mk.tok) != SQLITE_OK) {
+		sql_marker_free(m);
+		return NULL;
+	}
+	for (char *save = NULL, *t = strtok_r(m->text, " ", &save); t; t = strtok_r(NULL, " ", &save))
+		if ((t[0] == '0' || t[0] == '1') && t[1])
+			m->mk.marks[m->mk.n++] = (struct search_mark){ t + 1, t[0] == '1' };
+	return m;
+}
+
+/* The byte where the first matching token starts, -1 for none. */
+struct first_byte {
+	const struct store_marker *mk;
+	int at;
+};
+
+static int first_byte_token(void *ctx, int flags, const char *token, int n, int start, int end)
+{
+	struct first_byte *fb = ctx;
+	(void)end;
+	if (flags & FTS5_TOKEN_COLOCATED || !marker_match(fb->mk, token, n))
+		return SQLITE_OK;
+	fb->at = start;
+	return SQLITE_DONE;
+}
+
+void store_first_match_sql(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	const char *text = (const char *)sqlite3_value_text(argv[0]);
+	const char *marks = (const char *)sqlite3_value_text(argv[1]);
+	int len = sqlite3_value_bytes(argv[0]);
+	if (!text || !marks) {
+		sqlite3_result_int(ctx, 0);
+		return;
+	}
+	struct sql_marker *m = sqlite3_get_auxdata(ctx, 1);
+	if (!m) {
+		m = sql_marker_parse(marks);
+		if (!m) {
+			sqlite3_result_int(ctx, 0); /* no tokenizer: the slice starts the text */
+			return;
+		}
+		sqlite3_set_auxdata(ctx, 1, m, sql_marker_free);
+		m = sqlite3_get_auxdata(ctx, 1); /* NULL if SQLite could not keep it (freed) */
+		if (!m) {
+			sqlite3_result_error_nomem(ctx);
+			return;
+		}
+	}
+	struct first_byte fb = { &m->mk, -1 };
+	uni.methods.xTokenize(m->mk.tok, &fb, FTS5_TOKENIZE_DOCUMENT, text, len, first_byte_token);
+	int chars = 0;
+	for (int i = 0; i < fb.at; i++)
+		chars += ((unsigned char)text[i] & 0xC0) != 0x80;
+	sqlite3_result_int(ctx, fb.at < 0 ? 0 : chars + 1);
+}

@@ -5,9 +5,11 @@
  * simple case mapping; SQLite's lower() folds ASCII letters only), the key
  * of a tag in user_tags (migration 0013); NULL for NULL.
  *
+ * mtag_first_match(text, marks): store_snippet.c's.
+ *
  * mtag_tags_all(tags, wanted): 1 when the JSON array tags (a document's)
- * holds every string of the JSON array wanted, each tag compared in lower
- * case (wanted comes lower-cased); NULL when wanted is NULL.
+ * holds every string of the JSON array wanted, both compared in lower case;
+ * NULL when wanted is NULL.
  *
  * Why not json_each in SQL: a tag filter tests every candidate document,
  * and two correlated json_each scans cost ~4 µs a row (a tagged list at 1M
@@ -25,42 +27,40 @@
 #include "base/utf8.h"
 #include "store_int.h"
 
+/* The wanted tags, each in lower case (malloc'd). */
 struct wanted {
 	size_t n;
-	const char *tag[STORE_FILTER_TAGS];
+	char *tag[STORE_FILTER_TAGS];
 	size_t len[STORE_FILTER_TAGS];
-	json_t *json; /* owns the strings */
 };
 
 static void wanted_free(void *p)
 {
 	struct wanted *w = p;
-	json_decref(w->json);
+	for (size_t i = 0; i < w->n; i++)
+		free(w->tag[i]);
 	free(w);
 }
 
 static struct wanted *wanted_parse(const char *s, size_t n)
 {
 	json_t *j = json_loadb(s, n, 0, NULL);
-	if (!json_is_array(j) || json_array_size(j) > STORE_FILTER_TAGS) {
-		json_decref(j);
-		return NULL;
-	}
-	struct wanted *w = calloc(1, sizeof(*w));
-	if (!w) {
-		json_decref(j);
-		return NULL;
-	}
-	w->json = j;
-	for (size_t i = 0; i < json_array_size(j); i++) {
+	struct wanted *w = NULL;
+	if (json_is_array(j) && json_array_size(j) <= STORE_FILTER_TAGS)
+		w = calloc(1, sizeof(*w));
+	for (size_t i = 0; w && i < json_array_size(j); i++) {
 		json_t *v = json_array_get(j, i);
-		if (!json_is_string(v)) {
+		size_t len = json_string_length(v);
+		char *low = json_is_string(v) ? malloc(2 * len + 1) : NULL;
+		if (!low) {
 			wanted_free(w);
-			return NULL;
+			w = NULL;
+			break;
 		}
-		w->tag[w->n] = json_string_value(v);
-		w->len[w->n++] = json_string_length(v);
+		w->len[w->n] = utf8_lower(json_string_value(v), len, low);
+		w->tag[w->n++] = low;
 	}
+	json_decref(j);
 	return w;
 }
 
@@ -213,5 +213,8 @@ int store_sqlite_func_register(sqlite3 *db)
 	if (rc == SQLITE_OK)
 		rc = sqlite3_create_function_v2(db, "mtag_lower", 1, flags, NULL, lower_fn, NULL,
 						NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_create_function_v2(db, "mtag_first_match", 2, flags, NULL,
+						store_first_match_sql, NULL, NULL, NULL);
 	return rc;
 }

@@ -25,18 +25,13 @@ enum mtag_err store_tag_counts(struct store *s, struct arena *a, const char *own
 			       size_t *n)
 {
 	char who[UUID_STR_LEN];
-	char *pre = NULL;
+	const char *pre = prefix && prefix[0] ? prefix : NULL;
 	void *rows = NULL;
 
 	*out = NULL;
 	*n = 0;
 	if (!store_copy_uuid(who, owner) || !utf8_valid(prefix))
 		return ERR_OK;
-	if (prefix && prefix[0]) {
-		size_t len = strlen(prefix);
-		pre = arena_alloc(a, 2 * len + 1);
-		utf8_lower(prefix, len, pre);
-	}
 	struct store_param p[] = { STORE_TEXT(who), STORE_TEXT(pre),
 				   STORE_INT(store_list_cap(limit)) };
 	enum mtag_err e = store_read_many(s, a, "tag_counts", s->drv->dialect->history->tag_counts,

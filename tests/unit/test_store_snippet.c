@@ -1,4 +1,4 @@
-/* store_marker_snippet (store_snippet.c): the snippets of PostgreSQL's hits,
+/* store_marker_snippet (store_snippet.c): the snippets of both databases' hits,
  * marked in C against a parsed query's words and stems, without a database. */
 #include "harness.h"
 #include "store/store_int.h"
