@@ -1,5 +1,5 @@
-/* mtag_tags_all (store_sqlite_func.c): the SQL function behind SQLite's tag
- * filters, on a bare in-memory connection. */
+/* mtag_tags_all and mtag_lower (store_sqlite_func.c): the SQL functions behind
+ * SQLite's tag filters and tag counts, on a bare in-memory connection. */
 #include <sqlite3.h>
 
 #include "harness.h"
@@ -33,10 +33,14 @@ static void test_plain_arrays(void)
 	CHECK_INT(call("[\"m\"]", "[\"ml\"]"), 0);
 	CHECK_INT(call("[]", "[\"ml\"]"), 0);
 	CHECK_INT(call(" [ \"a\" , \"b\" ] ", "[\"b\"]"), 1);
-	/* The document's side is folded as lower() does: ASCII letters only. */
+	/* Both sides in lower case, beyond ASCII (Unicode's simple case mapping). */
 	CHECK_INT(call("[\"Machine Learning\"]", "[\"machine learning\"]"), 1);
 	CHECK_INT(call("[\"Été\"]", "[\"Été\"]"), 1);
-	CHECK_INT(call("[\"Été\"]", "[\"été\"]"), 0);
+	CHECK_INT(call("[\"Été\"]", "[\"été\"]"), 1);
+	CHECK_INT(call("[\"été\"]", "[\"ÉTÉ\"]"), 1);
+	CHECK_INT(call("[\"Übersicht\"]", "[\"ÜBERSICHT\", \"été\"]"), 0);
+	CHECK_INT(call("[\"\xC8\xBA\"]", "[\"\xE2\xB1\xA5\"]"), 1); /* Ⱥ and ⱥ: 2 and 3 bytes */
+	CHECK_INT(call("[\"ete\"]", "[\"été\"]"), 0);                     /* accents count */
 	/* A tag that repeats one wanted twice counts once per wanted. */
 	CHECK_INT(call("[\"ml\",\"ml\"]", "[\"ml\",\"ai\"]"), 0);
 }
@@ -85,6 +89,33 @@ static void test_one_statement_many_rows(void)
 	sqlite3_finalize(st);
 }
 
+/* mtag_lower(x) as text, "NULL" for NULL. */
+static const char *lower_of(const char *x)
+{
+	static char out[64];
+	sqlite3_stmt *st = NULL;
+	snprintf(out, sizeof(out), "error");
+	if (sqlite3_prepare_v2(db, "SELECT mtag_lower(?1)", -1, &st, NULL) != SQLITE_OK)
+		return out;
+	if (x)
+		sqlite3_bind_text(st, 1, x, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const unsigned char *v = sqlite3_column_text(st, 0);
+		snprintf(out, sizeof(out), "%s", v ? (const char *)v : "NULL");
+	}
+	sqlite3_finalize(st);
+	return out;
+}
+
+static void test_lower(void)
+{
+	CHECK_STR(lower_of("\xC3\x9C" "BER Stra\xC3\x9F" "e"), "\xC3\xBC" "ber stra\xC3\x9F" "e"); /* ÜBER Straße */
+	CHECK_STR(lower_of("\xC8\xBA"), "\xE2\xB1\xA5");                                  /* Ⱥ -> ⱥ */
+	CHECK_STR(lower_of("ok\xFF"), "ok\xFF");                                          /* a stray byte kept */
+	CHECK_STR(lower_of(""), "");
+	CHECK_STR(lower_of(NULL), "NULL");
+}
+
 int main(void)
 {
 	if (sqlite3_open(":memory:", &db) != SQLITE_OK || store_sqlite_func_register(db) != SQLITE_OK) {
@@ -95,6 +126,7 @@ int main(void)
 	RUN(test_escapes_and_other_values);
 	RUN(test_wanted);
 	RUN(test_one_statement_many_rows);
+	RUN(test_lower);
 	sqlite3_close(db);
 	return unit_report("test_store_tags_all");
 }
