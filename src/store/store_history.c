@@ -551,18 +551,33 @@ static enum mtag_err row_time(struct store_row *r, void *out)
 
 /*
  * Where PostgreSQL looks for the window first ($12, pg_search): since the day
- * from which the owner has twice a window of documents. Not with a tag
- * filter: its words narrow the match so much that the planner reads the
- * matches whole rather than through the created_at index, so looking twice
- * would read them twice (bench/RESULTS.md).
+ * from which the owner has twice a window of documents, counting back from
+ * the newest. With a tag filter, since the day from which they have about
+ * twice a window of documents with the rarest wanted tag (the kept counts:
+ * user_tags, user_stats; the tags spread evenly over time), and only when
+ * that is fewer than all of them: a tag on few documents narrows the match
+ * enough that reading every candidate costs less than looking twice
+ * (bench/RESULTS.md). Both guesses assume the query's words are common,
+ * which is when the window fills: a rarer word finds too few there, and its
+ * older matches are read too.
  */
 static enum mtag_err search_recent(struct store_conn *c, struct search *sr)
 {
 	int64_t since = 0;
+	long long span = 2 * STORE_SEARCH_WINDOW;
 	sr->p[11] = STORE_TIME_OR_NULL(0);
-	if (!sr->h->search_recent || (sr->f && sr->f->ntags))
+	if (!sr->h->search_recent)
 		return ERR_OK;
-	struct store_param p[2] = { sr->p[0], STORE_INT(2 * STORE_SEARCH_WINDOW) };
+	if (sr->f && sr->f->ntags) {
+		struct store_param tp[2] = { sr->p[0], sr->p[6] };
+		struct tag_plan t = { 0 };
+		enum mtag_err e = store_one(c, NULL, "document_search", sr->h->tag_plan, tp, 2,
+					    row_tag_plan, &t);
+		if (e || t.have < t.distinct || t.fewest <= span)
+			return e;
+		span = (long long)((double)span * (double)t.docs / (double)t.fewest);
+	}
+	struct store_param p[2] = { sr->p[0], STORE_INT(span) };
 	enum mtag_err e = store_one(c, NULL, "document_search", sr->h->search_recent, p, 2,
 				    row_time, &since);
 	if (e && e != ERR_NOT_FOUND)

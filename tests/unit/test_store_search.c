@@ -433,14 +433,15 @@ static void test_search_window(void)
  * matches after the filters, the same on both drivers.
  */
 /* The oldest document of the window of u's search q, read page by page; NULL on error. */
-static const char *window_oldest(const struct store_user *u, const char *q, size_t *total)
+static const char *window_oldest(const struct store_user *u, const char *q,
+				 const struct store_doc_filter *f, size_t *total)
 {
 	const char *id = NULL;
 	int64_t at = 0;
 	for (size_t off = 0;; off += 100) {
 		struct store_hit *h = NULL;
 		size_t n = 0;
-		if (store_document_search(T.s, &T.a, u->id, q, NULL, 100, off, &h, &n, total) != ERR_OK)
+		if (store_document_search(T.s, &T.a, u->id, q, f, 100, off, &h, &n, total) != ERR_OK)
 			return NULL;
 		for (size_t i = 0; i < n; i++)
 			if (!id || h[i].doc.created_at < at) {
@@ -468,16 +469,16 @@ static void test_search_window_recent_first(void)
 		snprintf(text, sizeof(text), "every%s%s%s", i % 2 ? " half" : "", i % 3 ? "" : " third",
 			 i < 5 ? " ancient" : "");
 		CHECK_INT(add_doc(&j, &d, T0 + (i / PER_DAY) * day + i % PER_DAY, "completed", "Note",
-				  i < 10 ? "[\"old\"]" : "[]", text), ERR_OK);
+				  i < 10 ? "[\"old\"]" : i >= 50 ? "[\"most\"]" : "[]", text), ERR_OK);
 		if (i == N - STORE_SEARCH_WINDOW)
 			oldest_every = d;
 		if (i == N - 1 - 2 * (STORE_SEARCH_WINDOW - 1))
 			oldest_half = d;
 	}
 	/* A window full in the newest days: its oldest hit is the 1,000th newest match. */
-	CHECK_STR(window_oldest(&u, "every", &total), oldest_every.id);
+	CHECK_STR(window_oldest(&u, "every", NULL, &total), oldest_every.id);
 	CHECK_INT(total, STORE_SEARCH_WINDOW);
-	CHECK_STR(window_oldest(&u, "half", &total), oldest_half.id);
+	CHECK_STR(window_oldest(&u, "half", NULL, &total), oldest_half.id);
 	CHECK_INT(total, STORE_SEARCH_WINDOW);
 	/* Fewer matches than a window there: all of them, the older ones too. */
 	CHECK_INT(store_document_search(T.s, &T.a, u.id, "third", NULL, 10, 0, &h, &n, &total),
@@ -489,6 +490,13 @@ static void test_search_window_recent_first(void)
 	struct store_doc_filter f = { .tags = { "old" }, .ntags = 1 };
 	CHECK_INT(store_document_search(T.s, &T.a, u.id, "every", &f, 10, 0, &h, &n, &total), ERR_OK);
 	CHECK_INT(total, 10);
+	/* A tag on more than two windows of documents: PostgreSQL looks among the newest
+	 * of them first (search_recent); the same window either way. */
+	f = (struct store_doc_filter){ .tags = { "most" }, .ntags = 1 };
+	CHECK_STR(window_oldest(&u, "every", &f, &total), oldest_every.id);
+	CHECK_INT(total, STORE_SEARCH_WINDOW);
+	CHECK_INT(store_document_search(T.s, &T.a, u.id, "third", &f, 10, 0, &h, &n, &total), ERR_OK);
+	CHECK_INT(total, (2097 - 51) / 3 + 1); /* i >= 50 with i % 3 == 0: 51, 54, ... 2097 */
 	f = (struct store_doc_filter){ .from_us = T0 + (DAYS - 1) * day };
 	CHECK_INT(store_document_search(T.s, &T.a, u.id, "every", &f, 10, 0, &h, &n, &total), ERR_OK);
 	CHECK_INT(total, PER_DAY);
