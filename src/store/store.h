@@ -363,7 +363,7 @@ struct store_doc_filter {
 	const char *status;               /* pending | processing | completed | failed */
 	const char *lang;                 /* ISO 639-1 */
 	const char *job_id;
-	/* Every one a tag of the document: exact but for case (Unicode's simple lower case). */
+	/* Every one a tag of the document: exact but for case (the database's lower case). */
 	const char *tags[STORE_FILTER_TAGS];
 	size_t ntags;
 	int64_t from_us, to_us;           /* created_at in [from, to) */

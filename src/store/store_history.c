@@ -527,6 +527,7 @@ struct search {
 	void *out; /* OUT */
 	const struct page_hit *page; /* before its snippets */
 	size_t n, total;
+	bool nothing; /* known to match nothing (search_recent) */
 };
 
 /* A stem of one of the query's words (search_stems). */
@@ -573,7 +574,8 @@ static enum mtag_err search_recent(struct store_conn *c, struct search *sr)
 		struct tag_plan t = { 0 };
 		enum mtag_err e = store_one(c, NULL, "document_search", sr->h->tag_plan, tp, 2,
 					    row_tag_plan, &t);
-		if (e || t.have < t.distinct || t.fewest <= span)
+		sr->nothing = !e && t.have < t.distinct; /* a wanted tag on none of their documents */
+		if (e || sr->nothing || t.fewest <= span)
 			return e;
 		span = (long long)((double)span * (double)t.docs / (double)t.fewest);
 	}
@@ -769,8 +771,9 @@ static enum mtag_err search_tx(struct store_conn *c, void *ctx)
 	sr->out = NULL; /* a retried transaction starts over */
 	sr->page = NULL;
 	sr->n = sr->total = 0;
+	sr->nothing = false;
 	e = search_render(c, sr);
-	if (e)
+	if (e || sr->nothing)
 		return e;
 	if (sr->h->search_ranked)
 		return search_ranked(c, sr);

@@ -285,7 +285,8 @@ const char *store_marker_snippet(const struct store_marker *mk, struct arena *a,
 
 const char *store_marker_marks(const struct store_marker *mk, struct arena *a)
 {
-	struct buf b = BUF_INIT(64 * 1024); /* bounded: MARKS_MAX marks of 4 * 64 bytes */
+	/* bounded: at most 512 marks (store_search_marks), each a flag, 256 folded bytes, a space */
+	struct buf b = BUF_INIT(512 * 258 + 1);
 	const char *out = NULL;
 	for (size_t i = 0; mk && i < mk->n; i++)
 		buf_printf(&b, "%s%c%s", i ? " " : "", mk->marks[i].prefix ? '1' : '0', mk->marks[i].s);
@@ -377,9 +378,15 @@ void store_first_match_sql(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		}
 	}
 	struct first_byte fb = { &m->mk, -1 };
-	uni.methods.xTokenize(m->mk.tok, &fb, FTS5_TOKENIZE_DOCUMENT, text, len, first_byte_token);
+	if (m->mk.n)
+		uni.methods.xTokenize(m->mk.tok, &fb, FTS5_TOKENIZE_DOCUMENT, text, len,
+				      first_byte_token);
+	/* Characters as substr() counts them: a lead byte takes the continuation
+	 * bytes after it, any other byte is one (a stray continuation byte too). */
 	int chars = 0;
-	for (int i = 0; i < fb.at; i++)
-		chars += ((unsigned char)text[i] & 0xC0) != 0x80;
+	for (int i = 0; i < fb.at; chars++)
+		if ((unsigned char)text[i++] >= 0xC0)
+			while (i < fb.at && ((unsigned char)text[i] & 0xC0) == 0x80)
+				i++;
 	sqlite3_result_int(ctx, fb.at < 0 ? 0 : chars + 1);
 }

@@ -1,5 +1,6 @@
-/* mtag_tags_all and mtag_lower (store_sqlite_func.c): the SQL functions behind
- * SQLite's tag filters and tag counts, on a bare in-memory connection. */
+/* mtag_tags_all, mtag_lower and mtag_first_match (store_sqlite_func.c,
+ * store_snippet.c): the SQL functions behind SQLite's tag filters, tag counts
+ * and snippets, on a bare in-memory connection. */
 #include <sqlite3.h>
 
 #include "harness.h"
@@ -116,6 +117,37 @@ static void test_lower(void)
 	CHECK_STR(lower_of(NULL), "NULL");
 }
 
+/* The text from mtag_first_match(text, marks) on, as the search's slice takes it. */
+static const char *from_first(const char *sql_text, const char *marks)
+{
+	static char out[64];
+	sqlite3_stmt *st = NULL;
+	char *sql = sqlite3_mprintf("SELECT mtag_first_match(%s, %Q), substr(%s, max(1,"
+				    " mtag_first_match(%s, %Q)))", sql_text, marks, sql_text,
+				    sql_text, marks);
+	snprintf(out, sizeof(out), "error");
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		snprintf(out, sizeof(out), "%d:%s", sqlite3_column_int(st, 0),
+			 sqlite3_column_text(st, 1) ? (const char *)sqlite3_column_text(st, 1) : "NULL");
+	sqlite3_finalize(st);
+	sqlite3_free(sql);
+	return out;
+}
+
+static void test_first_match(void)
+{
+	/* Whole tokens, folded as the index folds them: not "cat" in "concatenate". */
+	CHECK_STR(from_first("'concatenate the Cats'", "1cat"), "17:Cats");
+	CHECK_STR(from_first("'\xC3\x89t\xC3\xA9 et \xC3\xA9t\xC3\xA9'", "0ete"), "1:\xC3\x89t\xC3\xA9 et \xC3\xA9t\xC3\xA9");
+	CHECK_STR(from_first("'un \xC3\xA9t\xC3\xA9'", "0ete"), "4:\xC3\xA9t\xC3\xA9");
+	CHECK_STR(from_first("'catalogue'", "0cat"), "0:catalogue"); /* a whole word wanted */
+	/* Stray continuation bytes count one character each, as in substr(). */
+	CHECK_STR(from_first("CAST(x'618080808020636174' AS TEXT)", "1cat"), "7:cat");
+	CHECK_STR(from_first("'no match here'", "1cat"), "0:no match here");
+	CHECK_STR(from_first("'cat'", ""), "0:cat");
+	CHECK_STR(from_first("NULL", "1cat"), "0:NULL");
+}
+
 int main(void)
 {
 	if (sqlite3_open(":memory:", &db) != SQLITE_OK || store_sqlite_func_register(db) != SQLITE_OK) {
@@ -127,6 +159,7 @@ int main(void)
 	RUN(test_wanted);
 	RUN(test_one_statement_many_rows);
 	RUN(test_lower);
+	RUN(test_first_match);
 	sqlite3_close(db);
 	return unit_report("test_store_tags_all");
 }
