@@ -430,6 +430,23 @@ struct store_history_sql {
 	const char *per_day;      /* documents per UTC day in a range */
 };
 
+/* The characters of a search hit's text its snippet is made from (and one more, to
+ * tell that the text goes on). */
+#define STORE_SLICE_CHARS 1024
+
+/* The filter parameters $1 .. $7 of lists and search into p, in a
+ * (store_history.c). False when f cannot match anything. */
+bool store_history_filter(struct arena *a, const char *owner, const struct store_doc_filter *f,
+			  struct store_param p[7]);
+/* A list's or a search's outputs emptied. */
+void store_history_clear(void *out, size_t *n, size_t *total);
+/* A row of tag_plan: how many of the wanted tags the user has, the fewest documents of
+ * one of them, how many distinct tags are wanted, the user's documents. */
+struct store_tag_plan {
+	long long have, fewest, distinct, docs;
+};
+enum mtag_err store_row_tag_plan(struct store_row *r, void *out);
+
 extern const struct store_history_sql store_history_sqlite;
 extern const struct store_history_sql store_history_pg;
 
