@@ -73,6 +73,9 @@ struct http_multipart {
 	char carry[DELIM_MAX];                /* the stream's last bytes after the last delimiter */
 	size_t ncarry;                        /* (fewer than a delimiter) */
 	size_t delims;                        /* delimiters fed to the post processor */
+	size_t tail;                          /* bytes after the last one that began "--\r\n" */
+	bool closing;                         /* the last one may be the closing one: deciding */
+	bool closed;                          /* it was: the rest is the epilogue, not read */
 	size_t nparts;                        /* parts begun */
 	size_t part;                          /* the part being read: delims - 1 when it began */
 	enum part_kind kind;                  /* its kind */
@@ -498,11 +501,45 @@ enum mtag_err http_multipart_begin(struct http_request *req, struct MHD_Connecti
 	return ERR_OK;
 }
 
+/*
+ * Whether the delimiter just passed closes the body: "--", then an optional
+ * CR LF, after it. Returns the bytes of data[0..n) that belong to the close
+ * delimiter when it does (mp->closed then set), 0 otherwise; undecided at
+ * the end of data, mp->closing stays true for the next piece. RFC 2046: what
+ * follows the close delimiter is an epilogue, to be ignored; libmicrohttpd
+ * would refuse it.
+ */
+static size_t close_delim(struct http_multipart *mp, const char *data, size_t n)
+{
+	static const char close[] = "--\r\n";
+	size_t take = 0;
+	while (take < n && mp->tail < 4 && data[take] == close[mp->tail]) {
+		take++;
+		mp->tail++;
+	}
+	if (mp->tail == 4 || (take < n && mp->tail >= 2)) {
+		mp->closed = true; /* "--" and maybe CR LF, then anything: the epilogue */
+		mp->closing = false;
+		return take;
+	}
+	if (take < n)
+		mp->closing = false; /* another part's headers follow */
+	return 0;
+}
+
 enum mtag_err http_multipart_feed(struct http_multipart *mp, const char *data, size_t n,
 				  const char **detail)
 {
 	/* One slice per delimiter: a slice ends just after a delimiter, or at the end of data. */
-	for (size_t from = 0; !mp->err;) {
+	for (size_t from = 0; !mp->err && !mp->closed;) {
+		if (mp->closing) {
+			size_t take = close_delim(mp, data + from, n - from);
+			if (mp->closed) {
+				if (take && MHD_post_process(mp->pp, data + from, take) != MHD_YES)
+					fail(mp, ERR_BAD_REQUEST, "malformed multipart body");
+				break;
+			}
+		}
 		size_t end = find_delim(mp, data, n, from);
 		size_t stop = end == SIZE_MAX ? n : end;
 		if (MHD_post_process(mp->pp, data + from, stop - from) != MHD_YES) {
@@ -515,6 +552,8 @@ enum mtag_err http_multipart_feed(struct http_multipart *mp, const char *data, s
 		}
 		mp->delims++;
 		mp->ncarry = 0;
+		mp->closing = true;
+		mp->tail = 0;
 		from = end;
 	}
 	*detail = mp->detail;

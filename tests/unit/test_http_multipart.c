@@ -655,6 +655,48 @@ static void test_malformed(void)
 	CHECK_INT(seen.calls, 0);
 }
 
+/*
+ * RFC 2046: an epilogue may follow the close delimiter and is ignored, even
+ * one that looks like another part; the close delimiter may end the body
+ * without CR LF. Sent whole and in two pieces cut around the close.
+ */
+static void test_epilogue(void)
+{
+	static const char *const tails[] = {
+		"", "a short epilogue\r\n",
+		"\r\n--" BOUNDARY "\r\nContent-Disposition: form-data; name=\"evil\"\r\n\r\nx\r\n",
+	};
+	size_t len;
+	char *body = build(MIXED, NMIXED, false, &len);
+	for (size_t t = 0; t < sizeof(tails) / sizeof(tails[0]); t++) {
+		for (int crlf = 0; crlf < 2; crlf++) {
+			if (!crlf && *tails[t])
+				continue; /* without CR LF only at the body's end */
+			size_t n = len - (crlf ? 0 : 2) + strlen(tails[t]);
+			char *b = xmalloc(n + 1);
+			memcpy(b, body, len - (crlf ? 0 : 2));
+			memcpy(b + len - (crlf ? 0 : 2), tails[t], strlen(tails[t]) + 1);
+			for (size_t cut = 0; cut < 10 && (!cut || len - 9 + cut < n); cut++) {
+				struct resp r;
+				seen_reset();
+				struct how how = { .cut = cut ? len - 9 + cut : 0 }; /* around the close */
+				CHECK(send_body("/upload", CT, b, n, how, &r));
+				if (r.status != 200) {
+					FAIL_AT("tail %zu crlf %d cut %zu: status %d %s", t, crlf, cut,
+						r.status, r.body);
+					break;
+				}
+				check_mixed();
+				if (unit_current_failed)
+					break;
+			}
+			free(b);
+		}
+	}
+	free(body);
+	CHECK(dir_empty_soon());
+}
+
 static void test_guard_first(void)
 {
 	struct resp r;
@@ -790,6 +832,7 @@ int main(void)
 	RUN(test_content_type);
 	RUN(test_announced_too_large);
 	RUN(test_malformed);
+	RUN(test_epilogue);
 	RUN(test_guard_first);
 	RUN(test_offload);
 	RUN(test_client_leaves);
