@@ -537,13 +537,15 @@ static enum mtag_err text_alone(struct store *s, const char *who, struct store_d
 	struct store_param p[] = { STORE_TEXT(d->id), STORE_TEXT(who) };
 	enum mtag_err e = store_read_one(s, &a, "document_each_text", each_text_alone, p, 2,
 					 row_each_text, &t);
-	if (!e) {
+	if (e == ERR_NOT_FOUND) {
+		e = ERR_OK; /* deleted since its page was read */
+	} else if (!e) {
 		d->extracted_text = t.text;
-		e = fn(d, ctx);
+		e = fn(d, ctx); /* fn's own errors stand */
 		d->extracted_text = NULL;
 	}
 	arena_release(&a);
-	return e == ERR_NOT_FOUND ? ERR_OK : e;
+	return e;
 }
 
 /* fn on rows[0..n), their texts read first when with_text (a document deleted since is skipped). */

@@ -555,5 +555,9 @@ void store_first_match_sql(struct sqlite3_context *ctx, int argc, struct sqlite3
 /* Register the SQL functions mtag_tags_all, mtag_lower and mtag_first_match on db.
  * An SQLite result code. */
 int store_sqlite_func_register(struct sqlite3 *db);
+/* p kept as argument arg's auxiliary data for the statement (SQLite calls destroy when
+ * done with it); NULL, with the function's result an out-of-memory error, when it could
+ * not be kept (p destroyed already). */
+void *store_sqlite_keep(struct sqlite3_context *ctx, int arg, void *p, void (*destroy)(void *));
 
 #endif

@@ -370,12 +370,9 @@ void store_first_match_sql(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 			sqlite3_result_int(ctx, 0); /* no tokenizer: the slice starts the text */
 			return;
 		}
-		sqlite3_set_auxdata(ctx, 1, m, sql_marker_free);
-		m = sqlite3_get_auxdata(ctx, 1); /* NULL if SQLite could not keep it (freed) */
-		if (!m) {
-			sqlite3_result_error_nomem(ctx);
+		m = store_sqlite_keep(ctx, 1, m, sql_marker_free);
+		if (!m)
 			return;
-		}
 	}
 	struct first_byte fb = { &m->mk, -1 };
 	if (m->mk.n)

@@ -166,12 +166,9 @@ static void tags_all(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 			sqlite3_result_error(ctx, "mtag_tags_all: wanted is not an array of strings", -1);
 			return;
 		}
-		sqlite3_set_auxdata(ctx, 1, w, wanted_free);
-		w = sqlite3_get_auxdata(ctx, 1); /* NULL if SQLite could not keep it (freed) */
-		if (!w) {
-			sqlite3_result_error_nomem(ctx);
+		w = store_sqlite_keep(ctx, 1, w, wanted_free);
+		if (!w)
 			return;
-		}
 	}
 	const char *s = (const char *)sqlite3_value_text(argv[0]);
 	size_t n = (size_t)sqlite3_value_bytes(argv[0]);
@@ -185,6 +182,15 @@ static void tags_all(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		}
 	}
 	sqlite3_result_int(ctx, r);
+}
+
+void *store_sqlite_keep(sqlite3_context *ctx, int arg, void *p, void (*destroy)(void *))
+{
+	sqlite3_set_auxdata(ctx, arg, p, destroy);
+	p = sqlite3_get_auxdata(ctx, arg); /* NULL if SQLite could not keep it (destroyed) */
+	if (!p)
+		sqlite3_result_error_nomem(ctx);
+	return p;
 }
 
 static void lower_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
