@@ -104,6 +104,12 @@ def pdfs():
     write("no-text.pdf", make_pdf([b"0 0 1 rg 100 100 200 200 re f"]))
     # Cut in the middle: MuPDF repairs what it can.
     write("truncated.pdf", two[: len(two) * 55 // 100])
+    # Cut before any page's text: MuPDF repairs it to pages with none, which is
+    # a damaged file, not an empty document.
+    write("cut-short.pdf", two[:300])
+    # A page tree without pages; one that claims three and holds none.
+    write("no-pages.pdf", make_pdf([]))
+    write("lying-count.pdf", make_pdf([]).replace(b"/Count 0", b"/Count 3"))
     # A header and nothing else.
     write("header-only.pdf", b"%PDF-1.7\n%%EOF\n")
     plain = os.path.join(OUT, "two-pages.pdf")

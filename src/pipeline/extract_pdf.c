@@ -43,7 +43,9 @@ struct mu {
 	bool mem_refused;    /* the cap refused an allocation */
 	const char *label;   /* "PDF", "EPUB", "XPS" */
 	int page_count;
+	int pages_read;
 	int pages_failed;
+	char page_error[160]; /* MuPDF's message for the first page it failed on */
 };
 
 static void *mem_malloc(void *user, size_t n)
@@ -127,6 +129,13 @@ static void mu_release(struct mu *m)
 	m->ctx = NULL;
 }
 
+static enum mtag_err mu_too_large(char *err, size_t errlen)
+{
+	return extract_fail(err, errlen, ERR_VALIDATION,
+			    "document too large: reading it needs more than %zu MB of memory",
+			    MUPDF_MEM_MAX >> 20);
+}
+
 /* Open the document, unlock it with the empty password if it is encrypted, count its pages. */
 static enum mtag_err mu_open(struct mu *m, const char *path, const char *magic,
 			     char *err, size_t errlen)
@@ -145,9 +154,7 @@ static enum mtag_err mu_open(struct mu *m, const char *path, const char *magic,
 	}
 	fz_catch(ctx) {
 		if (m->mem_refused)
-			return extract_fail(err, errlen, ERR_VALIDATION,
-					    "document too large: reading it needs more than %zu MB of memory",
-					    MUPDF_MEM_MAX >> 20);
+			return mu_too_large(err, errlen);
 		return extract_fail(err, errlen, ERR_VALIDATION, "corrupt %s: %s", m->label,
 				    fz_caught_message(ctx));
 	}
@@ -217,8 +224,32 @@ static bool mu_page_text(struct mu *m, int i)
 		char q[256];
 		log_debug("extract.page_failed", "page=%d msg=%s", i + 1,
 			  log_quote(q, sizeof(q), fz_caught_message(ctx)));
+		if (!m->page_error[0])
+			snprintf(m->page_error, sizeof(m->page_error), "%s", fz_caught_message(ctx));
 		return false;
 	}
+	return true;
+}
+
+/*
+ * Whether a PDF file lacks the %%EOF its writer ends it with, within its last
+ * KiB (where readers look for it): it was cut short. MuPDF still opens it,
+ * rebuilding what it can.
+ */
+static bool pdf_cut_short(const char *path)
+{
+	char tail[1024];
+	size_t n = 0;
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return false;
+	if (fseek(f, -(long)sizeof(tail), SEEK_END) != 0)
+		rewind(f);
+	n = fread(tail, 1, sizeof(tail), f);
+	fclose(f);
+	for (size_t i = 0; i + 5 <= n; i++)
+		if (!memcmp(tail + i, "%%EOF", 5))
+			return false;
 	return true;
 }
 
@@ -234,6 +265,7 @@ static void mu_pages(struct mu *m, const struct extract_limits *l, struct extrac
 		size_t len = ok && m->buf ? fz_buffer_storage(m->ctx, m->buf, &data) : 0;
 		while (len && strchr(" \t\r\n\f", data[len - 1]))
 			len--;
+		m->pages_read++;
 		m->pages_failed += !ok;
 		bool more = extract_out_text(o, (const char *)data, len);
 		mu_drop_page(m);
@@ -261,9 +293,29 @@ enum mtag_err extract_mupdf(struct arena *a, const char *path, const struct extr
 	e = mu_open(&m, path, magic, err, errlen);
 	if (e)
 		goto out;
+	/* MuPDF repairs a damaged file as it can; one cut short often repairs to no
+	 * pages, or to pages none of which loads: corrupt, not an empty document. */
+	if (m.page_count == 0) {
+		e = extract_fail(err, errlen, ERR_VALIDATION,
+				 "corrupt %s: it has no pages (is the file cut short?)", label);
+		goto out;
+	}
 	mu_metadata(&m, a, out);
 	mu_pages(&m, l, &o);
+	if (m.pages_failed == m.pages_read) {
+		e = m.mem_refused ? mu_too_large(err, errlen)
+				  : extract_fail(err, errlen, ERR_VALIDATION,
+						 "corrupt %s: none of its %d pages can be read: %s", label,
+						 m.page_count, m.page_error);
+		goto out;
+	}
 	extract_out_trim_end(&o);
+	if (o.text.len == 0 && out->type == EXTRACT_PDF && pdf_cut_short(path)) {
+		e = extract_fail(err, errlen, ERR_VALIDATION,
+				 "corrupt PDF: it is cut short (no %%%%EOF at its end) and no text can"
+				 " be read from it");
+		goto out;
+	}
 	out->page_count = m.page_count;
 	extract_out_finish(&o, a, out);
 	if (m.pages_failed || m.mem_refused)
