@@ -145,11 +145,13 @@ static const char sq_search[] =
  * with weights {D, C, B, A} = {0.1, 0.1, 0.5, 1.0}: title 10, tags 5, text
  * 1. The page's rows give, for their snippets (made in C, store_snippet.c:
  * ts_headline cost ~2.5 ms of a page of 50), STORE_SLICE_CHARS characters of the
- * text from a little before the first place the query's first word appears
- * ($11, lower-cased; from the start when it does not), one more to tell that
- * the text goes on, and where the slice starts (OFFSET 0: computed once, not
- * once per use). lower() of 256 Ki characters costs ~3 ms, so the first
- * 4 Ki are looked at first: where most first matches are, for ~50 µs.
+ * text from a little before the first word the query's first word begins
+ * ($11, a pattern that ignores case and accents as the index does,
+ * store_search_first_regex; from the start when there is none), one more to
+ * tell that the text goes on, and where the slice starts (OFFSET 0: computed
+ * once, not once per use). Looking through 256 Ki characters costs ~1.6 ms
+ * (reading them ~1.3), so the first 4 Ki are looked at first: where most
+ * first matches are, for ~50 µs.
  *
  * The GIN index gives the owner's matches in no order, so ordering them for
  * the window fetched every one, ~1 µs each: 8,300 for a common word at 1M.
@@ -163,8 +165,8 @@ static const char sq_search[] =
 	"SELECT " what " FROM documents d, to_tsquery('mtag_search', $8) q"               \
 	" WHERE d.search_vector @@ q AND" HIST_FILTER(PG_TAGS_ALL)
 #define PG_SLICE_AT                                                                       \
-	"greatest(1, coalesce(nullif(strpos(lower(left(d.extracted_text, 4096)), $11), 0),"   \
-	" strpos(lower(left(d.extracted_text, 262144)), $11)) - 240)"
+	"greatest(1, coalesce(nullif(regexp_instr(left(d.extracted_text, 4096), $11, 1, 1, 0,"  \
+	" 'i'), 0), regexp_instr(left(d.extracted_text, 262144), $11, 1, 1, 0, 'i')) - 240)"
 #define PG_WINDOW_COLS "d.id, d.created_at, d.search_vector, q"
 /* (A LIMIT of 1,000 less this count made the planner walk the created_at index
  * through every document of the owner for a rare word: 2 -> 39 ms at 1M.) */

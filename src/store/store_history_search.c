@@ -143,8 +143,8 @@ static enum mtag_err search_recent(struct store_conn *c, struct search *sr)
 }
 
 /*
- * The query's parameters: $8 the match, $11 the first word (where the
- * snippets' slices start), and where PostgreSQL's window is looked for
+ * The query's parameters: $8 the match, $11 the first word as a pattern
+ * (where PostgreSQL's snippets' slices start), and where PostgreSQL's window is looked for
  * first ($12, search_recent). Where the dialect has stems, the query's
  * words are stemmed first (search_stems).
  */
@@ -166,7 +166,8 @@ static enum mtag_err search_render(struct store_conn *c, struct search *sr)
 	}
 	sr->p[7] = STORE_TEXT(store_search_render(sr->a, sr->sq, f ? f->tags : NULL,
 						  f ? f->ntags : 0, sr->h->match, sr->owner));
-	sr->p[10] = STORE_TEXT(store_search_first_word(sr->a, sr->sq));
+	const char *first = store_search_first_word(sr->a, sr->sq);
+	sr->p[10] = STORE_TEXT(store_search_first_regex(sr->a, first));
 	return search_recent(c, sr);
 }
 

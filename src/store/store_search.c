@@ -446,3 +446,88 @@ const char *store_search_render_tags(struct arena *a, const char *const *tags, s
 	buf_release(&b);
 	return out;
 }
+
+/*
+ * The Latin letters with the accented forms PostgreSQL's unaccent folds to
+ * them (Latin-1 Supplement and Latin Extended-A), in both cases: without an
+ * ICU or libc locale, PostgreSQL's regular expressions fold ASCII case only.
+ */
+static const struct {
+	char letter;
+	const char *forms;
+} search_accents[] = {
+	{ 'a', "aàáâãäåāăąAÀÁÂÃÄÅĀĂĄ" }, { 'c', "cçćĉċčCÇĆĈĊČ" },
+	{ 'd', "dďđðDĎĐÐ" },             { 'e', "eèéêëēĕėęěEÈÉÊËĒĔĖĘĚ" },
+	{ 'g', "gĝğġģGĜĞĠĢ" },           { 'h', "hĥħHĤĦ" },
+	{ 'i', "iìíîïĩīĭįıIÌÍÎÏĨĪĬĮİ" }, { 'j', "jĵJĴ" },
+	{ 'k', "kķKĶ" },                 { 'l', "lĺļľŀłLĹĻĽĿŁ" },
+	{ 'n', "nñńņňNÑŃŅŇ" },           { 'o', "oòóôõöøōŏőOÒÓÔÕÖØŌŎŐ" },
+	{ 'r', "rŕŗřRŔŖŘ" },             { 's', "sśŝşšSŚŜŞŠ" },
+	{ 't', "tţťŧTŢŤŦ" },             { 'u', "uùúûüũūŭůűųUÙÚÛÜŨŪŬŮŰŲ" },
+	{ 'w', "wŵWŴ" },                 { 'y', "yýÿŷYÝŸŶ" },
+	{ 'z', "zźżžZŹŻŽ" },
+};
+
+/* The letters unaccent writes as two. */
+static const struct {
+	const char *pair, *forms;
+} search_ligatures[] = {
+	{ "ss", "ßẞ" }, { "ae", "æÆ" }, { "oe", "œŒ" },
+};
+
+/* Whether cp is one of the code points of the UTF-8 string forms. */
+static bool search_among(unsigned cp, const char *forms)
+{
+	size_t n = strlen(forms), step;
+	for (size_t at = 0; at < n; at += step)
+		if (utf8_get(forms + at, n - at, &step) == cp)
+			return true;
+	return false;
+}
+
+/* The letters of the pattern's class for cp (NULL: none but cp itself). */
+static const char *search_accent_class(unsigned cp)
+{
+	for (size_t k = 0; k < sizeof(search_accents) / sizeof(search_accents[0]); k++)
+		if ((unsigned char)search_accents[k].letter == cp ||
+		    (cp >= 0x80 && search_among(cp, search_accents[k].forms)))
+			return search_accents[k].forms;
+	return NULL;
+}
+
+/* The ligature written at p (as its pair, or as cp, *step bytes), or -1. */
+static int search_ligature(const char *p, unsigned cp, size_t *step)
+{
+	for (size_t k = 0; k < sizeof(search_ligatures) / sizeof(search_ligatures[0]); k++) {
+		if (!strncmp(p, search_ligatures[k].pair, 2)) {
+			*step = 2;
+			return (int)k;
+		}
+		if (search_among(cp, search_ligatures[k].forms))
+			return (int)k;
+	}
+	return -1;
+}
+
+const char *store_search_first_regex(struct arena *a, const char *word)
+{
+	struct buf b = BUF_INIT(SEARCH_MAX_RENDER);
+	size_t n = strlen(word), step;
+
+	buf_puts(&b, "\\m");
+	for (size_t at = 0; at < n; at += step) {
+		unsigned cp = utf8_get(word + at, n - at, &step);
+		int lig = search_ligature(word + at, cp, &step);
+		const char *forms = search_accent_class(cp);
+		if (lig >= 0)
+			buf_printf(&b, "(?:%s|[%s])", search_ligatures[lig].pair,
+				   search_ligatures[lig].forms);
+		else if (forms)
+			buf_printf(&b, "[%s]", forms);
+		else /* a letter or digit (search_fold): never special in a pattern */
+			buf_append(&b, word + at, step);
+	}
+	const char *out = arena_strdup(a, buf_cstr(&b));
+	buf_release(&b);
+	return out;
+}

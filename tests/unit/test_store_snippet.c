@@ -83,6 +83,19 @@ static void test_brackets(void)
 	CHECK_STR(snip("zebra", "[[a]] b", false, false), "a] ] b");
 }
 
+static void test_first_regex(void)
+{
+	/* Where PostgreSQL cuts a text for a snippet: the word at a word's start, each
+	 * letter with its accented forms in both cases, the letters unaccent writes as
+	 * two either way; other letters and digits as they are. */
+	CHECK_STR(store_search_first_regex(&a, "\xC3\xBC" "b9"),
+		  "\\m[uùúûüũūŭůűųUÙÚÛÜŨŪŬŮŰŲ]b9");
+	CHECK_STR(store_search_first_regex(&a, "ma\xC3\x9F"), "\\mm[aàáâãäåāăąAÀÁÂÃÄÅĀĂĄ](?:ss|[ßẞ])");
+	CHECK_STR(store_search_first_regex(&a, "mass"), "\\mm[aàáâãäåāăąAÀÁÂÃÄÅĀĂĄ](?:ss|[ßẞ])");
+	CHECK_STR(store_search_first_regex(&a, "\xC5\x93" "x"), "\\m(?:oe|[œŒ])x");
+	CHECK_STR(store_search_first_regex(&a, "\xE6\x97\xA5\xE6\x9C\xAC"), "\\m\xE6\x97\xA5\xE6\x9C\xAC");
+}
+
 static void test_hostile_queries(void)
 {
 	/* Operators and quotes are separators; a long query keeps its bounded terms. */
@@ -99,6 +112,7 @@ int main(void)
 	RUN(test_words);
 	RUN(test_fragment);
 	RUN(test_brackets);
+	RUN(test_first_regex);
 	RUN(test_hostile_queries);
 	arena_release(&a);
 	return unit_report("test_store_snippet");
