@@ -420,6 +420,11 @@ HTML_CP1252 = (b'<html><head><meta http-equiv="Content-Type" content="text/html;
 def texts():
     write("page.html", HTML_PAGE.encode())
     write("cp1252.html", HTML_CP1252)
+    # HTML with neither <html> nor <head> nor <body>, as a browser still sniffs it.
+    write("fragment.html", b"<p>A fragment of <b>HTML</b>,\nno head &amp; no body.</p>\n"
+          b"<div>Second <a href='/x'>block</a></div>\n")
+    # Text that starts like a tag but is none.
+    write("angle.txt", b"<3 plain text that opens with an angle bracket\n<pre isn't a tag here\n")
     write("latin1.txt", "Café crème\nnaïve résumé — 12 €\n".encode("cp1252"))
     write("utf8-bom.txt", b"\xef\xbb\xbf" + "Línea uno\r\nLínea dos\r\n\r\nÜber straße “quotes” 日本語\r\n".encode())
     # Mostly UTF-8 (so read as UTF-8), with a stray byte and a cut sequence.

@@ -114,10 +114,17 @@ static size_t skip_past(const unsigned char *p, size_t n, size_t i, const char *
 	return e ? (size_t)(e - p) + k : 0;
 }
 
-/* After BOM, white space, comments and an XML declaration: an HTML tag. */
+/*
+ * After BOM, white space, comments and an XML declaration: one of the tags
+ * a browser sniffs HTML by (WHATWG MIME Sniffing, 7.1), or <meta>; else
+ * <html> or <body> in the first KiB.
+ */
 static bool sniff_html(const unsigned char *p, size_t n)
 {
-	static const char *const starts[] = { "!doctype html", "html", "head", "body", "title", "meta" };
+	static const char *const starts[] = {
+		"!doctype html", "html", "head", "script", "iframe", "h1", "div", "font", "table",
+		"a", "style", "title", "b", "body", "br", "p", "meta",
+	};
 	size_t i = n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
 	for (;;) {
 		while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n' || p[i] == '\f'))
