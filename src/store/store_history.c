@@ -105,12 +105,13 @@
  * SQLite: FTS5 matches $8 (every token behind the owner's key,
  * store_search.c), so the index walks the owner's terms only; d.user_id is
  * still filtered. One statement reads the window, newest first, each match
- * with its bm25 score (title 10, tags 5, text 1; negated: higher is better),
- * and C ranks it (search_ranked). FTS5's own ORDER BY rank cost four walks
- * of the match where this costs one: the window's bound, the ranking, the
- * seek back to each ranked row and bm25's count of the phrase's rows; a
- * prefix that starts hundreds of the user's words is merged on each walk
- * (bench/RESULTS.md). The filters read documents_search_idx, whose entries
+ * with its bm25 score over the query's $9 words (mtag_rank: title 10, tags
+ * 5, text 1; higher is better), and C ranks it (search_ranked). FTS5's own
+ * ORDER BY rank cost four walks of the match where this costs one: the
+ * window's bound, the ranking, the seek back to each ranked row and bm25's
+ * count of the phrase's rows (which mtag_rank needs for two words or more
+ * only); a prefix that starts hundreds of the user's words is merged on
+ * each walk (bench/RESULTS.md). The filters read documents_search_idx, whose entries
  * hold every filtered column: a row of documents is ~2 KB, its entry ~190
  * bytes, and the window reads one per match (~0.9 µs against ~0.25, and a
  * window of rows does not fit SQLite's page cache). CROSS JOIN keeps the
@@ -127,7 +128,8 @@
  * shows the text's when it marks a match (hit_snippet).
  */
 static const char sq_search_window[] =
-	"SELECT f.rowid, -bm25(documents_fts, 10.0, 5.0, 1.0), d.created_at FROM documents_fts f"
+	"SELECT f.rowid, mtag_rank(documents_fts, $9, 10.0, 5.0, 1.0), d.created_at"
+	" FROM documents_fts f"
 	" CROSS JOIN documents d INDEXED BY documents_search_idx ON d.rid = f.rowid"
 	" WHERE documents_fts MATCH $8 AND" HIST_FILTER(SQ_TAGS_ALL)
 	" ORDER BY f.rowid DESC LIMIT " SEARCH_WINDOW;
@@ -143,7 +145,8 @@ static const char sq_search[] =
  * (the owner's lexemes, migration 0008; stems in some languages, 0011); the
  * window is the newest matches in the lists' order, ranked by ts_rank_cd
  * with weights {D, C, B, A} = {0.1, 0.1, 0.5, 1.0}: title 10, tags 5, text
- * 1. The page's rows give, for their snippets (made in C, store_snippet.c:
+ * 1, of the query's words ($13: without the wanted tags, which every match
+ * has: filters, not relevance). The page's rows give, for their snippets (made in C, store_snippet.c:
  * ts_headline cost ~2.5 ms of a page of 50), STORE_SLICE_CHARS characters of the
  * text from a little before the first word the query's first word begins
  * ($11, a pattern that ignores case and accents as the index does,
@@ -167,7 +170,7 @@ static const char sq_search[] =
 #define PG_SLICE_AT                                                                       \
 	"greatest(1, coalesce(nullif(regexp_instr(left(d.extracted_text, 4096), $11, 1, 1, 0,"  \
 	" 'i'), 0), regexp_instr(left(d.extracted_text, 262144), $11, 1, 1, 0, 'i')) - 240)"
-#define PG_WINDOW_COLS "d.id, d.created_at, d.search_vector, q"
+#define PG_WINDOW_COLS "d.id, d.created_at, d.search_vector"
 /* (A LIMIT of 1,000 less this count made the planner walk the created_at index
  * through every document of the owner for a rare word: 2 -> 39 ms at 1M.) */
 #define PG_RECENT_COUNT "(SELECT count(*) FROM recent)"
@@ -178,8 +181,9 @@ static const char pg_search[] =
 	"   AND (d.created_at < $12 OR $12 IS NULL) AND " PG_RECENT_COUNT " < " SEARCH_WINDOW
 	"   ORDER BY" HIST_ORDER " LIMIT " SEARCH_WINDOW ") ORDER BY created_at DESC, id DESC"
 	"   LIMIT " SEARCH_WINDOW "),"
-	" h AS (SELECT id, created_at, ts_rank_cd('{0.1, 0.1, 0.5, 1.0}', search_vector, q)"
-	"   AS score FROM w ORDER BY score DESC, created_at DESC, id DESC LIMIT $9 OFFSET $10)"
+	" h AS (SELECT id, created_at, ts_rank_cd('{0.1, 0.1, 0.5, 1.0}', search_vector, r)"
+	"   AS score FROM w, to_tsquery('mtag_search', $13) r"
+	"   ORDER BY score DESC, created_at DESC, id DESC LIMIT $9 OFFSET $10)"
 	" SELECT " STORE_DOC_COLS("d.", "NULL") ", h.score,"
 	" substr(d.extracted_text, s.at, " HIST_STR(STORE_SLICE_CHARS) " + 1), s.at,"
 	" (SELECT count(*) FROM w)"

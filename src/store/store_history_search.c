@@ -76,7 +76,7 @@ struct search {
 	struct search_query *sq;
 	const char *owner;
 	const struct store_doc_filter *f;
-	struct store_param p[12];
+	struct store_param p[13];
 	size_t max;
 	void *out; /* OUT */
 	const struct page_hit *page; /* before its snippets */
@@ -144,9 +144,10 @@ static enum mtag_err search_recent(struct store_conn *c, struct search *sr)
 
 /*
  * The query's parameters: $8 the match, $11 the first word as a pattern
- * (where PostgreSQL's snippets' slices start), and where PostgreSQL's window is looked for
- * first ($12, search_recent). Where the dialect has stems, the query's
- * words are stemmed first (search_stems).
+ * (where PostgreSQL's snippets' slices start), where PostgreSQL's window is
+ * looked for first ($12, search_recent) and $13 the match without the
+ * wanted tags (what PostgreSQL ranks by). Where the dialect has stems, the
+ * query's words are stemmed first (search_stems).
  */
 static enum mtag_err search_render(struct store_conn *c, struct search *sr)
 {
@@ -166,6 +167,7 @@ static enum mtag_err search_render(struct store_conn *c, struct search *sr)
 	}
 	sr->p[7] = STORE_TEXT(store_search_render(sr->a, sr->sq, f ? f->tags : NULL,
 						  f ? f->ntags : 0, sr->h->match, sr->owner));
+	sr->p[12] = STORE_TEXT(store_search_render(sr->a, sr->sq, NULL, 0, sr->h->match, sr->owner));
 	const char *first = store_search_first_word(sr->a, sr->sq);
 	sr->p[10] = STORE_TEXT(store_search_first_regex(sr->a, first));
 	return search_recent(c, sr);
@@ -191,8 +193,7 @@ static enum mtag_err row_page_slice(struct store_row *r, struct page_hit *ph, in
 static enum mtag_err row_counted_hit(struct store_row *r, void *out)
 {
 	struct page_hit *ph = out;
-	const char *score = r->drv->col_raw(r, STORE_DOC_NCOLS, &(size_t){ 0 });
-	ph->hit.rank = score ? strtod(score, NULL) : 0.0;
+	ph->hit.rank = store_col_double(r, STORE_DOC_NCOLS);
 	ph->window = (size_t)store_col_int(r, STORE_DOC_NCOLS + 3);
 	return row_page_slice(r, ph, STORE_DOC_NCOLS + 1);
 }
@@ -249,9 +250,8 @@ struct scored {
 static enum mtag_err row_scored(struct store_row *r, void *out)
 {
 	struct scored *sc = out;
-	const char *score = r->drv->col_raw(r, 1, &(size_t){ 0 });
 	sc->rid = store_col_int(r, 0);
-	sc->score = score ? strtod(score, NULL) : 0.0;
+	sc->score = store_col_double(r, 1);
 	sc->created_at = store_col_time(r, 2);
 	return store_row_done(r, "(window)");
 }
@@ -275,7 +275,10 @@ static enum mtag_err search_ranked(struct store_conn *c, struct search *sr)
 {
 	void *rows = NULL;
 	size_t n = 0;
-	enum mtag_err e = store_many(c, sr->a, "document_search", sr->h->search_window, sr->p, 8,
+	struct store_param wp[9];
+	memcpy(wp, sr->p, 8 * sizeof(wp[0]));
+	wp[8] = STORE_INT(store_search_positive(sr->sq));
+	enum mtag_err e = store_many(c, sr->a, "document_search", sr->h->search_window, wp, 9,
 				     row_scored, sizeof(struct scored), STORE_SEARCH_WINDOW, &rows,
 				     &n);
 	size_t offset = (size_t)sr->p[9].num;
@@ -334,7 +337,7 @@ static enum mtag_err search_tx(struct store_conn *c, void *ctx)
 		return search_ranked(c, sr);
 	void *rows = NULL;
 	size_t n = 0;
-	e = store_many(c, sr->a, "document_search", sr->h->search, sr->p, 12, row_counted_hit,
+	e = store_many(c, sr->a, "document_search", sr->h->search, sr->p, 13, row_counted_hit,
 		       sizeof(struct page_hit), sr->max, &rows, &n);
 	if (e)
 		return e;

@@ -235,6 +235,8 @@ struct store_driver {
 	int64_t (*col_int)(struct store_row *r, int i);
 	/* Column i as a boolean; false for SQL NULL. */
 	bool (*col_bool)(struct store_row *r, int i);
+	/* Column i as a double; 0 for SQL NULL. */
+	double (*col_double)(struct store_row *r, int i);
 };
 
 extern const struct store_driver store_sqlite_driver;
@@ -307,6 +309,8 @@ const char *store_col_text(struct store_row *r, int i);
 int64_t store_col_int(struct store_row *r, int i);
 /* Column i as a boolean. */
 bool store_col_bool(struct store_row *r, int i);
+/* Column i as a double (a score); 0 for SQL NULL. */
+double store_col_double(struct store_row *r, int i);
 /* Column i (a time: SQLite's ISO text, PostgreSQL's timestamptz) as epoch microseconds; 0 for SQL NULL. */
 int64_t store_col_time(struct store_row *r, int i);
 /* Column i as a UUID into out; "" for SQL NULL. */
@@ -472,6 +476,9 @@ struct search_query *store_search_parse(struct arena *a, const char *query);
 const char *store_search_render(struct arena *a, const struct search_query *sq,
 				const char *const *tags, size_t ntags,
 				enum store_match_syntax syn, const char *owner);
+
+/* The query's positive terms: the first phrases of its FTS5 match, one each. */
+int store_search_positive(const struct search_query *sq);
 
 /*
  * The first token of the query's first positive term, lower-cased, or the

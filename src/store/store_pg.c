@@ -353,6 +353,11 @@ static bool pgd_col_bool(struct store_row *r, int i)
 	return PQgetvalue(r->res, r->at, i)[0] == 't';
 }
 
+static double pgd_col_double(struct store_row *r, int i)
+{
+	return strtod(PQgetvalue(r->res, r->at, i), NULL); /* "" for NULL: 0 */
+}
+
 /* ---- open and close ---- */
 
 static enum mtag_err pgd_open(const char *url, int pool_size, struct store **out,
@@ -417,4 +422,5 @@ const struct store_driver store_pg_driver = {
 	.col_raw = pgd_col_raw,
 	.col_int = pgd_col_int,
 	.col_bool = pgd_col_bool,
+	.col_double = pgd_col_double,
 };

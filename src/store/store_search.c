@@ -352,6 +352,14 @@ const char *store_search_render(struct arena *a, const struct search_query *sq,
 	return out;
 }
 
+int store_search_positive(const struct search_query *sq)
+{
+	int n = 0;
+	for (int i = 0; i < sq->n; i++)
+		n += !sq->t[i].neg;
+	return n;
+}
+
 const char *store_search_first_word(struct arena *a, const struct search_query *sq)
 {
 	for (int i = 0; i < sq->n; i++) {

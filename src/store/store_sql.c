@@ -233,6 +233,11 @@ bool store_col_bool(struct store_row *r, int i)
 	return r->drv->col_bool(r, i);
 }
 
+double store_col_double(struct store_row *r, int i)
+{
+	return r->drv->col_double(r, i);
+}
+
 /*
  * Both drivers give a time as ISO-8601 text: SQLite stores it so
  * ("2026-11-29T03:51:41.123456Z"), PostgreSQL prints a timestamptz so in

@@ -382,6 +382,11 @@ static int64_t sqd_col_int(struct store_row *r, int i)
 	return sqlite3_column_int64(r->res, i);
 }
 
+static double sqd_col_double(struct store_row *r, int i)
+{
+	return sqlite3_column_double(r->res, i);
+}
+
 static bool sqd_col_bool(struct store_row *r, int i)
 {
 	return sqlite3_column_int64(r->res, i) != 0;
@@ -482,4 +487,5 @@ const struct store_driver store_sqlite_driver = {
 	.col_raw = sqd_col_raw,
 	.col_int = sqd_col_int,
 	.col_bool = sqd_col_bool,
+	.col_double = sqd_col_double,
 };

@@ -21,8 +21,10 @@
  * also filters documents.user_id.
  *
  * Arguments after the name go to unicode61 ('mtag remove_diacritics 2').
- * Registered on every connection (store_sqlite.c), before the migrations run.
+ * Registered on every connection (store_sqlite.c), before the migrations run,
+ * with the search's ranking function mtag_rank (below).
  */
+#include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,6 +128,99 @@ static void fts_delete(Fts5Tokenizer *t)
 	free(ft);
 }
 
+/*
+ * mtag_rank(documents_fts, P, weight...): FTS5's bm25 (k1 1.2, b 0.75, each
+ * hit weighted by its column's weight, the row's length against the table's
+ * mean, the same inverse document frequencies) over the query's first P
+ * phrases: the words the user typed. The phrases after them are the wanted
+ * tags (store_search.c writes them last), filters that every row matched
+ * has and that bm25 ranked too. With one phrase the inverse document
+ * frequency is left out: it weighs phrases against one another and does
+ * not change the order of the rows, and bm25 got it by walking every row
+ * of each phrase a second time (a common word's search took twice as long,
+ * a prefix merged all of its terms again; bench/RESULTS.md). Higher is
+ * better.
+ */
+#define RANK_K1 1.2
+#define RANK_B 0.75
+
+/* The query's constants, computed at its first row. */
+struct rank_query {
+	double mean_len;
+	int nphrase;
+	double idf[];
+};
+
+static int rank_count_row(const Fts5ExtensionApi *api, Fts5Context *fts, void *count)
+{
+	(void)api;
+	(void)fts;
+	(*(sqlite3_int64 *)count)++;
+	return SQLITE_OK;
+}
+
+static struct rank_query *rank_query(const Fts5ExtensionApi *api, Fts5Context *fts, int nphrase,
+				     int *rc)
+{
+	struct rank_query *q = api->xGetAuxdata(fts, 0);
+	sqlite3_int64 rows = 0, tokens = 0;
+
+	if (q)
+		return q;
+	q = sqlite3_malloc64(sizeof(*q) + (size_t)nphrase * sizeof(double));
+	if (!q) {
+		*rc = SQLITE_NOMEM;
+		return NULL;
+	}
+	q->nphrase = nphrase;
+	*rc = api->xRowCount(fts, &rows);
+	if (*rc == SQLITE_OK)
+		*rc = api->xColumnTotalSize(fts, -1, &tokens);
+	q->mean_len = rows > 0 && tokens > 0 ? (double)tokens / (double)rows : 1.0;
+	for (int i = 0; *rc == SQLITE_OK && i < nphrase; i++) {
+		sqlite3_int64 hits = 0;
+		if (nphrase > 1)
+			*rc = api->xQueryPhrase(fts, i, &hits, rank_count_row);
+		double idf = log(((double)rows - (double)hits + 0.5) / ((double)hits + 0.5));
+		q->idf[i] = nphrase == 1 ? 1.0 : idf > 0.0 ? idf : 1e-6;
+	}
+	if (*rc == SQLITE_OK)
+		*rc = api->xSetAuxdata(fts, q, sqlite3_free);
+	else
+		sqlite3_free(q);
+	return *rc == SQLITE_OK ? q : NULL;
+}
+
+static void fts_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
+		     int nval, sqlite3_value **val)
+{
+	int nphrase = api->xPhraseCount(fts), len = 0, rc = SQLITE_OK;
+	int words = nval > 0 ? sqlite3_value_int(val[0]) : nphrase;
+	double weight[8], score = 0.0;
+
+	if (words < 1 || words > nphrase)
+		words = nphrase;
+	for (int c = 0; c < 8; c++)
+		weight[c] = c + 1 < nval ? sqlite3_value_double(val[c + 1]) : 1.0;
+	struct rank_query *q = rank_query(api, fts, words, &rc);
+	if (q)
+		rc = api->xColumnSize(fts, -1, &len);
+	double norm = RANK_K1 * (1.0 - RANK_B + RANK_B * (double)len / (q ? q->mean_len : 1.0));
+	for (int i = 0; rc == SQLITE_OK && i < words; i++) {
+		Fts5PhraseIter it;
+		int col, off;
+		double freq = 0.0;
+		rc = api->xPhraseFirst(fts, i, &it, &col, &off);
+		for (; rc == SQLITE_OK && col >= 0; api->xPhraseNext(fts, &it, &col, &off))
+			freq += col < 8 ? weight[col] : 1.0;
+		score += q->idf[i] * freq * (RANK_K1 + 1.0) / (freq + norm);
+	}
+	if (rc == SQLITE_OK)
+		sqlite3_result_double(ctx, score);
+	else
+		sqlite3_result_error_code(ctx, rc);
+}
+
 struct fts5_api *store_sqlite_fts5(sqlite3 *db)
 {
 	fts5_api *api = NULL;
@@ -146,5 +241,6 @@ int store_sqlite_fts_register(sqlite3 *db)
 
 	if (!api)
 		return SQLITE_ERROR;
-	return api->xCreateTokenizer(api, "mtag", api, &methods, NULL);
+	int rc = api->xCreateTokenizer(api, "mtag", api, &methods, NULL);
+	return rc == SQLITE_OK ? api->xCreateFunction(api, "mtag_rank", NULL, fts_rank, NULL) : rc;
 }

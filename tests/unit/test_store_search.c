@@ -270,6 +270,36 @@ static void test_search_ranking(void)
 	CHECK_STR(h[0].doc.id, strong.id);
 	CHECK_STR(h[1].doc.id, weak.id);
 	CHECK(h[0].rank > h[1].rank);
+	/* A tag filter narrows, it does not rank: the same scores with it. */
+	double strong_rank = h[0].rank, weak_rank = h[1].rank;
+	struct store_doc_filter fruit = { .tags = { "kiwi fruit" }, .ntags = 1 };
+	CHECK_INT(store_document_search(T.s, &T.a, u.id, "kiwi", &fruit, 10, 0, &h, &n, &total), ERR_OK);
+	CHECK_INT(n, 1);
+	CHECK_STR(h[0].doc.id, strong.id);
+	CHECK(h[0].rank == strong_rank);
+	fruit.tags[0] = "fruit";
+	CHECK_INT(store_document_search(T.s, &T.a, u.id, "kiwi", &fruit, 10, 0, &h, &n, &total), ERR_OK);
+	CHECK_INT(n, 1);
+	CHECK(h[0].rank == weak_rank);
+	/* SQLite's bm25 weighs words by their rarity in the user's documents: the
+	 * text with the rare word twice before the one with the common word three
+	 * times (without it, the other way round). */
+	if (!strcmp(T.name, "sqlite")) {
+		struct store_user v;
+		struct store_job k;
+		struct store_document d, rare, common;
+		new_user(&v);
+		new_job(&k, v.id, 2, T0);
+		for (int i = 0; i < 40; i++)
+			CHECK_INT(add_doc(&k, &d, T0 + i, "completed", "Notes", "[]", "the plain notes"), ERR_OK);
+		CHECK_INT(add_doc(&k, &common, T0 + 41, "completed", "Notes", "[]", "the the the kiwi"), ERR_OK);
+		CHECK_INT(add_doc(&k, &rare, T0 + 40, "completed", "Notes", "[]", "the kiwi kiwi pear"), ERR_OK);
+		CHECK_INT(store_document_search(T.s, &T.a, v.id, "the kiwi", NULL, 10, 0, &h, &n, &total),
+			  ERR_OK);
+		CHECK_INT(n, 2);
+		CHECK_STR(h[0].doc.id, rare.id);
+		CHECK_STR(h[1].doc.id, common.id);
+	}
 	/* A word near PostgreSQL's 2,046-byte lexeme limit (with the owner's key past
 	 * it) neither fails the write nor hides the document's other words. */
 	struct store_document longword;
