@@ -229,6 +229,11 @@ test('find a document by a word of its text, open it, download it', async () => 
     assert.equal((await apiProcess(mtag.url, token, `${files.url}/corpus/${f}`)).status, 200);
   await page.getByRole('link', { name: 'Documents', exact: true }).click();
   await page.getByText('3 documents').waitFor();
+  // Whatever is pasted, the box sends what the server's request line holds.
+  await page.getByLabel('Search documents').fill('日'.repeat(3000));
+  assert.equal((await page.getByLabel('Search documents').inputValue()).length, 1000);
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.getByText(`0 results for “${'日'.repeat(1000)}”`).waitFor();
   await page.getByLabel('Search documents').fill('acceptance');
   await page.getByRole('button', { name: 'Search' }).click();
   await page.waitForURL(/\/documents\?q=acceptance$/);

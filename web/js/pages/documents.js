@@ -5,6 +5,9 @@ import { h, clear, badge, fmtDate, fmtBytes, tagList, snippet, emptyState, error
 
 const PAGE = 24;
 const PREVIEW = 1000;
+// The server reads a request line of up to 12 KiB: 1,000 characters of any
+// script fit it percent-encoded (up to 12 bytes each), far more than a search needs.
+const QUERY_MAX = 1000;
 
 function card(doc, open) {
   const title = doc.title || doc.filename || doc.source_url || 'Untitled document';
@@ -79,7 +82,7 @@ export async function documentsPage(main, ctx) {
   ]);
   const go = (next) => navigate(`/documents${next.toString() ? `?${next}` : ''}`);
 
-  const input = h('input', { type: 'search', name: 'q', id: 'search-q', value: query, placeholder: 'Words, "a phrase", -exclude, tech*', autocomplete: 'off' });
+  const input = h('input', { type: 'search', name: 'q', id: 'search-q', value: query, placeholder: 'Words, "a phrase", -exclude, tech*', autocomplete: 'off', maxlength: QUERY_MAX });
   const form = h('form', { role: 'search', class: 'row' },
     h('div', { class: 'field' }, h('label', { for: 'search-q' }, 'Search documents'), input),
     h('div', { class: 'field' }, h('button', { type: 'submit', class: 'primary' }, 'Search')));
