@@ -305,8 +305,8 @@ enum mtag_err extract_mupdf(struct arena *a, const char *path, const struct extr
 	if (m.pages_failed == m.pages_read) {
 		e = m.mem_refused ? mu_too_large(err, errlen)
 				  : extract_fail(err, errlen, ERR_VALIDATION,
-						 "corrupt %s: none of its %d pages can be read: %s", label,
-						 m.page_count, m.page_error);
+						 "corrupt %s: none of its pages can be read: %s", label,
+						 m.page_error);
 		goto out;
 	}
 	extract_out_trim_end(&o);

@@ -143,11 +143,11 @@ static void fts_delete(Fts5Tokenizer *t)
  */
 #define RANK_K1 1.2
 #define RANK_B 0.75
+#define RANK_COLUMNS 8 /* weights read; a column past them weighs 1 */
 
 /* The query's constants, computed at its first row. */
 struct rank_query {
 	double mean_len;
-	int nphrase;
 	double idf[];
 };
 
@@ -172,7 +172,6 @@ static struct rank_query *rank_query(const Fts5ExtensionApi *api, Fts5Context *f
 		*rc = SQLITE_NOMEM;
 		return NULL;
 	}
-	q->nphrase = nphrase;
 	*rc = api->xRowCount(fts, &rows);
 	if (*rc == SQLITE_OK)
 		*rc = api->xColumnTotalSize(fts, -1, &tokens);
@@ -196,11 +195,11 @@ static void fts_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_cont
 {
 	int nphrase = api->xPhraseCount(fts), len = 0, rc = SQLITE_OK;
 	int words = nval > 0 ? sqlite3_value_int(val[0]) : nphrase;
-	double weight[8], score = 0.0;
+	double weight[RANK_COLUMNS], score = 0.0;
 
 	if (words < 1 || words > nphrase)
 		words = nphrase;
-	for (int c = 0; c < 8; c++)
+	for (int c = 0; c < RANK_COLUMNS; c++)
 		weight[c] = c + 1 < nval ? sqlite3_value_double(val[c + 1]) : 1.0;
 	struct rank_query *q = rank_query(api, fts, words, &rc);
 	if (q)
@@ -212,7 +211,7 @@ static void fts_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_cont
 		double freq = 0.0;
 		rc = api->xPhraseFirst(fts, i, &it, &col, &off);
 		for (; rc == SQLITE_OK && col >= 0; api->xPhraseNext(fts, &it, &col, &off))
-			freq += col < 8 ? weight[col] : 1.0;
+			freq += col < RANK_COLUMNS ? weight[col] : 1.0;
 		score += q->idf[i] * freq * (RANK_K1 + 1.0) / (freq + norm);
 	}
 	if (rc == SQLITE_OK)
