@@ -456,31 +456,46 @@ const char *store_search_render_tags(struct arena *a, const char *const *tags, s
 }
 
 /*
- * The Latin letters with the accented forms PostgreSQL's unaccent folds to
- * them (Latin-1 Supplement and Latin Extended-A), in both cases: without an
- * ICU or libc locale, PostgreSQL's regular expressions fold ASCII case only.
+ * Letters with the accented forms PostgreSQL's unaccent folds to them, the
+ * letter first, in both cases (without an ICU or libc locale PostgreSQL's
+ * regular expressions fold ASCII case only): Latin-1, Latin Extended-A, the
+ * Vietnamese letters, and monotonic Greek and Russian ё.
  */
-static const struct {
-	char letter;
-	const char *forms;
-} search_accents[] = {
-	{ 'a', "aàáâãäåāăąAÀÁÂÃÄÅĀĂĄ" }, { 'c', "cçćĉċčCÇĆĈĊČ" },
-	{ 'd', "dďđðDĎĐÐ" },             { 'e', "eèéêëēĕėęěEÈÉÊËĒĔĖĘĚ" },
-	{ 'g', "gĝğġģGĜĞĠĢ" },           { 'h', "hĥħHĤĦ" },
-	{ 'i', "iìíîïĩīĭįıIÌÍÎÏĨĪĬĮİ" }, { 'j', "jĵJĴ" },
-	{ 'k', "kķKĶ" },                 { 'l', "lĺļľŀłLĹĻĽĿŁ" },
-	{ 'n', "nñńņňNÑŃŅŇ" },           { 'o', "oòóôõöøōŏőOÒÓÔÕÖØŌŎŐ" },
-	{ 'r', "rŕŗřRŔŖŘ" },             { 's', "sśŝşšSŚŜŞŠ" },
-	{ 't', "tţťŧTŢŤŦ" },             { 'u', "uùúûüũūŭůűųUÙÚÛÜŨŪŬŮŰŲ" },
-	{ 'w', "wŵWŴ" },                 { 'y', "yýÿŷYÝŸŶ" },
-	{ 'z', "zźżžZŹŻŽ" },
+static const char *const search_accents[] = {
+	"aàáâãäåāăąǎạảấầẩẫậắằẳẵặAÀÁÂÃÄÅĀĂĄǍẠẢẤẦẨẪẬẮẰẲẴẶ",
+	"cçćĉċčCÇĆĈĊČ",
+	"dďđðDĎĐÐ",
+	"eèéêëēĕėęěẹẻẽếềểễệEÈÉÊËĒĔĖĘĚẸẺẼẾỀỂỄỆ",
+	"gĝğġģGĜĞĠĢ",
+	"hĥħHĤĦ",
+	"iìíîïĩīĭįıǐỉịIÌÍÎÏĨĪĬĮİǏỈỊ",
+	"jĵJĴ",
+	"kķKĶ",
+	"lĺļľŀłLĹĻĽĿŁ",
+	"nñńņňNÑŃŅŇ",
+	"oòóôõöøōŏőơǒọỏốồổỗộớờởỡợOÒÓÔÕÖØŌŎŐƠǑỌỎỐỒỔỖỘỚỜỞỠỢ",
+	"rŕŗřRŔŖŘ",
+	"sśŝşšșSŚŜŞŠȘ",
+	"tţťŧțTŢŤŦȚ",
+	"uùúûüũūŭůűųưǔụủứừửữựUÙÚÛÜŨŪŬŮŰŲƯǓỤỦỨỪỬỮỰ",
+	"wŵWŴ",
+	"yýÿŷỳỵỷỹYÝŸŶỲỴỶỸ",
+	"zźżžZŹŻŽ",
+	"αάΑΆ",
+	"εέΕΈ",
+	"ηήΗΉ",
+	"ιίϊΐΙΊΪ",
+	"οόΟΌ",
+	"υύϋΰΥΎΫ",
+	"ωώΩΏ",
+	"еёЕЁ",
 };
 
 /* The letters unaccent writes as two. */
 static const struct {
 	const char *pair, *forms;
 } search_ligatures[] = {
-	{ "ss", "ßẞ" }, { "ae", "æÆ" }, { "oe", "œŒ" },
+	{ "ss", "ßẞ" }, { "ae", "æÆ" }, { "oe", "œŒ" }, { "th", "þÞ" }, { "ij", "ĳĲ" },
 };
 
 /* Whether cp is one of the code points of the UTF-8 string forms. */
@@ -497,9 +512,8 @@ static bool search_among(unsigned cp, const char *forms)
 static const char *search_accent_class(unsigned cp)
 {
 	for (size_t k = 0; k < sizeof(search_accents) / sizeof(search_accents[0]); k++)
-		if ((unsigned char)search_accents[k].letter == cp ||
-		    (cp >= 0x80 && search_among(cp, search_accents[k].forms)))
-			return search_accents[k].forms;
+		if (search_among(cp, search_accents[k]))
+			return search_accents[k];
 	return NULL;
 }
 
