@@ -281,9 +281,11 @@ static void test_search_ranking(void)
 	CHECK_INT(store_document_search(T.s, &T.a, u.id, "kiwi", &fruit, 10, 0, &h, &n, &total), ERR_OK);
 	CHECK_INT(n, 1);
 	CHECK(h[0].rank == weak_rank);
-	/* SQLite's bm25 weighs words by their rarity in the user's documents: the
-	 * rare word in the title before the common one there, the other word in
-	 * the text of each (equal weights would leave them tied: the newer first). */
+	/* SQLite's bm25 weighs the rarer of two words more (its inverse document
+	 * frequency: the user's documents that hold the word, against all rows of
+	 * the index): the rare word in the title before the common one there, the
+	 * other word in the text of each (equal weights would leave them tied: the
+	 * newer first). */
 	if (!strcmp(T.name, "sqlite")) {
 		struct store_user v;
 		struct store_job k;
