@@ -107,6 +107,8 @@ def pdfs():
     # Cut before any page's text: MuPDF repairs it to pages with none, which is
     # a damaged file, not an empty document.
     write("cut-short.pdf", two[:300])
+    # A scan padded after its %%EOF: complete, no text, not a failure.
+    write("padded.pdf", make_pdf([b"0 0 1 rg 100 100 200 200 re f"]) + b"\r\n" * 600 + b"\0" * 1100)
     # A page tree without pages; one that claims three and holds none.
     write("no-pages.pdf", make_pdf([]))
     write("lying-count.pdf", make_pdf([]).replace(b"/Count 0", b"/Count 3"))
@@ -425,6 +427,8 @@ def texts():
           b"<div>Second <a href='/x'>block</a></div>\n")
     # Text that starts like a tag but is none.
     write("angle.txt", b"<3 plain text that opens with an angle bracket\n<pre isn't a tag here\n")
+    # A tag's name cut by the end of the file is no tag.
+    write("tag-cut.txt", b"<b")
     write("latin1.txt", "Café crème\nnaïve résumé — 12 €\n".encode("cp1252"))
     write("utf8-bom.txt", b"\xef\xbb\xbf" + "Línea uno\r\nLínea dos\r\n\r\nÜber straße “quotes” 日本語\r\n".encode())
     # Mostly UTF-8 (so read as UTF-8), with a stray byte and a cut sequence.

@@ -142,8 +142,8 @@ static bool sniff_html(const unsigned char *p, size_t n)
 		return false;
 	for (size_t k = 0; k < sizeof(starts) / sizeof(starts[0]); k++) {
 		size_t len = strlen(starts[k]);
-		if (has_prefix_nocase(p + i + 1, n - i - 1, starts[k]) &&
-		    (i + 1 + len >= n || (p[i + 1 + len] && strchr(" \t\r\n>/", p[i + 1 + len]))))
+		if (has_prefix_nocase(p + i + 1, n - i - 1, starts[k]) && i + 1 + len < n &&
+		    p[i + 1 + len] && strchr(" \t\r\n>/", p[i + 1 + len]))
 			return true;
 	}
 	size_t near = n - i < 1024 ? n - i : 1024;

@@ -9,6 +9,11 @@
  * stay in this file: every fz_try here is small, keeps the state it touches
  * in struct mu (never in locals that longjmp could clobber) and becomes an
  * enum mtag_err at the function's edge.
+ *
+ * A damaged file is read as far as MuPDF repairs it; one that repairs to no
+ * pages, to pages none of which loads, or that was cut short and gives no
+ * text is corrupt (extract_mupdf). A complete file without text (a scan) is
+ * not: ERR_OK with an empty text.
  */
 #include <stdalign.h>
 #include <stddef.h>
@@ -17,6 +22,7 @@
 #include <string.h>
 
 #include <mupdf/fitz.h>
+#include <mupdf/pdf.h>
 
 #include "pipeline/extract_int.h"
 #include "base/clock.h"
@@ -232,22 +238,28 @@ static bool mu_page_text(struct mu *m, int i)
 }
 
 /*
- * Whether a PDF file lacks the %%EOF its writer ends it with, within its last
- * KiB (where readers look for it): it was cut short. MuPDF still opens it,
- * rebuilding what it can.
+ * Whether a PDF was cut short: MuPDF had to rebuild its cross-reference
+ * table to open it, and the file does not end with the %%EOF its writer ends
+ * it with (in its last KiB, white space and NULs after it aside). A complete
+ * file with a broken table (issue7229.pdf, a scan) or padded after its %%EOF
+ * is not.
  */
-static bool pdf_cut_short(const char *path)
+static bool mu_cut_short(struct mu *m, const char *path)
 {
-	char tail[1024];
-	size_t n = 0;
-	FILE *f = fopen(path, "rb");
-	if (!f)
+	pdf_document *pdf = pdf_specifics(m->ctx, m->doc);
+	char tail[4096];
+	size_t n;
+	FILE *f;
+
+	if (!pdf || !pdf_was_repaired(m->ctx, pdf) || !(f = fopen(path, "rb")))
 		return false;
 	if (fseek(f, -(long)sizeof(tail), SEEK_END) != 0)
 		rewind(f);
 	n = fread(tail, 1, sizeof(tail), f);
 	fclose(f);
-	for (size_t i = 0; i + 5 <= n; i++)
+	while (n && (tail[n - 1] == '\0' || strchr(" \t\r\n\f", tail[n - 1])))
+		n--;
+	for (size_t i = n > 1024 ? n - 1024 : 0; i + 5 <= n; i++)
 		if (!memcmp(tail + i, "%%EOF", 5))
 			return false;
 	return true;
@@ -310,7 +322,7 @@ enum mtag_err extract_mupdf(struct arena *a, const char *path, const struct extr
 		goto out;
 	}
 	extract_out_trim_end(&o);
-	if (o.text.len == 0 && out->type == EXTRACT_PDF && pdf_cut_short(path)) {
+	if (o.text.len == 0 && mu_cut_short(&m, path)) {
 		e = extract_fail(err, errlen, ERR_VALIDATION,
 				 "corrupt PDF: it is cut short (no %%%%EOF at its end) and no text can"
 				 " be read from it");

@@ -492,7 +492,7 @@ const char *store_search_first_word(struct arena *a, const struct search_query *
 
 /*
  * A PostgreSQL regular expression (for flag 'i') of word at the start of a
- * word of the text, its accents ignored as unaccent ignores them in the
+ * word of the text (no letter or digit before it), its accents ignored as unaccent ignores them in the
  * index ("resume" finds "Résumé", "strasse" "Straße"): where PostgreSQL
  * cuts the text it gives a snippet from. OUT: the pattern, in a.
  */

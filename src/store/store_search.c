@@ -536,7 +536,10 @@ const char *store_search_first_regex(struct arena *a, const char *word)
 	struct buf b = BUF_INIT(SEARCH_MAX_RENDER);
 	size_t n = strlen(word), step;
 
-	buf_puts(&b, "\\m");
+	/* Not \m: in a database of locale C a word character is an ASCII one, and
+	 * \m never matches before "Ü"; no letter or digit before is what \m means
+	 * elsewhere (and "_" splits words, as PostgreSQL's parser does). */
+	buf_puts(&b, "(?<![[:alnum:]])");
 	for (size_t at = 0; at < n; at += step) {
 		unsigned cp = utf8_get(word + at, n - at, &step);
 		int lig = search_ligature(word + at, cp, &step);

@@ -145,9 +145,10 @@ static void fts_delete(Fts5Tokenizer *t)
 #define RANK_B 0.75
 #define RANK_COLUMNS 8 /* weights read; a column past them weighs 1 */
 
-/* The query's constants, computed at its first row. */
+/* The query's constants, computed at its first row (words: the P of that call). */
 struct rank_query {
 	double mean_len;
+	int words;
 	double idf[];
 };
 
@@ -172,6 +173,7 @@ static struct rank_query *rank_query(const Fts5ExtensionApi *api, Fts5Context *f
 		*rc = SQLITE_NOMEM;
 		return NULL;
 	}
+	q->words = nphrase;
 	*rc = api->xRowCount(fts, &rows);
 	if (*rc == SQLITE_OK)
 		*rc = api->xColumnTotalSize(fts, -1, &tokens);
@@ -202,8 +204,10 @@ static void fts_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_cont
 	for (int c = 0; c < RANK_COLUMNS; c++)
 		weight[c] = c + 1 < nval ? sqlite3_value_double(val[c + 1]) : 1.0;
 	struct rank_query *q = rank_query(api, fts, words, &rc);
-	if (q)
+	if (q) {
+		words = words < q->words ? words : q->words; /* one P a query: the first call's */
 		rc = api->xColumnSize(fts, -1, &len);
+	}
 	double norm = RANK_K1 * (1.0 - RANK_B + RANK_B * (double)len / (q ? q->mean_len : 1.0));
 	for (int i = 0; rc == SQLITE_OK && i < words; i++) {
 		Fts5PhraseIter it;

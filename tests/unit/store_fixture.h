@@ -154,9 +154,10 @@ static inline int rm_entry(const char *path, const struct stat *sb, int flag, st
 
 /* ---- PostgreSQL ---- */
 
-static inline bool pg_fresh_url(char *url, size_t n)
+/* A new database, CREATE DATABASE's options after its name (ours, constant). */
+static inline bool pg_fresh_url_with(char *url, size_t n, const char *options)
 {
-	char hex[13], sql[96];
+	char hex[13], sql[192];
 	PGresult *r;
 	bool ok;
 
@@ -165,7 +166,7 @@ static inline bool pg_fresh_url(char *url, size_t n)
 	random_hex(hex, 6);
 	/* An identifier cannot be a parameter; the name is ours, [a-z0-9_] only. */
 	snprintf(pg_dbs[pg_ndbs], sizeof(pg_dbs[0]), "mtag_store_%s", hex);
-	snprintf(sql, sizeof(sql), "CREATE DATABASE \"%.39s\"", pg_dbs[pg_ndbs]);
+	snprintf(sql, sizeof(sql), "CREATE DATABASE \"%.39s\" %.96s", pg_dbs[pg_ndbs], options);
 	r = PQexec(pg_admin, sql);
 	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
 	if (!ok)
@@ -176,6 +177,11 @@ static inline bool pg_fresh_url(char *url, size_t n)
 		snprintf(url, n, "%s%sdbname=%s", pg_base_url, strchr(pg_base_url, '?') ? "&" : "?",
 			 pg_dbs[pg_ndbs++]);
 	return ok;
+}
+
+static inline bool pg_fresh_url(char *url, size_t n)
+{
+	return pg_fresh_url_with(url, n, "");
 }
 
 static inline void pg_drop_all(void)

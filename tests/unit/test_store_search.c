@@ -141,6 +141,39 @@ static void test_search_syntax(void)
 }
 
 /*
+ * Where a snippet's slice starts: the first token a query's word begins,
+ * whatever its case or accents, not a part of another word ("concatenate"
+ * for "cat"), 5 KB into a text of j's user.
+ */
+static void check_slices(const struct store_job *j)
+{
+	struct store_document d;
+	struct store_hit *h = NULL;
+	size_t n = 0, total = 0;
+	struct buf far = BUF_INIT(1 << 16);
+	for (int i = 0; i < 200; i++)
+		buf_puts(&far, "filler concatenate dolor ");
+	buf_puts(&far, "the \xC3\x9C" "bersicht of \xC3\x89t\xC3\xA9 cats ");
+	for (int i = 0; i < 200; i++)
+		buf_puts(&far, "filler lorem ipsum dolor ");
+	CHECK_INT(add_doc(j, &d, T0 + 3, "completed", "Far", "[]", buf_cstr(&far)), ERR_OK);
+	buf_release(&far);
+	CHECK_INT(store_document_search(T.s, &T.a, j->user_id, "\xC3\xBC" "bersicht", NULL, 10, 0, &h,
+					  &n, &total), ERR_OK);
+	CHECK_INT(n, 1);
+	CHECK_STR(h[0].snippet, "… concatenate dolor the [[\xC3\x9C" "bersicht]] of \xC3\x89t\xC3\xA9 cats"
+				" filler lorem ipsum dolor filler lorem ipsum dolor filler …");
+	CHECK_INT(store_document_search(T.s, &T.a, j->user_id, "ete", NULL, 10, 0, &h, &n, &total), ERR_OK);
+	CHECK_INT(n, 1);
+	CHECK_STR(h[0].snippet, "… the \xC3\x9C" "bersicht of [[\xC3\x89t\xC3\xA9]] cats filler lorem"
+				" ipsum dolor filler lorem ipsum dolor filler lorem ipsum …");
+	CHECK_INT(store_document_search(T.s, &T.a, j->user_id, "cat", NULL, 10, 0, &h, &n, &total), ERR_OK);
+	CHECK_INT(n, 1);
+	CHECK_STR(h[0].snippet, "… \xC3\x9C" "bersicht of \xC3\x89t\xC3\xA9 [[cats]] filler lorem ipsum"
+				" dolor filler lorem ipsum dolor filler lorem ipsum dolor …");
+}
+
+/*
  * A match deep in a long text: the fragment is short and around it. It
  * starts three tokens before the first match and is 16 tokens long (both
  * drivers: store_marker_snippet on a slice of the text), runs of white
@@ -193,29 +226,7 @@ static void test_snippets_of_long_texts(void)
 	CHECK_INT(store_document_search(T.s, &T.a, u.id, "beta", NULL, 10, 0, &h, &n, &total), ERR_OK);
 	CHECK_INT(n, 1);
 	CHECK_STR(h[0].snippet, "alpha [[beta]] gamma");
-	/* Where the slice starts: the first token a query's word begins, whatever its
-	 * case or accents, not a part of another word ("concatenate" for "cat"). */
-	struct buf far = BUF_INIT(1 << 16);
-	for (int i = 0; i < 200; i++) /* 5 KB before */
-		buf_puts(&far, "filler concatenate dolor ");
-	buf_puts(&far, "the \xC3\x9C" "bersicht of \xC3\x89t\xC3\xA9 cats ");
-	for (int i = 0; i < 200; i++)
-		buf_puts(&far, "filler lorem ipsum dolor ");
-	CHECK_INT(add_doc(&j, &d, T0 + 3, "completed", "Far", "[]", buf_cstr(&far)), ERR_OK);
-	buf_release(&far);
-	CHECK_INT(store_document_search(T.s, &T.a, u.id, "\xC3\xBC" "bersicht", NULL, 10, 0, &h, &n,
-					  &total), ERR_OK);
-	CHECK_INT(n, 1);
-	CHECK_STR(h[0].snippet, "… concatenate dolor the [[\xC3\x9C" "bersicht]] of \xC3\x89t\xC3\xA9 cats"
-				" filler lorem ipsum dolor filler lorem ipsum dolor filler …");
-	CHECK_INT(store_document_search(T.s, &T.a, u.id, "ete", NULL, 10, 0, &h, &n, &total), ERR_OK);
-	CHECK_INT(n, 1);
-	CHECK_STR(h[0].snippet, "… the \xC3\x9C" "bersicht of [[\xC3\x89t\xC3\xA9]] cats filler lorem"
-				" ipsum dolor filler lorem ipsum dolor filler lorem ipsum …");
-	CHECK_INT(store_document_search(T.s, &T.a, u.id, "cat", NULL, 10, 0, &h, &n, &total), ERR_OK);
-	CHECK_INT(n, 1);
-	CHECK_STR(h[0].snippet, "… \xC3\x9C" "bersicht of \xC3\x89t\xC3\xA9 [[cats]] filler lorem ipsum"
-				" dolor filler lorem ipsum dolor filler lorem ipsum dolor …");
+	check_slices(&j);
 }
 
 static void test_search_snippets(void)
@@ -638,9 +649,30 @@ static void store_tests(void)
 	RUN(test_search_window_recent_first);
 }
 
+/*
+ * A database of locale C, where PostgreSQL's regular expressions know ASCII
+ * letters only: the slices still start where they do elsewhere.
+ */
+static void test_slices_in_locale_c(void)
+{
+	char url[sizeof(T.url)], err[256];
+	struct store *other = T.s;
+	struct store_user u;
+	struct store_job j;
+	CHECK(pg_fresh_url_with(url, sizeof(url), "LOCALE 'C' TEMPLATE template0"));
+	CHECK_INT(store_open(url, 2, &T.s, err, sizeof(err)), ERR_OK);
+	CHECK_INT(store_migrate(T.s, NULL), ERR_OK);
+	new_user(&u);
+	new_job(&j, u.id, 1, T0);
+	check_slices(&j);
+	store_close(T.s);
+	T.s = other;
+}
+
 static void pg_tests(void)
 {
 	RUN(test_search_stems);
+	RUN(test_slices_in_locale_c);
 }
 
 int main(void)
