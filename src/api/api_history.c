@@ -11,6 +11,7 @@
 #include "api/api.h"
 #include "base/clock.h"
 #include "base/jsonx.h"
+#include "base/random.h"
 #include "base/utf8.h"
 #include "core/core.h"
 #include "core/core_history.h"
@@ -43,6 +44,32 @@ static bool query_int(struct http_request *req, struct http_response *res, const
 	*out = n;
 	return true;
 }
+
+/*
+ * A query value that must be one of values (NULL-terminated) when present;
+ * false (422 naming them) when not. OUT: *out, NULL when absent.
+ */
+static bool query_enum(struct http_request *req, struct http_response *res, const char *name,
+		       const char *const *values, const char **out)
+{
+	char list[160] = "";
+	*out = http_query(req, name);
+	for (const char *const *v = values; *v; v++) {
+		if (*out && !strcmp(*out, *v))
+			return true;
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+			 v == values ? "" : v[1] ? ", " : " or ", *v);
+	}
+	if (!*out)
+		return true;
+	http_respond_errorf(res, ERR_VALIDATION, "%s: must be %s", name, list);
+	return false;
+}
+
+static const char *const job_statuses[] = { "pending", "processing", "completed", "partial",
+					    "failed", "cancelled", NULL };
+static const char *const doc_statuses[] = { "pending", "processing", "completed", "failed", NULL };
+static const char *const job_types[] = { "single", "batch", "upload", NULL };
 
 static bool paging(struct http_request *req, struct http_response *res, size_t *limit,
 		   size_t *offset)
@@ -107,12 +134,14 @@ void api_history_jobs(struct http_request *req, struct http_response *res)
 {
 	size_t limit, offset, n, total;
 	struct store_job *jobs;
-	struct store_job_filter f = { http_query(req, "status"), http_query(req, "job_type"), false };
-	const char *sort = http_query(req, "sort");
-	if (!paging(req, res, &limit, &offset))
+	static const char *const sorts[] = { "newest", "oldest", NULL };
+	struct store_job_filter f = { 0 };
+	const char *sort;
+	if (!paging(req, res, &limit, &offset) ||
+	    !query_enum(req, res, "status", job_statuses, &f.status) ||
+	    !query_enum(req, res, "job_type", job_types, &f.job_type) ||
+	    !query_enum(req, res, "sort", sorts, &sort))
 		return;
-	if (sort && strcmp(sort, "newest") && strcmp(sort, "oldest"))
-		return http_respond_error(res, ERR_VALIDATION, "sort: must be newest or oldest");
 	f.oldest_first = sort && !strcmp(sort, "oldest");
 	enum mtag_err e = core_history_jobs(req->app, req->arena, me(req), &f, limit, offset, &jobs, &n, &total);
 	if (e)
@@ -165,20 +194,52 @@ static bool date_bound(struct http_request *req, struct http_response *res, cons
 	return false;
 }
 
+/*
+ * The lang filter, lower-cased (languages are stored so: "en", "und"); false
+ * when answered (422): not two or three ASCII letters.
+ */
+static bool lang_filter(struct http_request *req, struct http_response *res, const char **out)
+{
+	const char *v = http_query(req, "lang");
+	size_t n = v ? strlen(v) : 0;
+	*out = NULL;
+	if (!v)
+		return true;
+	char *lang = arena_strdup(req->arena, v);
+	for (size_t i = 0; i < n; i++)
+		lang[i] = (char)(lang[i] >= 'A' && lang[i] <= 'Z' ? lang[i] + 32 : lang[i]);
+	if (n < 2 || n > 3 || strspn(lang, "abcdefghijklmnopqrstuvwxyz") != n) {
+		http_respond_error(res, ERR_VALIDATION, "lang: must be a language code such as en");
+		return false;
+	}
+	*out = lang;
+	return true;
+}
+
 /* status, lang, job_id, tag (repeatable), from, to. False when answered (422). */
 static bool doc_filter(struct http_request *req, struct http_response *res,
 		       struct store_doc_filter *f)
 {
 	const char *tags[STORE_FILTER_TAGS + 1];
 	memset(f, 0, sizeof(*f));
-	f->status = http_query(req, "status");
-	f->lang = http_query(req, "lang");
+	if (!query_enum(req, res, "status", doc_statuses, &f->status) ||
+	    !lang_filter(req, res, &f->lang))
+		return false;
 	f->job_id = http_query(req, "job_id");
+	if (f->job_id && !uuid_valid(f->job_id)) {
+		http_respond_error(res, ERR_VALIDATION, "job_id: must be a UUID");
+		return false;
+	}
 	f->ntags = http_query_all(req, "tag", tags, STORE_FILTER_TAGS + 1);
 	if (f->ntags > STORE_FILTER_TAGS) {
 		http_respond_errorf(res, ERR_VALIDATION, "tag: at most %d tags", STORE_FILTER_TAGS);
 		return false;
 	}
+	for (size_t i = 0; i < f->ntags; i++)
+		if (!tags[i][0]) {
+			http_respond_error(res, ERR_VALIDATION, "tag: must not be empty");
+			return false;
+		}
 	memcpy(f->tags, tags, f->ntags * sizeof(*tags));
 	return date_bound(req, res, "from", false, &f->from_us) &&
 	       date_bound(req, res, "to", true, &f->to_us);
@@ -316,14 +377,12 @@ static void unlink_cleanup(void *path)
 
 void api_history_export(struct http_request *req, struct http_response *res)
 {
-	const char *format = http_query(req, "format"), *text = http_query(req, "include_text");
-	bool json;
-	if (!format || !strcmp(format, "csv"))
-		json = false;
-	else if (!strcmp(format, "json"))
-		json = true;
-	else
-		return http_respond_error(res, ERR_VALIDATION, "format: must be csv or json");
+	static const char *const formats[] = { "csv", "json", NULL }, *const flags[] = { "0", "1", NULL };
+	const char *format, *text;
+	if (!query_enum(req, res, "format", formats, &format) ||
+	    !query_enum(req, res, "include_text", flags, &text))
+		return;
+	bool json = format && !strcmp(format, "json");
 	const char *path;
 	struct core_failure f = { 0 };
 	enum mtag_err e = core_history_export(req->app, req->arena, me(req), json,

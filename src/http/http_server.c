@@ -149,7 +149,7 @@ struct http_ctx {
 	int64_t start_us;        /* monotonic, when the request line arrived */
 	char rid[HTTP_RID_MAX + 1];
 	bool started;            /* the first (headers-only) call is done */
-	bool query_cut;          /* past QUERY_ARGS_MAX or QUERY_POOL_MAX: answered 414 */
+	const char *query_cut;   /* why the query was cut (answered 414), or NULL */
 	bool queued;             /* a response is queued: ignore the rest of the body */
 	bool close;              /* the response goes out before the body was read */
 	bool refused;            /* res holds an error (body past a cap, bad upload): the rest
@@ -275,10 +275,14 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	ctx->req.path = arena_strndup(&ctx->arena, uri, strcspn(uri, "?#"));
 	char *q = strchr(uri, '?');
 	size_t nargs = q ? query_args(q + 1) : 0;
-	if (q && (nargs > QUERY_ARGS_MAX || strlen(uri) + nargs * QUERY_ARG_BYTES > QUERY_POOL_MAX)) {
+	if (q && nargs > QUERY_ARGS_MAX)
+		ctx->query_cut = arena_printf(&ctx->arena, "the query has more than %d parameters",
+					      QUERY_ARGS_MAX);
+	else if (q && strlen(uri) + nargs * QUERY_ARG_BYTES > QUERY_POOL_MAX)
+		ctx->query_cut = arena_printf(&ctx->arena, "the address is too long (at most %d KiB"
+					      " with its parameters)", QUERY_POOL_MAX / 1024);
+	if (ctx->query_cut)
 		q[1] = '\0'; /* the buffer is MHD's, writable: it parses nothing now */
-		ctx->query_cut = true;
-	}
 	atomic_fetch_add(&srv->inflight, 1);
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
@@ -577,9 +581,7 @@ static enum MHD_Result begin(struct http_ctx *ctx, struct MHD_Connection *conn, 
 	req->request_id = ctx->rid;
 	log_set_request_id(ctx->rid);
 	if (ctx->query_cut)
-		return send_early_error(ctx, conn, ERR_URI_TOO_LONG,
-					arena_printf(&ctx->arena, "the query has too many parameters for"
-						     " its length (at most %d)", QUERY_ARGS_MAX));
+		return send_early_error(ctx, conn, ERR_URI_TOO_LONG, ctx->query_cut);
 	const char *nul = http_query_nul(&ctx->arena, conn);
 	if (nul)
 		return send_early_error(ctx, conn, ERR_BAD_REQUEST,

@@ -130,6 +130,25 @@ def test_filters_refuse_what_they_cannot_apply(server, files_server):
         assert (r.status_code, r.json()["detail"]) == (422, "tag: at most 8 tags")
     r = requests.get(server.url + "/api/history/documents/search?query=volcano%FF", headers=h, timeout=30)
     assert (r.status_code, r.json()["detail"]) == (422, "query: must be valid UTF-8")
+    # A value a filter cannot be is refused, naming what it can be, rather than matching nothing.
+    for path, params, detail in (
+            ("/api/history/jobs", {"status": "done"},
+             "status: must be pending, processing, completed, partial, failed or cancelled"),
+            ("/api/history/jobs", {"job_type": "bulk"}, "job_type: must be single, batch or upload"),
+            ("/api/history/jobs", {"sort": "asc"}, "sort: must be newest or oldest"),
+            ("/api/history/documents", {"status": "partial"},
+             "status: must be pending, processing, completed or failed"),
+            ("/api/history/documents", {"job_id": "nope"}, "job_id: must be a UUID"),
+            ("/api/history/documents", {"lang": "english"}, "lang: must be a language code such as en"),
+            ("/api/history/documents/search", {"query": "volcano", "tag": ""}, "tag: must not be empty"),
+            ("/api/history/export", {"format": "xml"}, "format: must be csv or json"),
+            ("/api/history/export", {"include_text": "yes"}, "include_text: must be 0 or 1")):
+        r = get(server, path, h, **params)
+        assert (r.status_code, r.json()["detail"]) == (422, detail), (path, params)
+    # Languages are codes in lower case, whatever case they are asked in.
+    assert get(server, "/api/history/documents", h, lang="EN").json()["total"] == \
+        get(server, "/api/history/documents", h, lang="en").json()["total"] >= 1
+    assert get(server, "/api/history/jobs", h, status="completed", job_type="single").json()["total"] == 3
 
 
 def test_tags_stats_export_and_delete(server, files_server):

@@ -483,18 +483,23 @@ static void test_many_arguments_and_headers(void)
 	 * the request line: a query of more than 64 arguments, or of fewer but long
 	 * enough to fill it, is refused (414) before MHD parses it - it answered
 	 * nothing and the client waited for the timeout. */
-	static const char refused[] = "{\"detail\":\"the query has too many parameters for its"
-				      " length (at most 64)\",\"code\":\"uri_too_long\"}";
+	static const char too_many[] = "{\"detail\":\"the query has more than 64 parameters\","
+				       "\"code\":\"uri_too_long\"}";
+	static const char too_long[] = "{\"detail\":\"the address is too long (at most 12 KiB with"
+				       " its parameters)\",\"code\":\"uri_too_long\"}";
 	struct resp r;
 	CHECK(roundtrip(query_of(64, 1, 1), &r));
 	CHECK_INT(r.status, 200);
 	CHECK_STR(r.body, "{\"q\":\"x\",\"flag\":null,\"missing\":true}");
 	CHECK(roundtrip(query_of(300, 1, 1), &r));
 	CHECK_INT(r.status, 414);
-	CHECK_STR(r.body, refused);
+	CHECK_STR(r.body, too_many);
 	CHECK(roundtrip(query_of(64, 1, 200), &r)); /* a 13 KB line */
 	CHECK_INT(r.status, 414);
-	CHECK_STR(r.body, refused);
+	CHECK_STR(r.body, too_long);
+	CHECK(roundtrip(query_of(1, 12300, 1), &r)); /* one parameter of 12 KB */
+	CHECK_INT(r.status, 414);
+	CHECK_STR(r.body, too_long);
 	/* A 10 KiB search query with 15 filters still fits. */
 	CHECK(roundtrip(query_of(16, 10240, 8), &r));
 	CHECK_INT(r.status, 200);
