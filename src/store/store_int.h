@@ -537,6 +537,13 @@ const char *store_search_render_tags(struct arena *a, const char *const *tags, s
  */
 #define STORE_SEARCH_KEY_LEN 13
 
+/*
+ * The letters unaccent writes as two (ß, æ, œ, þ, ĳ; lower case, as
+ * unicode61 gives tokens) written so, in place: each is 2 bytes, as its two
+ * ASCII letters are. s: n bytes of UTF-8.
+ */
+void store_fts_fold(char *s, size_t n);
+
 /* Register the FTS5 tokenizer "mtag" (store_sqlite_fts.c) on db. An SQLite result code. */
 struct sqlite3;
 int store_sqlite_fts_register(struct sqlite3 *db);

@@ -156,6 +156,7 @@ static int fold_token(void *ctx, int flags, const char *token, int n, int start,
 	if (flags & FTS5_TOKEN_COLOCATED || f->len + (size_t)n >= sizeof(f->buf))
 		return SQLITE_OK;
 	memcpy(f->buf + f->len, token, (size_t)n);
+	store_fts_fold(f->buf + f->len, (size_t)n);
 	f->len += (size_t)n;
 	return SQLITE_OK;
 }
@@ -190,11 +191,26 @@ void store_marker_free(struct store_marker *mk)
 		uni.methods.xDelete(mk->tok);
 }
 
+/*
+ * Whether the text's token (folded as the index folds it, store_fts_fold)
+ * is one a mark matches. A mark is at most sizeof(struct fold) bytes, so
+ * only that much of a token is compared.
+ */
 static bool marker_match(const struct store_marker *mk, const char *token, int n)
 {
+	char folded[sizeof(((struct fold *)0)->buf)];
+	size_t len = (size_t)n;
+	for (int i = 0; i < n; i++)
+		if ((unsigned char)token[i] >= 0xC3 && (unsigned char)token[i] <= 0xC5) {
+			len = len < sizeof(folded) ? len : sizeof(folded);
+			memcpy(folded, token, len);
+			store_fts_fold(folded, len);
+			token = folded; /* the letters store_fts_fold changes start so */
+			break;
+		}
 	for (size_t i = 0; i < mk->n; i++) {
 		size_t k = strlen(mk->marks[i].s);
-		if ((size_t)n >= k && !memcmp(token, mk->marks[i].s, k) &&
+		if (len >= k && !memcmp(token, mk->marks[i].s, k) &&
 		    (mk->marks[i].prefix || (size_t)n == k))
 			return true;
 	}

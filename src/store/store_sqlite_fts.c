@@ -20,7 +20,12 @@
  * digits share index terms, which costs speed, never privacy: every search
  * also filters documents.user_id.
  *
- * Arguments after the name go to unicode61 ('mtag remove_diacritics 2').
+ * Arguments after the name go to unicode61 ('mtag remove_diacritics 2'),
+ * but a first "ligatures" (migration 0014): each token's ß, æ, œ, þ and ĳ
+ * are then written as two letters, as PostgreSQL's unaccent writes them
+ * ("strasse" finds "Straße"; store_fts_fold). A binary older than that
+ * option cannot open the table (unicode61 refuses the word), so it cannot
+ * write tokens the index does not have.
  * Registered on every connection (store_sqlite.c), before the migrations run,
  * with the search's ranking function mtag_rank (below).
  */
@@ -39,17 +44,33 @@
 struct fts_tokenizer {
 	fts5_tokenizer base; /* unicode61's methods */
 	Fts5Tokenizer *inner;
+	bool ligatures;      /* store_fts_fold on each token (the option "ligatures") */
 };
 
 /* One xTokenize call: the caller's callback and the buffer for qualified tokens. */
 struct fts_call {
 	void *ctx;
 	int (*token)(void *ctx, int tflags, const char *tok, int n, int start, int end);
+	bool ligatures;
 	char key[FTS_KEY_LEN];
 	char stack[FTS_TOKEN_STACK];
 	char *heap;
 	size_t heap_cap;
 };
+
+void store_fts_fold(char *s, size_t n)
+{
+	/* UTF-8 of ß, æ, œ, þ, ĳ, each 2 bytes as its 2 letters are: folded in place. */
+	static const char pairs[][5] = { "\xC3\x9Fss", "\xC3\xA6" "ae", "\xC5\x93oe",
+					 "\xC3\xBEth", "\xC4\xB3ij" };
+	for (size_t i = 0; i + 1 < n; i++)
+		for (size_t k = 0; k < sizeof(pairs) / sizeof(pairs[0]); k++)
+			if (s[i] == pairs[k][0] && s[i + 1] == pairs[k][1]) {
+				s[i] = pairs[k][2];
+				s[++i] = pairs[k][3];
+				break;
+			}
+}
 
 static bool fts_key_ok(const char *s, int n)
 {
@@ -79,6 +100,8 @@ static int fts_qualify(void *ctx, int tflags, const char *tok, int n, int start,
 	}
 	memcpy(out, c->key, FTS_KEY_LEN);
 	memcpy(out + FTS_KEY_LEN, tok, (size_t)n);
+	if (c->ligatures)
+		store_fts_fold(out + FTS_KEY_LEN, (size_t)n);
 	return c->token(c->ctx, tflags, out, (int)need, start + FTS_KEY_LEN + 1,
 			end + FTS_KEY_LEN + 1);
 }
@@ -87,7 +110,7 @@ static int fts_tokenize(Fts5Tokenizer *t, void *ctx, int flags, const char *text
 			int (*token)(void *, int, const char *, int, int, int))
 {
 	struct fts_tokenizer *ft = (struct fts_tokenizer *)t;
-	struct fts_call c = { .ctx = ctx, .token = token };
+	struct fts_call c = { .ctx = ctx, .token = token, .ligatures = ft->ligatures };
 	int rc;
 
 	if (!text || !fts_key_ok(text, n))
@@ -109,6 +132,9 @@ static int fts_create(void *api, const char **argv, int argc, Fts5Tokenizer **ou
 	*out = NULL;
 	if (!ft)
 		return SQLITE_NOMEM;
+	ft->ligatures = argc > 0 && !strcmp(argv[0], "ligatures");
+	argv += ft->ligatures;
+	argc -= ft->ligatures;
 	rc = fts->xFindTokenizer(fts, "unicode61", &uctx, &ft->base);
 	if (rc == SQLITE_OK)
 		rc = ft->base.xCreate(uctx, argv, argc, &ft->inner);

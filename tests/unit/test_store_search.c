@@ -229,6 +229,40 @@ static void test_snippets_of_long_texts(void)
 	check_slices(&j);
 }
 
+/*
+ * ß, æ, œ, þ and ĳ are found written as two letters and the other way round,
+ * whatever their case, and marked in the snippets (PostgreSQL's unaccent
+ * folds them; SQLite's index from migration 0014).
+ */
+static void test_search_ligatures(void)
+{
+	struct store_user u;
+	struct store_job j;
+	struct store_document d;
+	struct store_hit *h = NULL;
+	size_t n = 0, total = 0;
+	new_user(&u);
+	new_job(&j, u.id, 1, T0);
+	CHECK_INT(add_doc(&j, &d, T0, "completed", "Die Stra\xC3\x9F" "e", "[]",
+			  "Gr\xC3\xB6\xC3\x9F" "e und \xC5\x92uvre"), ERR_OK);
+	static const struct {
+		const char *query, *snippet;
+	} cases[] = {
+		{ "strasse", "Die [[Stra\xC3\x9F" "e]]" },
+		{ "STRA\xC3\x9F" "E", "Die [[Stra\xC3\x9F" "e]]" },
+		{ "GR\xC3\x96SSE", "[[Gr\xC3\xB6\xC3\x9F" "e]] und \xC5\x92uvre" },
+		{ "oeuvre", "Gr\xC3\xB6\xC3\x9F" "e und [[\xC5\x92uvre]]" },
+		{ "\xC5\x93uv", "Gr\xC3\xB6\xC3\x9F" "e und [[\xC5\x92uvre]]" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		CHECK_INT(store_document_search(T.s, &T.a, u.id, cases[i].query, NULL, 10, 0, &h, &n,
+						  &total), ERR_OK);
+		CHECK_INT(n, 1);
+		if (n == 1)
+			CHECK_STR(h[0].snippet, cases[i].snippet);
+	}
+}
+
 static void test_search_snippets(void)
 {
 	struct store_hit *h = NULL;
@@ -641,6 +675,7 @@ static void store_tests(void)
 	RUN(test_migrate);
 	RUN(test_search_syntax);
 	RUN(test_search_snippets);
+	RUN(test_search_ligatures);
 	RUN(test_snippets_of_long_texts);
 	RUN(test_search_ranking);
 	RUN(test_search_pages);
