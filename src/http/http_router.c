@@ -7,6 +7,10 @@
  * percent-decoded before it is compared or stored, so "/api/x/%2F" can never
  * pass a "/" into a parameter and "//" is an empty segment that no "{name}"
  * matches. A trailing slash is not special ("/health/" is not "/health").
+ * Where patterns of different shapes match a path, the one with a literal
+ * segment first, counting from the left, takes it, whatever the method:
+ * "/documents/search" is GET search's, so DELETE there is a 405, not the
+ * deletion of a document named "search".
  *
  * Everything it allocates (decoded segments, parameter values, the Allow
  * list) lives in req->arena. Stateless otherwise: thread-safe as long as
@@ -14,6 +18,7 @@
  */
 #include <assert.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "http/http.h"
@@ -90,6 +95,30 @@ static bool is_param(const char *pat, size_t len)
 	return len > 2 && pat[0] == '{' && pat[len - 1] == '}';
 }
 
+/* A pattern's shape: bit i set when its segment i is a parameter (the first 64). */
+static uint64_t param_bits(const char *pattern)
+{
+	uint64_t bits = 0;
+	const char *p = pattern[0] == '/' ? pattern + 1 : pattern;
+	for (int i = 0; i < 64; i++) {
+		const char *end = strchr(p, '/');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (is_param(p, len))
+			bits |= (uint64_t)1 << i;
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	return bits;
+}
+
+/* Whether shape a takes a path from shape b: literal at the first segment they differ. */
+static bool shape_first(uint64_t a, uint64_t b)
+{
+	uint64_t differ = a ^ b;
+	return differ && !(a & (differ & -differ));
+}
+
 /*
  * Match pattern against the decoded segments. OUT: params (values borrowed
  * from segs, names from the pattern in the arena) and *nparams.
@@ -159,9 +188,21 @@ enum mtag_err http_route_match(const struct http_route *routes, size_t nroutes,
 	struct seg *segs = split_path(req->arena, req->path, &nsegs);
 	struct http_param params[HTTP_MAX_PARAMS];
 	bool path_known = false;
+	uint64_t shape = 0;
 	for (size_t i = 0; i < nroutes; i++) {
 		size_t np = 0;
-		if (!match_pattern(req->arena, routes[i].pattern, segs, nsegs, params, &np))
+		uint64_t bits = param_bits(routes[i].pattern);
+		if ((path_known && !shape_first(bits, shape)) ||
+		    !match_pattern(req->arena, routes[i].pattern, segs, nsegs, params, &np))
+			continue;
+		path_known = true;
+		shape = bits;
+	}
+	path_known = false;
+	for (size_t i = 0; i < nroutes; i++) {
+		size_t np = 0;
+		if (param_bits(routes[i].pattern) != shape ||
+		    !match_pattern(req->arena, routes[i].pattern, segs, nsegs, params, &np))
 			continue;
 		if (strcmp(routes[i].method, req->method) == 0) {
 			memcpy(req->params, params, np * sizeof(params[0]));

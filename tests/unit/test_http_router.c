@@ -28,6 +28,11 @@ static const struct http_route routes[] = {
 	{ "GET", "/items/{name}", h_dummy, 0, false, HTTP_BODY_JSON },
 	{ "PUT", "/items/{id}", h_dummy, 0, false, HTTP_BODY_JSON },
 	{ "GET", "/files/file.{ext}", h_dummy, 0, false, HTTP_BODY_JSON },
+	{ "DELETE", "/docs/{id}", h_dummy, 0, false, HTTP_BODY_JSON },
+	{ "GET", "/docs/{id}", h_dummy, 0, false, HTTP_BODY_JSON },
+	{ "GET", "/docs/search", h_dummy, 0, false, HTTP_BODY_JSON },
+	{ "GET", "/{kind}/search/{id}", h_dummy, 0, false, HTTP_BODY_JSON },
+	{ "POST", "/docs/{id}/{part}", h_dummy, 0, false, HTTP_BODY_JSON },
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -120,6 +125,22 @@ static void test_method_not_allowed(void)
 	CHECK_STR(allow, "GET, PUT");
 	CHECK_INT(match("PUT", "/items/3"), ERR_OK);
 	CHECK(route == &routes[10]);
+
+	/* A literal segment takes the path from a parameter, whatever the method and
+	 * the order of the table; the leftmost difference decides. */
+	CHECK_INT(match("GET", "/docs/search"), ERR_OK);
+	CHECK(route == &routes[14]);
+	CHECK_INT(match("DELETE", "/docs/search"), ERR_METHOD_NOT_ALLOWED);
+	CHECK_STR(allow, "GET");
+	CHECK_INT(match("DELETE", "/docs/7"), ERR_OK);
+	CHECK(route == &routes[12]);
+	CHECK_INT(match("PUT", "/docs/7"), ERR_METHOD_NOT_ALLOWED);
+	CHECK_STR(allow, "DELETE, GET");
+	CHECK_INT(match("GET", "/docs/search/7"), ERR_METHOD_NOT_ALLOWED);
+	CHECK_STR(allow, "POST");
+	CHECK_INT(match("GET", "/x/search/7"), ERR_OK);
+	CHECK(route == &routes[15]);
+	CHECK_STR(http_param(&req, "kind"), "x");
 
 	/* Methods are case-sensitive. */
 	CHECK_INT(match("get", "/health"), ERR_METHOD_NOT_ALLOWED);
