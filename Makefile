@@ -74,11 +74,12 @@ $(OUT)/embed: tools/embed.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
 
-$(OUT)/gen/migrations_sqlite.c: $(OUT)/embed $(sort $(wildcard src/store/migrations/sqlite/*.sql))
+# Each directory too: its time changes when a file goes, which no file's does.
+$(OUT)/gen/migrations_sqlite.c: $(OUT)/embed src/store/migrations/sqlite $(sort $(wildcard src/store/migrations/sqlite/*.sql))
 	@mkdir -p $(dir $@)
 	$(OUT)/embed store_migrations_sqlite src/store/migrations/sqlite $@ $(sort $(wildcard src/store/migrations/sqlite/*.sql))
 
-$(OUT)/gen/migrations_pg.c: $(OUT)/embed $(sort $(wildcard src/store/migrations/pg/*.sql))
+$(OUT)/gen/migrations_pg.c: $(OUT)/embed src/store/migrations/pg $(sort $(wildcard src/store/migrations/pg/*.sql))
 	@mkdir -p $(dir $@)
 	$(OUT)/embed store_migrations_pg src/store/migrations/pg $@ $(sort $(wildcard src/store/migrations/pg/*.sql))
 
@@ -86,7 +87,7 @@ $(OUT)/gen/openapi.c: $(OUT)/embed src/api/openapi.json
 	@mkdir -p $(dir $@)
 	$(OUT)/embed api_openapi_files src/api $@ src/api/openapi.json
 
-$(OUT)/gen/stopwords.c: $(OUT)/embed $(sort $(wildcard data/stopwords/*.txt))
+$(OUT)/gen/stopwords.c: $(OUT)/embed data/stopwords $(sort $(wildcard data/stopwords/*.txt))
 	@mkdir -p $(dir $@)
 	$(OUT)/embed pipeline_stopwords data/stopwords $@ $(sort $(wildcard data/stopwords/*.txt))
 
