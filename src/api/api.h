@@ -43,6 +43,8 @@ void api_client(struct http_request *req, struct core_client *out);
 json_t *api_json_time(int64_t us);
 /* Answer a core failure: its status, detail and, for 429, Retry-After. */
 void api_fail(struct http_response *res, enum mtag_err e, const struct core_failure *f);
+/* A refused submission: err's sentence (or e's), and Retry-After 60 past a user's limits (429). */
+void api_respond_submit_error(struct http_response *res, enum mtag_err e, const char *err);
 
 /* languages (a list of ISO 639-1 codes) and max_tags (1..100) of a JSON body; answers 422 itself. */
 bool api_json_options(struct http_request *req, struct http_response *res, json_t *body,

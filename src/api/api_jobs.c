@@ -25,7 +25,7 @@ static void respond_submitted(struct http_request *req, struct http_response *re
 	http_respond_json(res, 202, jsonx_own(req->arena, o));
 }
 
-static void respond_submit_error(struct http_response *res, enum mtag_err e, const char *err)
+void api_respond_submit_error(struct http_response *res, enum mtag_err e, const char *err)
 {
 	if (e == ERR_RATE_LIMITED)
 		http_set_header(res, "Retry-After", "60");
@@ -50,7 +50,7 @@ static void process_batch_form(struct http_request *req, struct http_response *r
 	enum mtag_err e = core_submit_batch(req->app, req->arena, api_owner(req), f->files[0].path,
 					    column, &o, job_id, &total, err, sizeof(err));
 	if (e)
-		return respond_submit_error(res, e, err);
+		return api_respond_submit_error(res, e, err);
 	respond_submitted(req, res, job_id, total);
 }
 
@@ -76,7 +76,7 @@ void api_process_batch(struct http_request *req, struct http_response *res)
 	e = core_submit_batch_url(req->app, req->arena, api_owner(req), url, column, &o, job_id, &total,
 				  err, sizeof(err));
 	if (e)
-		return respond_submit_error(res, e, err);
+		return api_respond_submit_error(res, e, err);
 	respond_submitted(req, res, job_id, total);
 }
 
@@ -210,7 +210,7 @@ void api_job_retry(struct http_request *req, struct http_response *res)
 	if (e == ERR_NOT_FOUND)
 		return http_respond_error(res, e, "no such job");
 	if (e)
-		return respond_submit_error(res, e, err);
+		return api_respond_submit_error(res, e, err);
 	json_t *o = json_pack("{s:s, s:s, s:i}", "message", n ? "failed documents queued again" : "no failed documents",
 			      "job_id", id, "documents_retried", n);
 	http_respond_json(res, 200, jsonx_own(req->arena, o));
@@ -226,7 +226,7 @@ void api_job_claim(struct http_request *req, struct http_response *res)
 	if (e == ERR_NOT_FOUND)
 		return http_respond_error(res, e, "no such anonymous job");
 	if (e)
-		return respond_submit_error(res, e, err);
+		return api_respond_submit_error(res, e, err);
 	json_t *o = json_pack("{s:s, s:s, s:i}", "message", "the job is yours now", "job_id", id,
 			      "documents", n);
 	http_respond_json(res, 200, jsonx_own(req->arena, o));

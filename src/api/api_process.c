@@ -197,7 +197,7 @@ void api_process_upload(struct http_request *req, struct http_response *res)
 	enum mtag_err e = core_submit_upload(req->app, req->arena, api_owner(req), ups, f->nfiles, &o,
 					     job_id, err, sizeof(err));
 	if (e)
-		return http_respond_error(res, e, err[0] ? err : NULL);
+		return api_respond_submit_error(res, e, err);
 	json_t *o2 = json_pack("{s:s, s:s, s:i}", "job_id", job_id, "status", "pending",
 			       "total_documents", (int)f->nfiles);
 	http_respond_json(res, 202, jsonx_own(req->arena, o2));

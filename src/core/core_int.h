@@ -23,6 +23,14 @@ const char *core_normalize_email_loose(struct arena *a, const char *email);
 /* Replace a bcrypt (or outdated) hash by argon2id; failures are logged only. */
 void core_upgrade_hash(struct core *c, struct arena *a, const char *user_id, const char *password);
 
+/*
+ * The owner's per-user limits before more documents are queued (core_jobs.c):
+ * a job more running (unless adds_job is false: the job runs already) and
+ * more documents waiting. ERR_RATE_LIMITED with err said otherwise; anonymous
+ * work (owner "") has none.
+ */
+enum mtag_err core_check_limits(struct core *c, const char *owner_id, bool adds_job, size_t more,
+				char *err, size_t errlen);
 /* Process a document taken from the queue, and record its outcome (core_process.c). */
 void core_process_claimed(struct core *c, struct arena *a, const struct store_document *d);
 /* Wait for a download slot of the URL's host (MTAG_FETCH_PER_HOST at once), then take it. */

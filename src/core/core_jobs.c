@@ -19,14 +19,8 @@
 #include "store/store.h"
 #include "base/xalloc.h"
 
-/* The per-user limits: jobs not ended and documents waiting. */
-/*
- * The owner's limits before more documents are queued: a job more running
- * (unless adds_job is false: the job runs already) and more documents
- * waiting. ERR_RATE_LIMITED with err said otherwise.
- */
-static enum mtag_err check_limits(struct core *c, const char *owner_id, bool adds_job, size_t more,
-				  char *err, size_t errlen)
+enum mtag_err core_check_limits(struct core *c, const char *owner_id, bool adds_job, size_t more,
+				char *err, size_t errlen)
 {
 	int running = 0, pending = 0;
 	if (!owner_id[0])
@@ -71,7 +65,7 @@ enum mtag_err core_submit_batch(struct core *c, struct arena *a, const char *own
 		snprintf(err, errlen, "url_column: column '%s' has no values", sr.column);
 		return ERR_VALIDATION;
 	}
-	e = check_limits(c, owner_id, true, sr.nrows, err, errlen);
+	e = core_check_limits(c, owner_id, true, sr.nrows, err, errlen);
 	if (e)
 		return e;
 	struct store_job j = { 0 };
@@ -226,7 +220,7 @@ enum mtag_err core_job_retry(struct core *c, const char *owner_id, const char *j
 	/* The documents queued again count against the limits like new ones. */
 	enum mtag_err e = store_job_get(c->store, &a, job_id, owner_id, &j);
 	if (!e && j.failed_documents > 0 && strcmp(j.status, "cancelled"))
-		e = check_limits(c, owner_id,
+		e = core_check_limits(c, owner_id,
 				 strcmp(j.status, "pending") && strcmp(j.status, "processing"),
 				 (size_t)j.failed_documents, err, errlen);
 	arena_release(&a);
@@ -251,7 +245,7 @@ enum mtag_err core_job_claim(struct core *c, const char *owner_id, const char *j
 	if (!e && j.user_id[0])
 		e = ERR_NOT_FOUND;
 	if (!e && (!strcmp(j.status, "pending") || !strcmp(j.status, "processing")))
-		e = check_limits(c, owner_id, true,
+		e = core_check_limits(c, owner_id, true,
 				 (size_t)(j.total_documents - j.processed_documents - j.failed_documents),
 				 err, errlen);
 	arena_release(&a);

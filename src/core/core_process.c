@@ -330,6 +330,9 @@ enum mtag_err core_submit_upload(struct core *c, struct arena *a, const char *ow
 				 const struct core_process_options *o, char job_id[UUID_STR_LEN],
 				 char *err, size_t errlen)
 {
+	enum mtag_err e = core_check_limits(c, owner_id, true, n, err, errlen);
+	if (e)
+		return e;
 	struct store_job j = { 0 };
 	struct store_document *docs = arena_calloc(a, n ? n : 1, sizeof(*docs));
 	uuid_v7(j.id);
@@ -340,11 +343,11 @@ enum mtag_err core_submit_upload(struct core *c, struct arena *a, const char *ow
 	j.options = jsonx_dump(a, jsonx_own(a, options_json(o)));
 	j.created_at = j.updated_at = clock_now_us();
 	for (size_t i = 0; i < n; i++) {
-		enum mtag_err e = stage_upload(c, a, &j, &files[i], &docs[i], err, errlen);
+		e = stage_upload(c, a, &j, &files[i], &docs[i], err, errlen);
 		if (e)
 			return e;
 	}
-	enum mtag_err e = store_job_submit(c->store, &j, docs, n);
+	e = store_job_submit(c->store, &j, docs, n);
 	if (e)
 		return e;
 	memcpy(job_id, j.id, UUID_STR_LEN);

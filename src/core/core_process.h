@@ -70,7 +70,8 @@ struct core_upload {
 /*
  * Store every file's original and record an "upload" job whose documents are
  * pending: the workers process them in the background (core_start_workers).
- * A file the same user stored before is not stored twice. OUT: job_id.
+ * A file the same user stored before is not stored twice. ERR_RATE_LIMITED
+ * (err said) past the user's limits, as a batch. OUT: job_id.
  */
 enum mtag_err core_submit_upload(struct core *c, struct arena *a, const char *owner_id,
 				 const struct core_upload *files, size_t n,

@@ -132,6 +132,14 @@ def test_per_user_limits(fresh_server, files_server):
     r = submit(s, files_server, name, headers=h)
     assert r.status_code == 429 and r.headers["Retry-After"] == "60"
     assert "more than the 3 allowed" in r.json()["detail"]
+    # Several uploaded files are a job too, under the same limits.
+    files = [("files", (f"f{i}.txt", f"Some words about limits number {i}.".encode(), "text/plain"))
+             for i in range(5)]
+    r = requests.post(s.url + "/api/process/upload", files=files, headers=h, timeout=60)
+    assert (r.status_code, r.headers["Retry-After"]) == (429, "60")
+    assert r.json()["detail"] == "this batch would make 5 documents waiting, more than the 3 allowed"
+    r = requests.post(s.url + "/api/process/upload", files=files[:3], headers=h, timeout=60)
+    assert r.status_code == 202 and r.json()["total_documents"] == 3
 
 
 def test_retry_counts_against_the_limits(fresh_server, files_server):
