@@ -221,11 +221,20 @@ struct claim {
 	struct store_document *out;
 };
 
+/* A job whose first document is claimed is processing from then on. */
 static enum mtag_err claim_tx(struct store_conn *c, void *ctx)
 {
 	struct claim *cl = ctx;
 	const char *sql = c->s->drv->dialect->row_locks ? claim_locking : claim_plain;
-	return store_one(c, cl->a, "document_claim", sql, cl->p, 4, store_row_document, cl->out);
+	enum mtag_err e = store_one(c, cl->a, "document_claim", sql, cl->p, 4, store_row_document,
+				    cl->out);
+	if (e)
+		return e;
+	struct store_param p[2] = { STORE_TEXT(cl->out->job_id), cl->p[2] };
+	return store_exec(c, "document_claim",
+			  "UPDATE processing_jobs SET status = 'processing', started_at = $2,"
+			  " updated_at = $2 WHERE id = $1 AND status = 'pending'",
+			  p, 2, NULL);
 }
 
 enum mtag_err store_document_claim(struct store *s, struct arena *a, const char *node_id,

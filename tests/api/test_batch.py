@@ -125,6 +125,26 @@ def test_cancel_and_retry(server, files_server):
     assert (s["status"], s["completed"], s["failed"]) == ("completed", 1, 0)
 
 
+def test_a_job_is_processing_from_its_first_claim(server, files_server):
+    """A job whose documents are being processed says so, with the time it started."""
+    h = user(server)
+    job = submit(server, files_server, sheet(f"run-{uuid.uuid4().hex[:6]}.csv",
+                                             ["url", f"{files_server}/slow/3/page.html"]), headers=h).json()["job_id"]
+    for _ in range(100):
+        st = requests.get(server.url + f"/api/history/jobs/{job}", headers=h, timeout=30).json()
+        if st["documents"][0]["status"] == "processing":
+            break
+        time.sleep(0.05)
+    assert (st["documents"][0]["status"], st["status"]) == ("processing", "processing")
+    assert st["started_at"] is not None and st["completed_at"] is None
+    assert requests.get(server.url + "/api/history/jobs", headers=h, params={"status": "processing"},
+                        timeout=30).json()["total"] == 1
+    done = wait_final(server, job, h)
+    assert done["status"] == "completed"
+    final = requests.get(server.url + f"/api/history/jobs/{job}", headers=h, timeout=30).json()
+    assert final["started_at"] == st["started_at"] and final["completed_at"] >= final["started_at"]
+
+
 def test_per_user_limits(fresh_server, files_server):
     s = fresh_server(extra_env={"MTAG_MAX_PENDING_DOCUMENTS": "3"})
     h = user(s)
