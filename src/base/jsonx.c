@@ -22,8 +22,11 @@ enum mtag_err jsonx_parse(struct arena *a, const char *data, size_t len,
 	json_error_t jerr;
 	json_t *v = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (!v) {
+		/* jansson names its flag for a NUL ("... without JSON_ALLOW_NUL"): not the caller's business */
+		const char *why = strstr(jerr.text, "JSON_ALLOW_NUL") ? "\\u0000 is not allowed in a string"
+								 : jerr.text;
 		*detail = arena_printf(a, "malformed JSON at line %d column %d: %s",
-				       jerr.line, jerr.column, jerr.text);
+				       jerr.line, jerr.column, why);
 		return ERR_BAD_REQUEST;
 	}
 	*out = v;

@@ -24,9 +24,10 @@ static const struct cli_command commands[] = {
 	{ "tag", cli_tag, "extract text, language and tags of files or URLs (no server)",
 	  "usage: mtag tag FILE_OR_URL... [--max-tags N] [--lang xx,yy] [--json]\n"
 	  "Prints title, language, pages and tags per document: a readable list, or\n"
-	  "JSON Lines with --json. `-` reads stdin. Exit status 1 when any input failed\n"
-	  "(the reason is on stderr). Extraction runs in helper processes with time and\n"
-	  "memory limits; MTAG_FETCH_ALLOW_PRIVATE and MTAG_MAX_DOWNLOAD_MB apply to URLs.\n" },
+	  "JSON Lines with --json. `-` reads stdin; after `--` every argument is an input.\n"
+	  "Exit status 1 when any input failed (the reason is on stderr). Extraction runs\n"
+	  "in helper processes with time and memory limits; MTAG_FETCH_ALLOW_PRIVATE and\n"
+	  "MTAG_MAX_DOWNLOAD_MB apply to URLs.\n" },
 	{ "batch", cli_batch, "process every link of a spreadsheet column (no server)",
 	  "usage: mtag batch SHEET --column NAME [--out results.csv|results.jsonl] [--workers N]\n"
 	  "                  [--max-tags N] [--lang xx,yy]\n"
@@ -80,14 +81,19 @@ static int own_flag(const struct cli_flag *own, const char *name)
 bool cli_parse(const char *cmd, int argc, char **argv, const struct cli_flag *own,
 	       struct cli_args *out)
 {
+	bool options = true; /* until "--": what follows it is arguments only */
 	memset(out, 0, sizeof(*out));
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i];
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+		if (options && !strcmp(a, "--")) {
+			options = false;
+			continue;
+		}
+		if (options && (!strcmp(a, "--help") || !strcmp(a, "-h"))) {
 			out->help = true;
 			continue;
 		}
-		if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
+		if (!options || strncmp(a, "--", 2) != 0) {
 			if (out->npos == CLI_MAX_ARGS) {
 				fprintf(stderr, "mtag %s: too many arguments\n", cmd);
 				return false;

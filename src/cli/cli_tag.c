@@ -112,7 +112,10 @@ static bool tag_one(struct pipeline *p, const char *input, const struct pipeline
 	struct pipeline_doc d;
 	char err[512] = "";
 	enum mtag_err e;
-	if (!strncmp(input, "http://", 7) || !strncmp(input, "https://", 8)) {
+	size_t scheme = strspn(input, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-");
+	if (!strncmp(input, "http://", 7) || !strncmp(input, "https://", 8) ||
+	    (scheme > 1 && !strncmp(input + scheme, "://", 3))) {
+		/* any other scheme is refused there with its name, as the server does */
 		e = pipeline_run_url(p, &a, input, o, &d, err, sizeof(err));
 	} else if (!strcmp(input, "-")) {
 		const char *path = NULL;

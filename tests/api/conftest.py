@@ -181,11 +181,11 @@ def fresh_server(tmp_path):
         s.stop()
 
 
-def run_mtag(*args, env=None, timeout=30, input=None):
+def run_mtag(*args, env=None, timeout=30, input=None, cwd=None):
     base = {k: v for k, v in os.environ.items() if not k.startswith("MTAG_")}
     base.update(env or {})
     return subprocess.run([BIN, *args], env=base, capture_output=True, text=True,
-                          timeout=timeout, input=input)
+                          timeout=timeout, input=input, cwd=cwd)
 
 
 class FilesHandler(http.server.SimpleHTTPRequestHandler):

@@ -52,6 +52,20 @@ def test_failures_exit_1_with_the_reason_and_others_still_print():
     assert any(l.startswith("mtag tag: /nonexistent.pdf: ") for l in err)
 
 
+def test_end_of_options_and_other_schemes(tmp_path):
+    """After `--` every argument is an input, even one that looks like an option; an
+    address of another scheme than http(s) is refused by its scheme, as the server does."""
+    odd = tmp_path / "--odd.txt"
+    odd.write_text("Words about a file whose name starts like an option.")
+    r = run_mtag("tag", "--json", "--odd.txt", cwd=str(tmp_path))
+    assert (r.returncode, r.stderr.strip()) == (2, "mtag tag: unknown option --odd.txt (see `mtag tag --help`)")
+    r = run_mtag("tag", "--json", "--", "--odd.txt", cwd=str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["title"] == "--odd.txt"
+    r = run_mtag("tag", "ftp://example.org/a.pdf")
+    assert (r.returncode, r.stderr.strip()) == (1, "mtag tag: ftp://example.org/a.pdf: unsupported scheme: ftp")
+
+
 def test_stdin():
     with open(os.path.join(DATA, "page.html"), "rb") as f:
         data = f.read()

@@ -67,7 +67,7 @@ static void test_embedded_nul_refused(void)
 	const char *detail = NULL;
 	const char *text = "{\"name\":\"a\\u0000b\"}";
 	CHECK_INT(jsonx_parse(&a, text, strlen(text), &v, &detail), ERR_BAD_REQUEST);
-	CHECK(strstr(detail, "NUL") != NULL || strstr(detail, "\\u0000") != NULL);
+	CHECK_STR(detail, "malformed JSON at line 1 column 18: \\u0000 is not allowed in a string");
 	arena_release(&a);
 }
 
