@@ -256,7 +256,8 @@ static enum mtag_err retry_tx(struct store_conn *c, void *ctx)
 		e = store_exec(c, "job_retry",
 			       "UPDATE documents SET status = 'pending', error_message = NULL,"
 			       " processed_at = NULL, attempts = 0, lease_until = NULL"
-			       " WHERE job_id = $1 AND status = 'failed'", p, 1, &op->count);
+			       " WHERE job_id = $1 AND status = 'failed' AND attempts > 0",
+			       p, 1, &op->count);
 	if (!e && op->count)
 		e = store_exec(c, "job_retry",
 			       "UPDATE processing_jobs SET status = 'processing', completed_at = NULL,"

@@ -125,6 +125,22 @@ def test_cancel_and_retry(server, files_server):
     assert (s["status"], s["completed"], s["failed"]) == ("completed", 1, 0)
 
 
+def test_a_retry_leaves_rows_that_are_no_url(server, files_server):
+    """A row refused at submission would fail again: a retry leaves it, with its row."""
+    h = user(server)
+    missing = f"late-{uuid.uuid4().hex[:6]}.txt"
+    job = submit(server, files_server, sheet(f"r-{uuid.uuid4().hex[:6]}.csv",
+                                             ["url", f"{files_server}/gen/{missing}", "ftp://example.org/a.pdf"]),
+                 headers=h).json()["job_id"]
+    assert wait_final(server, job, h)["status"] == "failed"
+    sheet(missing, ["Now the document exists, with words about retries."])
+    r = requests.post(server.url + f"/api/history/jobs/{job}/retry", headers=h, timeout=30)
+    assert (r.status_code, r.json()["documents_retried"]) == (200, 1)
+    s = wait_final(server, job, h)
+    assert (s["status"], s["completed"], s["failed"]) == ("partial", 1, 1)
+    assert s["results"][1]["error"] == "row 3: unsupported scheme: ftp"
+
+
 def test_a_job_is_processing_from_its_first_claim(server, files_server):
     """A job whose documents are being processed says so, with the time it started."""
     h = user(server)
