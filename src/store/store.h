@@ -210,9 +210,10 @@ enum mtag_err store_job_cancel(struct store *s, const char *id, const char *owne
 /*
  * Put a job's failed documents back to pending (attempts reset); the job is
  * processing again. A document refused when the job was submitted (a row
- * that is no URL: never attempted) keeps its reason: it would fail again. ERR_NOT_FOUND for no such job, ERR_CONFLICT for a
- * cancelled one (its documents stopped by the cancel are failed too, and a
- * retry would undo it). OUT: *retried (may be NULL).
+ * that is no URL: never attempted) keeps its reason: it would fail again.
+ * ERR_NOT_FOUND for no such job, ERR_CONFLICT for a cancelled one (its
+ * documents stopped by the cancel are failed too, and a retry would undo
+ * it). OUT: *retried (may be NULL).
  */
 enum mtag_err store_job_retry(struct store *s, const char *id, const char *owner, int64_t now,
 			      int *retried);

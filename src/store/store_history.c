@@ -111,11 +111,11 @@
  * window's bound, the ranking, the seek back to each ranked row and bm25's
  * count of the phrase's rows (which mtag_rank needs for two words or more
  * only); a prefix that starts hundreds of the user's words is merged on
- * each walk (bench/RESULTS.md). The filters read documents_search_idx, whose entries
- * hold every filtered column: a row of documents is ~2 KB, its entry ~190
- * bytes, and the window reads one per match (~0.9 µs against ~0.25, and a
- * window of rows does not fit SQLite's page cache). CROSS JOIN keeps the
- * index the outer loop.
+ * each walk (bench/RESULTS.md). The filters read documents_search_idx,
+ * whose entries hold every filtered column: a row of documents is ~2 KB, its
+ * entry ~190 bytes, and the window reads one per match (~0.9 µs against
+ * ~0.25, and a window of rows does not fit SQLite's page cache). CROSS JOIN
+ * keeps the index the outer loop.
  *
  * The page ($2, a JSON array of the ranked rowids; $3 the snippets' marks)
  * gives each hit a slice of its text to make its snippet from, as
@@ -146,9 +146,10 @@ static const char sq_search[] =
  * window is the newest matches in the lists' order, ranked by ts_rank_cd
  * with weights {D, C, B, A} = {0.1, 0.1, 0.5, 1.0}: title 10, tags 5, text
  * 1, of the query's words ($13: without the wanted tags, which every match
- * has: filters, not relevance). The page's rows give, for their snippets (made in C, store_snippet.c:
- * ts_headline cost ~2.5 ms of a page of 50), STORE_SLICE_CHARS characters of the
- * text from a little before the first word the query's first word begins
+ * has: filters, not relevance). The page's rows give, for their snippets
+ * (made in C, store_snippet.c: ts_headline cost ~2.5 ms of a page of 50),
+ * STORE_SLICE_CHARS characters of the text from a little before the first
+ * word the query's first word begins
  * ($11, a pattern that ignores case and accents as the index does,
  * store_search_first_regex; from the start when there is none), one more to
  * tell that the text goes on, and where the slice starts (OFFSET 0: computed

@@ -492,9 +492,10 @@ const char *store_search_first_word(struct arena *a, const struct search_query *
 
 /*
  * A PostgreSQL regular expression (for flag 'i') of word at the start of a
- * word of the text (no letter or digit before it), its accents ignored as unaccent ignores them in the
- * index ("resume" finds "Résumé", "strasse" "Straße"): where PostgreSQL
- * cuts the text it gives a snippet from. OUT: the pattern, in a.
+ * word of the text (no letter or digit before it), its accents ignored as
+ * unaccent ignores them in the index ("resume" finds "Résumé", "strasse"
+ * "Straße"): where PostgreSQL cuts the text it gives a snippet from. OUT:
+ * the pattern, in a.
  */
 const char *store_search_first_regex(struct arena *a, const char *word);
 
@@ -543,6 +544,8 @@ const char *store_search_render_tags(struct arena *a, const char *const *tags, s
  * ASCII letters are. s: n bytes of UTF-8.
  */
 void store_fts_fold(char *s, size_t n);
+/* Whether store_fts_fold would change s (n bytes). */
+bool store_fts_folds(const char *s, size_t n);
 
 /* Register the FTS5 tokenizer "mtag" (store_sqlite_fts.c) on db. An SQLite result code. */
 struct sqlite3;

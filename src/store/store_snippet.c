@@ -200,14 +200,12 @@ static bool marker_match(const struct store_marker *mk, const char *token, int n
 {
 	char folded[sizeof(((struct fold *)0)->buf)];
 	size_t len = (size_t)n;
-	for (int i = 0; i < n; i++)
-		if ((unsigned char)token[i] >= 0xC3 && (unsigned char)token[i] <= 0xC5) {
-			len = len < sizeof(folded) ? len : sizeof(folded);
-			memcpy(folded, token, len);
-			store_fts_fold(folded, len);
-			token = folded; /* the letters store_fts_fold changes start so */
-			break;
-		}
+	if (store_fts_folds(token, len)) {
+		len = len < sizeof(folded) ? len : sizeof(folded);
+		memcpy(folded, token, len);
+		store_fts_fold(folded, len);
+		token = folded;
+	}
 	for (size_t i = 0; i < mk->n; i++) {
 		size_t k = strlen(mk->marks[i].s);
 		if (len >= k && !memcmp(token, mk->marks[i].s, k) &&

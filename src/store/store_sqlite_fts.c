@@ -58,18 +58,37 @@ struct fts_call {
 	size_t heap_cap;
 };
 
+/* UTF-8 of ß, æ, œ, þ, ĳ, each 2 bytes as its 2 letters are, then those letters. */
+static const char fts_pairs[][5] = { "\xC3\x9Fss", "\xC3\xA6" "ae", "\xC5\x93oe", "\xC3\xBEth",
+				     "\xC4\xB3ij" };
+#define FTS_NPAIRS (sizeof(fts_pairs) / sizeof(fts_pairs[0]))
+
+/* The pair s[i], s[i + 1] begins, or -1. */
+static int fts_pair_at(const char *s, size_t n, size_t i)
+{
+	for (size_t k = 0; i + 1 < n && k < FTS_NPAIRS; k++)
+		if (s[i] == fts_pairs[k][0] && s[i + 1] == fts_pairs[k][1])
+			return (int)k;
+	return -1;
+}
+
+bool store_fts_folds(const char *s, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i++)
+		if (fts_pair_at(s, n, i) >= 0)
+			return true;
+	return false;
+}
+
 void store_fts_fold(char *s, size_t n)
 {
-	/* UTF-8 of ß, æ, œ, þ, ĳ, each 2 bytes as its 2 letters are: folded in place. */
-	static const char pairs[][5] = { "\xC3\x9Fss", "\xC3\xA6" "ae", "\xC5\x93oe",
-					 "\xC3\xBEth", "\xC4\xB3ij" };
-	for (size_t i = 0; i + 1 < n; i++)
-		for (size_t k = 0; k < sizeof(pairs) / sizeof(pairs[0]); k++)
-			if (s[i] == pairs[k][0] && s[i + 1] == pairs[k][1]) {
-				s[i] = pairs[k][2];
-				s[++i] = pairs[k][3];
-				break;
-			}
+	for (size_t i = 0; i + 1 < n; i++) {
+		int k = fts_pair_at(s, n, i);
+		if (k >= 0) {
+			s[i] = fts_pairs[k][2];
+			s[++i] = fts_pairs[k][3];
+		}
+	}
 }
 
 static bool fts_key_ok(const char *s, int n)
