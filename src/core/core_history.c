@@ -37,10 +37,7 @@ enum mtag_err core_history_job(struct core *c, struct arena *a, const char *owne
 {
 	if (!owner_ok(owner))
 		return ERR_UNAUTHORIZED;
-	enum mtag_err e = store_job_get(c->store, a, id, owner, job);
-	if (!e)
-		e = store_job_documents(c->store, a, job->id, limit, offset, docs, n);
-	return e;
+	return store_job_page(c->store, a, id, owner, limit, offset, job, docs, n);
 }
 
 enum mtag_err core_history_documents(struct core *c, struct arena *a, const char *owner,

@@ -171,12 +171,10 @@ enum mtag_err core_job_status(struct core *c, struct arena *a, const char *owner
 	struct store_document *docs;
 	size_t n;
 	memset(out, 0, sizeof(*out));
-	enum mtag_err e = store_job_get(c->store, a, job_id, NULL, &j);
+	enum mtag_err e = store_job_page(c->store, a, job_id, NULL, limit, offset, &j, &docs, &n);
 	/* Anonymous work: its id is the capability. A user's: that user only. */
 	if (!e && j.user_id[0] && strcmp(j.user_id, owner_id) != 0)
 		e = ERR_NOT_FOUND;
-	if (!e)
-		e = store_job_documents(c->store, a, j.id, limit, offset, &docs, &n);
 	if (e)
 		return e;
 	memcpy(out->job_id, j.id, sizeof(out->job_id));

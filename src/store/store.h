@@ -194,12 +194,14 @@ enum mtag_err store_document_reap(struct store *s, int64_t now, int max_attempts
 enum mtag_err store_document_renew(struct store *s, const char *const *ids, size_t n,
 				   const char *node_id, int64_t until);
 /*
- * The documents of a job in seq order, without their text, at most limit
- * from offset. OUT: *out (arena), *n.
+ * The job with this id, if it belongs to owner (as store_job_get), with its
+ * documents in seq order, without their text, at most limit from offset: one
+ * snapshot, so the job's counters and status agree with its documents'.
+ * OUT: *job, *docs (arena), *n.
  */
-enum mtag_err store_job_documents(struct store *s, struct arena *a, const char *job_id,
-				  size_t limit, size_t offset, struct store_document **out,
-				  size_t *n);
+enum mtag_err store_job_page(struct store *s, struct arena *a, const char *id, const char *owner,
+			     size_t limit, size_t offset, struct store_job *job,
+			     struct store_document **docs, size_t *n);
 /*
  * Cancel a pending or processing job of owner (as store_job_get): its pending
  * documents fail as "cancelled", running ones finish. ERR_NOT_FOUND for no

@@ -320,33 +320,6 @@ enum mtag_err store_document_renew(struct store *s, const char *const *ids, size
 	return ERR_OK;
 }
 
-/* The list columns: everything but the text. */
-#define DOC_LIST_COLS                                                              \
-	"id, job_id, user_id, source_url, filename, title, status, tags, NULL, "     \
-	"processing_metadata, error_message, created_at, processed_at, "             \
-	"content_sha256, size_bytes, mime_type, language, page_count, blob_key, "    \
-	"seq, attempts, lease_until, node_id"
-
-enum mtag_err store_job_documents(struct store *s, struct arena *a, const char *job_id,
-				  size_t limit, size_t offset, struct store_document **out,
-				  size_t *n)
-{
-	char key[UUID_STR_LEN];
-	struct store_param p[] = { STORE_TEXT(key), STORE_INT(store_list_cap(limit)),
-				   STORE_INT(store_list_cap(offset)) };
-	void *rows = NULL;
-	*out = NULL;
-	*n = 0;
-	if (!store_copy_uuid(key, job_id))
-		return ERR_NOT_FOUND;
-	enum mtag_err e = store_read_many(s, a, "job_documents",
-					  "SELECT " DOC_LIST_COLS " FROM documents WHERE job_id = $1"
-					  " ORDER BY seq, created_at, id LIMIT $2 OFFSET $3",
-					  p, 3, store_row_document, sizeof(**out), store_list_cap(limit), &rows, n);
-	*out = rows;
-	return e;
-}
-
 enum mtag_err store_document_find_by_sha(struct store *s, struct arena *a, const char *user_id,
 					 const char *sha256, struct store_document *out)
 {

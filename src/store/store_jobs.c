@@ -210,6 +210,47 @@ static enum mtag_err job_owned(struct store_conn *c, struct arena *a, const char
 	return store_owner_scope(e, owner, j->user_id, j, sizeof(*j));
 }
 
+struct job_page {
+	struct arena *a;
+	const char *id, *owner;
+	size_t limit, offset;
+	struct store_job *job;          /* OUT */
+	struct store_document **docs;   /* OUT */
+	size_t *n;                      /* OUT */
+};
+
+static enum mtag_err page_tx(struct store_conn *c, void *ctx)
+{
+	struct job_page *jp = ctx;
+	struct store_param p[] = { STORE_TEXT(jp->id), STORE_INT(store_list_cap(jp->limit)),
+				   STORE_INT(store_list_cap(jp->offset)) };
+	void *rows = NULL;
+	enum mtag_err e = job_owned(c, jp->a, jp->id, jp->owner, jp->job);
+	if (!e)
+		e = store_many(c, jp->a, "job_page",
+			       "SELECT " STORE_DOC_COLS("", "NULL") " FROM documents WHERE job_id = $1"
+			       " ORDER BY seq, created_at, id LIMIT $2 OFFSET $3",
+			       p, 3, store_row_document, sizeof(**jp->docs), store_list_cap(jp->limit),
+			       &rows, jp->n);
+	*jp->docs = rows;
+	return e;
+}
+
+enum mtag_err store_job_page(struct store *s, struct arena *a, const char *id, const char *owner,
+			     size_t limit, size_t offset, struct store_job *job,
+			     struct store_document **docs, size_t *n)
+{
+	char key[UUID_STR_LEN], who[UUID_STR_LEN];
+	struct job_page jp = { a, key, owner ? who : NULL, limit, offset, job, docs, n };
+
+	memset(job, 0, sizeof(*job));
+	*docs = NULL;
+	*n = 0;
+	if (!store_copy_uuid(key, id) || (owner && !store_owner_copy(who, owner)))
+		return ERR_NOT_FOUND;
+	return store_tx(s, "job_page", STORE_TX_SNAPSHOT, page_tx, &jp);
+}
+
 struct job_op {
 	char id[UUID_STR_LEN];
 	const char *owner;     /* canonical, or NULL for any */

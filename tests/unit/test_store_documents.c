@@ -205,6 +205,78 @@ static void test_submit_is_one_transaction(void)
 	CHECK_INT(store_job_get(T.s, &T.a, k.id, u.id, &got), ERR_NOT_FOUND);
 }
 
+#define PAGE_DOCS 40
+
+static struct store_document page_docs[PAGE_DOCS];
+
+static void *finisher(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < PAGE_DOCS; i++) {
+		finished(&page_docs[i], i % 4 ? "completed" : "failed");
+		if (store_document_finish(T.s, &page_docs[i]) != ERR_OK)
+			fprintf(stderr, "finisher: document %d not finished\n", i);
+	}
+	return NULL;
+}
+
+static void test_job_page(void)
+{
+	struct store_user u, v;
+	struct store_job j, got;
+	struct store_document *docs;
+	size_t n;
+	make_user(&u);
+	make_user(&v);
+	CHECK_INT(store_user_create(T.s, &u), ERR_OK);
+	CHECK_INT(store_user_create(T.s, &v), ERR_OK);
+	make_job(&j, u.id);
+	j.total_documents = PAGE_DOCS;
+	for (int i = 0; i < PAGE_DOCS; i++) {
+		make_document(&page_docs[i], &j);
+		page_docs[i].seq = i;
+	}
+	CHECK_INT(store_job_submit(T.s, &j, page_docs, PAGE_DOCS), ERR_OK);
+	CHECK_INT(store_job_page(T.s, &T.a, j.id, u.id, 3, 5, &got, &docs, &n), ERR_OK);
+	CHECK_STR(got.id, j.id);
+	CHECK_INT(n, 3);
+	CHECK_STR(docs[0].id, page_docs[5].id);
+	CHECK_STR(docs[2].id, page_docs[7].id);
+	CHECK(docs[0].extracted_text == NULL);
+	CHECK_INT(store_job_page(T.s, &T.a, j.id, NULL, 100, PAGE_DOCS, &got, &docs, &n), ERR_OK);
+	CHECK_INT(n, 0);
+	/* Another owner, anonymous or not, sees nothing of it. */
+	CHECK_INT(store_job_page(T.s, &T.a, j.id, v.id, 100, 0, &got, &docs, &n), ERR_NOT_FOUND);
+	CHECK_INT(n, 0);
+	CHECK(docs == NULL && got.id[0] == 0);
+	CHECK_INT(store_job_page(T.s, &T.a, j.id, "", 100, 0, &got, &docs, &n), ERR_NOT_FOUND);
+	CHECK_INT(store_job_page(T.s, &T.a, "not-an-id", u.id, 100, 0, &got, &docs, &n),
+		  ERR_NOT_FOUND);
+	/* Read while the documents finish: the job's counters always agree with its
+	 * documents (two reads apart saw one and not the other). */
+	pthread_t th;
+	pthread_create(&th, NULL, finisher, NULL);
+	int reads = 0, disagree = 0;
+	bool running = true;
+	while (running) {
+		struct arena a = ARENA_INIT;
+		CHECK_INT(store_job_page(T.s, &a, j.id, u.id, 100, 0, &got, &docs, &n), ERR_OK);
+		int done = 0;
+		for (size_t i = 0; i < n; i++)
+			done += strcmp(docs[i].status, "pending") != 0;
+		disagree += done != got.processed_documents + got.failed_documents;
+		reads++;
+		running = !strcmp(got.status, "processing") || !strcmp(got.status, "pending");
+		arena_release(&a);
+	}
+	pthread_join(th, NULL);
+	CHECK_INT(disagree, 0);
+	CHECK(reads > 1);
+	CHECK_INT(store_job_page(T.s, &T.a, j.id, u.id, 100, 0, &got, &docs, &n), ERR_OK);
+	CHECK_STR(got.status, "partial");
+	CHECK_INT(got.failed_documents, PAGE_DOCS / 4);
+}
+
 #define CLAIM_DOCS 24
 #define CLAIM_THREADS 4
 
@@ -366,6 +438,7 @@ static void store_tests(void)
 	RUN(test_migrate);
 	RUN(test_submit_is_one_transaction);
 	RUN(test_claim_hands_each_document_out_once);
+	RUN(test_job_page);
 	RUN(test_leases_attempts_and_fairness);
 	RUN(test_finish_settles_the_job);
 	RUN(test_finish_single_outcomes);
