@@ -105,8 +105,9 @@
  * SQLite: FTS5 matches $8 (every token behind the owner's key,
  * store_search.c), so the index walks the owner's terms only; d.user_id is
  * still filtered. One statement reads the window, newest first, each match
- * with its bm25 score over the query's $9 words (mtag_rank: title 10, tags
- * 5, text 1; higher is better), and C ranks it (search_ranked). FTS5's own
+ * with its bm25 score over the query's $9 words among the owner's documents
+ * (mtag_rank: title 10, tags 5, text 1; higher is better), and C ranks it
+ * (search_ranked). FTS5's own
  * ORDER BY rank cost four walks of the match where this costs one: the
  * window's bound, the ranking, the seek back to each ranked row and bm25's
  * count of the phrase's rows (which mtag_rank needs for two words or more
@@ -128,7 +129,9 @@
  * shows the text's when it marks a match (hit_snippet).
  */
 static const char sq_search_window[] =
-	"SELECT f.rowid, mtag_rank(documents_fts, $9, 10.0, 5.0, 1.0), d.created_at"
+	"SELECT f.rowid, mtag_rank(documents_fts, $9, (SELECT docs_pending + docs_processing +"
+	" docs_completed + docs_failed FROM user_stats WHERE user_id = $1), 10.0, 5.0, 1.0),"
+	" d.created_at"
 	" FROM documents_fts f"
 	" CROSS JOIN documents d INDEXED BY documents_search_idx ON d.rid = f.rowid"
 	" WHERE documents_fts MATCH $8 AND" HIST_FILTER(SQ_TAGS_ALL)

@@ -174,10 +174,15 @@ static void fts_delete(Fts5Tokenizer *t)
 }
 
 /*
- * mtag_rank(documents_fts, P, weight...): FTS5's bm25 (k1 1.2, b 0.75, each
- * hit weighted by its column's weight, the row's length against the table's
- * mean, the same inverse document frequencies) over the query's first P
- * phrases: the words the user typed. The phrases after them are the wanted
+ * mtag_rank(documents_fts, P, N, weight...): FTS5's bm25 (k1 1.2, b 0.75,
+ * each hit weighted by its column's weight, the row's length against the
+ * table's mean, the same inverse document frequencies) over the query's
+ * first P phrases: the words the user typed. N is the rows the phrases are
+ * counted among: the owner's documents, as every token is keyed by its
+ * owner (store_search.c), where bm25 takes every row of the table (then
+ * another user's library changes how this one's words weigh: a word in
+ * every document of the owner still weighed as a rare one); NULL or less
+ * than 1 for every row. The phrases after them are the wanted
  * tags (store_search.c writes them last), filters that every row matched
  * has and that bm25 ranked too. With one phrase the inverse document
  * frequency is left out: it weighs phrases against one another and does
@@ -206,7 +211,7 @@ static int rank_count_row(const Fts5ExtensionApi *api, Fts5Context *fts, void *c
 }
 
 static struct rank_query *rank_query(const Fts5ExtensionApi *api, Fts5Context *fts, int nphrase,
-				     int *rc)
+				     sqlite3_int64 owned, int *rc)
 {
 	struct rank_query *q = api->xGetAuxdata(fts, 0);
 	sqlite3_int64 rows = 0, tokens = 0;
@@ -223,10 +228,13 @@ static struct rank_query *rank_query(const Fts5ExtensionApi *api, Fts5Context *f
 	if (*rc == SQLITE_OK)
 		*rc = api->xColumnTotalSize(fts, -1, &tokens);
 	q->mean_len = rows > 0 && tokens > 0 ? (double)tokens / (double)rows : 1.0;
+	if (owned > 0)
+		rows = owned;
 	for (int i = 0; *rc == SQLITE_OK && i < nphrase; i++) {
 		sqlite3_int64 hits = 0;
 		if (nphrase > 1)
 			*rc = api->xQueryPhrase(fts, i, &hits, rank_count_row);
+		/* hits past rows (a count that lags): the word is everywhere. */
 		double idf = log(((double)rows - (double)hits + 0.5) / ((double)hits + 0.5));
 		q->idf[i] = nphrase == 1 ? 1.0 : idf > 0.0 ? idf : 1e-6;
 	}
@@ -242,13 +250,14 @@ static void fts_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_cont
 {
 	int nphrase = api->xPhraseCount(fts), len = 0, rc = SQLITE_OK;
 	int words = nval > 0 ? sqlite3_value_int(val[0]) : nphrase;
+	sqlite3_int64 owned = nval > 1 ? sqlite3_value_int64(val[1]) : 0;
 	double weight[RANK_COLUMNS], score = 0.0;
 
 	if (words < 1 || words > nphrase)
 		words = nphrase;
 	for (int c = 0; c < RANK_COLUMNS; c++)
-		weight[c] = c + 1 < nval ? sqlite3_value_double(val[c + 1]) : 1.0;
-	struct rank_query *q = rank_query(api, fts, words, &rc);
+		weight[c] = c + 2 < nval ? sqlite3_value_double(val[c + 2]) : 1.0;
+	struct rank_query *q = rank_query(api, fts, words, owned, &rc);
 	if (q) {
 		words = words < q->words ? words : q->words; /* one P a query: the first call's */
 		rc = api->xColumnSize(fts, -1, &len);

@@ -346,6 +346,31 @@ static void test_search_ranking(void)
 		CHECK_INT(n, 2);
 		CHECK_STR(h[0].doc.id, rare.id);
 		CHECK_STR(h[1].doc.id, common.id);
+		/* Words weigh by how rare they are among the owner's documents, not
+		 * the table's: "plum" is in every one of w's, so it weighs (almost)
+		 * nothing and the document with "fig" twice comes first. Counted
+		 * against every row of the index (x's 250 and the other tests'),
+		 * "plum" weighed as a rare word, and the one with "plum" eight times
+		 * won. */
+		struct store_user w, x;
+		struct store_job m, o;
+		struct store_document plums, figs;
+		new_user(&x);
+		new_job(&o, x.id, 250, T0);
+		for (int i = 0; i < 250; i++)
+			CHECK_INT(add_doc(&o, &d, T0 + i, "completed", "Other", "[]", "other words"), ERR_OK);
+		new_user(&w);
+		new_job(&m, w.id, 12, T0);
+		for (int i = 0; i < 10; i++)
+			CHECK_INT(add_doc(&m, &d, T0 + i, "completed", "Notes", "[]", "plum notes"), ERR_OK);
+		CHECK_INT(add_doc(&m, &plums, T0 + 10, "completed", "Plum plum", "[]",
+				  "plum plum plum plum plum plum fig"), ERR_OK);
+		CHECK_INT(add_doc(&m, &figs, T0 + 11, "completed", "Notes", "[]", "plum fig fig"), ERR_OK);
+		CHECK_INT(store_document_search(T.s, &T.a, w.id, "plum fig", NULL, 10, 0, &h, &n, &total),
+			  ERR_OK);
+		CHECK_INT(n, 2);
+		CHECK_STR(h[0].doc.id, figs.id);
+		CHECK_STR(h[1].doc.id, plums.id);
 	}
 	/* A word near PostgreSQL's 2,046-byte lexeme limit (with the owner's key past
 	 * it) neither fails the write nor hides the document's other words. */
