@@ -44,6 +44,21 @@ bool http_announced_over(struct MHD_Connection *conn, uint64_t max);
  */
 const char *http_query_nul(struct arena *a, struct MHD_Connection *conn);
 
+/* ---- a finished request's access line and metrics (http_observe.c) ---- */
+
+/* What a request came to, when it is over. */
+struct http_outcome {
+	const struct http_request *req;
+	const char *rid;   /* its request id, "" when none was set */
+	int status;        /* what was sent; 0 when MHD answered itself or nothing was */
+	size_t bytes;      /* of the body sent */
+	int64_t start_us;  /* monotonic, when its request line arrived */
+	const char *end;   /* how it ended: "ok", "error", "timeout", "client_gone", ... */
+};
+
+/* Write its access-log line and count it in the request metrics (http_metrics_render). */
+void http_observe(const struct http_outcome *o);
+
 /* ---- the web application (http_site.c) ---- */
 
 struct http_site_state;

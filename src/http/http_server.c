@@ -54,7 +54,6 @@
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/log.h"
-#include "base/metrics.h"
 #include "base/workq.h"
 #include "http/http.h"
 #include "http_int.h"
@@ -102,8 +101,6 @@
 #define OFFLOAD_QUEUE_MAX 4096
 /* Offload threads yield the CPU to the event loops (nice +5). */
 #define OFFLOAD_NICE 5
-/* Longest path written to the access log. */
-#define LOG_PATH_MAX 512
 /* At stop, ended event streams get this long to send their last bytes. */
 #define STREAM_DRAIN_US (250 * 1000)
 
@@ -185,21 +182,6 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	log_warn("http.mhd", "msg=%s", log_quote(q, sizeof(q), msg));
 }
 
-/* s as a logfmt value: as it is when it needs no quotes, else quoted (and cut to fit). */
-static const char *log_value(char *out, size_t outsz, const char *s)
-{
-	if (!s)
-		return "-";
-	size_t n = 0;
-	for (; s[n]; n++)
-		if ((unsigned char)s[n] <= 0x20 || (unsigned char)s[n] >= 0x7f || s[n] == '"' ||
-		    s[n] == '\\' || s[n] == '=')
-			return log_quote(out, outsz, s);
-	if (n < outsz)
-		return s;
-	return log_quote(out, outsz, s);
-}
-
 static const char *termination_name(enum MHD_RequestTerminationCode toe)
 {
 	switch (toe) {
@@ -211,30 +193,6 @@ static const char *termination_name(enum MHD_RequestTerminationCode toe)
 	case MHD_REQUEST_TERMINATED_CLIENT_ABORT: return "client_abort";
 	}
 	return "unknown";
-}
-
-/*
- * One line per request (status 0: MHD answered itself, or the client left).
- * The request id is set around it: on_completed runs after it was cleared.
- * Never the query string, headers or bodies.
- */
-static void access_log(const struct http_ctx *ctx, enum MHD_RequestTerminationCode toe)
-{
-	char prev[HTTP_RID_MAX + 1] = "";
-	if (log_request_id())
-		snprintf(prev, sizeof(prev), "%s", log_request_id());
-	log_set_request_id(ctx->rid[0] ? ctx->rid : NULL);
-
-	char qm[40], qp[LOG_PATH_MAX];
-	long long us = (long long)(clock_mono_us() - ctx->start_us);
-	const char *method = log_value(qm, sizeof(qm), ctx->req.method);
-	const char *path = log_value(qp, sizeof(qp), ctx->req.path);
-	log_info("http.access", "method=%s path=%s status=%d bytes=%zu us=%lld addr=%s end=%s",
-		 method, path, ctx->status, ctx->bytes, us,
-		 ctx->req.remote_addr ? ctx->req.remote_addr : "-",
-		 ctx->client_gone ? "client_gone" : termination_name(toe));
-
-	log_set_request_id(prev[0] ? prev : NULL);
 }
 
 static void ctx_free(struct http_ctx *ctx)
@@ -298,64 +256,6 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 }
 
 /*
- * Request metrics, shared by every server of the process. Labels are
- * bounded: the route's pattern (or "unmatched"), a known method (else
- * "other"), the status code (0 when none was sent).
- */
-static struct metrics_family http_requests = {
-	.name = "http_requests_total",
-	.help = "HTTP requests by route, method and status code.",
-	.type = METRICS_COUNTER,
-	.labels = { "method", "route", "code" },
-	.nlabels = 3,
-	.cap = 256,
-	.lock = PTHREAD_MUTEX_INITIALIZER,
-};
-
-static struct metrics_family http_durations = {
-	.name = "http_request_duration_seconds",
-	.help = "HTTP request durations by route and method, from the request line to the end of the response.",
-	.type = METRICS_HISTOGRAM,
-	.labels = { "method", "route" },
-	.nlabels = 2,
-	.bounds = metrics_duration_bounds_us,
-	.nbounds = METRICS_DURATION_NBOUNDS,
-	.unit = 1000000,
-	.cap = 128,
-	.lock = PTHREAD_MUTEX_INITIALIZER,
-};
-
-static const char *metrics_method(const char *m)
-{
-	static const char *const known[] = { "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH",
-					     "OPTIONS" };
-	for (size_t i = 0; m && i < sizeof(known) / sizeof(known[0]); i++)
-		if (!strcmp(m, known[i]))
-			return known[i];
-	return "other";
-}
-
-static void observe(const struct http_ctx *ctx)
-{
-	const struct http_route *r = ctx->req.route;
-	char code[8];
-	snprintf(code, sizeof(code), "%d", ctx->status >= 100 && ctx->status <= 599 ? ctx->status : 0);
-	const char *method = r ? r->method : metrics_method(ctx->req.method);
-	const char *route = r ? r->pattern : "unmatched";
-	const char *const rv[] = { method, route, code };
-	metrics_counter_add(&http_requests, rv, 1);
-	metrics_histogram_observe(&http_durations, rv, clock_mono_us() - ctx->start_us);
-}
-
-enum mtag_err http_metrics_render(struct buf *out)
-{
-	enum mtag_err e = metrics_render_family(out, &http_requests);
-	if (!e)
-		e = metrics_render_family(out, &http_durations);
-	return e;
-}
-
-/*
  * The request is over: its access line, its metrics, its state freed. From
  * on_completed, or from the connection's end when MHD refused the request
  * while reading its request line (on_completed never comes then).
@@ -368,8 +268,15 @@ static void request_done(struct http_server *srv, struct MHD_Connection *conn,
 	struct conn_state *cs = ci ? ci->socket_context : NULL;
 	if (cs && cs->open == ctx)
 		cs->open = NULL;
-	access_log(ctx, toe);
-	observe(ctx);
+	struct http_outcome o = {
+		.req = &ctx->req,
+		.rid = ctx->rid,
+		.status = ctx->status,
+		.bytes = ctx->bytes,
+		.start_us = ctx->start_us,
+		.end = ctx->client_gone ? "client_gone" : termination_name(toe),
+	};
+	http_observe(&o);
 	if (!ctx->streaming)
 		atomic_fetch_sub(&srv->inflight, 1);
 	ctx_free(ctx);
