@@ -122,8 +122,10 @@
  * gives each hit a slice of its text to make its snippet from, as
  * PostgreSQL's does (below), from a little before the first token a mark
  * matches (mtag_first_match: the index's tokens, accents and case folded;
- * the tokenizer stops there). The snippets of both are made in C
- * (store_snippet.c).
+ * the tokenizer stops there), when the index has one of the query's words
+ * in its text ($4, the rowids for which the window's mtag_hit_in said so):
+ * a hit by its title alone had its 256 Ki characters tokenized for nothing,
+ * ~1 ms each. The snippets of both are made in C (store_snippet.c).
  *
  * Both dialects give two snippets, the text's and the title's; the hit
  * shows the text's when it marks a match (hit_snippet).
@@ -131,12 +133,14 @@
 static const char sq_search_window[] =
 	"SELECT f.rowid, mtag_rank(documents_fts, $9, (SELECT docs_pending + docs_processing +"
 	" docs_completed + docs_failed FROM user_stats WHERE user_id = $1), 10.0, 5.0, 1.0),"
-	" d.created_at"
+	" d.created_at, mtag_hit_in(documents_fts, $9, 2)"
 	" FROM documents_fts f"
 	" CROSS JOIN documents d INDEXED BY documents_search_idx ON d.rid = f.rowid"
 	" WHERE documents_fts MATCH $8 AND" HIST_FILTER(SQ_TAGS_ALL)
 	" ORDER BY f.rowid DESC LIMIT " SEARCH_WINDOW;
-#define SQ_SLICE_AT "max(1, mtag_first_match(substr(d.extracted_text, 1, 262144), $3) - 240)"
+#define SQ_SLICE_AT                                                                       \
+	"CASE WHEN d.rid IN (SELECT value FROM json_each($4)) THEN"                       \
+	" max(1, mtag_first_match(d.extracted_text, $3) - 240) ELSE 1 END"
 static const char sq_search[] =
 	"WITH s AS MATERIALIZED (SELECT d.rid, " SQ_SLICE_AT " AS at FROM documents d"
 	" WHERE d.rid IN (SELECT value FROM json_each($2)) AND d.user_id = $1)"
@@ -158,7 +162,9 @@ static const char sq_search[] =
  * tell that the text goes on, and where the slice starts (OFFSET 0: computed
  * once, not once per use). Looking through 256 Ki characters costs ~1.6 ms
  * (reading them ~1.3), so the first 4 Ki are looked at first: where most
- * first matches are, for ~50 µs.
+ * first matches are, for ~50 µs; and not at all when the index says the
+ * text does not hold the first word ($14, store_search_first_in_text): a
+ * hit by its title alone.
  *
  * The GIN index gives the owner's matches in no order, so ordering them for
  * the window fetched every one, ~1 µs each: 8,300 for a common word at 1M.
@@ -186,12 +192,14 @@ static const char pg_search[] =
 	"   ORDER BY" HIST_ORDER " LIMIT " SEARCH_WINDOW ") ORDER BY created_at DESC, id DESC"
 	"   LIMIT " SEARCH_WINDOW "),"
 	" h AS (SELECT id, created_at, ts_rank_cd('{0.1, 0.1, 0.5, 1.0}', search_vector, r)"
-	"   AS score FROM w, to_tsquery('mtag_search', $13) r"
+	"   AS score, search_vector @@ to_tsquery('mtag_search', $14) AS in_text"
+	"   FROM w, to_tsquery('mtag_search', $13) r"
 	"   ORDER BY score DESC, created_at DESC, id DESC LIMIT $9 OFFSET $10)"
 	" SELECT " STORE_DOC_COLS("d.", "NULL") ", h.score,"
 	" substr(d.extracted_text, s.at, " HIST_STR(STORE_SLICE_CHARS) " + 1), s.at,"
 	" (SELECT count(*) FROM w)"
-	" FROM h JOIN documents d ON d.id = h.id, LATERAL (SELECT " PG_SLICE_AT " AS at OFFSET 0) s"
+	" FROM h JOIN documents d ON d.id = h.id,"
+	" LATERAL (SELECT CASE WHEN h.in_text THEN " PG_SLICE_AT " ELSE 1 END AS at OFFSET 0) s"
 	" ORDER BY h.score DESC," HIST_ORDER;
 /*
  * The stems of the query's words ($1, separated by spaces), with their

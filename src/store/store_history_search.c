@@ -76,7 +76,7 @@ struct search {
 	struct search_query *sq;
 	const char *owner;
 	const struct store_doc_filter *f;
-	struct store_param p[13];
+	struct store_param p[14];
 	size_t max;
 	void *out; /* OUT */
 	const struct page_hit *page; /* before its snippets */
@@ -145,8 +145,9 @@ static enum mtag_err search_recent(struct store_conn *c, struct search *sr)
 /*
  * The query's parameters: $8 the match, $11 the first word as a pattern
  * (where PostgreSQL's snippets' slices start), where PostgreSQL's window is
- * looked for first ($12, search_recent) and $13 the match without the
- * wanted tags (what PostgreSQL ranks by). Where the dialect has stems, the
+ * looked for first ($12, search_recent), $13 the match without the
+ * wanted tags (what PostgreSQL ranks by) and $14 the first word in the
+ * text only (whether a slice is looked for there). Where the dialect has stems, the
  * query's words are stemmed first (search_stems).
  */
 static enum mtag_err search_render(struct store_conn *c, struct search *sr)
@@ -170,6 +171,7 @@ static enum mtag_err search_render(struct store_conn *c, struct search *sr)
 	sr->p[12] = STORE_TEXT(store_search_render(sr->a, sr->sq, NULL, 0, sr->h->match, sr->owner));
 	const char *first = store_search_first_word(sr->a, sr->sq);
 	sr->p[10] = STORE_TEXT(store_search_first_regex(sr->a, first));
+	sr->p[13] = STORE_TEXT(store_search_first_in_text(sr->a, sr->sq, sr->owner));
 	return search_recent(c, sr);
 }
 
@@ -241,10 +243,11 @@ static void search_snippets(struct search *sr)
 	sr->out = hits;
 }
 
-/* A match of SQLite's window: its rowid, score and time. */
+/* A match of SQLite's window: its rowid, score and time, and whether its text has a hit. */
 struct scored {
 	int64_t rid, created_at;
 	double score;
+	bool in_text;
 };
 
 static enum mtag_err row_scored(struct store_row *r, void *out)
@@ -253,6 +256,7 @@ static enum mtag_err row_scored(struct store_row *r, void *out)
 	sc->rid = store_col_int(r, 0);
 	sc->score = store_col_double(r, 1);
 	sc->created_at = store_col_time(r, 2);
+	sc->in_text = store_col_bool(r, 3);
 	return store_row_done(r, "(window)");
 }
 
@@ -290,18 +294,26 @@ static enum mtag_err search_ranked(struct store_conn *c, struct search *sr)
 	struct scored *sc = rows;
 	size_t want = n - offset < sr->max ? n - offset : sr->max;
 	qsort(sc, n, sizeof(*sc), scored_cmp);
-	struct buf ids = BUF_INIT(want * 21 + 2); /* bounded: the page's rowids, each 20 bytes or less */
-	for (size_t i = 0; i < want; i++)
+	/* bounded: the page's rowids, each 20 bytes or less, then those with a hit in the text */
+	struct buf ids = BUF_INIT(want * 21 + 2), in_text = BUF_INIT(want * 21 + 2);
+	for (size_t i = 0; i < want; i++) {
 		buf_printf(&ids, "%c%lld", i ? ',' : '[', (long long)sc[offset + i].rid);
+		if (sc[offset + i].in_text)
+			buf_printf(&in_text, "%c%lld", in_text.len ? ',' : '[',
+				   (long long)sc[offset + i].rid);
+	}
 	buf_putc(&ids, ']');
+	buf_puts(&in_text, in_text.len ? "]" : "[]");
 	struct store_marker *mk = store_marker_new(sr->a, sr->sq);
-	struct store_param p[3] = { sr->p[0], STORE_TEXT(arena_strdup(sr->a, buf_cstr(&ids))),
-				    STORE_TEXT(store_marker_marks(mk, sr->a)) };
+	struct store_param p[4] = { sr->p[0], STORE_TEXT(arena_strdup(sr->a, buf_cstr(&ids))),
+				    STORE_TEXT(store_marker_marks(mk, sr->a)),
+				    STORE_TEXT(arena_strdup(sr->a, buf_cstr(&in_text))) };
 	store_marker_free(mk);
 	buf_release(&ids);
+	buf_release(&in_text);
 	void *got = NULL;
 	size_t ngot = 0;
-	e = store_many(c, sr->a, "document_search", sr->h->search, p, 3, row_ranked_hit,
+	e = store_many(c, sr->a, "document_search", sr->h->search, p, 4, row_ranked_hit,
 		       sizeof(struct page_hit), want, &got, &ngot);
 	if (e)
 		return e;
@@ -337,7 +349,7 @@ static enum mtag_err search_tx(struct store_conn *c, void *ctx)
 		return search_ranked(c, sr);
 	void *rows = NULL;
 	size_t n = 0;
-	e = store_many(c, sr->a, "document_search", sr->h->search, sr->p, 13, row_counted_hit,
+	e = store_many(c, sr->a, "document_search", sr->h->search, sr->p, 14, row_counted_hit,
 		       sizeof(struct page_hit), sr->max, &rows, &n);
 	if (e)
 		return e;

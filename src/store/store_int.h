@@ -491,6 +491,17 @@ int store_search_positive(const struct search_query *sq);
 const char *store_search_first_word(struct arena *a, const struct search_query *sq);
 
 /*
+ * The first token of the query's first positive term (with its stems) as a
+ * tsquery that only a document's text matches (weight C, migration 0011; a
+ * prefix, as the pattern of store_search_first_regex is): whether the text
+ * holds it, before its slice is looked for there (a hit by its title alone
+ * looked through 256 Ki characters for nothing). NULL when there is none.
+ * OUT: in a.
+ */
+const char *store_search_first_in_text(struct arena *a, const struct search_query *sq,
+				       const char *owner);
+
+/*
  * A PostgreSQL regular expression (for flag 'i') of word at the start of a
  * word of the text (no letter or digit before it), its accents ignored as
  * unaccent ignores them in the index ("resume" finds "Résumé", "strasse"

@@ -199,9 +199,9 @@ struct search_out {
  * documents of that language (a prefix of the stem: "tech" finds the stem
  * "technolog").
  */
-static void search_put_token(struct buf *b, const char *tok, bool last, const struct search_out *o)
+static void search_put_token(struct buf *b, const char *tok, const char *prefix,
+			     const struct search_out *o)
 {
-	const char *prefix = last ? ":*" : "";
 	bool any = false;
 
 	for (int k = 0; k < o->sq->nstem && !any; k++)
@@ -228,7 +228,7 @@ static void search_put_term(struct buf *b, const struct search_term *t, const st
 	buf_putc(b, '(');
 	for (int i = 0; i < t->ntok; i++) {
 		buf_puts(b, i ? " <-> " : "");
-		search_put_token(b, t->tok[i], i + 1 == t->ntok, o);
+		search_put_token(b, t->tok[i], i + 1 == t->ntok ? ":*" : "", o);
 	}
 	buf_putc(b, ')');
 }
@@ -375,6 +375,25 @@ const char *store_search_first_word(struct arena *a, const struct search_query *
 		return arena_strdup(a, w);
 	}
 	return NULL;
+}
+
+const char *store_search_first_in_text(struct arena *a, const struct search_query *sq,
+				       const char *owner)
+{
+	struct buf b = BUF_INIT(SEARCH_MAX_RENDER);
+	struct search_out o = { .syn = STORE_MATCH_TSQUERY, .sq = sq };
+	const char *out = NULL;
+
+	search_key(o.key, 'u', owner);
+	search_key(o.stem_key, 's', owner);
+	for (int i = 0; i < sq->n && !out; i++) {
+		if (sq->t[i].neg)
+			continue;
+		search_put_token(&b, sq->t[i].tok[0], ":*C", &o);
+		out = arena_strdup(a, buf_cstr(&b));
+	}
+	buf_release(&b);
+	return out;
 }
 
 /* Add mark {s, prefix} to m[0..*n) unless there (bounded: MARKS_MAX). */

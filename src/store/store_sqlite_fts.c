@@ -278,6 +278,34 @@ static void fts_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_cont
 		sqlite3_result_error_code(ctx, rc);
 }
 
+/*
+ * mtag_hit_in(documents_fts, P, column): 1 when one of the query's first P
+ * phrases (the words typed) has a hit in that column of the row, else 0:
+ * whether a snippet's slice is worth looking for in the text (a hit by its
+ * title alone is not; store_history.c).
+ */
+static void fts_hit_in(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
+		       int nval, sqlite3_value **val)
+{
+	int nphrase = api->xPhraseCount(fts), rc = SQLITE_OK, hit = 0;
+	int words = nval > 0 ? sqlite3_value_int(val[0]) : nphrase;
+	int want = nval > 1 ? sqlite3_value_int(val[1]) : 0;
+
+	if (words < 1 || words > nphrase)
+		words = nphrase;
+	for (int i = 0; rc == SQLITE_OK && !hit && i < words; i++) {
+		Fts5PhraseIter it;
+		int col, off;
+		rc = api->xPhraseFirst(fts, i, &it, &col, &off);
+		for (; rc == SQLITE_OK && col >= 0 && !hit; api->xPhraseNext(fts, &it, &col, &off))
+			hit = col == want;
+	}
+	if (rc == SQLITE_OK)
+		sqlite3_result_int(ctx, hit);
+	else
+		sqlite3_result_error_code(ctx, rc);
+}
+
 struct fts5_api *store_sqlite_fts5(sqlite3 *db)
 {
 	fts5_api *api = NULL;
@@ -299,5 +327,7 @@ int store_sqlite_fts_register(sqlite3 *db)
 	if (!api)
 		return SQLITE_ERROR;
 	int rc = api->xCreateTokenizer(api, "mtag", api, &methods, NULL);
-	return rc == SQLITE_OK ? api->xCreateFunction(api, "mtag_rank", NULL, fts_rank, NULL) : rc;
+	if (rc == SQLITE_OK)
+		rc = api->xCreateFunction(api, "mtag_rank", NULL, fts_rank, NULL);
+	return rc == SQLITE_OK ? api->xCreateFunction(api, "mtag_hit_in", NULL, fts_hit_in, NULL) : rc;
 }
