@@ -102,9 +102,8 @@ enum mtag_err core_start_session(struct core *c, struct arena *a, const struct c
 	return ERR_OK;
 }
 
-/* Take the login buckets: the address, the account from this address, the account anywhere. */
-static enum mtag_err login_rate(struct core *c, struct arena *a, const struct core_client *cl,
-				const char *email, struct core_failure *f)
+enum mtag_err core_login_rate(struct core *c, struct arena *a, const struct core_client *cl,
+			      const char *email, struct core_failure *f)
 {
 	int acct = c->cfg->rate_login_account;
 	enum mtag_err e = core_rate_check(c, arena_printf(a, "login:ip:%s", cl->ip), c->cfg->rate_login, f);
@@ -121,7 +120,7 @@ enum mtag_err core_auth_login(struct core *c, struct arena *a, const struct core
 {
 	struct store_user u;
 	const char *email = core_normalize_email_loose(a, email_in);
-	enum mtag_err e = login_rate(c, a, cl, email, f);
+	enum mtag_err e = core_login_rate(c, a, cl, email, f);
 	if (e)
 		return e;
 	e = store_user_get_by_email(c->store, a, email, &u);

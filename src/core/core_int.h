@@ -15,6 +15,14 @@ void core_audit(struct core *c, const char *user_id, const char *event, const ch
 /* Take a token from a rate-limit bucket; ERR_RATE_LIMITED with f filled when empty. */
 enum mtag_err core_rate_check(struct core *c, const char *key, int per_minute,
 			      struct core_failure *f);
+/*
+ * Take a token from each login bucket: the address, the account (email, as
+ * stored) from this address, the account anywhere. Every try of a password
+ * takes them - a login, a change of password - so a stolen access token
+ * cannot guess the password faster than the login form can.
+ */
+enum mtag_err core_login_rate(struct core *c, struct arena *a, const struct core_client *cl,
+			      const char *email, struct core_failure *f);
 /* Create a session for the user and sign its first tokens. */
 enum mtag_err core_start_session(struct core *c, struct arena *a, const struct core_client *cl,
 				 const char *user_id, struct core_tokens *t);

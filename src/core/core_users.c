@@ -177,6 +177,9 @@ enum mtag_err core_auth_change_password(struct core *c, struct arena *a,
 	enum mtag_err e = store_user_get(c->store, a, id->user.id, &u);
 	if (e)
 		return e == ERR_NOT_FOUND ? ERR_UNAUTHORIZED : e;
+	e = core_login_rate(c, a, cl, core_normalize_email_loose(a, u.email), f);
+	if (e)
+		return e;
 	e = password_verify(u.password_hash, current, NULL);
 	if (e == ERR_UNAUTHORIZED) {
 		core_audit(c, u.id, "password_change_failed", cl->ip, NULL);

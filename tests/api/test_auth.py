@@ -406,3 +406,23 @@ def test_rate_limits(fresh_server):
     codes = [login(s2, mail, "x" * 8, headers={"X-Forwarded-For": "10.9.9.%d" % i}).status_code
              for i in range(3)]
     assert codes == [401, 401, 429]
+
+
+def test_change_password_guesses_are_limited_as_logins(fresh_server):
+    """A stolen access token cannot guess the password faster than the login form:
+    each try of the current password takes from the account's login buckets."""
+    s = fresh_server(extra_env={"MTAG_RATE_LOGIN_ACCOUNT": "3", "MTAG_RATE_REGISTER": "100"})
+    mail = email()
+    a = register(s, mail)
+    url = s.url + "/api/auth/change-password"
+    codes = [requests.post(url, json={"current_password": "guess %d" % i,
+                                      "new_password": "new password 1"},
+                           headers=bearer(a["access_token"])).status_code for i in range(3)]
+    assert codes == [422, 422, 422]
+    r = requests.post(url, json={"current_password": PASSWORD, "new_password": "new password 1"},
+                      headers=bearer(a["access_token"]))
+    assert r.status_code == 429 and r.json()["code"] == "rate_limited"
+    assert 1 <= int(r.headers["Retry-After"]) <= 21
+    # The same buckets as the login's: the form is closed to this address too.
+    assert login(s, mail).status_code == 429
+    assert login(s, mail, "new password 1").status_code == 429
