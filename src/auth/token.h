@@ -45,6 +45,14 @@ enum mtag_err token_verify(struct arena *a, const char *key, size_t keylen, cons
 void token_derive_key(const char *secret, const char *purpose, unsigned char out[32]);
 /* A new refresh token: 64 hex digits and a NUL. */
 void token_refresh_new(char out[REFRESH_TOKEN_LEN + 1]);
+/*
+ * The refresh token that replaces token: HMAC-SHA256 under key (derived from
+ * the secret for this use) as 64 hex digits. One token has one replacement,
+ * whoever presents it and however often (a double submit within the grace
+ * gets the same one again), and nobody without the key can compute it.
+ */
+void token_refresh_next(const unsigned char key[32], const char *token,
+			char out[REFRESH_TOKEN_LEN + 1]);
 /* The SHA-256 of s as 64 hex digits: what the database keeps of a refresh token. */
 void token_sha256_hex(const char *s, char out[SHA256_HEX_LEN]);
 

@@ -15,8 +15,10 @@
 #include "store/store.h"
 #include "base/xalloc.h"
 
-/* A refresh token presented again this soon after its rotation gets a new one
- * instead of ending the session: it absorbs a double submit (two tabs). */
+/* A refresh token presented again this soon after its rotation, its
+ * replacement not used yet, gets that replacement again (token_refresh_next
+ * gives the same one) instead of ending the session: it absorbs a double
+ * submit (two tabs), and still leaves one chain of tokens per session. */
 #define REFRESH_GRACE_US (10 * 1000000LL)
 #define SESSIONS_MAX 100
 #define USER_AGENT_MAX 256
@@ -178,7 +180,7 @@ enum mtag_err core_auth_refresh(struct core *c, struct arena *a, const struct co
 	char old_hash[SHA256_HEX_LEN], new_hash[SHA256_HEX_LEN];
 	char *fresh = arena_alloc(a, REFRESH_TOKEN_LEN + 1);
 	token_sha256_hex(refresh_token, old_hash);
-	token_refresh_new(fresh);
+	token_refresh_next(c->refresh_key, refresh_token, fresh);
 	token_sha256_hex(fresh, new_hash);
 	struct store_rotation r = { .old_sha256 = old_hash, .new_sha256 = new_hash,
 				    .now = clock_now_us(), .grace_us = REFRESH_GRACE_US,

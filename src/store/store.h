@@ -273,7 +273,8 @@ struct store_session {
 /* What store_refresh_rotate did with the token presented. */
 enum store_rotation_outcome {
 	STORE_ROTATED,         /* a live token was replaced by the new one */
-	STORE_ROTATED_IN_GRACE,/* the immediately previous token, within the grace: a new one was issued too */
+	STORE_ROTATED_IN_GRACE,/* the immediately previous token, within the grace, its replacement
+				  unused and equal to the new one: that replacement stands */
 	STORE_REUSED,          /* an already rotated token outside the grace: the session is now revoked */
 	STORE_DEAD,            /* the token, its session or its user is expired, revoked or disabled */
 };
@@ -281,7 +282,8 @@ enum store_rotation_outcome {
 struct store_rotation {
 	const char *old_sha256;    /* hash of the token presented */
 	char new_id[UUID_STR_LEN]; /* id of the new token row */
-	const char *new_sha256;    /* hash of the new token */
+	const char *new_sha256;    /* hash of the new token: the old one's only replacement
+				      (token_refresh_next), the same each time it is presented */
 	int64_t now;
 	int64_t grace_us;          /* how long after its rotation a token still rotates (0: not at all) */
 	int64_t expires_at;        /* expiry of the new token and of the session */
@@ -319,9 +321,9 @@ enum mtag_err store_session_check(struct store *s, struct arena *a, const char *
 				  const char *user_id, int64_t now, struct store_user *user);
 /*
  * Rotate a refresh token in one transaction (see enum store_rotation_outcome):
- * on STORE_ROTATED and STORE_ROTATED_IN_GRACE the new token is stored and the
- * session's last use, expiry, user agent and ip are updated; on STORE_REUSED
- * the whole session is revoked. ERR_NOT_FOUND when no token has old_sha256.
+ * on STORE_ROTATED the new token is stored; on it and STORE_ROTATED_IN_GRACE
+ * the session's last use, expiry, user agent and ip are updated; on
+ * STORE_REUSED the whole session is revoked. ERR_NOT_FOUND when no token has old_sha256.
  * OUT: r->outcome, r->user_id, r->session_id.
  */
 enum mtag_err store_refresh_rotate(struct store *s, struct store_rotation *r);

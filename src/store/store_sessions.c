@@ -14,8 +14,10 @@
  *
  * Ownership: strings of returned records are copied into the caller's arena.
  */
+#include <stdio.h>
 #include <string.h>
 
+#include "base/digest.h"
 #include "store_int.h"
 
 /* A session revoked longer ago than this is deleted by store_session_purge. */
@@ -93,6 +95,7 @@ struct token_state {
 	int64_t revoked_at;          /* the token's; 0 when not revoked */
 	int64_t rotated_at;          /* 0 while it is the newest of its chain */
 	bool next_rotated;           /* its replacement (replaced_by) was rotated too, or is gone */
+	char next_sha256[SHA256_HEX_LEN]; /* the replacement's hash ("" when gone) */
 	int64_t session_expires_at;
 	int64_t session_revoked_at;  /* 0 while live */
 	bool user_active;
@@ -101,7 +104,8 @@ struct token_state {
 /* The token presented, its session, its user and its replacement. */
 #define TOKEN_STATE                                                                       \
 	"SELECT t.id, t.session_id, s.user_id, t.expires_at, t.revoked_at, t.rotated_at,"  \
-	" n.id IS NULL OR n.rotated_at IS NOT NULL, s.expires_at, s.revoked_at, u.is_active" \
+	" n.id IS NULL OR n.rotated_at IS NOT NULL, s.expires_at, s.revoked_at, u.is_active," \
+	" n.token_sha256"                                                                  \
 	" FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id"                    \
 	" JOIN users u ON u.id = s.user_id"                                                \
 	" LEFT JOIN refresh_tokens n ON n.id = t.replaced_by"                              \
@@ -121,6 +125,9 @@ static enum mtag_err row_token_state(struct store_row *r, void *out)
 	t->session_expires_at = store_col_time(r, 7);
 	t->session_revoked_at = store_col_time(r, 8);
 	t->user_active = store_col_bool(r, 9);
+	size_t len = 0;
+	const char *next = r->drv->col_raw(r, 10, &len); /* no arena: read in place */
+	snprintf(t->next_sha256, sizeof(t->next_sha256), "%.*s", next ? (int)len : 0, next ? next : "");
 	return store_row_done(r, "refresh_tokens");
 }
 
@@ -128,7 +135,10 @@ static enum mtag_err row_token_state(struct store_row *r, void *out)
  * The outcome of presenting token t (store.h, enum store_rotation_outcome):
  * revoked, expired or disabled is STORE_DEAD; not yet rotated STORE_ROTATED;
  * rotated at most grace_us ago (grace_us > 0) with its replacement unrotated
- * STORE_ROTATED_IN_GRACE; else STORE_REUSED.
+ * STORE_ROTATED_IN_GRACE when that replacement is the new token (the caller
+ * derives it from the old one), STORE_DEAD when not (a replacement issued
+ * otherwise, or under another secret: no second chain is started); else
+ * STORE_REUSED.
  */
 static enum store_rotation_outcome rotation_decide(const struct token_state *t,
 						   const struct store_rotation *r)
@@ -140,7 +150,7 @@ static enum store_rotation_outcome rotation_decide(const struct token_state *t,
 		return STORE_ROTATED;
 	/* A grace of 0 (or less) is none: even a same-microsecond repeat is a reuse. */
 	if (r->grace_us > 0 && r->now - t->rotated_at <= r->grace_us && !t->next_rotated)
-		return STORE_ROTATED_IN_GRACE;
+		return strcmp(t->next_sha256, r->new_sha256) ? STORE_DEAD : STORE_ROTATED_IN_GRACE;
 	return STORE_REUSED;
 }
 
@@ -164,11 +174,12 @@ static enum mtag_err rotate_write(struct store_conn *c, const struct token_state
 	if (r->outcome == STORE_REUSED)
 		return store_exec(c, "refresh_rotate",
 				  "UPDATE sessions SET revoked_at = $2 WHERE id = $1", ps, 2, NULL);
-	if (r->outcome == STORE_ROTATED)
+	if (r->outcome == STORE_ROTATED) {
 		e = store_exec(c, "refresh_rotate", "UPDATE refresh_tokens SET rotated_at = $2,"
 			       " replaced_by = $3 WHERE id = $1", pm, 3, NULL);
-	if (!e)
-		e = store_exec(c, "refresh_rotate", TOKEN_INSERT, pt, 6, NULL);
+		if (!e)
+			e = store_exec(c, "refresh_rotate", TOKEN_INSERT, pt, 6, NULL);
+	}
 	if (!e)
 		e = store_exec(c, "refresh_rotate",
 			       "UPDATE sessions SET last_used_at = $2, expires_at = $3,"

@@ -1,6 +1,7 @@
 """Accounts and sessions: register, login, refresh rotation, logout, sessions,
 password change, disabled users, cookies, rate limits and the audit log."""
 import base64
+import concurrent.futures
 import json
 import time
 import uuid
@@ -198,9 +199,29 @@ def test_double_submit_within_grace_keeps_the_session(server):
     first = refresh(server, body["refresh_token"])
     second = refresh(server, body["refresh_token"])  # e.g. two tabs at once
     assert first.status_code == 200 and second.status_code == 200
-    assert first.json()["refresh_token"] != second.json()["refresh_token"]
+    # The one replacement, twice: a session keeps one chain of tokens.
+    token = first.json()["refresh_token"]
+    assert second.json()["refresh_token"] == token
     assert me(server, second.json()["access_token"]).status_code == 200
-    assert refresh(server, second.json()["refresh_token"]).status_code == 200
+    assert me(server, first.json()["access_token"]).status_code == 200
+    third = refresh(server, token)
+    assert third.status_code == 200
+    # The old token again, once its replacement was used: a reuse, the session ends.
+    r = refresh(server, body["refresh_token"])
+    assert r.status_code == 401 and "already used" in r.json()["detail"]
+    assert refresh(server, third.json()["refresh_token"]).status_code == 401
+
+
+def test_concurrent_refreshes_get_one_replacement(server):
+    """Eight presentations of one token at once: one replacement, not eight live chains."""
+    body = register(server)
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(lambda _: refresh(server, body["refresh_token"]), range(8)))
+    assert [r.status_code for r in got] == [200] * 8
+    assert len({r.json()["refresh_token"] for r in got}) == 1
+    (count,), = server.query(
+        f"SELECT count(*) FROM refresh_tokens WHERE user_id = '{body['user']['id']}'")
+    assert int(count) == 2
 
 
 def test_reuse_after_the_grace_ends_the_session(server):

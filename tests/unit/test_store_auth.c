@@ -7,6 +7,7 @@
 #include <pthread.h>
 
 #include "store_fixture.h"
+#include "base/digest.h"
 #include "base/xalloc.h"
 
 #define SEC 1000000LL
@@ -22,6 +23,14 @@
 static void new_hash(char out[HASH_LEN])
 {
 	random_hex(out, 32);
+}
+
+/* A stand-in for the hash of old's one replacement (token_refresh_next): the same each time. */
+static void next_hash(const char *old, char out[HASH_LEN])
+{
+	char salted[HASH_LEN + 8];
+	snprintf(salted, sizeof(salted), "next:%s", old);
+	digest_sha256_hex(salted, strlen(salted), out);
 }
 
 /* Create a user (make_user's defaults) in s. */
@@ -54,7 +63,7 @@ static enum mtag_err rotate_on(struct store *s, const char *old, int64_t now, in
 			       char next[HASH_LEN], struct store_rotation *r)
 {
 	memset(r, 0, sizeof(*r));
-	new_hash(next);
+	next_hash(old, next);
 	r->old_sha256 = old;
 	uuid_v7(r->new_id);
 	r->new_sha256 = next;
@@ -241,19 +250,32 @@ static void test_rotate_grace_then_reuse(void)
 	struct store_user u;
 	struct store_session ss;
 	struct store_rotation r;
-	char a[HASH_LEN], a1[HASH_LEN], a2[HASH_LEN], a3[HASH_LEN], x[HASH_LEN];
+	char a[HASH_LEN], a1[HASH_LEN], a2[HASH_LEN], a3[HASH_LEN], x[HASH_LEN], h[HASH_LEN];
 	char uid[UUID_STR_LEN], sid[UUID_STR_LEN];
 
 	CHECK_INT(add_user(T.s, &u), ERR_OK);
 	CHECK_INT(add_session(T.s, u.id, NOW, NOW + LIFE, &ss, a), ERR_OK);
 	CHECK_INT(rotate(a, NOW + SEC, GRACE, a1, &r), ERR_OK);
 	CHECK_INT(r.outcome, STORE_ROTATED);
-	/* a again while a1 is unrotated, within the grace: a second new token. */
+	/* a again while a1 is unrotated, within the grace: a1 again, not a second token. */
 	CHECK_INT(rotate(a, NOW + 2 * SEC, GRACE, a2, &r), ERR_OK);
 	CHECK_INT(r.outcome, STORE_ROTATED_IN_GRACE);
+	CHECK_STR(a2, a1);
 	CHECK_STR(r.user_id, u.id);
 	CHECK_STR(r.session_id, ss.id);
 	CHECK_INT(check(&ss, NOW + 2 * SEC), ERR_OK);
+	CHECK_INT(fixture_sql_value(arena_printf(&T.a, "SELECT count(*) FROM refresh_tokens"
+						 " WHERE session_id = '%s'", ss.id)), 2);
+	/* Another replacement than a1 (another secret's) starts no second chain. */
+	memset(&r, 0, sizeof(r));
+	r = (struct store_rotation){ .old_sha256 = a, .new_sha256 = x, .now = NOW + 2 * SEC,
+				     .grace_us = GRACE, .expires_at = NOW + LIFE };
+	new_hash(x);
+	uuid_v7(r.new_id);
+	CHECK_INT(store_refresh_rotate(T.s, &r), ERR_OK);
+	CHECK_INT(r.outcome, STORE_DEAD);
+	CHECK_INT(check(&ss, NOW + 2 * SEC), ERR_OK);
+	CHECK_INT(store_refresh_session(T.s, x, NOW + 2 * SEC, uid, sid), ERR_NOT_FOUND);
 
 	/* a1 rotates on; now a is a reuse: the session ends. */
 	CHECK_INT(rotate(a1, NOW + 3 * SEC, GRACE, a3, &r), ERR_OK);
@@ -269,9 +291,9 @@ static void test_rotate_grace_then_reuse(void)
 	CHECK_INT(rotate(a3, NOW + 5 * SEC, GRACE, x, &r), ERR_OK);
 	CHECK_INT(r.outcome, STORE_DEAD);
 	CHECK_STR(r.session_id, ss.id);
+	CHECK_INT(rotate(x, NOW + 5 * SEC, GRACE, h, &r), ERR_NOT_FOUND);
 	CHECK_INT(rotate(a2, NOW + 5 * SEC, GRACE, x, &r), ERR_OK);
 	CHECK_INT(r.outcome, STORE_DEAD);
-	CHECK_INT(rotate(x, NOW + 5 * SEC, GRACE, a3, &r), ERR_NOT_FOUND);
 	CHECK_INT(rotate(a, NOW + 6 * SEC, GRACE, x, &r), ERR_OK);
 	CHECK_INT(r.outcome, STORE_DEAD); /* revoked first, reused second */
 }
@@ -402,12 +424,13 @@ static void run_concurrent_rotations(int64_t grace, enum store_rotation_outcome 
 		CHECK_INT(t[win].r.outcome, STORE_ROTATED);
 		CHECK_INT(t[!win].r.outcome, loser);
 		CHECK_STR(t[!win].r.session_id, ss.id);
-		/* In grace both new tokens are live; after a reuse the session is revoked
-		 * (and the loser's token was never stored). */
+		/* Both got the one replacement. In grace it lives on (presented twice, a
+		 * double submit again); after a reuse the session is revoked. */
+		CHECK_STR(t[!win].next, t[win].next);
 		CHECK_INT(rotate(t[win].next, NOW + 2 * SEC, grace, x, &r), ERR_OK);
 		CHECK_INT(r.outcome, loser == STORE_REUSED ? STORE_DEAD : STORE_ROTATED);
-		CHECK_INT(rotate(t[!win].next, NOW + 2 * SEC, grace, x, &r),
-			  loser == STORE_REUSED ? ERR_NOT_FOUND : ERR_OK);
+		CHECK_INT(rotate(t[!win].next, NOW + 2 * SEC, grace, x, &r), ERR_OK);
+		CHECK_INT(r.outcome, loser == STORE_REUSED ? STORE_DEAD : STORE_ROTATED_IN_GRACE);
 		CHECK_INT(check(&ss, NOW + 2 * SEC), loser == STORE_REUSED ? ERR_NOT_FOUND : ERR_OK);
 	}
 	pthread_barrier_destroy(&go);
