@@ -13,6 +13,7 @@
 #include "core/core_auth.h"
 #include "core/core_int.h"
 #include "store/store.h"
+#include "base/utf8.h"
 #include "base/xalloc.h"
 
 /* A refresh token presented again this soon after its rotation, its
@@ -78,9 +79,31 @@ static int64_t refresh_expiry(struct core *c, int64_t now)
 	return now + (int64_t)c->cfg->refresh_token_days * 86400 * 1000000;
 }
 
+/*
+ * The user agent as a session keeps it: at most USER_AGENT_MAX bytes, cut
+ * between characters, each ill-formed byte as '?'. It is only shown to the
+ * user; a header in Latin-1, or one cut in the middle of a character, had
+ * made the store refuse the login (400).
+ */
 static const char *clip_user_agent(struct arena *a, const char *ua)
 {
-	return ua ? arena_strndup(a, ua, strnlen(ua, USER_AGENT_MAX)) : NULL;
+	if (!ua)
+		return NULL;
+	size_t n = strnlen(ua, 4 * USER_AGENT_MAX), o = 0, len;
+	char *out = arena_alloc(a, USER_AGENT_MAX + 1);
+	for (size_t i = 0; i < n; i += len) {
+		bool bad = utf8_get(ua + i, n - i, &len) == UTF8_BAD;
+		if (o + (bad ? 1 : len) > USER_AGENT_MAX)
+			break;
+		if (bad) {
+			out[o++] = '?';
+		} else {
+			memcpy(out + o, ua + i, len);
+			o += len;
+		}
+	}
+	out[o] = '\0';
+	return out;
 }
 
 enum mtag_err core_start_session(struct core *c, struct arena *a, const struct core_client *cl,

@@ -312,6 +312,24 @@ def test_delete_a_session(server):
     assert r.status_code == 404
 
 
+def test_a_user_agent_that_is_not_utf8_is_kept_clean(server):
+    """The user agent is shown, never checked: Latin-1 bytes, or a character cut at the
+    256-byte limit, neither fail a login or a refresh nor reach the sessions list."""
+    mail = email()
+    register(server, mail)
+    for ua, shown in [(b"Mozilla caf\xe9", "Mozilla caf?"),
+                      (b"U" * 255 + "é".encode(), "U" * 255)]:
+        r = login(server, mail, headers={"User-Agent": ua})
+        assert r.status_code == 200, r.text
+        tokens = r.json()
+        r = requests.post(server.url + "/api/auth/refresh",
+                          json={"refresh_token": tokens["refresh_token"]}, headers={"User-Agent": ua})
+        assert r.status_code == 200, r.text
+        sessions = requests.get(server.url + "/api/auth/sessions",
+                                headers=bearer(r.json()["access_token"])).json()["sessions"]
+        assert [s["user_agent"] for s in sessions if s["current"]] == [shown]
+
+
 def test_change_password(server):
     mail = email()
     a = register(server, mail)
