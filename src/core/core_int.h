@@ -28,6 +28,12 @@ enum mtag_err core_start_session(struct core *c, struct arena *a, const struct c
 				 const char *user_id, struct core_tokens *t);
 /* The email as stored (trimmed, ASCII lower-case), without validating it: for lookups. */
 const char *core_normalize_email_loose(struct arena *a, const char *email);
+/* A job as the log names it: its id, or "anonymous" for anonymous work, whose id is the
+ * capability to read it (never logged). */
+static inline const char *core_job_log_id(const char *job_id, const char *user_id)
+{
+	return user_id && user_id[0] ? job_id : "anonymous";
+}
 /* Replace a bcrypt (or outdated) hash by argon2id; failures are logged only. */
 void core_upgrade_hash(struct core *c, struct arena *a, const char *user_id, const char *password);
 

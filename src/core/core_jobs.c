@@ -96,7 +96,8 @@ enum mtag_err core_submit_batch(struct core *c, struct arena *a, const char *own
 		return e;
 	memcpy(job_id, j.id, UUID_STR_LEN);
 	*total = (int)sr.nrows;
-	log_info("core.batch", "job=%s rows=%zu blank=%zu duplicates=%zu format=%s", j.id, sr.nrows,
+	log_info("core.batch", "job=%s rows=%zu blank=%zu duplicates=%zu format=%s",
+		 core_job_log_id(j.id, j.user_id), sr.nrows,
 		 sr.blank, sr.duplicates, sr.format);
 	core_wake_workers(c);
 	return ERR_OK;

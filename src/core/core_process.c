@@ -198,7 +198,8 @@ static enum mtag_err finish(struct work *w, const char *reason, const char *dup,
 		log_warn("core.finish_failed", "document=%s err=%s", d->id, err_name(e));
 	else
 		core_metrics_document(d->status, p);
-	log_info("core.document", "job=%s document=%s status=%s ms=%lld", w->job.id, d->id,
+	log_info("core.document", "job=%s document=%s status=%s ms=%lld",
+		 core_job_log_id(w->job.id, w->job.user_id), d->id,
 		 d->status, (long long)(p->total_us / 1000));
 	return e;
 }

@@ -88,6 +88,8 @@ struct http_route {
 	bool offload;            /* slow work (hashing, downloads): run guard and handler on the
 				    offload pool, so the event loops keep serving other requests */
 	enum http_body body;     /* HTTP_BODY_JSON, or HTTP_BODY_MULTIPART for uploads */
+	bool secret_path;        /* the path holds a capability (an anonymous job's id): the
+				    access log shows the pattern instead */
 };
 
 /*

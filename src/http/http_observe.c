@@ -32,7 +32,7 @@ static const char *log_value(char *out, size_t outsz, const char *s)
 /*
  * One line per request (status 0: MHD answered itself, or the client left).
  * The request id is set around it: the request's callbacks have cleared it.
- * Never the query string, headers or bodies.
+ * Never the query string, headers or bodies, nor a path that is a capability.
  */
 static void access_log(const struct http_outcome *o)
 {
@@ -44,7 +44,8 @@ static void access_log(const struct http_outcome *o)
 	char qm[40], qp[LOG_PATH_MAX];
 	long long us = (long long)(clock_mono_us() - o->start_us);
 	const char *method = log_value(qm, sizeof(qm), o->req->method);
-	const char *path = log_value(qp, sizeof(qp), o->req->path);
+	const struct http_route *r = o->req->route;
+	const char *path = log_value(qp, sizeof(qp), r && r->secret_path ? r->pattern : o->req->path);
 	log_info("http.access", "method=%s path=%s status=%d bytes=%zu us=%lld addr=%s end=%s",
 		 method, path, o->status, o->bytes, us,
 		 o->req->remote_addr ? o->req->remote_addr : "-", o->end);

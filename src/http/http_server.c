@@ -507,7 +507,7 @@ static enum MHD_Result begin(struct http_ctx *ctx, struct MHD_Connection *conn, 
 	if (e == ERR_NOT_FOUND && http_site_answers(ctx->srv->site, req)) {
 		/* Answered in finish(), like a route: a body past the cap is still a 413. */
 		static const struct http_route site_route = { "GET", "(site)", NULL, 0, false,
-							      HTTP_BODY_JSON };
+							      HTTP_BODY_JSON, false };
 		req->route = route = &site_route;
 		ctx->site = true;
 		e = ERR_OK;

@@ -205,6 +205,26 @@ def test_upload_several_files_in_the_background(server):
     assert err == "unsupported type: PNG image"
 
 
+def test_an_anonymous_job_id_is_never_logged(server):
+    """An anonymous job's id is what lets its submitter read it: the access log names its
+    status route by pattern, and the processing log calls it anonymous."""
+    files = [("a.pdf", read("two-pages.pdf")), ("b.html", read("page.html"))]
+    r = upload(server, files)
+    assert r.status_code == 202, r.text
+    job = r.json()["job_id"]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        st = requests.get(server.url + f"/api/process/batch-status/{job}", timeout=30).json()
+        if st["status"] in ("completed", "partial", "failed"):
+            break
+        time.sleep(0.2)
+    assert st["status"] == "completed"
+    log = server.read_log(until=["event=http.access", "path=/api/process/batch-status/{job_id}"])
+    assert "path=/api/process/batch-status/{job_id} status=200" in log
+    assert log.count("event=core.document job=anonymous") >= 2
+    assert job not in log
+
+
 def test_upload_errors(fresh_server):
     s = fresh_server(extra_env={"MTAG_MAX_UPLOAD_MB": "1"})
     r = upload(s, [("big.txt", b"x" * (2 << 20))])

@@ -165,10 +165,10 @@ static void h_json(struct http_request *req, struct http_response *res)
 }
 
 static const struct http_route routes[] = {
-	{ "POST", "/upload", h_upload, 0, false, HTTP_BODY_MULTIPART },
-	{ "POST", "/offload", h_upload, 0, true, HTTP_BODY_MULTIPART },
-	{ "POST", "/private", h_upload, 1, false, HTTP_BODY_MULTIPART },
-	{ "POST", "/json", h_json, 0, false, HTTP_BODY_JSON },
+	{ "POST", "/upload", h_upload, 0, false, HTTP_BODY_MULTIPART, false },
+	{ "POST", "/offload", h_upload, 0, true, HTTP_BODY_MULTIPART, false },
+	{ "POST", "/private", h_upload, 1, false, HTTP_BODY_MULTIPART, false },
+	{ "POST", "/json", h_json, 0, false, HTTP_BODY_JSON, false },
 };
 
 /* auth 1 needs "X-Test-Key: open-sesame"; records where and when it ran. */

@@ -40,8 +40,8 @@ static bool guard(const struct http_route *route, struct http_request *req,
 }
 
 static const struct http_route routes[] = {
-	{ "GET", "/fast", h_fast, 0, false, HTTP_BODY_JSON },
-	{ "GET", "/slow", h_slow, 0, true, HTTP_BODY_JSON },
+	{ "GET", "/fast", h_fast, 0, false, HTTP_BODY_JSON, false },
+	{ "GET", "/slow", h_slow, 0, true, HTTP_BODY_JSON, false },
 };
 
 struct slow_run {

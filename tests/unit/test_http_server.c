@@ -115,17 +115,17 @@ static void h_whoami(struct http_request *req, struct http_response *res)
 }
 
 static const struct http_route routes[] = {
-	{ "GET", "/hello", h_hello, 0, false, HTTP_BODY_JSON },
-	{ "POST", "/echo", h_echo, 0, false, HTTP_BODY_JSON },
-	{ "GET", "/page", h_page, 0, false, HTTP_BODY_JSON },
-	{ "GET", "/items/{id}", h_item, 0, false, HTTP_BODY_JSON },
-	{ "DELETE", "/items/{id}", h_delete, 0, false, HTTP_BODY_JSON },
-	{ "GET", "/query", h_query, 0, false, HTTP_BODY_JSON },
-	{ "GET", "/slow", h_slow, 0, false, HTTP_BODY_JSON },
-	{ "GET", "/broken", h_broken, 0, false, HTTP_BODY_JSON },
-	{ "GET", "/validate", h_validate, 0, false, HTTP_BODY_JSON },
-	{ "GET", "/private", h_private, 1, false, HTTP_BODY_JSON },
-	{ "GET", "/whoami", h_whoami, 0, false, HTTP_BODY_JSON },
+	{ "GET", "/hello", h_hello, 0, false, HTTP_BODY_JSON, false },
+	{ "POST", "/echo", h_echo, 0, false, HTTP_BODY_JSON, false },
+	{ "GET", "/page", h_page, 0, false, HTTP_BODY_JSON, false },
+	{ "GET", "/items/{id}", h_item, 0, false, HTTP_BODY_JSON, false },
+	{ "DELETE", "/items/{id}", h_delete, 0, false, HTTP_BODY_JSON, false },
+	{ "GET", "/query", h_query, 0, false, HTTP_BODY_JSON, false },
+	{ "GET", "/slow", h_slow, 0, false, HTTP_BODY_JSON, false },
+	{ "GET", "/broken", h_broken, 0, false, HTTP_BODY_JSON, false },
+	{ "GET", "/validate", h_validate, 0, false, HTTP_BODY_JSON, false },
+	{ "GET", "/private", h_private, 1, false, HTTP_BODY_JSON, false },
+	{ "GET", "/whoami", h_whoami, 0, false, HTTP_BODY_JSON, false },
 };
 
 /* auth 1 needs "X-Test-Key: open-sesame". */

@@ -91,10 +91,10 @@ static void h_hello(struct http_request *req, struct http_response *res)
 }
 
 static const struct http_route routes[] = {
-	{ "GET", "/count", h_count, 0, false, HTTP_BODY_JSON },
-	{ "GET", "/idle", h_idle, 0, false, HTTP_BODY_JSON },
-	{ "GET", "/replaced", h_replaced, 0, false, HTTP_BODY_JSON },
-	{ "GET", "/hello", h_hello, 0, false, HTTP_BODY_JSON },
+	{ "GET", "/count", h_count, 0, false, HTTP_BODY_JSON, false },
+	{ "GET", "/idle", h_idle, 0, false, HTTP_BODY_JSON, false },
+	{ "GET", "/replaced", h_replaced, 0, false, HTTP_BODY_JSON, false },
+	{ "GET", "/hello", h_hello, 0, false, HTTP_BODY_JSON, false },
 };
 
 static struct http_server *start(int poll_ms, int keepalive_s, int max_streams)
