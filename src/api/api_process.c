@@ -235,5 +235,8 @@ void api_file(struct http_request *req, struct http_response *res)
 	if (e)
 		return http_respond_error(res, e, NULL);
 	http_set_header(res, "Content-Disposition", f.disposition);
+	/* An original is the user's bytes on our origin: an HTML file opened anyway (a
+	 * browser that ignores the attachment) runs no script and reaches nothing. */
+	http_set_header(res, "Content-Security-Policy", "default-src 'none'; sandbox; frame-ancestors 'none'");
 	http_respond_file(res, 200, f.content_type, f.path);
 }
