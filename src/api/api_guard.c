@@ -12,16 +12,19 @@
 
 #define XFF_MAX_HOPS 16
 
-/* The token of "Authorization: Bearer <token>", or NULL. */
+/* The token of "Authorization: Bearer <token>" without the white space around it, or NULL. */
 static const char *bearer_token(struct http_request *req)
 {
 	const char *h = http_header(req, "Authorization");
 	if (!h || strncasecmp(h, "Bearer ", 7) != 0)
 		return NULL;
 	h += 7;
-	while (*h == ' ')
+	while (*h == ' ' || *h == '\t')
 		h++;
-	return *h ? h : NULL;
+	size_t n = strlen(h);
+	while (n && (h[n - 1] == ' ' || h[n - 1] == '\t'))
+		n--;
+	return n ? arena_strndup(req->arena, h, n) : NULL;
 }
 
 static bool unauthorized(struct http_response *res, enum mtag_err e, const char *detail)

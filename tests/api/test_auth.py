@@ -162,6 +162,11 @@ def test_me_requires_a_valid_token(server):
     assert me(server, token).status_code == 200
     r = requests.get(server.url + "/api/auth/me", headers={"Authorization": "Basic " + token})
     assert r.status_code == 401
+    # White space around the token is not part of it.
+    r = requests.get(server.url + "/api/auth/me", headers={"Authorization": "Bearer \t" + token + " \t"})
+    assert r.status_code == 200
+    r = requests.get(server.url + "/api/auth/me", headers={"Authorization": "Bearer  \t "})
+    assert r.status_code == 401
 
 
 def test_refresh_rotates(server):
