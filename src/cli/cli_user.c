@@ -83,9 +83,13 @@ static int user_list(struct core *c, struct arena *a)
 		}
 		for (size_t i = 0; i < n; i++) {
 			char iso[CLOCK_ISO_LEN];
-			printf("%-36s  %-32s  %-6s  %-5s  %.19sZ\n", us[i].id, us[i].email,
-			       us[i].is_active ? "yes" : "no", us[i].is_admin ? "yes" : "no",
-			       clock_format_iso(us[i].created_at, iso));
+			/* Padded by characters: printf's width counts bytes (ü is two). */
+			size_t chars = 0;
+			for (const char *p = us[i].email; *p; p++)
+				chars += ((unsigned char)*p & 0xC0) != 0x80;
+			printf("%-36s  %s%*s  %-6s  %-5s  %.19sZ\n", us[i].id, us[i].email,
+			       chars < 32 ? (int)(32 - chars) : 0, "", us[i].is_active ? "yes" : "no",
+			       us[i].is_admin ? "yes" : "no", clock_format_iso(us[i].created_at, iso));
 		}
 		offset += n;
 	} while (n > 0 && offset < total);

@@ -148,7 +148,7 @@ enum mtag_err core_auth_login(struct core *c, struct arena *a, const struct core
 	enum mtag_err e = core_login_rate(c, a, cl, email, f);
 	if (e)
 		return e;
-	e = store_user_get_by_email(c->store, a, email, &u);
+	e = core_user_by_email(c, a, email_in, &u);
 	if (e == ERR_NOT_FOUND) {
 		/* Same work, same answer as a wrong password: no account discovery. */
 		password_verify_dummy(password);

@@ -26,8 +26,15 @@ enum mtag_err core_login_rate(struct core *c, struct arena *a, const struct core
 /* Create a session for the user and sign its first tokens. */
 enum mtag_err core_start_session(struct core *c, struct arena *a, const struct core_client *cl,
 				 const char *user_id, struct core_tokens *t);
-/* The email as stored (trimmed, ASCII lower-case), without validating it: for lookups. */
+/* The email as stored (trimmed, lower-case), without validating it: for lookups. */
 const char *core_normalize_email_loose(struct arena *a, const char *email);
+/*
+ * The user of this email (as typed: trimmed and lower-cased here), or of its
+ * ASCII-only lower-casing, the key of an account made before non-ASCII
+ * letters were lower-cased. ERR_NOT_FOUND when neither.
+ */
+enum mtag_err core_user_by_email(struct core *c, struct arena *a, const char *email,
+				 struct store_user *u);
 /* A job as the log names it: its id, or "anonymous" for anonymous work, whose id is the
  * capability to read it (never logged). */
 static inline const char *core_job_log_id(const char *job_id, const char *user_id)

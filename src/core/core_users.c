@@ -9,6 +9,7 @@
 #include "auth/password.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/utf8.h"
 #include "core/core_auth.h"
 #include "core/core_int.h"
 #include "store/store.h"
@@ -39,11 +40,52 @@ const char *core_normalize_email_loose(struct arena *a, const char *email)
 	}
 	while (len && (email[len - 1] == ' ' || email[len - 1] == '\t'))
 		len--;
-	char *out = arena_strndup(a, email, len);
+	char *out = arena_alloc(a, 2 * len + 1);
+	utf8_lower(email, len, out);
+	return out;
+}
+
+/*
+ * The email as it was stored before non-ASCII letters were lower-cased too
+ * (ASCII only), when that differs from e: an older account's key.
+ */
+static const char *email_ascii_lower(struct arena *a, const char *in)
+{
+	const char *e = core_normalize_email_loose(a, in);
+	size_t len = strlen(in);
+	while (len && (*in == ' ' || *in == '\t')) {
+		in++;
+		len--;
+	}
+	while (len && (in[len - 1] == ' ' || in[len - 1] == '\t'))
+		len--;
+	char *out = arena_strndup(a, in, len);
 	for (char *p = out; *p; p++)
 		if (*p >= 'A' && *p <= 'Z')
 			*p = (char)(*p - 'A' + 'a');
-	return out;
+	return strcmp(out, e) ? out : NULL;
+}
+
+enum mtag_err core_user_by_email(struct core *c, struct arena *a, const char *email,
+				 struct store_user *u)
+{
+	enum mtag_err e = store_user_get_by_email(c->store, a, core_normalize_email_loose(a, email), u);
+	const char *legacy = e == ERR_NOT_FOUND ? email_ascii_lower(a, email) : NULL;
+	return legacy ? store_user_get_by_email(c->store, a, legacy, u) : e;
+}
+
+/*
+ * A code point that makes an address look like another one: a combining
+ * mark (a letter written decomposed: "e" and U+0301 look like "é"), or an
+ * invisible one (zero widths, direction controls, the BOM).
+ */
+static bool email_confusable(unsigned cp)
+{
+	return (cp >= 0x0300 && cp <= 0x036F) || (cp >= 0x1AB0 && cp <= 0x1AFF) ||
+	       (cp >= 0x1DC0 && cp <= 0x1DFF) || (cp >= 0x20D0 && cp <= 0x20FF) ||
+	       (cp >= 0xFE20 && cp <= 0xFE2F) || (cp >= 0x200B && cp <= 0x200F) ||
+	       (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2060 && cp <= 0x2069) || cp == 0xFEFF ||
+	       cp == 0x00AD;
 }
 
 /* Trim, lower-case and check an email. OUT: *out. */
@@ -66,6 +108,16 @@ static enum mtag_err normalize_email(struct arena *a, const char *in, const char
 	for (const char *p = e; *p; p++)
 		if ((unsigned char)*p <= ' ' || *p == 0x7f || *p == '<' || *p == '>' || *p == ',')
 			return ERR_VALIDATION;
+	for (size_t i = 0, n; i < len; i += n) {
+		unsigned cp = utf8_get(e + i, len - i, &n);
+		if (cp == UTF8_BAD)
+			return ERR_VALIDATION;
+		if (email_confusable(cp)) {
+			f->detail = "email: must not hold invisible characters or combining marks"
+				    " (write each accented letter as one character)";
+			return ERR_VALIDATION;
+		}
+	}
 	f->detail = NULL;
 	*out = e;
 	return ERR_OK;
@@ -229,7 +281,7 @@ enum mtag_err core_user_set_active(struct core *c, struct arena *a, const char *
 {
 	struct store_user u;
 	int64_t now = clock_now_us();
-	enum mtag_err e = store_user_get_by_email(c->store, a, core_normalize_email_loose(a, email), &u);
+	enum mtag_err e = core_user_by_email(c, a, email, &u);
 	if (!e)
 		e = store_user_set_flags(c->store, u.id, active, u.is_admin, now);
 	/* Disabling ends every session: the access tokens die with them. */
@@ -243,7 +295,7 @@ enum mtag_err core_user_set_active(struct core *c, struct arena *a, const char *
 enum mtag_err core_user_set_admin(struct core *c, struct arena *a, const char *email, bool admin)
 {
 	struct store_user u;
-	enum mtag_err e = store_user_get_by_email(c->store, a, core_normalize_email_loose(a, email), &u);
+	enum mtag_err e = core_user_by_email(c, a, email, &u);
 	if (!e)
 		e = store_user_set_flags(c->store, u.id, u.is_active, admin, clock_now_us());
 	if (!e)

@@ -335,6 +335,29 @@ def test_a_user_agent_that_is_not_utf8_is_kept_clean(server):
         assert [s["user_agent"] for s in sessions if s["current"]] == [shown]
 
 
+def test_emails_that_only_look_alike_are_one_account(server):
+    """Case is folded for every letter, not ASCII only; a decomposed letter or an invisible
+    character, which would make a look-alike of another address, is refused."""
+    tag = uuid.uuid4().hex[:8]
+    first = f"ü-{tag}@exämple.com"
+    register(server, first)
+    for same in [f"Ü-{tag}@exämple.com", f"ü-{tag}@EXÄMPLE.COM", f" Ü-{tag}@ExÄmple.com "]:
+        r = requests.post(server.url + "/api/auth/register", json={"email": same, "password": PASSWORD})
+        assert r.status_code == 409, (same, r.text)
+    for confusing in [f"u\u0308-{tag}@exämple.com", f"ü-{tag}@exa\u0308mple.com",
+                      f"ü\u200b-{tag}@exämple.com", f"\u202eü-{tag}@exämple.com"]:
+        r = requests.post(server.url + "/api/auth/register", json={"email": confusing, "password": PASSWORD})
+        assert r.status_code == 422, (confusing, r.text)
+        assert r.json()["field"] == "email"
+    assert login(server, f"Ü-{tag}@EXÄMPLE.COM").status_code == 200
+    # An account made when only ASCII was lower-cased keeps its key, and logs in as it was
+    # typed then.
+    old = register(server)
+    legacy = f"Ö-{tag}@legacy.example"
+    server.execute(f"UPDATE users SET email = '{legacy}' WHERE id = '{old['user']['id']}'")
+    assert login(server, f"Ö-{tag}@LEGACY.example").status_code == 200
+
+
 def test_change_password(server):
     mail = email()
     a = register(server, mail)
@@ -385,6 +408,12 @@ def test_cli_user_add_list_admin(server):
     assert r.returncode == 0 and mail in r.stdout
     line = next(l for l in r.stdout.splitlines() if mail in l)
     assert line.split()[2:4] == ["yes", "yes"]
+    # Columns line up by characters, whatever the letters.
+    wide = f"zoë-{uuid.uuid4().hex[:6]}@exämple.org"
+    assert server.mtag("user", "add", wide, input="cli password 1\n").returncode == 0
+    lines = server.mtag("user", "list").stdout.splitlines()
+    header, row = lines[0], next(l for l in lines if wide in l)
+    assert row.index("yes") == header.index("active")
     assert server.mtag("user", "admin", mail, "--revoke").returncode == 0
     assert me(server, body["access_token"]).json()["is_admin"] is False
     r = server.mtag("user", "disable", "nobody@example.org")
