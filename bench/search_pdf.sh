@@ -65,7 +65,7 @@ def p50(path, params):
 print(f"\n### {db}: {page['total']} documents, {chars:,} characters of text, {runs} runs each\n")
 print("| query | hits | search p50 ms | list p50 ms | search ÷ list |")
 print("|---|---|---|---|---|")
-for q in ["the", "law", "data", "free culture"]:
+for q in ["the", "law", "data", "free culture", "pdf"]:
     s, body = p50("/api/history/documents/search", {"query": q, "limit": 20})
     l, _ = p50("/api/history/documents", {"limit": 20})
     print(f"| {q} | {body['total']} | {s:.1f} | {l:.1f} | {s / l:.1f} |")

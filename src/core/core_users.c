@@ -31,15 +31,22 @@ static size_t utf8_length(const char *s)
 	return n;
 }
 
-const char *core_normalize_email_loose(struct arena *a, const char *email)
+/* The email without the spaces and tabs around it: *s moved past them. Returns its length. */
+static size_t email_trim(const char **s)
 {
-	size_t len = strlen(email);
-	while (len && (*email == ' ' || *email == '\t')) {
-		email++;
+	size_t len = strlen(*s);
+	while (len && (**s == ' ' || **s == '\t')) {
+		(*s)++;
 		len--;
 	}
-	while (len && (email[len - 1] == ' ' || email[len - 1] == '\t'))
+	while (len && ((*s)[len - 1] == ' ' || (*s)[len - 1] == '\t'))
 		len--;
+	return len;
+}
+
+const char *core_normalize_email_loose(struct arena *a, const char *email)
+{
+	size_t len = email_trim(&email);
 	char *out = arena_alloc(a, 2 * len + 1);
 	utf8_lower(email, len, out);
 	return out;
@@ -47,18 +54,13 @@ const char *core_normalize_email_loose(struct arena *a, const char *email)
 
 /*
  * The email as it was stored before non-ASCII letters were lower-cased too
- * (ASCII only), when that differs from e: an older account's key.
+ * (ASCII only), when that differs from the email as stored now: an older
+ * account's key.
  */
 static const char *email_ascii_lower(struct arena *a, const char *in)
 {
 	const char *e = core_normalize_email_loose(a, in);
-	size_t len = strlen(in);
-	while (len && (*in == ' ' || *in == '\t')) {
-		in++;
-		len--;
-	}
-	while (len && (in[len - 1] == ' ' || in[len - 1] == '\t'))
-		len--;
+	size_t len = email_trim(&in);
 	char *out = arena_strndup(a, in, len);
 	for (char *p = out; *p; p++)
 		if (*p >= 'A' && *p <= 'Z')
