@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -383,6 +384,18 @@ static bool batch_options(struct arena *a, const struct cli_args *args, struct b
 		fprintf(stderr, "mtag batch: --out must name a .csv or a .jsonl file\n");
 		return false;
 	}
+	struct stat in, out;
+	if (stat(ba->sheet, &in) == 0 && !S_ISREG(in.st_mode)) {
+		fprintf(stderr, "mtag batch: %s: not a file\n", ba->sheet);
+		return false;
+	}
+	/* Opening the results would empty the spreadsheet before it is read. */
+	if (ba->out && stat(ba->out, &out) == 0 && stat(ba->sheet, &in) == 0 &&
+	    in.st_dev == out.st_dev && in.st_ino == out.st_ino) {
+		fprintf(stderr, "mtag batch: --out %s is the spreadsheet itself: name another file\n",
+			ba->out);
+		return false;
+	}
 	if (args->flags[FLAG_WORKERS] &&
 	    !int_flag(args->flags[FLAG_WORKERS], "workers", 1, BATCH_WORKERS_MAX, &ba->workers))
 		return false;
@@ -464,6 +477,10 @@ static int read_sheet(struct sandbox *sb, struct arena *a, const struct batch_ar
 	}
 	fprintf(stderr, "batch: %zu links in column '%s' of %s (%zu blank and %zu duplicate rows "
 		"skipped)\n", sheet->nrows, sheet->column, ba->sheet, sheet->blank, sheet->duplicates);
+	if (!sheet->nrows) {
+		fprintf(stderr, "mtag batch: %s: column '%s' has no links\n", ba->sheet, sheet->column);
+		return CLI_USAGE; /* as the API's 422 for the same sheet */
+	}
 	return CLI_OK;
 }
 
@@ -478,20 +495,22 @@ static int batch_main(const struct cli_args *args, const struct config *cfg, str
 	o.fetch.max_bytes = (size_t)cfg->max_download_mb << 20;
 	struct batch b = { .o = &o, .csv = ba.out && ends_with(ba.out, ".csv"), .out = stdout,
 			   .tty = isatty(STDERR_FILENO), .interval_us = progress_interval_us() };
-	if (ba.out && !(b.out = fopen(ba.out, "w"))) {
-		fprintf(stderr, "mtag batch: cannot create %s: %s\n", ba.out, strerror(errno));
-		return CLI_FAILURE;
-	}
-	if (b.csv)
-		fputs("row,url,status,title,language,pages,tags,error\n", b.out);
-	fflush(b.out);
 	struct sandbox_options so;
 	sandbox_options_init(&so);
 	so.procs = ba.workers;
 	struct sandbox *sb = sandbox_new(&so);
 	struct sheet_result sheet;
+	/* The sheet first: a sheet that cannot be read leaves no results file behind. */
 	int status = read_sheet(sb, a, &ba, &sheet);
+	if (status == CLI_OK && ba.out && !(b.out = fopen(ba.out, "w"))) {
+		fprintf(stderr, "mtag batch: cannot create %s: %s\n", ba.out, strerror(errno));
+		b.out = stdout;
+		status = CLI_FAILURE;
+	}
 	if (status == CLI_OK) {
+		if (b.csv)
+			fputs("row,url,status,title,language,pages,tags,error\n", b.out);
+		fflush(b.out);
 		b.sheet = &sheet;
 		b.p = pipeline_new(sb);
 		pthread_mutex_init(&b.lock, NULL);

@@ -106,7 +106,26 @@ def test_missing_column_and_usage_errors(tmp_path):
     assert r.returncode == 2 and "--workers must be an integer from 1 to 64" in r.stderr
     r = run_mtag("batch", str(tmp_path / "none.csv"), "--column", "url")
     assert r.returncode == 2 and "cannot open the spreadsheet" in r.stderr
+    r = run_mtag("batch", str(tmp_path), "--column", "url")
+    assert r.returncode == 2 and r.stderr.strip() == f"mtag batch: {tmp_path}: not a file"
     assert run_mtag("batch", "--help").returncode == 0
+
+
+def test_the_spreadsheet_is_never_the_results_file(tmp_path):
+    """--out naming the spreadsheet would empty it before it is read: refused, the sheet
+    untouched (it was truncated, read back as empty, and the run said 0 links, exit 0)."""
+    sheet = write_sheet(tmp_path, ["https://example.com/a.pdf"], name="links.csv")
+    before = open(sheet, "rb").read()
+    for out in [sheet, str(tmp_path / "." / "links.csv")]:
+        r = run_mtag("batch", sheet, "--column", "url", "--out", out, env=env(tmp_path))
+        assert r.returncode == 2, r.stderr
+        assert "is the spreadsheet itself" in r.stderr
+    assert open(sheet, "rb").read() == before
+    # A sheet with no links is a usage error, as the API's 422, and leaves no results file.
+    empty = write_sheet(tmp_path, [], name="empty.csv")
+    r = run_mtag("batch", empty, "--column", "url", "--out", str(tmp_path / "r.csv"), env=env(tmp_path))
+    assert r.returncode == 2 and "column 'url' has no links" in r.stderr
+    assert not (tmp_path / "r.csv").exists()
 
 
 def test_progress_lines_when_not_a_terminal(files_server, tmp_path):
