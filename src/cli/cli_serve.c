@@ -92,6 +92,7 @@ int cli_serve(int argc, char **argv)
 		goto out;
 	}
 	core_start_janitor(core);
+	core_start_lease_keeper(core);
 	if (workers)
 		core_start_workers(core);
 	/* Uploads land next to the data, on the disk meant for it. */

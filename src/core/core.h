@@ -21,6 +21,9 @@
 #include "base/netaddr.h"
 
 #define CORE_WORKERS_MAX 256
+/* Documents processed at once for requests (process-single, a one-file upload) whose
+ * leases are renewed: the HTTP offload pool's threads, 4 per event loop of 16 at most. */
+#define CORE_SYNC_MAX 64
 
 struct store;
 struct ratelimit;
@@ -52,7 +55,9 @@ struct core {
 	pthread_t workers[CORE_WORKERS_MAX];
 	int nworkers;
 	pthread_cond_t work_wake;
-	char held[CORE_WORKERS_MAX][37]; /* the document each worker holds ("" when idle), for lease renewal */
+	/* The documents this node holds, for lease renewal ("" when free): a worker's at its
+	 * slot, then those processed at once for a request (core_hold). Under janitor_lock. */
+	char held[CORE_WORKERS_MAX + CORE_SYNC_MAX][37];
 	pthread_t lease_keeper;
 	bool lease_keeper_running;
 	int64_t last_reap_us;

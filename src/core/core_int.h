@@ -52,6 +52,13 @@ void core_upgrade_hash(struct core *c, struct arena *a, const char *user_id, con
  */
 enum mtag_err core_check_limits(struct core *c, const char *owner_id, bool adds_job, size_t more,
 				char *err, size_t errlen);
+/*
+ * Hold a document processed at once for a request: its lease is renewed
+ * with the workers' until core_unhold. Returns the slot, -1 when every slot
+ * is taken (then its lease is not renewed: logged).
+ */
+int core_hold(struct core *c, const char *id);
+void core_unhold(struct core *c, int slot);
 /* Process a document taken from the queue, and record its outcome (core_process.c). */
 void core_process_claimed(struct core *c, struct arena *a, const struct store_document *d);
 /* Wait for a download slot of the URL's host (MTAG_FETCH_PER_HOST at once), then take it. */

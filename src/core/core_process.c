@@ -31,6 +31,7 @@ struct work {
 	struct store_document doc;
 	struct pipeline_doc pd;
 	bool stored_new;   /* this work put the original into storage */
+	int held;          /* core_hold's slot of a document processed at once, else -1 */
 	char err[512];
 };
 
@@ -81,11 +82,19 @@ static enum mtag_err begin_work(struct work *w, const char *owner_id, const char
 	j->total_documents = 1;
 	j->options = jsonx_dump(w->a, jsonx_own(w->a, options_json(w->o)));
 	j->created_at = j->updated_at = j->started_at = now;
+	/* Claimed by this node as it is made: if the node dies, the lease runs out and a
+	 * worker takes the document again (a URL is downloaded again). */
 	d->status = "processing";
+	d->attempts = 1;
+	d->lease_until = now + (int64_t)w->c->cfg->lease_s * 1000000;
+	d->node_id = w->c->cfg->node_id;
 	d->source_url = url;
 	d->filename = filename;
 	d->created_at = now;
-	return store_job_submit(w->c->store, j, d, 1);
+	enum mtag_err e = store_job_submit(w->c->store, j, d, 1);
+	if (!e)
+		w->held = core_hold(w->c, d->id);
+	return e;
 }
 
 static void set_opt(json_t *m, const char *k, const char *v)
@@ -242,7 +251,7 @@ enum mtag_err core_process_url(struct core *c, struct arena *a, const char *owne
 			       const char *url, const struct core_process_options *o,
 			       struct core_document *out)
 {
-	struct work w = { .c = c, .a = a, .o = o };
+	struct work w = { .c = c, .a = a, .o = o, .held = -1 };
 	struct pipeline_options po;
 	struct fetch_result fr;
 	const char *path = NULL;
@@ -252,11 +261,16 @@ enum mtag_err core_process_url(struct core *c, struct arena *a, const char *owne
 		return e;
 	pipeline_options(&w, &po);
 	int64_t t0 = clock_mono_us();
+	core_host_take(c, url);
 	e = pipeline_download(a, url, &po.fetch, &path, &fr, w.err, sizeof(w.err));
-	if (e)
-		return finish(&w, arena_strdup(a, w.err), NULL, out);
-	e = process_path(&w, path, url, fr.filename, &po, clock_mono_us() - t0, out);
-	unlink(path);
+	core_host_give(c, url);
+	if (e) {
+		e = finish(&w, arena_strdup(a, w.err), NULL, out);
+	} else {
+		e = process_path(&w, path, url, fr.filename, &po, clock_mono_us() - t0, out);
+		unlink(path);
+	}
+	core_unhold(c, w.held);
 	return e;
 }
 
@@ -264,14 +278,16 @@ enum mtag_err core_process_file(struct core *c, struct arena *a, const char *own
 				const char *path, const char *filename,
 				const struct core_process_options *o, struct core_document *out)
 {
-	struct work w = { .c = c, .a = a, .o = o };
+	struct work w = { .c = c, .a = a, .o = o, .held = -1 };
 	struct pipeline_options po;
 	memset(out, 0, sizeof(*out));
 	enum mtag_err e = begin_work(&w, owner_id, NULL, filename);
 	if (e)
 		return e;
 	pipeline_options(&w, &po);
-	return process_path(&w, path, NULL, filename, &po, 0, out);
+	e = process_path(&w, path, NULL, filename, &po, 0, out);
+	core_unhold(c, w.held);
+	return e;
 }
 
 enum mtag_err core_purge_anonymous(struct core *c, int *jobs)
@@ -434,7 +450,7 @@ void core_process_claimed(struct core *c, struct arena *a, const struct store_do
 	struct core_process_options o;
 	struct core_document out;
 	struct pipeline_options po;
-	struct work w = { .c = c, .a = a, .o = &o };
+	struct work w = { .c = c, .a = a, .o = &o, .held = -1 };
 	w.doc = *d;
 	enum mtag_err e = store_job_get(c->store, a, d->job_id, NULL, &w.job);
 	job_options(a, e ? NULL : w.job.options, &o);
@@ -443,6 +459,7 @@ void core_process_claimed(struct core *c, struct arena *a, const struct store_do
 		process_stored(&w, &po, &out);
 	else if (d->source_url)
 		process_remote(&w, &po, &out);
-	else
-		finish(&w, "nothing to process: no file and no URL", NULL, &out);
+	else /* an upload processed at once, whose node stopped before it stored the file */
+		finish(&w, "the uploaded file was lost when the server processing it stopped:"
+			   " upload it again", NULL, &out);
 }

@@ -79,6 +79,12 @@ enum mtag_err core_submit_upload(struct core *c, struct arena *a, const char *ow
 				 char *err, size_t errlen);
 /* Start MTAG_WORKERS threads that process pending documents (serve only; stopped by core_free). */
 void core_start_workers(struct core *c);
+/*
+ * Start the thread that renews the leases of what this node holds (its
+ * workers' documents and those processed at once for requests) and fails
+ * what ran out of attempts: on every serving node, whatever its role.
+ */
+void core_start_lease_keeper(struct core *c);
 /* Wake the workers: new pending documents. */
 void core_wake_workers(struct core *c);
 /* Delete anonymous work older than MTAG_ANONYMOUS_TTL_HOURS with its files. OUT: *jobs (may be NULL). */

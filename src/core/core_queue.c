@@ -86,16 +86,37 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-/* Every quarter lease: renew what this node's workers hold; fail what ran out of attempts. */
+int core_hold(struct core *c, const char *id)
+{
+	int slot = -1;
+	pthread_mutex_lock(&c->janitor_lock);
+	for (int i = CORE_WORKERS_MAX; i < CORE_WORKERS_MAX + CORE_SYNC_MAX && slot < 0; i++)
+		if (!c->held[i][0]) {
+			snprintf(c->held[i], sizeof(c->held[i]), "%s", id);
+			slot = i;
+		}
+	pthread_mutex_unlock(&c->janitor_lock);
+	if (slot < 0)
+		log_warn("queue.hold_full", "document=%s", id);
+	return slot;
+}
+
+void core_unhold(struct core *c, int slot)
+{
+	if (slot >= CORE_WORKERS_MAX && slot < CORE_WORKERS_MAX + CORE_SYNC_MAX)
+		hold(c, slot, NULL);
+}
+
+/* Every quarter lease: renew what this node holds; fail what ran out of attempts. */
 static void *lease_keeper_main(void *arg)
 {
 	struct core *c = arg;
 	pthread_mutex_lock(&c->janitor_lock);
 	while (idle_wait(c, c->cfg->lease_s * 250)) {
-		const char *ids[CORE_WORKERS_MAX];
-		char copy[CORE_WORKERS_MAX][37];
+		const char *ids[CORE_WORKERS_MAX + CORE_SYNC_MAX];
+		char copy[CORE_WORKERS_MAX + CORE_SYNC_MAX][37];
 		size_t n = 0;
-		for (int i = 0; i < c->nworkers; i++)
+		for (int i = 0; i < CORE_WORKERS_MAX + CORE_SYNC_MAX; i++)
 			if (c->held[i][0]) {
 				memcpy(copy[n], c->held[i], sizeof(copy[n]));
 				ids[n] = copy[n];
@@ -127,10 +148,14 @@ void core_start_workers(struct core *c)
 		else
 			free(wa);
 	}
-	if (pthread_create(&c->lease_keeper, NULL, lease_keeper_main, c) == 0)
-		c->lease_keeper_running = true;
 	log_info("queue.start", "workers=%d node=%s lease_s=%d", c->nworkers, c->cfg->node_id,
 		 c->cfg->lease_s);
+}
+
+void core_start_lease_keeper(struct core *c)
+{
+	if (pthread_create(&c->lease_keeper, NULL, lease_keeper_main, c) == 0)
+		c->lease_keeper_running = true;
 }
 
 void core_wake_workers(struct core *c)

@@ -150,8 +150,10 @@ enum mtag_err store_job_get(struct store *s, struct arena *a, const char *id,
 /*
  * Insert a job and its documents in one transaction (the documents' job and
  * user are the job's; only id, source_url, filename, status, created_at,
- * error_message, blob_key, content_sha256, size_bytes and seq of each are
- * used; a document submitted as failed is counted in the job at once).
+ * error_message, blob_key, content_sha256, size_bytes, seq, attempts,
+ * lease_until and node_id of each are used - a document processed at once
+ * is submitted claimed: processing, one attempt, a lease of its node; a
+ * document submitted as failed is counted in the job at once).
  * ERR_NOT_FOUND when the user does not exist.
  */
 enum mtag_err store_job_submit(struct store *s, const struct store_job *j,
@@ -212,7 +214,9 @@ enum mtag_err store_job_cancel(struct store *s, const char *id, const char *owne
 /*
  * Put a job's failed documents back to pending (attempts reset); the job is
  * processing again. A document refused when the job was submitted (a row
- * that is no URL: never attempted) keeps its reason: it would fail again.
+ * that is no URL: never attempted) keeps its reason: it would fail again;
+ * so does an upload processed at once whose file was never stored (it
+ * failed before: there is nothing to process again).
  * ERR_NOT_FOUND for no such job, ERR_CONFLICT for a cancelled one (its
  * documents stopped by the cancel are failed too, and a retry would undo
  * it). OUT: *retried (may be NULL).

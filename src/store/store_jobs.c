@@ -161,13 +161,14 @@ static enum mtag_err submit_tx(struct store_conn *c, void *ctx)
 			STORE_TEXT(d->blob_key), STORE_TEXT(d->content_sha256),
 			STORE_INT_OR_NULL(d->size_bytes), STORE_INT(d->seq),
 			STORE_TIME_OR_NULL(strcmp(d->status, "failed") ? 0 : d->created_at),
+			STORE_INT(d->attempts), STORE_TIME_OR_NULL(d->lease_until), STORE_TEXT(d->node_id),
 		};
 		e = store_exec(c, "job_submit",
 			       "INSERT INTO documents (id, job_id, user_id, source_url, filename, status,"
 			       " created_at, error_message, blob_key, content_sha256, size_bytes, seq,"
-			       " processed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
-			       " $13)",
-			       pd, 13, NULL);
+			       " processed_at, attempts, lease_until, node_id) VALUES ($1, $2, $3, $4, $5,"
+			       " $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+			       pd, 16, NULL);
 	}
 	if (e)
 		return e;
@@ -195,7 +196,7 @@ enum mtag_err store_job_submit(struct store *s, const struct store_job *j,
 		if (!uuid_valid(docs[i].id) || !docs[i].status || !utf8_valid(docs[i].source_url) ||
 		    !utf8_valid(docs[i].filename) || !utf8_valid(docs[i].error_message) ||
 		    !utf8_valid(docs[i].blob_key) || !utf8_valid(docs[i].content_sha256) ||
-		    docs[i].size_bytes < 0)
+		    !utf8_valid(docs[i].node_id) || docs[i].size_bytes < 0 || docs[i].attempts < 0)
 			return ERR_BAD_REQUEST;
 	struct submit sb = { &c, docs, n };
 	return store_tx(s, "job_submit", STORE_TX_WRITE, submit_tx, &sb);
@@ -297,7 +298,8 @@ static enum mtag_err retry_tx(struct store_conn *c, void *ctx)
 		e = store_exec(c, "job_retry",
 			       "UPDATE documents SET status = 'pending', error_message = NULL,"
 			       " processed_at = NULL, attempts = 0, lease_until = NULL"
-			       " WHERE job_id = $1 AND status = 'failed' AND attempts > 0",
+			       " WHERE job_id = $1 AND status = 'failed' AND attempts > 0"
+			       " AND (source_url IS NOT NULL OR blob_key IS NOT NULL)",
 			       p, 1, &op->count);
 	if (!e && op->count)
 		e = store_exec(c, "job_retry",

@@ -3,6 +3,7 @@ and a server killed in the middle of a batch."""
 import io
 import os
 import signal
+import threading
 import time
 import uuid
 
@@ -141,6 +142,28 @@ def test_a_retry_leaves_rows_that_are_no_url(server, files_server):
     assert s["results"][1]["error"] == "row 3: unsupported scheme: ftp"
 
 
+def test_a_single_document_that_failed_can_be_retried(server, files_server):
+    """process-single records one attempt: a retry puts the failed document back in the
+    queue (it answered "no failed documents", the job still failed)."""
+    h = user(server)
+    missing = f"single-{uuid.uuid4().hex[:6]}.txt"
+    r = requests.post(server.url + "/api/process/process-single", headers=h, timeout=60,
+                      json={"url": f"{files_server}/gen/{missing}"})
+    assert r.status_code == 422
+    job = r.json()["job_id"]
+    sheet(missing, ["Now the document exists, with words about retries."])
+    r = requests.post(server.url + f"/api/history/jobs/{job}/retry", headers=h, timeout=30)
+    assert (r.status_code, r.json()["documents_retried"]) == (200, 1)
+    s = wait_final(server, job, h)
+    assert (s["status"], s["completed"], s["failed"]) == ("completed", 1, 0)
+    # An upload that failed before its file was stored has nothing to process again.
+    r = requests.post(server.url + "/api/process/upload", headers=h, timeout=60,
+                      files=[("files", ("bad.pdf", b"%PDF-1.4 not really", "application/pdf"))])
+    assert r.status_code == 422
+    r = requests.post(server.url + f"/api/history/jobs/{r.json()['job_id']}/retry", headers=h, timeout=30)
+    assert (r.status_code, r.json()["documents_retried"]) == (200, 0)
+
+
 def test_a_job_is_processing_from_its_first_claim(server, files_server):
     """A job whose documents are being processed says so, with the time it started."""
     h = user(server)
@@ -235,6 +258,54 @@ def test_sigkill_mid_batch_loses_nothing(tmp_path, files_server):
         assert st["status"] == "completed", st
         assert st["completed"] + st["failed"] == st["total"] == 200
         assert s2.query(f"SELECT count(*) FROM documents WHERE job_id = '{job}' AND status IN ('pending', 'processing')") == [("0",)]
+    finally:
+        assert s2.stop() == 0
+
+
+def test_a_node_dying_mid_request_leaves_no_document_processing(tmp_path, files_server):
+    """A document processed at once for a request is claimed by its node as it is made:
+    SIGKILL mid-download, and after its lease a worker of the next process finishes it
+    (it stayed processing forever, its job counted as running against the user's limits)."""
+    env = {"MTAG_WORKERS": "1", "MTAG_LEASE_S": "4", "MTAG_RATE_REGISTER": "100"}
+    db = new_database_url()
+    if db:
+        env["MTAG_DATABASE_URL"] = db
+    s = Server(str(tmp_path / "a"), extra_env=env)
+    auth = {"email": f"u-{uuid.uuid4().hex[:8]}@example.org", "password": "correct horse battery"}
+    h = {"Authorization": "Bearer " + requests.post(s.url + "/api/auth/register", json=auth)
+         .json()["access_token"]}
+    def request():
+        try:
+            requests.post(s.url + "/api/process/process-single", headers=h, timeout=60,
+                          json={"url": f"{files_server}/slow/3/two-pages.pdf"})
+        except requests.ConnectionError:
+            pass  # the server is killed under it
+    threading.Thread(target=request, daemon=True).start()
+    deadline = time.monotonic() + 10
+    rows = []
+    while time.monotonic() < deadline and not rows:
+        rows = s.query("SELECT job_id, attempts, node_id FROM documents WHERE status = 'processing'")
+        time.sleep(0.05)
+    assert len(rows) == 1 and rows[0][1] == "1" and rows[0][2], rows
+    job = rows[0][0]
+    s.proc.send_signal(signal.SIGKILL)
+    s.proc.wait()
+    s.log.close()
+    s2 = Server(str(tmp_path / "a"), extra_env={**env, "MTAG_DATA_DIR": s.data_dir,
+                                                  **{k: v for k, v in s.env.items() if k.startswith("MTAG_STORAGE") or k.startswith("MTAG_S3")}})
+    try:
+        h2 = {"Authorization": "Bearer " + requests.post(s2.url + "/api/auth/login", json=auth)
+              .json()["access_token"]}
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            st = requests.get(s2.url + f"/api/history/jobs/{job}", headers=h2).json()
+            if st["status"] not in ("pending", "processing"):
+                break
+            time.sleep(0.2)
+        assert st["status"] == "completed", st
+        assert st["documents"][0]["status"] == "completed"
+        (attempts,), = s2.query(f"SELECT attempts FROM documents WHERE job_id = '{job}'")
+        assert attempts == "2"
     finally:
         assert s2.stop() == 0
 
