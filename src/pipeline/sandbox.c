@@ -54,13 +54,77 @@ struct helper {
 	bool busy;
 };
 
+/* A helper to start, handed to the spawner thread. */
+struct spawn {
+	struct helper *h;
+	char *err;
+	size_t errlen;
+	enum mtag_err e; /* OUT */
+	bool done;
+};
+
 struct sandbox {
 	struct sandbox_options o;
 	char exe[4096];
 	pthread_mutex_t lock;
 	pthread_cond_t freed;
 	struct helper helpers[SANDBOX_PROCS_MAX];
+	/*
+	 * Helpers are started by a thread of the sandbox's own, which lives as long
+	 * as it: a helper's PR_SET_PDEATHSIG fires when the thread that started it
+	 * ends, and the threads that ask for helpers (the HTTP offload pool's, the
+	 * workers) end before the sandbox at a stop - the pool's ending had killed
+	 * helpers that workers were using ("the helper process crashed (KILL)").
+	 */
+	pthread_t spawner;
+	bool spawner_running;
+	bool spawner_stop;          /* under spawn_lock */
+	pthread_mutex_t spawn_lock;
+	pthread_cond_t spawn_wake;  /* a request came, or the stop */
+	pthread_cond_t spawn_done;  /* a request was served, or the slot is free */
+	struct spawn *request;      /* the one being asked for, or NULL */
 };
+
+static enum mtag_err helper_spawn_here(struct sandbox *sb, struct helper *h, char *err,
+				       size_t errlen);
+
+static void *spawner_main(void *arg)
+{
+	struct sandbox *sb = arg;
+	pthread_mutex_lock(&sb->spawn_lock);
+	for (;;) {
+		while (!sb->request && !sb->spawner_stop)
+			pthread_cond_wait(&sb->spawn_wake, &sb->spawn_lock);
+		if (!sb->request)
+			break;
+		struct spawn *sp = sb->request;
+		pthread_mutex_unlock(&sb->spawn_lock);
+		sp->e = helper_spawn_here(sb, sp->h, sp->err, sp->errlen);
+		pthread_mutex_lock(&sb->spawn_lock);
+		sp->done = true;
+		sb->request = NULL;
+		pthread_cond_broadcast(&sb->spawn_done);
+	}
+	pthread_mutex_unlock(&sb->spawn_lock);
+	return NULL;
+}
+
+/* Start a helper in slot h, on the spawner thread (on this one when there is none). */
+static enum mtag_err helper_spawn(struct sandbox *sb, struct helper *h, char *err, size_t errlen)
+{
+	if (!sb->spawner_running)
+		return helper_spawn_here(sb, h, err, errlen);
+	struct spawn sp = { h, err, errlen, ERR_OK, false };
+	pthread_mutex_lock(&sb->spawn_lock);
+	while (sb->request)
+		pthread_cond_wait(&sb->spawn_done, &sb->spawn_lock);
+	sb->request = &sp;
+	pthread_cond_signal(&sb->spawn_wake);
+	while (!sp.done)
+		pthread_cond_wait(&sb->spawn_done, &sb->spawn_lock);
+	pthread_mutex_unlock(&sb->spawn_lock);
+	return sp.e;
+}
 
 void sandbox_options_init(struct sandbox_options *o)
 {
@@ -88,6 +152,10 @@ struct sandbox *sandbox_new(const struct sandbox_options *o)
 	}
 	pthread_mutex_init(&sb->lock, NULL);
 	pthread_cond_init(&sb->freed, NULL);
+	pthread_mutex_init(&sb->spawn_lock, NULL);
+	pthread_cond_init(&sb->spawn_wake, NULL);
+	pthread_cond_init(&sb->spawn_done, NULL);
+	sb->spawner_running = pthread_create(&sb->spawner, NULL, spawner_main, sb) == 0;
 	return sb;
 }
 
@@ -114,12 +182,23 @@ void sandbox_free(struct sandbox *sb)
 	/* Closing the socket ends a helper's loop; the kill is for a stuck one. */
 	for (int i = 0; i < sb->o.procs; i++)
 		helper_stop(&sb->helpers[i], true);
+	if (sb->spawner_running) {
+		pthread_mutex_lock(&sb->spawn_lock);
+		sb->spawner_stop = true;
+		pthread_cond_signal(&sb->spawn_wake);
+		pthread_mutex_unlock(&sb->spawn_lock);
+		pthread_join(sb->spawner, NULL);
+	}
+	pthread_cond_destroy(&sb->spawn_done);
+	pthread_cond_destroy(&sb->spawn_wake);
+	pthread_mutex_destroy(&sb->spawn_lock);
 	pthread_cond_destroy(&sb->freed);
 	pthread_mutex_destroy(&sb->lock);
 	free(sb);
 }
 
-static enum mtag_err helper_spawn(struct sandbox *sb, struct helper *h, char *err, size_t errlen)
+static enum mtag_err helper_spawn_here(struct sandbox *sb, struct helper *h, char *err,
+				       size_t errlen)
 {
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {

@@ -233,11 +233,56 @@ static void test_helper_killed_mid_document(void)
 	arena_release(&a);
 }
 
+/* One extraction of a small text on a thread of its own, which then ends. */
+static void *extract_once(void *arg)
+{
+	struct bg *b = arg;
+	struct arena a = ARENA_INIT;
+	struct extract_result out;
+	struct extract_limits l;
+	extract_limits_init(&l);
+	b->e = sandbox_extract(b->sb, &a, write_text("started for a thread that ends\n"), &l, &out,
+			       b->err, sizeof(b->err));
+	arena_release(&a);
+	return NULL;
+}
+
+/*
+ * A helper started for a thread outlives that thread: the HTTP offload pool's
+ * threads end at a stop while the workers still use the helpers they
+ * started, and a helper dies with the thread that started it
+ * (PR_SET_PDEATHSIG): the workers' documents failed as "crashed (KILL)".
+ */
+static void test_helper_outlives_the_thread_that_wanted_it(void)
+{
+	static struct bg b;
+	b.sb = new_sandbox(1, 30);
+	pthread_t th;
+	pthread_create(&th, NULL, extract_once, &b);
+	pthread_join(th, NULL);
+	CHECK_INT(b.e, ERR_OK);
+	pid_t helper = find_helper();
+	CHECK(helper > 0);
+	usleep(200000); /* a parent-death signal would have come by now */
+	struct arena a = ARENA_INIT;
+	struct extract_result out;
+	struct extract_limits l;
+	char err[256] = "";
+	extract_limits_init(&l);
+	CHECK_INT(sandbox_extract(b.sb, &a, write_text("the same helper\n"), &l, &out, err, sizeof(err)),
+		  ERR_OK);
+	CHECK_STR(err, "");
+	CHECK_INT(find_helper(), helper);
+	sandbox_free(b.sb);
+	arena_release(&a);
+}
+
 int main(void)
 {
 	RUN(test_same_result_as_in_process);
 	RUN(test_time_limit);
 	RUN(test_helper_killed_mid_document);
+	RUN(test_helper_outlives_the_thread_that_wanted_it);
 	unlink(write_text(""));
 	unlink(slow_pdf());
 	return unit_report("test_sandbox");
