@@ -23,18 +23,21 @@ enum mtag_err core_check_limits(struct core *c, const char *owner_id, bool adds_
 				char *err, size_t errlen)
 {
 	int running = 0, pending = 0;
-	if (!owner_id[0])
-		return ERR_OK; /* anonymous work is bounded by the rate limits and its lifetime */
+	/* Anonymous work shares one owner's limits: without an account, the queue takes
+	 * no more from all anonymous callers together than from one user. */
+	bool anon = !owner_id[0];
 	enum mtag_err e = store_user_load(c->store, owner_id, &running, &pending);
 	if (e)
 		return e;
 	if (running + (adds_job ? 1 : 0) > c->cfg->max_running_jobs) {
-		snprintf(err, errlen, "you have %d jobs running, the most allowed; wait for one to end",
-			 running);
+		snprintf(err, errlen, anon ? "anonymous work has %d jobs running, the most allowed;"
+			 " wait for one to end, or sign in" : "you have %d jobs running, the most"
+			 " allowed; wait for one to end", running);
 		return ERR_RATE_LIMITED;
 	}
 	if ((size_t)pending + more > (size_t)c->cfg->max_pending_documents) {
-		snprintf(err, errlen, "this batch would make %zu documents waiting, more than the %d allowed",
+		snprintf(err, errlen, "%s %zu documents waiting, more than the %d allowed",
+			 anon ? "anonymous work would have" : "you would have",
 			 (size_t)pending + more, c->cfg->max_pending_documents);
 		return ERR_RATE_LIMITED;
 	}

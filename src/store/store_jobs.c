@@ -392,14 +392,17 @@ enum mtag_err store_user_load(struct store *s, const char *user_id, int *running
 {
 	char uid[UUID_STR_LEN];
 	int v[2] = { 0, 0 };
-	struct store_param p[] = { STORE_TEXT(uid) };
-	if (!store_copy_uuid(uid, user_id))
+	if (!store_owner_copy(uid, user_id))
 		return ERR_NOT_FOUND;
+	struct store_param p[] = { STORE_OWNER(uid) };
+	/* $1 NULL: every anonymous job and document, counted as one owner's. */
 	enum mtag_err e = store_read_one(s, NULL, "user_load",
-					 "SELECT (SELECT count(*) FROM processing_jobs WHERE user_id = $1"
+					 "SELECT (SELECT count(*) FROM processing_jobs WHERE (user_id = $1"
+					 " OR ($1 IS NULL AND user_id IS NULL))"
 					 " AND status IN ('pending', 'processing')),"
-					 " (SELECT count(*) FROM documents WHERE user_id = $1"
-					 " AND status = 'pending')", p, 1, row_two_ints, v);
+					 " (SELECT count(*) FROM documents WHERE (user_id = $1"
+					 " OR ($1 IS NULL AND user_id IS NULL)) AND status = 'pending')",
+					 p, 1, row_two_ints, v);
 	*running_jobs = v[0];
 	*pending_documents = v[1];
 	return e;

@@ -196,9 +196,15 @@ def test_per_user_limits(fresh_server, files_server):
              for i in range(5)]
     r = requests.post(s.url + "/api/process/upload", files=files, headers=h, timeout=60)
     assert (r.status_code, r.headers["Retry-After"]) == (429, "60")
-    assert r.json()["detail"] == "this batch would make 5 documents waiting, more than the 3 allowed"
+    assert r.json()["detail"] == "you would have 5 documents waiting, more than the 3 allowed"
     r = requests.post(s.url + "/api/process/upload", files=files[:3], headers=h, timeout=60)
     assert r.status_code == 202 and r.json()["total_documents"] == 3
+    # Without an account, all anonymous work together has one user's limits (it had none).
+    r = submit(s, files_server, name)
+    assert r.status_code == 429 and r.headers["Retry-After"] == "60"
+    assert r.json()["detail"] == "anonymous work would have 5 documents waiting, more than the 3 allowed"
+    r = requests.post(s.url + "/api/process/upload", files=files[:3], timeout=60)
+    assert r.status_code == 202
 
 
 def test_retry_counts_against_the_limits(fresh_server, files_server):
