@@ -44,7 +44,8 @@ static const struct cli_command commands[] = {
 	  "included); --out may not name the spreadsheet itself. MTAG_FETCH_ALLOW_PRIVATE\n"
 	  "and MTAG_MAX_DOWNLOAD_MB apply.\n" },
 	{ "version", cli_version, "print the version", "usage: mtag version\n" },
-	{ "help", cli_help, "list the commands and the configuration", "usage: mtag help\n" },
+	{ "help", cli_help, "list the commands and the configuration (help COMMAND: its usage)",
+	  "usage: mtag help [COMMAND]\n" },
 	{ NULL, NULL, NULL, NULL },
 };
 
@@ -94,6 +95,13 @@ bool cli_parse(const char *cmd, int argc, char **argv, const struct cli_flag *ow
 		if (options && (!strcmp(a, "--help") || !strcmp(a, "-h"))) {
 			out->help = true;
 			continue;
+		}
+		/* "-" is an argument (stdin); "-x" is no option of ours, and no file either
+		 * unless it comes after "--". */
+		if (options && a[0] == '-' && a[1] && a[1] != '-') {
+			fprintf(stderr, "mtag %s: unknown option %s (see `mtag %s --help`; a file"
+				" named so goes after --)\n", cmd, a, cmd);
+			return false;
 		}
 		if (!options || strncmp(a, "--", 2) != 0) {
 			if (out->npos == CLI_MAX_ARGS) {

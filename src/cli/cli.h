@@ -58,6 +58,11 @@ bool cli_parse(const char *cmd, int argc, char **argv, const struct cli_flag *ow
 bool cli_load_config(const struct cli_args *args, struct config *cfg);
 /* Print `mtag NAME --help`. */
 void cli_print_usage(const char *name);
+/* --lang "en,fr" into o->languages (pointers into a copy in the arena): false unless
+ * 1 to PIPELINE_MAX_LANGUAGES two-letter lower-case codes (cli_tag.c). */
+struct arena;
+struct pipeline_options;
+bool cli_parse_languages(struct arena *a, const char *s, struct pipeline_options *o);
 
 int cli_serve(int argc, char **argv);
 int cli_migrate(int argc, char **argv);

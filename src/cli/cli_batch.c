@@ -326,22 +326,6 @@ static size_t write_finished(struct batch *b)
 
 /* ---- the command ------------------------------------------------------------------------ */
 
-/* Parse "en,fr" into o->languages (pointers into a copy in the arena). */
-static bool parse_languages(struct arena *a, const char *s, struct pipeline_options *o)
-{
-	char *copy = arena_strdup(a, s);
-	for (char *tok = copy, *next; tok && *tok; tok = next) {
-		next = strchr(tok, ',');
-		if (next)
-			*next++ = '\0';
-		if (strlen(tok) != 2 || tok[0] < 'a' || tok[0] > 'z' || tok[1] < 'a' || tok[1] > 'z' ||
-		    o->nlanguages == PIPELINE_MAX_LANGUAGES)
-			return false;
-		o->languages[o->nlanguages++] = tok;
-	}
-	return o->nlanguages > 0;
-}
-
 static bool ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), k = strlen(suffix);
@@ -402,8 +386,9 @@ static bool batch_options(struct arena *a, const struct cli_args *args, struct b
 	if (args->flags[FLAG_MAX_TAGS] &&
 	    !int_flag(args->flags[FLAG_MAX_TAGS], "max-tags", 1, TAGGER_MAX_TAGS, &o->max_tags))
 		return false;
-	if (args->flags[FLAG_LANG] && !parse_languages(a, args->flags[FLAG_LANG], o)) {
-		fprintf(stderr, "mtag batch: --lang takes ISO 639-1 codes separated by commas, e.g. en,fr\n");
+	if (args->flags[FLAG_LANG] && !cli_parse_languages(a, args->flags[FLAG_LANG], o)) {
+		fprintf(stderr, "mtag batch: --lang takes 1 to %d ISO 639-1 codes separated by commas,"
+			" e.g. en,fr\n", PIPELINE_MAX_LANGUAGES);
 		return false;
 	}
 	return true;

@@ -27,8 +27,7 @@ static const struct cli_flag tag_flags[] = {
 	{ NULL, false },
 };
 
-/* Parse "en,fr" into o->languages (pointers into a copy in the arena). */
-static bool parse_languages(struct arena *a, const char *s, struct pipeline_options *o)
+bool cli_parse_languages(struct arena *a, const char *s, struct pipeline_options *o)
 {
 	char *copy = arena_strdup(a, s);
 	for (char *tok = copy, *next; tok && *tok; tok = next) {
@@ -172,8 +171,9 @@ int cli_tag(int argc, char **argv)
 		}
 		o.max_tags = (int)n;
 	}
-	if (args.flags[FLAG_LANG] && !parse_languages(&a, args.flags[FLAG_LANG], &o)) {
-		fprintf(stderr, "mtag tag: --lang takes ISO 639-1 codes separated by commas, e.g. en,fr\n");
+	if (args.flags[FLAG_LANG] && !cli_parse_languages(&a, args.flags[FLAG_LANG], &o)) {
+		fprintf(stderr, "mtag tag: --lang takes 1 to %d ISO 639-1 codes separated by commas,"
+			" e.g. en,fr\n", PIPELINE_MAX_LANGUAGES);
 		goto out;
 	}
 	o.fetch.allow_private = cfg.fetch_allow_private;

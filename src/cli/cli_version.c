@@ -2,6 +2,7 @@
  * cli_version.c - `mtag version` and `mtag help`.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "cli/cli.h"
 #include "base/xalloc.h"
@@ -21,8 +22,16 @@ int cli_version(int argc, char **argv)
 
 int cli_help(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
+	/* mtag help COMMAND: that command's --help. */
+	for (const struct cli_command *c = cli_commands(); argc == 1 && c->name; c++)
+		if (!strcmp(c->name, argv[0])) {
+			cli_print_usage(c->name);
+			return CLI_OK;
+		}
+	if (argc > 0) {
+		fprintf(stderr, "mtag help: unknown command '%s' (see `mtag help`)\n", argv[0]);
+		return CLI_USAGE;
+	}
 	printf("mtag %s - turns documents into searchable metadata\n\n"
 	       "usage: mtag COMMAND [FLAGS]   (mtag COMMAND --help for details)\n\nCommands:\n",
 	       MTAG_VERSION);

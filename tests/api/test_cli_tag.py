@@ -62,6 +62,11 @@ def test_end_of_options_and_other_schemes(tmp_path):
     r = run_mtag("tag", "--json", "--", "--odd.txt", cwd=str(tmp_path))
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["title"] == "--odd.txt"
+    # A one-dash option of no command is a usage error, not a file that cannot be read.
+    r = run_mtag("tag", "-x", "--odd.txt", cwd=str(tmp_path))
+    assert (r.returncode, r.stdout) == (2, "")
+    assert r.stderr.strip() == ("mtag tag: unknown option -x (see `mtag tag --help`;"
+                                " a file named so goes after --)")
     r = run_mtag("tag", "ftp://example.org/a.pdf")
     assert (r.returncode, r.stderr.strip()) == (1, "mtag tag: ftp://example.org/a.pdf: unsupported scheme: ftp")
 
@@ -84,6 +89,9 @@ def test_language_restriction_and_usage_errors():
     assert r.returncode == 2 and "--max-tags must be an integer from 1 to 100" in r.stderr
     r = run_mtag("tag", "--lang", "english", path)
     assert r.returncode == 2 and "--lang" in r.stderr
+    r = run_mtag("tag", "--lang", ",".join(["en"] * 17), path)
+    assert r.returncode == 2
+    assert r.stderr.strip() == "mtag tag: --lang takes 1 to 16 ISO 639-1 codes separated by commas, e.g. en,fr"
 
 
 def test_url_blocked_by_default_and_allowed_when_configured(fresh_server):
