@@ -228,10 +228,10 @@ static enum mtag_err process_path(struct work *w, const char *path, const char *
 				  const char *filename, const struct pipeline_options *po,
 				  int64_t fetch_us, struct core_document *out)
 {
-	enum mtag_err e = url ? pipeline_run_download(w->c->pipeline, w->a, path, url, filename, po,
-						      &w->pd, w->err, sizeof(w->err))
-			      : pipeline_run_file(w->c->pipeline, w->a, path, filename, po, &w->pd,
-						  w->err, sizeof(w->err));
+	/* An upload without a usable name has none: its title comes from its text, never
+	 * from the temporary file's name. */
+	enum mtag_err e = pipeline_run_download(w->c->pipeline, w->a, path, url, filename, po,
+						&w->pd, w->err, sizeof(w->err));
 	w->pd.fetch_us = fetch_us;
 	w->pd.total_us += fetch_us;
 	if (e)

@@ -209,6 +209,23 @@ def test_upload_several_files_in_the_background(server):
     assert err == "unsupported type: PNG image"
 
 
+def test_an_upload_without_a_name_is_titled_by_its_text(server):
+    """A part whose filename is empty (or only a path) has no name to show: its title comes
+    from its text, never from the server's temporary file (mtag-upload-XXXXXX)."""
+    h, _ = user(server)
+    for name in ['""', '"."', '"../"']:
+        body = (b"--b0undary\r\nContent-Disposition: form-data; name=\"files\"; filename=" +
+                name.encode() + b"\r\nContent-Type: text/plain\r\n\r\n"
+                b"Nameless notes about gardening\nSecond line of the notes.\r\n--b0undary--\r\n")
+        r = requests.post(server.url + "/api/process/upload", data=body, timeout=60,
+                          headers={**h, "Content-Type": "multipart/form-data; boundary=b0undary"})
+        assert r.status_code == 200, r.text
+        assert r.json()["metadata"]["title"] == "Nameless notes about gardening", name
+        (filename,), = server.query(
+            f"SELECT coalesce(filename, '-') FROM documents WHERE id = '{r.json()['document_id']}'")
+        assert filename == "-"
+
+
 def test_an_anonymous_job_id_is_never_logged(server):
     """An anonymous job's id is what lets its submitter read it: the access log names its
     status route by pattern, and the processing log calls it anonymous."""
