@@ -35,7 +35,7 @@ enum mtag_err jsonx_parse(struct arena *a, const char *data, size_t len,
 
 char *jsonx_dump(struct arena *a, const json_t *v)
 {
-	char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(JSONX_REAL_DIGITS));
 	if (!s)
 		return arena_strdup(a, "null");
 	char *r = arena_strdup(a, s);

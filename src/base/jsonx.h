@@ -24,7 +24,10 @@ enum mtag_err jsonx_parse(struct arena *a, const char *data, size_t len,
 			  json_t **out, const char **detail);
 /* Give one reference of v to the arena; returns v (NULL stays NULL). */
 json_t *jsonx_own(struct arena *a, json_t *v);
-/* Compact JSON text of v in the arena (keys in insertion order). */
+/* Significant digits a real is written with: a score of 0.902 is 0.902, not the
+ * 0.90200000000000002 of its double's 17. */
+#define JSONX_REAL_DIGITS 9
+/* Compact JSON text of v in the arena (keys in insertion order, reals to JSONX_REAL_DIGITS). */
 char *jsonx_dump(struct arena *a, const json_t *v);
 
 /*

@@ -87,7 +87,7 @@ static void print_json(const struct pipeline_doc *d)
 			      "title", d->title, "language", d->language, "pages", d->page_count,
 			      "mime_type", d->mime_type, "size_bytes", (json_int_t)d->size_bytes,
 			      "sha256", d->sha256, "truncated", d->truncated, "tags", tags);
-	char *s = json_dumps(o, JSON_COMPACT);
+	char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(JSONX_REAL_DIGITS));
 	puts(s);
 	free(s);
 	json_decref(o);

@@ -4,6 +4,7 @@ PostgreSQL to S3 (s3rver behind the verifying proxy)."""
 import hashlib
 import hmac
 import os
+import re
 import threading
 import time
 import uuid
@@ -49,6 +50,8 @@ def test_anonymous_process_single(server, files_server):
     assert m["size_bytes"] == os.path.getsize(os.path.join(DATA, "two-pages.pdf"))
     assert m["processing_time"] > 0 and m["language_detected"] in ("en", "fr", "und")
     assert len(m["tag_scores"]) == len(body["tags"])
+    # Reals to 9 significant digits, not a double's 17 (0.90200000000000002).
+    assert re.search(r"\d\.\d{10,}", r.text) is None, r.text[:2000]
     # Recorded, anonymously.
     rows = server.query(f"SELECT status, user_id, blob_key FROM documents WHERE id = '{body['document_id']}'")
     assert rows == [("completed", "", f"anonymous/{body['job_id']}/{body['document_id']}.pdf")]
