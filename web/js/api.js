@@ -12,14 +12,20 @@ let currentUser = null;
 let refreshing = null;
 const listeners = new Set();
 
+// message: what to show next to the field it names (or alone when it names none);
+// detail: the same sentence with the field's name, for a message shown away from it.
 export class ApiError extends Error {
-  constructor(status, detail, code, field) {
-    super(detail);
+  constructor(status, message, code, field, detail) {
+    super(message);
     this.status = status;
     this.code = code;
     this.field = field;
+    this.detail = detail || message;
   }
 }
+
+// The text of an error shown on its own (not next to a field).
+export const errorText = (err) => (err && (err.detail || err.message)) || 'Something went wrong.';
 
 export const user = () => currentUser;
 export const onSessionChange = (fn) => listeners.add(fn);
@@ -31,7 +37,14 @@ function setSession(token, u) {
   listeners.forEach((fn) => fn(u));
 }
 
-// The field a 422 names: its detail starts with "field: ..." (DESIGN.md section 6).
+// A detail as a sentence for people: capital first, a full stop last.
+function sentence(s) {
+  const t = s.charAt(0).toUpperCase() + s.slice(1);
+  return /[.!?)]$/.test(t) ? t : `${t}.`;
+}
+
+// The field a 422 names: its detail starts with "field: ..." (DESIGN.md section 6). The
+// message shown is the rest, as a sentence: the field's own label says which one it is.
 async function toError(res) {
   let detail = `The server answered ${res.status}.`, code = null;
   try {
@@ -39,12 +52,14 @@ async function toError(res) {
     detail = body.detail || detail;
     code = body.code || null;
   } catch { /* not JSON: keep the generic sentence */ }
+  const m = res.status === 422 && /^([a-z_]+): /.exec(detail);
+  let message = sentence(m ? detail.slice(m[0].length) : detail);
   if (res.status === 429) {
     const after = res.headers.get('Retry-After');
-    if (after) detail += ` Try again in ${after} s.`;
+    if (after) message = `${message.replace(/[;,] try again later\.$/, '.')} Try again in ${after} s.`;
   }
-  const m = res.status === 422 && /^([a-z_]+): /.exec(detail);
-  return new ApiError(res.status, detail, code, m ? m[1] : null);
+  const named = m ? `${sentence(m[1].replace(/_/g, ' ')).replace(/\.$/, '')}: ${message}` : message;
+  return new ApiError(res.status, message, code, m ? m[1] : null, named);
 }
 
 async function refreshOnce() {

@@ -1,5 +1,6 @@
 // dom.js - building the page. Every string from the API goes in as text (a
 // text node or textContent), never as HTML: there is no innerHTML in the app.
+import { errorText } from './api.js';
 
 // h('a', {href: '/x', class: 'tag', onclick: fn}, 'text', child, [more])
 export function h(tag, props, ...kids) {
@@ -91,7 +92,7 @@ export function emptyState(title, text, action) {
 
 export function errorState(err, retry) {
   return h('div', { class: 'error-state', role: 'alert' },
-    h('p', null, err && err.message ? err.message : 'Something went wrong.'),
+    h('p', null, errorText(err)),
     retry ? h('button', { type: 'button', onclick: retry }, 'Try again') : null);
 }
 

@@ -1,5 +1,5 @@
 // auth.js - sign in and create an account.
-import { login, register, user } from '../api.js';
+import { login, register, user, errorText } from '../api.js';
 import { h, clear, field, busy, setFlash } from '../dom.js';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -36,7 +36,14 @@ function authForm(main, ctx, { title, intro, fields, submitLabel, busyLabel, sub
     }
     return ok;
   };
-  fields.forEach((f) => f.input.addEventListener('blur', () => { if (f.input.value) validate(f); }));
+  // An error goes away as the field is fixed, while typing: cleared on blur instead, it
+  // moved the button up between the press on it and the release, and the click was lost.
+  fields.forEach((f) => {
+    f.input.addEventListener('input', () => {
+      if (f.input.getAttribute('aria-invalid') && !f.check(f.input.value)) f.wrap.setError('');
+    });
+    f.input.addEventListener('blur', () => { if (f.input.value && f.check(f.input.value)) validate(f); });
+  });
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     formError.textContent = '';
@@ -54,7 +61,7 @@ function authForm(main, ctx, { title, intro, fields, submitLabel, busyLabel, sub
         target.wrap.setError(err.message);
         target.input.focus();
       } else {
-        formError.textContent = err.message;
+        formError.textContent = errorText(err);
       }
     }
   });

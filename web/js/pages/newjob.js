@@ -1,6 +1,6 @@
 // newjob.js - submit documents three ways (a URL, files, a spreadsheet of
 // links) and watch them being processed. The home page of anonymous visitors.
-import { api, upload, jobEvents, user, rememberAnonymousJob } from '../api.js';
+import { api, upload, jobEvents, user, rememberAnonymousJob, errorText } from '../api.js';
 import { h, clear, field, busy, badge, tagList, announce, fmtBytes, errorState, STATUS_LABELS } from '../dom.js';
 
 const MAX_TAGS_DEFAULT = 10;
@@ -150,7 +150,7 @@ function urlPanel(opts, out, signal) {
     } catch (err) {
       if (err.name === 'AbortError') return;
       if (err.field === 'url' || err.status === 422) f.setError(err.message);
-      else if (!opts.showError(err)) clear(out, h('div', { class: 'form-error', role: 'alert' }, err.message));
+      else if (!opts.showError(err)) clear(out, h('div', { class: 'form-error', role: 'alert' }, errorText(err)));
     }
   });
   return form;
@@ -206,7 +206,7 @@ function filesPanel(opts, out, signal) {
       if (d.tags) clear(out, resultCard(d));
       else await followJob(out, d.job_id, signal);
     } catch (err) {
-      if (!opts.showError(err)) error.textContent = err.message;
+      if (!opts.showError(err)) error.textContent = errorText(err);
     }
   });
   return form;
@@ -319,7 +319,7 @@ function sheetPanel(opts, out, signal) {
     } catch (err) {
       if (err.name === 'AbortError') return;
       if (err.field === 'url_column' || /column/.test(err.message)) column.setError(err.message);
-      else if (!opts.showError(err)) error.textContent = err.message;
+      else if (!opts.showError(err)) error.textContent = errorText(err);
     }
   });
   return form;

@@ -1,5 +1,5 @@
 // settings.js - profile, change password, active sessions.
-import { api, user } from '../api.js';
+import { api, user, errorText } from '../api.js';
 import { h, clear, fmtDate, field, busy, announce, errorState, confirmDialog } from '../dom.js';
 
 function profile(u) {
@@ -36,7 +36,7 @@ function passwordForm(redrawSessions) {
     } catch (err) {
       if (err.field === 'current_password' || err.status === 401 || err.status === 403) fc.setError(err.message);
       else if (err.field === 'new_password') fn.setError(err.message);
-      else error.textContent = err.message;
+      else error.textContent = errorText(err);
     }
   });
   return h('section', { class: 'card' }, h('h2', null, 'Change password'), form);
