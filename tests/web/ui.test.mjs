@@ -340,6 +340,14 @@ test('history: filter, open, delete with confirmation', async () => {
   await page.getByText('1 job', { exact: true }).waitFor();
   assert.equal(await page.locator('tbody tr').count(), 1);
   await page.locator('tbody tr').first().getByText('Completed').waitFor();
+  // Past the last page (an old link, the last job of a page deleted): the last page, not
+  // "No jobs yet" under "1 job".
+  await page.goto(`${mtag.url}/history?page=7`);
+  await page.waitForURL(`${mtag.url}/history`);
+  assert.equal(await page.locator('tbody tr').count(), 1);
+  await page.goto(`${mtag.url}/documents?page=99`);
+  await page.waitForURL(`${mtag.url}/documents`);
+  await page.locator('section.docs > *').first().waitFor();
   assertClean(page);
   await page.context().close();
 });
@@ -441,6 +449,10 @@ test('keyboard: skip link, user menu, dialogs', async () => {
   await page.evaluate(() => document.activeElement.blur());
   await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Skip to content');
+  // The skip link moves within the page: no new page is drawn (it was refetched and redrawn).
+  await page.evaluate(() => { document.querySelector('h1').dataset.mark = 'kept'; });
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.querySelector('h1').dataset.mark), 'kept');
   const toggle = page.getByRole('button', { name: 'Account menu for Ada Lovelace' });
   await toggle.focus();
   await page.keyboard.press('Enter');
@@ -451,6 +463,13 @@ test('keyboard: skip link, user menu, dialogs', async () => {
   await page.keyboard.press('Escape');
   assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
   assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-controls')), 'user-menu');
+  // Tabbing out of the open menu closes it.
+  await page.keyboard.press('Enter');
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+  await toggle.focus();
   // Focus is visible: the focused control draws a ring.
   assert.notEqual(await toggle.evaluate((el) => getComputedStyle(el).boxShadow), 'none');
   await page.emulateMedia({ colorScheme: 'dark' });

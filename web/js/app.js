@@ -28,6 +28,8 @@ let ready = null;
 // Closes the user menu, when there is one.
 let closeMenu = () => {};
 let firstRender = true;
+// The address (path and query) of the page drawn last.
+let drawn = null;
 
 export function navigate(url, { replace = false } = {}) {
   if (replace) history.replaceState(null, '', url);
@@ -42,6 +44,7 @@ function notFound() {
 }
 
 async function render() {
+  drawn = location.pathname + location.search;
   if (pageAbort) pageAbort.abort();
   pageAbort = new AbortController();
   const signal = pageAbort.signal;
@@ -115,6 +118,8 @@ function drawAccount(u) {
   };
   toggle.addEventListener('click', () => setOpen(menu.hidden));
   menu.addEventListener('click', () => setOpen(false));
+  // Tabbing out of the menu closes it, as a click elsewhere does.
+  box.addEventListener('focusout', (e) => { if (!box.contains(e.relatedTarget)) setOpen(false); });
   closeMenu = () => setOpen(false);
   menu.addEventListener('keydown', (e) => {
     const items = [...menu.querySelectorAll('[role=menuitem]')];
@@ -137,12 +142,18 @@ document.addEventListener('click', (e) => {
   const a = e.target.closest('a[href]');
   if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
   if (a.target || a.hasAttribute('download')) return;
+  // A link within the page (the skip link's #main) is the browser's: not a new page.
+  if (a.getAttribute('href').startsWith('#')) return;
   const url = new URL(a.href, location.href);
   if (url.origin !== location.origin || url.pathname.startsWith('/api/') || url.pathname.startsWith('/assets/')) return;
   e.preventDefault();
   navigate(url.pathname + url.search);
 });
-window.addEventListener('popstate', render);
+// A move within the page (the skip link's #main) changes only the hash: Chromium reports
+// it as a popstate too, and the page was fetched and drawn again.
+window.addEventListener('popstate', () => {
+  if (location.pathname + location.search !== drawn) render();
+});
 // A click anywhere else closes the user menu.
 document.addEventListener('click', (e) => {
   if (!document.getElementById('account').contains(e.target)) closeMenu();

@@ -80,7 +80,15 @@ export async function documentsPage(main, ctx) {
     api(`/api/history/documents${query ? '/search' : ''}?${q}`, { signal }),
     api('/api/history/tags?limit=20', { signal }),
   ]);
-  const go = (next) => navigate(`/documents${next.toString() ? `?${next}` : ''}`);
+  const go = (next, opts) => navigate(`/documents${next.toString() ? `?${next}` : ''}`, opts);
+  // Past the last page (the last document of a page deleted, an old link): the last one.
+  if (!data.documents.length && data.total > 0 && page > 1) {
+    const next = new URLSearchParams(params);
+    const last = Math.ceil(data.total / PAGE);
+    if (last > 1) next.set('page', last); else next.delete('page');
+    go(next, { replace: true });
+    return;
+  }
 
   const input = h('input', { type: 'search', name: 'q', id: 'search-q', value: query, placeholder: 'Words, "a phrase", -exclude, tech*', autocomplete: 'off', maxlength: QUERY_MAX });
   const form = h('form', { role: 'search', class: 'row' },

@@ -105,12 +105,18 @@ export async function historyPage(main, ctx) {
   if (type) q.set('job_type', type);
   const data = await api(`/api/history/jobs?${q}`, { signal });
 
-  const go = (changes) => {
+  const go = (changes, opts) => {
     const next = new URLSearchParams(params);
     next.delete('job'); // a dialog closed without a redraw may still be in params
     for (const [k, v] of Object.entries(changes)) if (v) next.set(k, v); else next.delete(k);
-    navigate(`/history${next.toString() ? `?${next}` : ''}`);
+    navigate(`/history${next.toString() ? `?${next}` : ''}`, opts);
   };
+  // Past the last page (its last job deleted, an old link): the last one.
+  if (!data.jobs.length && data.total > 0 && page > 1) {
+    const last = Math.ceil(data.total / PAGE);
+    go({ page: last > 1 ? String(last) : '' }, { replace: true });
+    return;
+  }
   const filters = h('form', { class: 'row card', 'aria-label': 'Filters' },
     select('status', 'Status', { '': 'All statuses', ...STATUS_LABELS }, status),
     select('type', 'Type', { '': 'All types', ...TYPES }, type),
