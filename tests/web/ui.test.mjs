@@ -179,6 +179,16 @@ test('upload two PDFs with per-file progress', async () => {
   await results.nth(1).waitFor();
   assert.equal(await results.count(), 2);
   await shot(page, 'upload-two');
+  // Sent files are not sent again: the button waits for new ones, which start a new list.
+  assert.equal(await page.getByRole('button', { name: 'Upload and process' }).isDisabled(), true);
+  await page.locator('#files-input').setInputFiles([join(CORPUS, 'pdkids.pdf')]);
+  assert.equal(await items.count(), 1);
+  assert.equal(await page.getByRole('button', { name: 'Upload and process' }).isDisabled(), false);
+  // More than 20 chosen: 20 are kept, and the page says so.
+  await page.locator('#files-input').setInputFiles(Array.from({ length: 21 }, (_, i) =>
+    ({ name: `n${i}.txt`, mimeType: 'text/plain', buffer: Buffer.from(`note ${i}`) })));
+  assert.equal(await items.count(), 20);
+  await page.getByText('An upload takes 20 files at most: 2 of those chosen were left out.').waitFor();
   assertClean(page);
   await page.context().close();
 });
@@ -243,6 +253,11 @@ test('find a document by a word of its text, open it, download it', async () => 
   assert.equal((await page.getByLabel('Search documents').inputValue()).length, 1000);
   await page.getByRole('button', { name: 'Search' }).click();
   await page.getByText(`0 results for “${'日'.repeat(1000)}”`).waitFor();
+  // A query of 1,000 letters without a space wraps; the page stays as wide as the window.
+  await page.getByLabel('Search documents').fill('x'.repeat(1000));
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.getByText(`0 results for “${'x'.repeat(1000)}”`).waitFor();
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth));
   await page.getByLabel('Search documents').fill('acceptance');
   await page.getByRole('button', { name: 'Search' }).click();
   await page.waitForURL(/\/documents\?q=acceptance$/);

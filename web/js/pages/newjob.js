@@ -173,7 +173,17 @@ function filesPanel(opts, out, signal) {
     }));
     button.disabled = files.length === 0;
   };
-  const add = (fl) => { files = files.concat([...fl]).slice(0, 20); draw(); };
+  // Files already sent stay listed with full bars until new ones are chosen, which start a
+  // new list (they were sent again with the new ones).
+  let sent = false;
+  const add = (fl) => {
+    if (sent) files = [];
+    sent = false;
+    const all = files.concat([...fl]);
+    files = all.slice(0, 20);
+    error.textContent = all.length > 20 ? `An upload takes 20 files at most: ${all.length - 20} of those chosen were left out.` : '';
+    draw();
+  };
   input.addEventListener('change', () => { add(input.files); input.value = ''; });
   drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
   drop.addEventListener('dragleave', () => drop.classList.remove('over'));
@@ -203,11 +213,13 @@ function filesPanel(opts, out, signal) {
     try {
       const d = await busy(button, 'Uploading…', () => upload('/api/process/upload', fd, onProgress));
       files.forEach((f) => { f.bar.value = f.bar.max; });
+      sent = true;
       if (d.tags) clear(out, resultCard(d));
       else await followJob(out, d.job_id, signal);
     } catch (err) {
       if (!opts.showError(err)) error.textContent = errorText(err);
     }
+    button.disabled = sent || files.length === 0;
   });
   return form;
 }
