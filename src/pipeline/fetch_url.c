@@ -54,16 +54,50 @@ static bool url_has(CURLU *u, CURLUPart part)
 	return has;
 }
 
+/* The length of url's scheme ("mailto" of "mailto:x@y"), 0 when it starts with none. */
+static size_t scheme_length(const char *url)
+{
+	size_t n = 0;
+	if (!((url[0] >= 'a' && url[0] <= 'z') || (url[0] >= 'A' && url[0] <= 'Z')))
+		return 0;
+	while (url[n] && (strchr("+-.", url[n]) || (url[n] >= '0' && url[n] <= '9') ||
+			  (url[n] >= 'a' && url[n] <= 'z') || (url[n] >= 'A' && url[n] <= 'Z')))
+		n++;
+	return url[n] == ':' ? n : 0;
+}
+
+/* True when the URL's host holds a byte past ASCII (an international name not in its xn-- form). */
+static bool host_not_ascii(CURLU *u)
+{
+	char *host = NULL;
+	bool wide = false;
+	if (curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && host)
+		for (const unsigned char *p = (const unsigned char *)host; *p && !wide; p++)
+			wide = *p >= 0x80;
+	curl_free(host);
+	return wide;
+}
+
 enum mtag_err fetch_url_check(const char *url, char *err, size_t errsz)
 {
 	enum mtag_err e = ERR_VALIDATION;
 	CURLU *u = curl_url();
 	char *scheme = NULL;
 	CURLUcode uc;
+	size_t sn = url ? scheme_length(url) : 0;
 	if (!url || !url[0]) {
 		snprintf(err, errsz, "invalid URL: it is empty");
 	} else if (strlen(url) > FETCH_URL_MAX) {
 		snprintf(err, errsz, "invalid URL: it is longer than %d KB", FETCH_URL_MAX / 1024);
+	} else if (sn && !(sn == 4 && !strncasecmp(url, "http", 4)) &&
+		   !(sn == 5 && !strncasecmp(url, "https", 5))) {
+		/* Before parsing: "mailto:x@y" is another scheme, not an address without a host. */
+		char lower[33];
+		size_t n = sn < 32 ? sn : 32;
+		for (size_t i = 0; i < n; i++)
+			lower[i] = url[i] >= 'A' && url[i] <= 'Z' ? (char)(url[i] + 32) : url[i];
+		lower[n] = '\0';
+		snprintf(err, errsz, "unsupported scheme: %s", lower);
 	} else if (!u) {
 		e = ERR_INTERNAL;
 		snprintf(err, errsz, "download failed: out of memory");
@@ -77,6 +111,9 @@ enum mtag_err fetch_url_check(const char *url, char *err, size_t errsz)
 		snprintf(err, errsz, "invalid URL: %s", url_problem(CURLUE_USER_NOT_ALLOWED));
 	} else if (!url_has(u, CURLUPART_HOST)) {
 		snprintf(err, errsz, "invalid URL: %s", url_problem(CURLUE_NO_HOST));
+	} else if (host_not_ascii(u)) {
+		snprintf(err, errsz, "invalid URL: the host name is not ASCII (write an international"
+			 " name in its xn-- form)");
 	} else {
 		e = ERR_OK;
 	}

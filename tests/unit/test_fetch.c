@@ -757,6 +757,10 @@ static void test_invalid_urls(void)
 		{ "http://example.com/a b.pdf", "invalid URL: it contains characters that are not allowed" },
 		{ "HTTP://user@example.com/", "invalid URL: a user name or password is not allowed in it" },
 		{ "FTP://example.com/", "unsupported scheme: ftp" },
+		{ "mailto:someone@example.com", "unsupported scheme: mailto" },
+		{ "javascript:alert(1)", "unsupported scheme: javascript" },
+		{ "http://b\xc3\xbc" "cher.example/x.pdf",
+		  "invalid URL: the host name is not ASCII (write an international name in its xn-- form)" },
 	};
 	struct arena a = ARENA_INIT;
 	struct fetch_options o;

@@ -281,6 +281,8 @@ test('find a document by a word of its text, open it, download it', async () => 
   assert.equal((await text.textContent()).length, 1000);
   await dialog.getByRole('button', { name: /^Show all/ }).click();
   assert.ok((await text.textContent()).length > 1000);
+  // The button goes; focus goes to the text it showed, not to the top of the page.
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), 'Extracted text');
   assert.match(await dialog.locator('.tag').first().textContent(), /1\.00$/);
   await shot(page, 'document-detail');
   const [download] = await Promise.all([page.waitForEvent('download'), dialog.getByRole('button', { name: 'Download' }).click()]);
@@ -321,9 +323,12 @@ test('history: filter, open, delete with confirmation', async () => {
   await page.goto(`${mtag.url}/history`);
   await page.getByText('2 jobs').waitFor();
   // A dialog closed without a change stays closed when the list changes.
+  const firstJob = await page.locator('tbody tr').first().getAttribute('data-job');
   await page.locator('tbody tr').first().getByRole('button', { name: /^View/ }).click();
   await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
   await page.waitForURL(`${mtag.url}/history`);
+  // Focus is back on what opened the dialog, not at the top of the page.
+  assert.equal(await page.evaluate(() => document.activeElement.closest('tr')?.dataset.job), firstJob);
   await page.getByLabel('Sort').selectOption('oldest');
   await page.waitForURL(`${mtag.url}/history?sort=oldest`);
   await page.locator('tbody tr').nth(1).waitFor();

@@ -53,6 +53,9 @@ export function fmtBytes(n) {
   return `${i ? n.toFixed(1) : n} ${units[i]}`;
 }
 
+// A job's type as people read it, on every page.
+export const JOB_TYPES = { single: 'Single URL', upload: 'Upload', batch: 'Spreadsheet' };
+
 export const STATUS_LABELS = {
   pending: 'Pending', processing: 'Processing', completed: 'Completed',
   partial: 'Partly failed', failed: 'Failed', cancelled: 'Cancelled',
@@ -136,8 +139,16 @@ export function dialogFromUrl(ctx, path, param, open) {
       const next = new URLSearchParams(ctx.params);
       next.delete(param);
       const url = `${path}${next.toString() ? `?${next}` : ''}`;
-      if (changed) ctx.navigate(url, { replace: true });
-      else history.replaceState(null, '', url);
+      if (changed) {
+        ctx.navigate(url, { replace: true });
+        return;
+      }
+      history.replaceState(null, '', url);
+      // Focus goes back to what opened it (drawn again with the page when it opened),
+      // not to the top of the page.
+      const opener = [...document.querySelectorAll(`[data-${param}]`)]
+        .find((el) => el.dataset[param] === id)?.querySelector('button');
+      if (opener) opener.focus();
     },
   });
 }

@@ -1,6 +1,6 @@
 // dashboard.js - statistics, quick actions, documents per day, top tags, recent activity.
 import { api, user } from '../api.js';
-import { h, clear, badge, fmtDate, emptyState } from '../dom.js';
+import { h, clear, badge, fmtDate, emptyState, JOB_TYPES } from '../dom.js';
 
 function stat(label, value) {
   return h('div', { class: 'card stat' }, h('div', { class: 'value' }, value), h('div', { class: 'label' }, label));
@@ -31,7 +31,7 @@ function chart(days) {
 function activity(jobs) {
   if (!jobs.length) return h('p', { class: 'muted' }, 'No jobs yet.');
   return h('ul', { class: 'activity' }, jobs.map((j) => h('li', null,
-    h('span', null, h('a', { href: `/history?job=${encodeURIComponent(j.id)}` }, `${j.job_type} job`),
+    h('span', null, h('a', { href: `/history?job=${encodeURIComponent(j.id)}` }, `${JOB_TYPES[j.job_type] || j.job_type} job`),
       ' · ', `${j.processed_documents}/${j.total_documents} documents`),
     h('span', { class: 'actions' }, badge(j.status), h('span', { class: 'muted small' }, fmtDate(j.created_at))))));
 }

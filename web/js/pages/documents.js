@@ -11,7 +11,7 @@ const QUERY_MAX = 1000;
 
 function card(doc, open) {
   const title = doc.title || doc.filename || doc.source_url || 'Untitled document';
-  return h('article', { class: 'card doc-card' },
+  return h('article', { class: 'card doc-card', 'data-doc': doc.id },
     h('h3', null, h('button', { type: 'button', onclick: () => open(doc.id) }, title)),
     h('p', { class: 'source' }, doc.source_url || doc.filename || ''),
     doc.snippet ? snippet(doc.snippet) : null,
@@ -35,7 +35,7 @@ export async function openDocument(id, { onchange, onclose } = {}) {
   const text = doc.extracted_text || '';
   const pre = h('pre', { class: 'text', tabindex: 0, 'aria-label': 'Extracted text' }, text.slice(0, PREVIEW));
   const more = text.length > PREVIEW
-    ? h('button', { type: 'button', class: 'link', onclick: (e) => { pre.textContent = text; e.target.remove(); } }, `Show all (${text.length.toLocaleString()} characters)`)
+    ? h('button', { type: 'button', class: 'link', onclick: (e) => { pre.textContent = text; e.target.remove(); pre.focus(); } }, `Show all (${text.length.toLocaleString()} characters)`)
     : null;
   const dl = h('button', { type: 'button', class: 'primary' }, 'Download');
   dl.addEventListener('click', () => download(doc.id, dl).catch((e) => d.body.prepend(errorState(e))));
@@ -113,7 +113,7 @@ export async function documentsPage(main, ctx) {
         if (query) next.set('q', query);
         (on ? tags.filter((x) => x !== t) : tags.concat(t)).forEach((x) => next.append('tag', x));
         go(next);
-      } }, t, count != null ? h('span', { class: 'visually-hidden' }, ` (${count} documents)`) : null);
+      } }, t, count != null ? h('span', { class: 'visually-hidden' }, ` (${count} document${count === 1 ? '' : 's'})`) : null);
     }));
 
   // A search counts its ranked window: at the cap, more documents may match.

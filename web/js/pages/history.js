@@ -1,12 +1,11 @@
 // history.js - the jobs table (filters, sort, pages) and a job's detail dialog
 // with its documents: retry failed, cancel running, delete.
 import { api } from '../api.js';
-import { h, clear, badge, fmtDate, tagList, emptyState, errorState, openDialogWith, dialogFromUrl, confirmDialog, busy, announce, STATUS_LABELS } from '../dom.js';
+import { h, clear, badge, fmtDate, tagList, emptyState, errorState, openDialogWith, dialogFromUrl, confirmDialog, busy, announce, STATUS_LABELS, JOB_TYPES } from '../dom.js';
 
 const PAGE = 20;
 // Documents per page of a job's dialog (the API's default page).
 const PAGE_DOCS = 100;
-const TYPES = { single: 'Single URL', upload: 'Upload', batch: 'Spreadsheet' };
 
 function select(name, label, options, value) {
   const el = h('select', { name, id: `filter-${name}` },
@@ -20,7 +19,7 @@ export async function openJob(jobId, { onchange, onclose } = {}) {
   const opened = await openDialogWith('Job', () => api(`/api/history/jobs/${encodeURIComponent(jobId)}`), { onclose });
   if (!opened) return;
   const { d, data: job } = opened;
-  d.heading.textContent = `${TYPES[job.job_type] || job.job_type} job`;
+  d.heading.textContent = `${JOB_TYPES[job.job_type] || job.job_type} job`;
   const act = async (button, label, fn, message) => {
     try {
       await busy(button, label, fn);
@@ -119,7 +118,7 @@ export async function historyPage(main, ctx) {
   }
   const filters = h('form', { class: 'row card', 'aria-label': 'Filters' },
     select('status', 'Status', { '': 'All statuses', ...STATUS_LABELS }, status),
-    select('type', 'Type', { '': 'All types', ...TYPES }, type),
+    select('type', 'Type', { '': 'All types', ...JOB_TYPES }, type),
     select('sort', 'Sort', { newest: 'Newest first', oldest: 'Oldest first' }, sort));
   filters.addEventListener('change', (e) => go({ [e.target.name]: e.target.value, page: '' }));
 
@@ -134,9 +133,9 @@ export async function historyPage(main, ctx) {
       h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Created'), h('th', { scope: 'col', class: 'hide-small' }, 'Type'),
         h('th', { scope: 'col' }, 'Status'), h('th', { scope: 'col' }, 'Documents'), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions')))),
       h('tbody', null, data.jobs.map((j) => h('tr', { 'data-job': j.id },
-        h('td', null, fmtDate(j.created_at)), h('td', { class: 'hide-small' }, TYPES[j.job_type] || j.job_type), h('td', null, badge(j.status)),
+        h('td', null, fmtDate(j.created_at)), h('td', { class: 'hide-small' }, JOB_TYPES[j.job_type] || j.job_type), h('td', null, badge(j.status)),
         h('td', null, `${j.processed_documents}/${j.total_documents}`, j.failed_documents ? h('span', { class: 'muted small' }, ` (${j.failed_documents} failed)`) : null),
-        h('td', null, h('button', { type: 'button', class: 'link', onclick: () => go({ job: j.id }), 'aria-label': `View ${TYPES[j.job_type] || j.job_type} job of ${fmtDate(j.created_at)}` }, 'View'))))))),
+        h('td', null, h('button', { type: 'button', class: 'link', onclick: () => go({ job: j.id }), 'aria-label': `View ${JOB_TYPES[j.job_type] || j.job_type} job of ${fmtDate(j.created_at)}` }, 'View'))))))),
     h('nav', { class: 'pager', 'aria-label': 'Pages' },
       h('span', { class: 'muted' }, `${from}–${to} of ${data.total}`),
       h('span', { class: 'actions' },
