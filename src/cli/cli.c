@@ -8,7 +8,8 @@ static const struct cli_command commands[] = {
 	{ "serve", cli_serve, "run the HTTP server (API and web UI)",
 	  "usage: mtag serve [--role all|api|worker] [--listen HOST:PORT] [--database-url URL] [...]\n"
 	  "Applies pending migrations, then serves until SIGTERM or SIGINT, finishing\n"
-	  "in-flight requests (at most 10 s) before it exits. --role api serves HTTP and\n"
+	  "in-flight requests (9 s; a document being processed finishes first) before it\n"
+	  "exits. --role api serves HTTP and\n"
 	  "runs no workers; --role worker runs the workers and answers only /health and /metrics;\n"
 	  "all (the default) does both. Several nodes need PostgreSQL and S3: a second\n"
 	  "node on one SQLite file or one local storage directory is refused.\n" },
