@@ -252,8 +252,12 @@ static enum http_stream_status job_events_poll(void *ctx, struct buf *out)
 	struct arena a = ARENA_INIT;
 	struct core_job_status s;
 	enum http_stream_status st = HTTP_STREAM_MORE;
-	if (core_job_status(ev->core, &a, ev->owner, ev->job_id, 0, 0, &s)) {
-		http_sse_event(out, NULL, "error", "{\"detail\":\"the job cannot be read\"}");
+	enum mtag_err e = core_job_status(ev->core, &a, ev->owner, ev->job_id, 0, 0, &s);
+	if (e) {
+		/* Shaped as every error of the API: a detail and its code. */
+		http_sse_event(out, NULL, "error", e == ERR_NOT_FOUND
+			       ? "{\"detail\":\"the job was deleted\",\"code\":\"not_found\"}"
+			       : "{\"detail\":\"the job cannot be read now\",\"code\":\"unavailable\"}");
 		st = HTTP_STREAM_END;
 		goto out;
 	}

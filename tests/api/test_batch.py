@@ -354,6 +354,22 @@ def test_events_stream_progress_and_resume(server, files_server):
     assert requests.get(server.url + f"/api/process/batch-status/{uuid.uuid4()}/events").status_code == 404
 
 
+def test_events_stream_says_when_its_job_is_deleted(server, files_server):
+    """The job deleted while its stream is open: an error event shaped as every error of the
+    API (detail and code), and the stream ends."""
+    import json
+    h = user(server)
+    name = sheet(f"evd-{uuid.uuid4().hex[:6]}.csv", ["url", f"{files_server}/slow/5/page.html"])
+    job = submit(server, files_server, name, headers=h).json()["job_id"]
+    url = server.url + f"/api/process/batch-status/{job}/events"
+    with requests.get(url, stream=True, timeout=60, headers=h) as r:
+        assert r.status_code == 200
+        assert requests.delete(server.url + f"/api/history/jobs/{job}", headers=h).status_code == 200
+        events = read_events(r)
+    assert events[-1][1] == "error"
+    assert json.loads(events[-1][2]) == {"detail": "the job was deleted", "code": "not_found"}
+
+
 def test_spreadsheet_uploaded_as_multipart(server, files_server):
     rows = "Name,Link\nA,{0}/page.html\nB,{0}/latin1.txt\n".format(files_server)
     r = requests.post(server.url + "/api/process/process-batch",
