@@ -22,6 +22,10 @@ int cli_version(int argc, char **argv)
 
 int cli_help(int argc, char **argv)
 {
+	if (argc == 1 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) {
+		cli_print_usage("help");
+		return CLI_OK;
+	}
 	/* mtag help COMMAND: that command's --help. */
 	for (const struct cli_command *c = cli_commands(); argc == 1 && c->name; c++)
 		if (!strcmp(c->name, argv[0])) {

@@ -34,6 +34,10 @@ def test_help_flag_on_each_command():
         r = run_mtag(cmd, "--help")
         assert r.returncode == 0, cmd
         assert r.stdout.startswith("usage: mtag") or "usage: mtag" in r.stdout
+        # mtag help COMMAND says the same.
+        assert run_mtag("help", cmd).stdout == r.stdout
+    r = run_mtag("help", "frobnicate")
+    assert (r.returncode, r.stderr.strip()) == (2, "mtag help: unknown command 'frobnicate' (see `mtag help`)")
 
 
 def test_usage_errors_exit_2(tmp_path):
