@@ -102,16 +102,18 @@ export async function documentsPage(main, ctx) {
     go(next);
   });
 
+  // Tags match in any case (the API's filter does): ?tag=ADRESSE is the chip "adresse".
+  const same = (a, b) => a.toLowerCase() === b.toLowerCase();
   const chipTags = facets.tags.map((t) => t.tag);
-  tags.forEach((t) => { if (!chipTags.includes(t)) chipTags.unshift(t); });
+  tags.forEach((t) => { if (!chipTags.some((c) => same(c, t))) chipTags.unshift(t); });
   const chips = h('div', { class: 'chips', role: 'group', 'aria-label': 'Filter by tag' },
     chipTags.map((t) => {
-      const on = tags.includes(t);
+      const on = tags.some((x) => same(x, t));
       const count = facets.tags.find((f) => f.tag === t)?.count;
       return h('button', { type: 'button', class: 'chip', 'aria-pressed': String(on), onclick: () => {
         const next = new URLSearchParams();
         if (query) next.set('q', query);
-        (on ? tags.filter((x) => x !== t) : tags.concat(t)).forEach((x) => next.append('tag', x));
+        (on ? tags.filter((x) => !same(x, t)) : tags.concat(t)).forEach((x) => next.append('tag', x));
         go(next);
       } }, t, count != null ? h('span', { class: 'visually-hidden' }, ` (${count} document${count === 1 ? '' : 's'})`) : null);
     }));
