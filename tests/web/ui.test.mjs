@@ -299,12 +299,19 @@ test('find a document by a word of its text, open it, download it', async () => 
   const chips = page.getByRole('group', { name: 'Filter by tag' }).getByRole('button');
   await chips.first().waitFor();
   assert.equal(await chips.count(), 20);
-  const [, tag, count] = /^(.*) \((\d+) documents\)$/.exec(await chips.first().textContent());
+  const [, tag, count] = /^(.*) \((\d+) documents?\)$/.exec(await chips.first().textContent());
   await chips.first().click();
   await page.waitForURL(`${mtag.url}/documents?tag=${encodeURIComponent(tag).replace(/%20/g, '+')}`);
   await page.getByText(`${count} document${count === '1' ? '' : 's'}`, { exact: true }).waitFor();
   assert.equal(await page.locator('.doc-card').count(), Number(count));
   assert.equal(await chips.first().getAttribute('aria-pressed'), 'true');
+  // The tag in another case, as typed in the address: the same chip, pressed, not a second one.
+  await page.goto(`${mtag.url}/documents?tag=${encodeURIComponent(tag.toUpperCase())}`);
+  await page.getByText(`${count} document${count === '1' ? '' : 's'}`, { exact: true }).waitFor();
+  assert.equal(await chips.count(), 20);
+  assert.equal(await page.getByRole('group', { name: 'Filter by tag' }).locator('[aria-pressed=true]').count(), 1);
+  await page.goto(`${mtag.url}/documents?tag=${encodeURIComponent(tag)}`);
+  await page.locator('.doc-card').first().waitFor();
   // The card shows 6 tags; its detail shows them all, the chosen one among them.
   await page.locator('.doc-card h3 button').first().click();
   await page.getByRole('dialog').locator('.tag').first().waitFor();
