@@ -79,6 +79,14 @@ static void respond_document(struct http_request *req, struct http_response *res
 	http_respond_json(res, 200, jsonx_own(req->arena, o));
 }
 
+/* A document processed at once that could not be recorded: why, in words. */
+static void respond_process_error(struct http_response *res, enum mtag_err e)
+{
+	http_respond_error(res, e, e == ERR_UNAVAILABLE ? "storage or database unavailable; try again later"
+				   : e == ERR_NOT_FOUND ? "the job, or its account, was deleted while its document was processed"
+				   : NULL);
+}
+
 void api_process_single(struct http_request *req, struct http_response *res)
 {
 	json_t *body;
@@ -95,7 +103,7 @@ void api_process_single(struct http_request *req, struct http_response *res)
 		return;
 	e = core_process_url(req->app, req->arena, api_owner(req), url, &o, &d);
 	if (e)
-		return http_respond_error(res, e, e == ERR_UNAVAILABLE ? "storage or database unavailable; try again later" : NULL);
+		return respond_process_error(res, e);
 	respond_document(req, res, &d);
 }
 
@@ -185,7 +193,7 @@ void api_process_upload(struct http_request *req, struct http_response *res)
 						    sanitise_filename(req->arena, f->files[0].filename),
 						    &o, &d);
 		if (e)
-			return http_respond_error(res, e, e == ERR_UNAVAILABLE ? "storage or database unavailable; try again later" : NULL);
+			return respond_process_error(res, e);
 		return respond_document(req, res, &d);
 	}
 	struct core_upload *ups = arena_calloc(req->arena, f->nfiles, sizeof(*ups));
