@@ -18,6 +18,7 @@
 #include "base/log.h"
 #include "core/core.h"
 #include "core/core_auth.h"
+#include "core/core_int.h"
 #include "store/store.h"
 #include "base/tempfile.h"
 #include "base/xalloc.h"
@@ -51,11 +52,16 @@ enum mtag_err core_open(const struct config *cfg, bool migrate, struct core **ou
 		goto fail;
 	log_info("core.open", "database=%s pool=%d", store_driver_name(c->store), cfg->db_pool_size);
 	if (migrate) {
-		int applied = 0, version = 0;
+		int applied = 0, version = 0, rekeyed = 0;
 		e = core_migrate(c, &applied, &version);
 		if (e) {
 			snprintf(err, errlen, "database migration failed (%s): is the %s database reachable?",
 				 err_name(e), store_driver_name(c->store));
+			goto fail;
+		}
+		e = core_rekey_emails(c, &rekeyed);
+		if (e) {
+			snprintf(err, errlen, "the accounts' emails could not be re-keyed (%s)", err_name(e));
 			goto fail;
 		}
 	}

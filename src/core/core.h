@@ -22,8 +22,9 @@
 
 #define CORE_WORKERS_MAX 256
 /* Documents processed at once for requests (process-single, a one-file upload) whose
- * leases are renewed: the HTTP offload pool's threads, 4 per event loop of 16 at most. */
-#define CORE_SYNC_MAX 64
+ * leases are renewed: the HTTP offload pool's threads, 4 per event loop of 64 at most
+ * (MTAG_HTTP_THREADS), one each. */
+#define CORE_SYNC_MAX 256
 
 struct store;
 struct ratelimit;

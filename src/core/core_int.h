@@ -16,8 +16,8 @@ void core_audit(struct core *c, const char *user_id, const char *event, const ch
 enum mtag_err core_rate_check(struct core *c, const char *key, int per_minute,
 			      struct core_failure *f);
 /*
- * Take a token from each login bucket: the address, the account (email, as
- * stored) from this address, the account anywhere. Every try of a password
+ * Take a token from each login bucket: the address, the account (email,
+ * trimmed and lower-cased) from this address, the account anywhere. Every try of a password
  * takes them - a login, a change of password - so a stolen access token
  * cannot guess the password faster than the login form can.
  */
@@ -28,6 +28,13 @@ enum mtag_err core_start_session(struct core *c, struct arena *a, const struct c
 				 const char *user_id, struct core_tokens *t);
 /* The email as stored (trimmed, lower-case), without validating it: for lookups. */
 const char *core_normalize_email_loose(struct arena *a, const char *email);
+/*
+ * Store every email as core_normalize_email_loose writes it: accounts made
+ * when only ASCII letters were lower-cased ("Élodie@x.fr") are re-keyed, so
+ * that "élodie@x.fr" can neither register beside them nor log in as another
+ * account. A clash with an existing key is logged and left. OUT: *rekeyed.
+ */
+enum mtag_err core_rekey_emails(struct core *c, int *rekeyed);
 /*
  * The user of this email (as typed: trimmed and lower-cased here), or of its
  * ASCII-only lower-casing, the key of an account made before non-ASCII

@@ -68,6 +68,51 @@ static const char *email_ascii_lower(struct arena *a, const char *in)
 	return strcmp(out, e) ? out : NULL;
 }
 
+enum mtag_err core_rekey_emails(struct core *c, int *rekeyed)
+{
+	struct arena a = ARENA_INIT, keep = ARENA_INIT;
+	struct store_user *us, **stale = NULL;
+	size_t n = 0, total = 0, offset = 0, nstale = 0, cap = 0;
+	enum mtag_err e;
+	*rekeyed = 0;
+	/* Every key first, then the changes: an update moves a row in the listing's order. */
+	do {
+		e = store_user_list(c->store, &a, 500, offset, &us, &n, &total);
+		for (size_t i = 0; !e && i < n; i++) {
+			if (!strcmp(core_normalize_email_loose(&a, us[i].email), us[i].email))
+				continue;
+			if (nstale == cap) {
+				cap = cap ? 2 * cap : 16;
+				struct store_user **grown = arena_alloc(&keep, cap * sizeof(*grown));
+				if (nstale)
+					memcpy(grown, stale, nstale * sizeof(*grown));
+				stale = grown;
+			}
+			struct store_user *copy = arena_alloc(&keep, sizeof(*copy));
+			*copy = us[i];
+			copy->email = arena_strdup(&keep, us[i].email);
+			stale[nstale++] = copy;
+		}
+		offset += n;
+		arena_release(&a);
+	} while (!e && n > 0 && offset < total);
+	for (size_t i = 0; !e && i < nstale; i++) {
+		const char *key = core_normalize_email_loose(&keep, stale[i]->email);
+		enum mtag_err u = store_user_set_email(c->store, stale[i]->id, key, clock_now_us());
+		if (u == ERR_CONFLICT)
+			log_warn("auth.email_clash", "user=%s other=another account has its lower-cased email",
+				 stale[i]->id);
+		else if (u)
+			e = u;
+		else
+			(*rekeyed)++;
+	}
+	if (*rekeyed)
+		log_info("auth.emails_rekeyed", "users=%d", *rekeyed);
+	arena_release(&keep);
+	return e;
+}
+
 enum mtag_err core_user_by_email(struct core *c, struct arena *a, const char *email,
 				 struct store_user *u)
 {
@@ -79,7 +124,9 @@ enum mtag_err core_user_by_email(struct core *c, struct arena *a, const char *em
 /*
  * A code point that makes an address look like another one: a combining
  * mark (a letter written decomposed: "e" and U+0301 look like "é"), or an
- * invisible one (zero widths, direction controls, the BOM).
+ * invisible one (zero widths, direction controls, the BOM, variation
+ * selectors, tag characters, Hangul fillers). Letters of other scripts that
+ * look like Latin ones (Cyrillic а) are not caught.
  */
 static bool email_confusable(unsigned cp)
 {
@@ -87,7 +134,9 @@ static bool email_confusable(unsigned cp)
 	       (cp >= 0x1DC0 && cp <= 0x1DFF) || (cp >= 0x20D0 && cp <= 0x20FF) ||
 	       (cp >= 0xFE20 && cp <= 0xFE2F) || (cp >= 0x200B && cp <= 0x200F) ||
 	       (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2060 && cp <= 0x2069) || cp == 0xFEFF ||
-	       cp == 0x00AD;
+	       cp == 0x00AD || (cp >= 0xFE00 && cp <= 0xFE0F) || (cp >= 0xE0000 && cp <= 0xE007F) ||
+	       (cp >= 0xE0100 && cp <= 0xE01EF) || cp == 0x180E || cp == 0x115F || cp == 0x1160 ||
+	       cp == 0x3164 || cp == 0xFFA0;
 }
 
 /* Trim, lower-case and check an email. OUT: *out. */

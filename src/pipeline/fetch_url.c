@@ -54,16 +54,23 @@ static bool url_has(CURLU *u, CURLUPart part)
 	return has;
 }
 
-/* The length of url's scheme ("mailto" of "mailto:x@y"), 0 when it starts with none. */
-static size_t scheme_length(const char *url)
+/*
+ * The length of url's scheme ("mailto" of "mailto:x@y"), 0 when it starts with
+ * none; -1 for a host and port without one ("example.com:8080/a.pdf",
+ * "localhost:8080"), which a scheme's syntax would also take.
+ */
+static int scheme_length(const char *url)
 {
-	size_t n = 0;
+	int n = 0;
+	bool dot = false;
 	if (!((url[0] >= 'a' && url[0] <= 'z') || (url[0] >= 'A' && url[0] <= 'Z')))
 		return 0;
 	while (url[n] && (strchr("+-.", url[n]) || (url[n] >= '0' && url[n] <= '9') ||
 			  (url[n] >= 'a' && url[n] <= 'z') || (url[n] >= 'A' && url[n] <= 'Z')))
-		n++;
-	return url[n] == ':' ? n : 0;
+		dot |= url[n++] == '.';
+	if (url[n] != ':')
+		return 0;
+	return dot || (url[n + 1] >= '0' && url[n + 1] <= '9') ? -1 : n;
 }
 
 /* True when the URL's host holds a byte past ASCII (an international name not in its xn-- form). */
@@ -84,16 +91,18 @@ enum mtag_err fetch_url_check(const char *url, char *err, size_t errsz)
 	CURLU *u = curl_url();
 	char *scheme = NULL;
 	CURLUcode uc;
-	size_t sn = url ? scheme_length(url) : 0;
+	int sn = url ? scheme_length(url) : 0;
 	if (!url || !url[0]) {
 		snprintf(err, errsz, "invalid URL: it is empty");
 	} else if (strlen(url) > FETCH_URL_MAX) {
 		snprintf(err, errsz, "invalid URL: it is longer than %d KB", FETCH_URL_MAX / 1024);
+	} else if (sn < 0) {
+		snprintf(err, errsz, "invalid URL: %s", url_problem(CURLUE_NO_SCHEME));
 	} else if (sn && !(sn == 4 && !strncasecmp(url, "http", 4)) &&
 		   !(sn == 5 && !strncasecmp(url, "https", 5))) {
 		/* Before parsing: "mailto:x@y" is another scheme, not an address without a host. */
 		char lower[33];
-		size_t n = sn < 32 ? sn : 32;
+		size_t n = sn < 32 ? (size_t)sn : 32;
 		for (size_t i = 0; i < n; i++)
 			lower[i] = url[i] >= 'A' && url[i] <= 'Z' ? (char)(url[i] + 32) : url[i];
 		lower[n] = '\0';

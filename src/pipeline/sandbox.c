@@ -156,6 +156,9 @@ struct sandbox *sandbox_new(const struct sandbox_options *o)
 	pthread_cond_init(&sb->spawn_wake, NULL);
 	pthread_cond_init(&sb->spawn_done, NULL);
 	sb->spawner_running = pthread_create(&sb->spawner, NULL, spawner_main, sb) == 0;
+	if (!sb->spawner_running)
+		log_warn("sandbox.no_spawner", "helpers start on the threads that ask for them:"
+			 " one dies with its thread");
 	return sb;
 }
 
@@ -319,6 +322,12 @@ static void set_limit(int resource, rlim_t soft, rlim_t hard)
 static void helper_limits(long mem_mb)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the server */
+	/* Extraction is background work: below the server's threads (event loops, workers
+	 * waiting on us), whichever thread started us. */
+	errno = 0;
+	int prio = getpriority(PRIO_PROCESS, 0);
+	if (!errno)
+		setpriority(PRIO_PROCESS, 0, prio + 5 > 19 ? 19 : prio + 5);
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	set_limit(RLIMIT_CORE, 0, 0);
 	set_limit(RLIMIT_FSIZE, 0, 0);

@@ -188,7 +188,9 @@ enum mtag_err store_document_claim(struct store *s, struct arena *a, const char 
 				   struct store_document *out);
 /*
  * Fail the documents whose lease expired after max_attempts claims, with
- * their jobs' progress (error "processing was interrupted N times").
+ * their jobs' progress (error "processing was interrupted N times"), and
+ * those of cancelled jobs whose lease expired at all (error "cancelled": no
+ * claim takes a cancelled job's documents again).
  * OUT: *failed (may be NULL).
  */
 enum mtag_err store_document_reap(struct store *s, int64_t now, int max_attempts, int *failed);
@@ -350,6 +352,9 @@ enum mtag_err store_session_purge(struct store *s, int64_t now, int *deleted);
 /* Replace the user's password hash. ERR_NOT_FOUND when no such user. */
 enum mtag_err store_user_set_password(struct store *s, const char *user_id, const char *hash,
 				      int64_t now);
+/* Replace the user's email. ERR_CONFLICT when another user has it, ERR_NOT_FOUND when no such user. */
+enum mtag_err store_user_set_email(struct store *s, const char *user_id, const char *email,
+				   int64_t now);
 /* Set the user's is_active and is_admin flags. ERR_NOT_FOUND when no such user. */
 enum mtag_err store_user_set_flags(struct store *s, const char *user_id, bool is_active,
 				   bool is_admin, int64_t now);

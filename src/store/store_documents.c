@@ -261,10 +261,14 @@ static enum mtag_err row_reap(struct store_row *r, void *out)
 	store_col_uuid(r, 0, d->id);
 	store_col_uuid(r, 1, d->job_id);
 	d->attempts = (int)store_col_int(r, 2);
+	d->status = store_col_bool(r, 3) ? "cancelled" : NULL; /* its job's, read here */
 	return store_row_done(r, "documents");
 }
 
-/* Fail one batch of exhausted documents, each counted in its job. */
+/*
+ * Fail one batch of exhausted documents, each counted in its job; and those
+ * of cancelled jobs whose node died (no claim takes a cancelled job's).
+ */
 static enum mtag_err reap_tx(struct store_conn *c, void *ctx)
 {
 	struct reap *rp = ctx;
@@ -273,17 +277,21 @@ static enum mtag_err reap_tx(struct store_conn *c, void *ctx)
 	void *rows = NULL;
 	size_t n = 0;
 	enum mtag_err e = store_many(c, &a, "document_reap",
-				     "SELECT id, job_id, attempts FROM documents WHERE status = 'processing'"
-				     " AND lease_until < $1 AND attempts >= $2 LIMIT 100",
+				     "SELECT d.id, d.job_id, d.attempts, j.status = 'cancelled' FROM documents d"
+				     " JOIN processing_jobs j ON j.id = d.job_id WHERE d.status = 'processing'"
+				     " AND d.lease_until < $1 AND (d.attempts >= $2 OR j.status = 'cancelled')"
+				     " LIMIT 100",
 				     p, 2, row_reap, sizeof(struct store_document), 100, &rows, &n);
 	struct store_document *docs = rows;
 	for (size_t i = 0; !e && i < n; i++) {
+		bool cancelled = docs[i].status != NULL;
 		docs[i].status = "failed";
 		docs[i].processed_at = rp->now;
 		docs[i].tags = "[]";
 		docs[i].metadata = "{}";
-		docs[i].error_message = arena_printf(&a, "processing was interrupted %d times (the worker stopped)",
-						     docs[i].attempts);
+		docs[i].error_message = cancelled ? "cancelled" :
+			arena_printf(&a, "processing was interrupted %d times (the worker stopped)",
+				     docs[i].attempts);
 		e = finish_document(c, &docs[i]);
 		if (!e)
 			e = settle_job(c, &docs[i]);

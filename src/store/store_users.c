@@ -99,6 +99,23 @@ enum mtag_err store_user_set_flags(struct store *s, const char *user_id, bool is
 	return !e && !changed ? ERR_NOT_FOUND : e;
 }
 
+enum mtag_err store_user_set_email(struct store *s, const char *user_id, const char *email,
+				   int64_t now)
+{
+	char uid[UUID_STR_LEN];
+	struct store_param p[] = { STORE_TEXT(uid), STORE_TEXT(email), STORE_TIME(now) };
+	int changed = 0;
+
+	if (!store_copy_uuid(uid, user_id))
+		return ERR_NOT_FOUND;
+	if (!email || !utf8_valid(email))
+		return ERR_BAD_REQUEST;
+	enum mtag_err e = store_write(s, "user_set_email",
+				      "UPDATE users SET email = $2, updated_at = $3 WHERE id = $1", p, 3,
+				      &changed);
+	return !e && !changed ? ERR_NOT_FOUND : e;
+}
+
 /* The page and the total of store_user_list, read in one snapshot. */
 struct user_page {
 	struct arena *a;

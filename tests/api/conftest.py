@@ -199,7 +199,9 @@ class FilesHandler(http.server.SimpleHTTPRequestHandler):
             return os.path.join(CORPUS, path[len("/corpus/"):])
         return os.path.join(ROOT, "tests/data/extract", path.lstrip("/"))
 
-    # How many /slow/ requests are being served at once, and the most seen (tests reset it).
+    # How many /slow/ requests marked "counted" (in their query) are being served at once,
+    # and the most seen (tests reset it): another test's slow downloads, still running,
+    # are not counted.
     lock = threading.Lock()
     active = 0
     most = 0
@@ -207,14 +209,15 @@ class FilesHandler(http.server.SimpleHTTPRequestHandler):
     def do_GET(self):
         if self.path.startswith("/slow/"):
             cls = FilesHandler
+            counted = "counted" in self.path
             with cls.lock:
-                cls.active += 1
+                cls.active += counted
                 cls.most = max(cls.most, cls.active)
             try:
                 time.sleep(float(self.path.split("/")[2]))
             finally:
                 with cls.lock:
-                    cls.active -= 1
+                    cls.active -= counted
             self.path = "/" + "/".join(self.path.split("/")[3:])
         return super().do_GET()
 

@@ -350,12 +350,19 @@ def test_emails_that_only_look_alike_are_one_account(server):
         assert r.status_code == 422, (confusing, r.text)
         assert r.json()["field"] == "email"
     assert login(server, f"Ü-{tag}@EXÄMPLE.COM").status_code == 200
-    # An account made when only ASCII was lower-cased keeps its key, and logs in as it was
-    # typed then.
+    # An account made when only ASCII was lower-cased logs in as it was typed then; the next
+    # start (here: a command of the CLI) re-keys it, and its look-alike cannot register.
     old = register(server)
     legacy = f"Ö-{tag}@legacy.example"
     server.execute(f"UPDATE users SET email = '{legacy}' WHERE id = '{old['user']['id']}'")
     assert login(server, f"Ö-{tag}@LEGACY.example").status_code == 200
+    r = server.mtag("user", "list")
+    assert r.returncode == 0 and f"ö-{tag}@legacy.example" in r.stdout and legacy not in r.stdout
+    assert "event=auth.emails_rekeyed users=1" in r.stderr
+    r = requests.post(server.url + "/api/auth/register",
+                      json={"email": f"ö-{tag}@legacy.example", "password": PASSWORD})
+    assert r.status_code == 409
+    assert login(server, f"Ö-{tag}@legacy.example").status_code == 200
 
 
 def test_change_password(server):

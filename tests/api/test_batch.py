@@ -418,7 +418,7 @@ def test_downloads_are_polite_per_host(fresh_server, files_server):
     from conftest import FilesHandler
     s = fresh_server(extra_env={"MTAG_WORKERS": "4", "MTAG_FETCH_PER_HOST": "1"})
     name = sheet(f"polite-{uuid.uuid4().hex[:6]}.csv",
-                 ["url"] + [f"{files_server}/slow/0.3/page.html?n={i}" for i in range(6)])
+                 ["url"] + [f"{files_server}/slow/0.3/page.html?n={i}&counted" for i in range(6)])
     with FilesHandler.lock:
         FilesHandler.most = 0
     job = submit(s, files_server, name).json()["job_id"]

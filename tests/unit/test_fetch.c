@@ -759,6 +759,8 @@ static void test_invalid_urls(void)
 		{ "FTP://example.com/", "unsupported scheme: ftp" },
 		{ "mailto:someone@example.com", "unsupported scheme: mailto" },
 		{ "javascript:alert(1)", "unsupported scheme: javascript" },
+		{ "example.com:8080/a.pdf", "invalid URL: it must start with http:// or https://" },
+		{ "localhost:8080/a.pdf", "invalid URL: it must start with http:// or https://" },
 		{ "http://b\xc3\xbc" "cher.example/x.pdf",
 		  "invalid URL: the host name is not ASCII (write an international name in its xn-- form)" },
 	};

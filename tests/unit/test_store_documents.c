@@ -386,6 +386,18 @@ static void test_leases_attempts_and_fairness(void)
 	CHECK_INT(store_job_get(T.s, &T.a, small.id, NULL, &got), ERR_OK);
 	CHECK_STR(got.status, "failed");
 	CHECK_INT(got.failed_documents, 1);
+	/* A cancelled job's running document whose node died: no claim takes it again, so
+	 * the reaper fails it at once, as cancelled (it stayed processing for ever). */
+	CHECK_INT(store_job_cancel(T.s, big.id, NULL, T0 + 9000000, NULL), ERR_OK);
+	failed = 0;
+	CHECK_INT(store_document_reap(T.s, T0 + 9500000, 3, &failed), ERR_OK);
+	CHECK_INT(failed, 1); /* c1: its lease ran out at T0+5s, after 1 attempt */
+	struct store_document back;
+	CHECK_INT(store_document_get(T.s, &T.a, c1.id, NULL, &back), ERR_OK);
+	CHECK_STR(back.status, "failed");
+	CHECK_STR(back.error_message, "cancelled");
+	CHECK_INT(store_job_get(T.s, &T.a, big.id, NULL, &got), ERR_OK);
+	CHECK_STR(got.status, "cancelled");
 }
 
 static void test_queue_depth(void)

@@ -130,13 +130,18 @@ test('submit a URL, signed in and anonymously', async () => {
   await shot(page, 'new-url-result');
   assertClean(page);
 
-  // A bad address is refused before it is sent; a fetch failure is shown by the field.
+  // A bad address is refused before it is sent (by the field); a document that fails is a
+  // failed result with its reason and a link to its record, not an error of the address.
   await page.getByLabel('Document URL').fill('ftp://example.org/x.pdf');
   await page.getByRole('button', { name: 'Process' }).click();
   await page.getByText('Enter a web address starting with http:// or https://.').waitFor();
   await page.getByLabel('Document URL').fill(`${files.url}/corpus/no-such.pdf`);
   await page.getByRole('button', { name: 'Process' }).click();
-  await page.getByText('download failed: HTTP 404').waitFor();
+  await result.getByRole('heading', { name: 'Processing failed' }).waitFor();
+  await result.getByText('Download failed: HTTP 404.', { exact: true }).waitFor();
+  assert.equal(await page.getByLabel('Document URL').getAttribute('aria-invalid'), null);
+  await result.getByRole('link', { name: 'Open in Documents' }).click();
+  await page.getByRole('dialog').getByRole('alert').getByText('Processing failed: download failed: HTTP 404').waitFor();
   await page.context().close();
 
   const anon = await newPage(browser);

@@ -14,13 +14,17 @@ const listeners = new Set();
 
 // message: what to show next to the field it names (or alone when it names none);
 // detail: the same sentence with the field's name, for a message shown away from it.
+// jobId, documentId: a document that could not be processed is still recorded (a 422
+// that names them).
 export class ApiError extends Error {
-  constructor(status, message, code, field, detail) {
+  constructor(status, message, code, field, detail, body) {
     super(message);
     this.status = status;
     this.code = code;
     this.field = field;
     this.detail = detail || message;
+    this.jobId = body && body.job_id;
+    this.documentId = body && body.document_id;
   }
 }
 
@@ -46,9 +50,9 @@ function sentence(s) {
 // The field a 422 names: its detail starts with "field: ..." (DESIGN.md section 6). The
 // message shown is the rest, as a sentence: the field's own label says which one it is.
 async function toError(res) {
-  let detail = `The server answered ${res.status}.`, code = null;
+  let detail = `The server answered ${res.status}.`, code = null, body = null;
   try {
-    const body = await res.json();
+    body = await res.json();
     detail = body.detail || detail;
     code = body.code || null;
   } catch { /* not JSON: keep the generic sentence */ }
@@ -59,7 +63,7 @@ async function toError(res) {
     if (after) message = `${message.replace(/[;,] try again later\.$/, '.')} Try again in ${after} s.`;
   }
   const named = m ? `${sentence(m[1].replace(/_/g, ' ')).replace(/\.$/, '')}: ${message}` : message;
-  return new ApiError(res.status, message, code, m ? m[1] : null, named);
+  return new ApiError(res.status, message, code, m ? m[1] : null, named, body);
 }
 
 async function refreshOnce() {

@@ -31,6 +31,12 @@ let firstRender = true;
 // The address (path and query) of the page drawn last.
 let drawn = null;
 
+// A new address for the page drawn, without drawing it again (a dialog closed).
+function replaceAddress(url) {
+  history.replaceState(null, '', url);
+  drawn = location.pathname + location.search;
+}
+
 export function navigate(url, { replace = false } = {}) {
   if (replace) history.replaceState(null, '', url);
   else history.pushState(null, '', url);
@@ -65,7 +71,7 @@ async function render() {
   document.title = `${title} · Metadata Tagger`;
   clear(main, h('p', { class: 'loading' }, 'Loading…'));
   try {
-    await page(main, { params: new URLSearchParams(location.search), signal, navigate });
+    await page(main, { params: new URLSearchParams(location.search), signal, navigate, replaceAddress });
   } catch (e) {
     if (e.name === 'AbortError' || signal.aborted) return;
     clear(main, h('h1', null, title), errorState(e, () => render()));

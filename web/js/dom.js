@@ -143,7 +143,7 @@ export function dialogFromUrl(ctx, path, param, open) {
         ctx.navigate(url, { replace: true });
         return;
       }
-      history.replaceState(null, '', url);
+      ctx.replaceAddress(url);
       // Focus goes back to what opened it (drawn again with the page when it opened),
       // not to the top of the page.
       const opener = [...document.querySelectorAll(`[data-${param}]`)]

@@ -82,9 +82,9 @@ export async function documentsPage(main, ctx) {
   ]);
   const go = (next, opts) => navigate(`/documents${next.toString() ? `?${next}` : ''}`, opts);
   // Past the last page (the last document of a page deleted, an old link): the last one.
-  if (!data.documents.length && data.total > 0 && page > 1) {
+  const last = Math.max(1, Math.ceil(data.total / PAGE));
+  if (!data.documents.length && page > last) {
     const next = new URLSearchParams(params);
-    const last = Math.ceil(data.total / PAGE);
     if (last > 1) next.set('page', last); else next.delete('page');
     go(next, { replace: true });
     return;

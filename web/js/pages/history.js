@@ -111,8 +111,8 @@ export async function historyPage(main, ctx) {
     navigate(`/history${next.toString() ? `?${next}` : ''}`, opts);
   };
   // Past the last page (its last job deleted, an old link): the last one.
-  if (!data.jobs.length && data.total > 0 && page > 1) {
-    const last = Math.ceil(data.total / PAGE);
+  const last = Math.max(1, Math.ceil(data.total / PAGE));
+  if (!data.jobs.length && page > last) {
     go({ page: last > 1 ? String(last) : '' }, { replace: true });
     return;
   }

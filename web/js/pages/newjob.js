@@ -53,6 +53,16 @@ function resultCard(d) {
     user() ? null : invite());
 }
 
+// A document that was fetched (or not) but could not be processed: it is recorded, failed,
+// with its reason - the address itself was fine.
+function failedCard(err) {
+  rememberAnonymousJob(err.jobId);
+  return h('article', { class: 'card result', role: 'alert' },
+    h('div', { class: 'page-head' }, h('h2', null, 'Processing failed'), badge('failed')),
+    h('p', null, err.message),
+    user() ? h('p', null, h('a', { href: `/documents?doc=${encodeURIComponent(err.documentId)}` }, 'Open in Documents')) : null);
+}
+
 // The live list shows a job's first documents (in the job's order) as they finish.
 const LIVE_MAX = 100;
 
@@ -149,8 +159,10 @@ function urlPanel(opts, out, signal) {
       announce('The document was processed.');
     } catch (err) {
       if (err.name === 'AbortError') return;
-      if (err.field === 'url' || err.status === 422) f.setError(err.message);
-      else if (!opts.showError(err)) clear(out, h('div', { class: 'form-error', role: 'alert' }, errorText(err)));
+      if (err.documentId) clear(out, failedCard(err));
+      else if (opts.showError(err)) return; // languages or max_tags: shown by its field
+      else if (err.field === 'url' || (err.status === 422 && !err.field)) f.setError(err.message);
+      else clear(out, h('div', { class: 'form-error', role: 'alert' }, errorText(err)));
     }
   });
   return form;
