@@ -161,7 +161,7 @@ test('submit a URL, signed in and anonymously', async () => {
   await anon.getByRole('button', { name: 'Create account' }).click();
   await anon.waitForURL(`${mtag.url}/dashboard`);
   await anon.getByRole('status').getByText('1 document you processed before signing in is now in your account.').waitFor();
-  await anon.getByText('Documents processed').waitFor();
+  await anon.getByText('Documents completed').waitFor();
   await anon.goto(`${mtag.url}/documents?q=acceptance`);
   await anon.getByText('1 result for “acceptance”').waitFor();
   assertClean(anon);
@@ -206,6 +206,10 @@ test('a spreadsheet of links: the column from its headers, progress to 100%', as
   writeFileSync(path, csv);
   await page.goto(`${mtag.url}/new`);
   await page.getByRole('tab', { name: 'Spreadsheet of links' }).click();
+  // The chosen tab is in the address: a reload keeps it.
+  await page.waitForURL(`${mtag.url}/new?tab=sheet`);
+  await page.reload();
+  assert.equal(await page.getByRole('tab', { name: 'Spreadsheet of links' }).getAttribute('aria-selected'), 'true');
   // The server reads the header row (in its sandbox) for any format: an ODS first.
   await page.getByLabel('Spreadsheet file').setInputFiles(join(ROOT, 'tests/data/sheet/links.ods'));
   const options = page.locator('#sheet-column-select option');

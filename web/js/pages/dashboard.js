@@ -32,7 +32,7 @@ function activity(jobs) {
   if (!jobs.length) return h('p', { class: 'muted' }, 'No jobs yet.');
   return h('ul', { class: 'activity' }, jobs.map((j) => h('li', null,
     h('span', null, h('a', { href: `/history?job=${encodeURIComponent(j.id)}` }, `${JOB_TYPES[j.job_type] || j.job_type} job`),
-      ' · ', `${j.processed_documents}/${j.total_documents} documents`),
+      ' · ', `${j.processed_documents + j.failed_documents}/${j.total_documents} documents processed`),
     h('span', { class: 'actions' }, badge(j.status), h('span', { class: 'muted small' }, fmtDate(j.created_at))))));
 }
 
@@ -56,7 +56,7 @@ export async function dashboardPage(main, { signal }) {
   }
   clear(main, head,
     h('section', { class: 'grid stats', 'aria-label': 'Statistics' },
-      stat('Total jobs', s.total_jobs), stat('Documents processed', s.documents_processed),
+      stat('Total jobs', s.total_jobs), stat('Documents completed', s.documents_processed),
       stat('Failed', s.documents_failed), stat('Success rate', rate)),
     h('div', { class: 'grid two' },
       h('section', { class: 'card' }, h('h2', null, 'Documents per day'), chart(s.documents_per_day || [])),

@@ -366,6 +366,10 @@ export async function newJobPage(main, ctx) {
       panel.parentElement.hidden = k !== key;
       if (k === key && focus) tab.focus();
     }
+    // The tab is in the address, so that a reload or a link keeps it (not a new page).
+    const next = new URLSearchParams(location.search);
+    if (key === 'url') next.delete('tab'); else next.set('tab', key);
+    ctx.replaceAddress(`${location.pathname}${next.toString() ? `?${next}` : ''}`);
   };
   const wrapped = panels.map(([k, label, panel]) => {
     tabs.append(h('button', { type: 'button', role: 'tab', id: `tab-${k}`, 'aria-controls': `panel-${k}`, onclick: () => select(k) }, label));
