@@ -192,14 +192,14 @@ static const char pg_search[] =
 	"   ORDER BY" HIST_ORDER " LIMIT " SEARCH_WINDOW ") ORDER BY created_at DESC, id DESC"
 	"   LIMIT " SEARCH_WINDOW "),"
 	" h AS (SELECT id, created_at, ts_rank_cd('{0.1, 0.1, 0.5, 1.0}', search_vector, r)"
-	"   AS score, search_vector @@ to_tsquery('mtag_search', $14) AS in_text"
-	"   FROM w, to_tsquery('mtag_search', $13) r"
+	"   AS score, search_vector FROM w, to_tsquery('mtag_search', $13) r"
 	"   ORDER BY score DESC, created_at DESC, id DESC LIMIT $9 OFFSET $10)"
 	" SELECT " STORE_DOC_COLS("d.", "NULL") ", h.score,"
 	" substr(d.extracted_text, s.at, " HIST_STR(STORE_SLICE_CHARS) " + 1), s.at,"
 	" (SELECT count(*) FROM w)"
-	" FROM h JOIN documents d ON d.id = h.id,"
-	" LATERAL (SELECT CASE WHEN h.in_text THEN " PG_SLICE_AT " ELSE 1 END AS at OFFSET 0) s"
+	" FROM h JOIN documents d ON d.id = h.id, to_tsquery('mtag_search', $14) t,"
+	" LATERAL (SELECT CASE WHEN h.search_vector @@ t THEN " PG_SLICE_AT " ELSE 1 END AS at"
+	"   OFFSET 0) s"
 	" ORDER BY h.score DESC," HIST_ORDER;
 /*
  * The stems of the query's words ($1, separated by spaces), with their
