@@ -319,6 +319,28 @@ test('find a document by a word of its text, open it, download it', async () => 
   await page.getByText(`${count} document${count === '1' ? '' : 's'}`, { exact: true }).waitFor();
   assert.equal(await chips.count(), 20);
   assert.equal(await page.getByRole('group', { name: 'Filter by tag' }).locator('[aria-pressed=true]').count(), 1);
+  // Status, language and dates narrow the list too, and stay with it on reload.
+  await page.goto(`${mtag.url}/documents`);
+  await page.getByText('3 documents', { exact: true }).waitFor();
+  await page.getByLabel('Status').selectOption('failed');
+  await page.waitForURL(`${mtag.url}/documents?status=failed`);
+  await page.getByText('No document matches these filters.').waitFor();
+  await page.getByLabel('Status').selectOption('completed');
+  await page.getByLabel('Language').fill('EN');
+  await page.getByLabel('Language').press('Enter');
+  await page.waitForURL(`${mtag.url}/documents?status=completed&lang=en`);
+  await page.getByText('3 documents', { exact: true }).waitFor();
+  const today = new Date().toISOString().slice(0, 10);
+  const yesterday = new Date(Date.now() - 86400000).toISOString().slice(0, 10);
+  await page.getByLabel('To').fill(yesterday);
+  await page.waitForURL(new RegExp(`&to=${yesterday}$`));
+  await page.getByText('No document matches these filters.').waitFor();
+  await page.getByLabel('To').fill(today);  // "To" takes in its whole day
+  await page.waitForURL(new RegExp(`&to=${today}$`));
+  await page.getByText('3 documents', { exact: true }).waitFor();
+  await page.reload();
+  assert.equal(await page.getByLabel('Language').inputValue(), 'en');
+  assert.equal(await page.getByLabel('Status').inputValue(), 'completed');
   await page.goto(`${mtag.url}/documents?tag=${encodeURIComponent(tag)}`);
   await page.locator('.doc-card').first().waitFor();
   // The card shows 6 tags; its detail shows them all, the chosen one among them.

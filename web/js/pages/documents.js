@@ -68,6 +68,49 @@ export async function openDocument(id, { onchange, onclose } = {}) {
     text ? h('section', null, h('h3', null, 'Text'), pre, more) : null);
 }
 
+// A document's statuses, as the filter offers them.
+const DOC_STATUSES = { '': 'Any status', completed: 'Completed', failed: 'Failed', pending: 'Pending', processing: 'Processing' };
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+// The day after a YYYY-MM-DD date: the API's `to` is exclusive, the page's "To" is not.
+function dayAfter(d) {
+  const t = new Date(`${d}T00:00:00Z`);
+  t.setUTCDate(t.getUTCDate() + 1);
+  return t.toISOString().slice(0, 10);
+}
+
+// Status, language and dates: one row of fields; a change shows the first page of the result.
+function filtersForm(params, go) {
+  const status = h('select', { name: 'status', id: 'doc-status' },
+    Object.entries(DOC_STATUSES).map(([v, text]) => h('option', { value: v }, text)));
+  status.value = DOC_STATUSES[params.get('status')] ? params.get('status') : '';
+  const lang = h('input', { type: 'text', name: 'lang', id: 'doc-lang', value: params.get('lang') || '', maxlength: 3,
+    placeholder: 'en', autocomplete: 'off', spellcheck: 'false', pattern: '[A-Za-z]{2,3}', size: 4 });
+  const from = h('input', { type: 'date', name: 'from', id: 'doc-from', value: params.get('from') || '' });
+  const to = h('input', { type: 'date', name: 'to', id: 'doc-to', value: params.get('to') || '' });
+  const form = h('form', { class: 'row filters', 'aria-label': 'Filters' },
+    h('div', { class: 'field' }, h('label', { for: status.id }, 'Status'), status),
+    h('div', { class: 'field' }, h('label', { for: lang.id }, 'Language'), lang),
+    h('div', { class: 'field' }, h('label', { for: from.id }, 'From'), from),
+    h('div', { class: 'field' }, h('label', { for: to.id }, 'To'), to));
+  const apply = () => {
+    if (lang.value && !lang.checkValidity()) return;
+    const next = new URLSearchParams(params);
+    next.delete('page');
+    next.delete('doc');
+    for (const el of [status, lang, from, to]) {
+      const v = el.value.trim().toLowerCase();
+      if (v) next.set(el.name, v); else next.delete(el.name);
+    }
+    if (next.toString() !== new URLSearchParams(location.search).toString()) go(next);
+  };
+  form.addEventListener('change', apply);
+  // Enter in the language field applies it (a form of several fields and no button is
+  // not submitted by Enter).
+  lang.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); apply(); } });
+  return form;
+}
+
 export async function documentsPage(main, ctx) {
   const { params, signal, navigate } = ctx;
   const query = (params.get('q') || '').trim();
@@ -76,6 +119,14 @@ export async function documentsPage(main, ctx) {
   const q = new URLSearchParams({ limit: PAGE, offset: (page - 1) * PAGE });
   tags.forEach((t) => q.append('tag', t));
   if (query) q.set('query', query);
+  // The filters, as the API takes them (an address edited by hand is the API's to refuse).
+  const status = params.get('status'), lang = params.get('lang');
+  const from = params.get('from'), to = params.get('to');
+  if (status) q.set('status', status);
+  if (lang) q.set('lang', lang);
+  if (from) q.set('from', from);
+  if (to) q.set('to', DATE.test(to) ? dayAfter(to) : to);
+  const filtered = Boolean(status || lang || from || to);
   const [data, facets] = await Promise.all([
     api(`/api/history/documents${query ? '/search' : ''}?${q}`, { signal }),
     api('/api/history/tags?limit=20', { signal }),
@@ -99,6 +150,7 @@ export async function documentsPage(main, ctx) {
     const next = new URLSearchParams();
     if (input.value.trim()) next.set('q', input.value.trim());
     tags.forEach((t) => next.append('tag', t));
+    for (const k of ['status', 'lang', 'from', 'to']) if (params.get(k)) next.set(k, params.get(k));
     go(next);
   });
 
@@ -114,6 +166,7 @@ export async function documentsPage(main, ctx) {
         const next = new URLSearchParams();
         if (query) next.set('q', query);
         (on ? tags.filter((x) => !same(x, t)) : tags.concat(t)).forEach((x) => next.append('tag', x));
+        for (const k of ['status', 'lang', 'from', 'to']) if (params.get(k)) next.set(k, params.get(k));
         go(next);
       } }, t, count != null ? h('span', { class: 'visually-hidden' }, ` (${count} document${count === 1 ? '' : 's'})`) : null);
     }));
@@ -122,8 +175,9 @@ export async function documentsPage(main, ctx) {
   const total = data.total_capped ? `${data.total}+` : `${data.total}`;
   let body;
   if (!data.documents.length) {
-    body = query || tags.length
-      ? emptyState('No documents found', query ? `Nothing matches “${query}”${tags.length ? ' with these tags' : ''}.` : 'No document has all these tags.',
+    body = query || tags.length || filtered
+      ? emptyState('No documents found', query ? `Nothing matches “${query}”${tags.length || filtered ? ' with these filters' : ''}.`
+        : tags.length ? 'No document has all these tags.' : 'No document matches these filters.',
         h('a', { class: 'button', href: '/documents' }, 'Clear the search'))
       : emptyState('No documents yet', 'Documents you process show up here, searchable by their text and tags.',
         h('a', { class: 'button primary', href: '/new' }, 'Process a document'));
@@ -145,7 +199,7 @@ export async function documentsPage(main, ctx) {
   }
   clear(main, h('div', { class: 'page-head' }, h('div', null, h('h1', null, 'Documents'),
     h('p', { class: 'muted', role: 'status' }, query ? `${total} result${data.total === 1 ? '' : 's'} for “${query}”` : `${total} document${data.total === 1 ? '' : 's'}`))),
-  form, chipTags.length ? chips : null, body);
+  form, filtersForm(params, go), chipTags.length ? chips : null, body);
 
   dialogFromUrl(ctx, '/documents', 'doc', openDocument);
 }
