@@ -161,14 +161,9 @@ void token_refresh_new(char out[REFRESH_TOKEN_LEN + 1])
 void token_refresh_next(const unsigned char key[32], const char *token,
 			char out[REFRESH_TOKEN_LEN + 1])
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char mac[REFRESH_TOKEN_LEN / 2];
 	digest_hmac_sha256(key, 32, token, strlen(token), mac);
-	for (size_t i = 0; i < sizeof(mac); i++) {
-		out[2 * i] = hex[mac[i] >> 4];
-		out[2 * i + 1] = hex[mac[i] & 15];
-	}
-	out[REFRESH_TOKEN_LEN] = '\0';
+	digest_hex(mac, sizeof(mac), out);
 }
 
 void token_sha256_hex(const char *s, char out[SHA256_HEX_LEN])

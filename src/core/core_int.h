@@ -54,8 +54,8 @@ void core_upgrade_hash(struct core *c, struct arena *a, const char *user_id, con
 /*
  * The owner's per-user limits before more documents are queued (core_jobs.c):
  * a job more running (unless adds_job is false: the job runs already) and
- * more documents waiting. ERR_RATE_LIMITED with err said otherwise; anonymous
- * work (owner "") has none.
+ * more documents waiting. ERR_RATE_LIMITED with err said otherwise; all
+ * anonymous work (owner "") together has one owner's limits.
  */
 enum mtag_err core_check_limits(struct core *c, const char *owner_id, bool adds_job, size_t more,
 				char *err, size_t errlen);

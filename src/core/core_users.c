@@ -53,55 +53,55 @@ const char *core_normalize_email_loose(struct arena *a, const char *email)
 }
 
 /*
- * The email as it was stored before non-ASCII letters were lower-cased too
- * (ASCII only), when that differs from the email as stored now: an older
- * account's key.
+ * in as it was stored before non-ASCII letters were lower-cased too (ASCII
+ * only), when that differs from key (in as stored now): an older account's key.
  */
-static const char *email_ascii_lower(struct arena *a, const char *in)
+static const char *email_ascii_lower(struct arena *a, const char *in, const char *key)
 {
-	const char *e = core_normalize_email_loose(a, in);
 	size_t len = email_trim(&in);
 	char *out = arena_strndup(a, in, len);
 	for (char *p = out; *p; p++)
 		if (*p >= 'A' && *p <= 'Z')
 			*p = (char)(*p - 'A' + 'a');
-	return strcmp(out, e) ? out : NULL;
+	return strcmp(out, key) ? out : NULL;
 }
+
+/* An account whose email is not stored as it is keyed now: its id and its key. */
+struct stale_email {
+	char id[UUID_STR_LEN];
+	const char *key;
+	struct stale_email *next;
+};
 
 enum mtag_err core_rekey_emails(struct core *c, int *rekeyed)
 {
 	struct arena a = ARENA_INIT, keep = ARENA_INIT;
-	struct store_user *us, **stale = NULL;
-	size_t n = 0, total = 0, offset = 0, nstale = 0, cap = 0;
+	struct store_user *us;
+	struct stale_email *stale = NULL;
+	size_t n = 0, total = 0, offset = 0;
 	enum mtag_err e;
 	*rekeyed = 0;
 	/* Every key first, then the changes: an update moves a row in the listing's order. */
 	do {
 		e = store_user_list(c->store, &a, 500, offset, &us, &n, &total);
 		for (size_t i = 0; !e && i < n; i++) {
-			if (!strcmp(core_normalize_email_loose(&a, us[i].email), us[i].email))
+			const char *key = core_normalize_email_loose(&a, us[i].email);
+			if (!strcmp(key, us[i].email))
 				continue;
-			if (nstale == cap) {
-				cap = cap ? 2 * cap : 16;
-				struct store_user **grown = arena_alloc(&keep, cap * sizeof(*grown));
-				if (nstale)
-					memcpy(grown, stale, nstale * sizeof(*grown));
-				stale = grown;
-			}
-			struct store_user *copy = arena_alloc(&keep, sizeof(*copy));
-			*copy = us[i];
-			copy->email = arena_strdup(&keep, us[i].email);
-			stale[nstale++] = copy;
+			struct stale_email *se = arena_alloc(&keep, sizeof(*se));
+			memcpy(se->id, us[i].id, sizeof(se->id));
+			se->key = arena_strdup(&keep, key);
+			se->next = stale;
+			stale = se;
 		}
 		offset += n;
 		arena_release(&a);
 	} while (!e && n > 0 && offset < total);
-	for (size_t i = 0; !e && i < nstale; i++) {
-		const char *key = core_normalize_email_loose(&keep, stale[i]->email);
-		enum mtag_err u = store_user_set_email(c->store, stale[i]->id, key, clock_now_us());
+	for (struct stale_email *se = stale; !e && se; se = se->next) {
+		enum mtag_err u = store_user_set_email(c->store, se->id, se->key, clock_now_us());
 		if (u == ERR_CONFLICT)
 			log_warn("auth.email_clash", "user=%s other=another account has its lower-cased email",
-				 stale[i]->id);
+				 se->id);
 		else if (u)
 			e = u;
 		else
@@ -116,8 +116,9 @@ enum mtag_err core_rekey_emails(struct core *c, int *rekeyed)
 enum mtag_err core_user_by_email(struct core *c, struct arena *a, const char *email,
 				 struct store_user *u)
 {
-	enum mtag_err e = store_user_get_by_email(c->store, a, core_normalize_email_loose(a, email), u);
-	const char *legacy = e == ERR_NOT_FOUND ? email_ascii_lower(a, email) : NULL;
+	const char *key = core_normalize_email_loose(a, email);
+	enum mtag_err e = store_user_get_by_email(c->store, a, key, u);
+	const char *legacy = e == ERR_NOT_FOUND ? email_ascii_lower(a, email, key) : NULL;
 	return legacy ? store_user_get_by_email(c->store, a, legacy, u) : e;
 }
 
