@@ -82,7 +82,10 @@ static void respond_document(struct http_request *req, struct http_response *res
 /* A document processed at once that could not be recorded: why, in words. */
 static void respond_process_error(struct http_response *res, enum mtag_err e)
 {
+	if (e == ERR_RATE_LIMITED)
+		http_set_header(res, "Retry-After", "20");
 	http_respond_error(res, e, e == ERR_UNAVAILABLE ? "storage or database unavailable; try again later"
+				   : e == ERR_RATE_LIMITED ? "too many downloads from this host are running; try again later"
 				   : e == ERR_NOT_FOUND ? "the job, or its account, was deleted while its document was processed"
 				   : NULL);
 }

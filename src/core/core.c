@@ -46,7 +46,11 @@ enum mtag_err core_open(const struct config *cfg, bool migrate, struct core **ou
 	pthread_cond_init(&c->janitor_wake, NULL);
 	pthread_cond_init(&c->work_wake, NULL);
 	pthread_mutex_init(&c->host_lock, NULL);
-	pthread_cond_init(&c->host_free, NULL);
+	pthread_condattr_t monotonic;
+	pthread_condattr_init(&monotonic);
+	pthread_condattr_setclock(&monotonic, CLOCK_MONOTONIC);
+	pthread_cond_init(&c->host_free, &monotonic);
+	pthread_condattr_destroy(&monotonic);
 	enum mtag_err e = store_open(cfg->database_url, cfg->db_pool_size, &c->store, err, errlen);
 	if (e)
 		goto fail;

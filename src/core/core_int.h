@@ -68,8 +68,13 @@ int core_hold(struct core *c, const char *id);
 void core_unhold(struct core *c, int slot);
 /* Process a document taken from the queue, and record its outcome (core_process.c). */
 void core_process_claimed(struct core *c, struct arena *a, const struct store_document *d);
-/* Wait for a download slot of the URL's host (MTAG_FETCH_PER_HOST at once), then take it. */
-void core_host_take(struct core *c, const char *url);
+/*
+ * Wait for a download slot of the URL's host (MTAG_FETCH_PER_HOST at once),
+ * then take it. wait_s > 0 bounds the wait: false when no slot came by then
+ * (nothing taken). A worker waits for as long as it takes (wait_s 0): each
+ * download holding a slot has its own time limit.
+ */
+bool core_host_take(struct core *c, const char *url, int wait_s);
 /* Give the slot back. */
 void core_host_give(struct core *c, const char *url);
 

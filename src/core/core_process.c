@@ -22,6 +22,13 @@
 #include "store/store.h"
 #include "base/xalloc.h"
 
+/*
+ * How long a process-single request waits for a download slot of its host
+ * (MTAG_FETCH_PER_HOST) before it is told to try again: a client is waiting,
+ * and the downloads holding the slots may each take their full time limit.
+ */
+#define SYNC_HOST_WAIT_S 20
+
 /* One document on its way through. */
 struct work {
 	struct core *c;
@@ -256,12 +263,17 @@ enum mtag_err core_process_url(struct core *c, struct arena *a, const char *owne
 	struct fetch_result fr;
 	const char *path = NULL;
 	memset(out, 0, sizeof(*out));
+	/* The caller waits for the answer: a bounded wait for the host's slot, and
+	 * nothing recorded when none came (the client is told to try again). */
+	if (!core_host_take(c, url, SYNC_HOST_WAIT_S))
+		return ERR_RATE_LIMITED;
 	enum mtag_err e = begin_work(&w, owner_id, url, NULL);
-	if (e)
+	if (e) {
+		core_host_give(c, url);
 		return e;
+	}
 	pipeline_options(&w, &po);
 	int64_t t0 = clock_mono_us();
-	core_host_take(c, url);
 	e = pipeline_download(a, url, &po.fetch, &path, &fr, w.err, sizeof(w.err));
 	core_host_give(c, url);
 	if (e) {
@@ -434,7 +446,7 @@ static enum mtag_err process_remote(struct work *w, const struct pipeline_option
 	const char *path = NULL;
 	struct fetch_result fr;
 	int64_t t0 = clock_mono_us();
-	core_host_take(w->c, w->doc.source_url);
+	core_host_take(w->c, w->doc.source_url, 0);
 	enum mtag_err e = pipeline_download(w->a, w->doc.source_url, &po->fetch, &path, &fr, w->err,
 					    sizeof(w->err));
 	core_host_give(w->c, w->doc.source_url);

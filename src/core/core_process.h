@@ -52,7 +52,9 @@ void core_process_options_init(struct core_process_options *o);
  * Download url and process it for owner_id ("" for anonymous). ERR_OK with
  * out->status "failed" when the document itself failed (download error,
  * unsupported type, corrupt file): the failure is recorded and out->error
- * says why. Other errors (database, storage down) are returned.
+ * says why. Other errors (database, storage down) are returned;
+ * ERR_RATE_LIMITED, with nothing recorded, when the URL's host had no free
+ * download slot (MTAG_FETCH_PER_HOST) for 20 s.
  */
 enum mtag_err core_process_url(struct core *c, struct arena *a, const char *owner_id,
 			       const char *url, const struct core_process_options *o,

@@ -9,6 +9,7 @@
  * MTAG_WORKERS workers and one lease keeper per process, all stopped by
  * core_free (a worker finishes the document it holds).
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,16 +181,27 @@ static struct core_host *host_entry(struct core *c, const char *host)
 	return free_slot;
 }
 
-void core_host_take(struct core *c, const char *url)
+bool core_host_take(struct core *c, const char *url, int wait_s)
 {
 	char host[128];
 	fetch_url_host_port(url, host, sizeof(host));
+	struct timespec until;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += wait_s;
 	pthread_mutex_lock(&c->host_lock);
 	struct core_host *h;
-	while (!(h = host_entry(c, host)) || h->active >= c->cfg->fetch_per_host)
-		pthread_cond_wait(&c->host_free, &c->host_lock);
+	int rc = 0;
+	while (!(h = host_entry(c, host)) || h->active >= c->cfg->fetch_per_host) {
+		if (rc == ETIMEDOUT) {
+			pthread_mutex_unlock(&c->host_lock);
+			return false;
+		}
+		rc = wait_s > 0 ? pthread_cond_timedwait(&c->host_free, &c->host_lock, &until)
+				: pthread_cond_wait(&c->host_free, &c->host_lock);
+	}
 	h->active++;
 	pthread_mutex_unlock(&c->host_lock);
+	return true;
 }
 
 void core_host_give(struct core *c, const char *url)

@@ -287,6 +287,28 @@ def test_slow_downloads_do_not_block_the_server(server, files_server):
     assert results == [200] * 10
 
 
+@pytest.mark.skipif(DB != "sqlite", reason="the wait is the same whatever the database")
+def test_a_request_waits_a_bounded_time_for_its_hosts_download_slot(fresh_server, files_server):
+    s = fresh_server(extra_env={"MTAG_FETCH_PER_HOST": "1"})
+    h, uid = user(s)
+    first = []
+    t = threading.Thread(target=lambda: first.append(single(s, files_server + "/slow/24/page.html", headers=h)))
+    t.start()
+    time.sleep(1)
+    started = time.monotonic()
+    r = single(s, files_server + "/page.html?second", headers=h)
+    waited = time.monotonic() - started
+    assert r.status_code == 429, r.text
+    assert r.json()["detail"] == "too many downloads from this host are running; try again later"
+    assert r.headers["Retry-After"] == "20"
+    assert 19 <= waited < 23
+    assert s.query(f"SELECT count(*) FROM documents WHERE user_id = '{uid}'") == [("1",)]  # nothing recorded
+    t.join()
+    assert first[0].status_code == 200
+    # The slot is free again: the same request goes through.
+    assert single(s, files_server + "/page.html?second", headers=h).status_code == 200
+
+
 def test_health_reports_storage(server):
     body = requests.get(server.url + "/health").json()
     assert body["storage"] == "ok"
