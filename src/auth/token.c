@@ -121,6 +121,9 @@ enum mtag_err token_verify(struct arena *a, const char *key, size_t keylen, cons
 	json_t *alg = header ? json_object_get(header, "alg") : NULL;
 	if (!json_is_string(alg) || strcmp(json_string_value(alg), "HS256") != 0)
 		return ERR_UNAUTHORIZED;
+	/* RFC 7515 4.1.11: extensions marked critical must be understood; we know none. */
+	if (json_object_get(header, "crit"))
+		return ERR_UNAUTHORIZED;
 
 	size_t siglen;
 	unsigned char *sig = b64url_decode(a, dot2 + 1, n - (size_t)(dot2 + 1 - jwt), &siglen);
@@ -142,7 +145,9 @@ enum mtag_err token_verify(struct arena *a, const char *key, size_t keylen, cons
 		return ERR_UNAUTHORIZED;
 	out->iat = json_integer_value(iat);
 	out->exp = json_integer_value(exp);
-	if (strcmp(iss, TOKEN_ISSUER) != 0 || strcmp(out->type, want_type) != 0 || out->exp <= now)
+	/* Issued in the future: another node's clock may be ahead, by this much at most. */
+	if (strcmp(iss, TOKEN_ISSUER) != 0 || strcmp(out->type, want_type) != 0 || out->exp <= now ||
+	    out->iat > now + TOKEN_CLOCK_SKEW_S)
 		return ERR_UNAUTHORIZED;
 	return ERR_OK;
 }

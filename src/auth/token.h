@@ -21,6 +21,8 @@
 
 #define TOKEN_ISSUER "mtag"
 #define TOKEN_MAX_LEN 4096
+/* How far in the future a token's iat may be (nodes' clocks differ a little). */
+#define TOKEN_CLOCK_SKEW_S 60
 /* An opaque refresh token: 32 random bytes as 64 hex digits. */
 #define REFRESH_TOKEN_LEN 64
 
@@ -35,8 +37,9 @@ struct token_claims {
 /* Sign claims with key (at least 32 bytes). OUT: the compact JWT in the arena. */
 char *token_sign(struct arena *a, const char *key, size_t keylen, const struct token_claims *c);
 /*
- * Verify a compact JWT: structure, alg HS256 exactly, signature, iss, type
- * equal to want_type, exp > now. ERR_UNAUTHORIZED on any failure.
+ * Verify a compact JWT: structure, alg HS256 exactly, no crit header,
+ * signature, iss, type equal to want_type, exp > now, iat at most
+ * TOKEN_CLOCK_SKEW_S after now. ERR_UNAUTHORIZED on any failure.
  * OUT: *out, claims whose strings live in the arena.
  */
 enum mtag_err token_verify(struct arena *a, const char *key, size_t keylen, const char *jwt,

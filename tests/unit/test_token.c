@@ -97,6 +97,8 @@ static void test_algorithm_pinned(void)
 	CHECK_INT(token_verify(&a, key, KEYLEN, forge(&a, "{\"alg\":\"RS256\",\"typ\":\"JWT\"}", true), "access", 1000, &got), ERR_UNAUTHORIZED);
 	CHECK_INT(token_verify(&a, key, KEYLEN, forge(&a, "{\"typ\":\"JWT\"}", true), "access", 1000, &got), ERR_UNAUTHORIZED);
 	CHECK_INT(token_verify(&a, key, KEYLEN, forge(&a, "{\"alg\":\"hs256\"}", true), "access", 1000, &got), ERR_UNAUTHORIZED);
+	/* A critical extension we do not know, even correctly signed. */
+	CHECK_INT(token_verify(&a, key, KEYLEN, forge(&a, "{\"alg\":\"HS256\",\"crit\":[\"b64\"],\"b64\":false}", true), "access", 1000, &got), ERR_UNAUTHORIZED);
 	arena_release(&a);
 }
 
@@ -109,6 +111,9 @@ static void test_expiry_and_type(void)
 	CHECK_INT(token_verify(&a, key, KEYLEN, jwt, "access", 1900, &got), ERR_UNAUTHORIZED);
 	CHECK_INT(token_verify(&a, key, KEYLEN, jwt, "access", 5000, &got), ERR_UNAUTHORIZED);
 	CHECK_INT(token_verify(&a, key, KEYLEN, jwt, "refresh", 1000, &got), ERR_UNAUTHORIZED);
+	/* Issued in the future: a minute of clock difference is tolerated, no more. */
+	CHECK_INT(token_verify(&a, key, KEYLEN, jwt, "access", 1000 - TOKEN_CLOCK_SKEW_S, &got), ERR_OK);
+	CHECK_INT(token_verify(&a, key, KEYLEN, jwt, "access", 1000 - TOKEN_CLOCK_SKEW_S - 1, &got), ERR_UNAUTHORIZED);
 	c.type = "download";
 	jwt = token_sign(&a, key, KEYLEN, &c);
 	CHECK_INT(token_verify(&a, key, KEYLEN, jwt, "access", 1000, &got), ERR_UNAUTHORIZED);
