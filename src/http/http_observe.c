@@ -9,6 +9,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/metrics.h"
+#include "base/random.h"
 #include "http/http_int.h"
 
 /* Longest path written to the access log. */
@@ -30,6 +31,33 @@ static const char *log_value(char *out, size_t outsz, const char *s)
 }
 
 /*
+ * The path of a request no route took (404, 405, or answered by MHD) with
+ * every segment shaped like an id written "{id}": it may still be a
+ * capability, an anonymous job's id sent with a wrong method or a typo
+ * around it.
+ */
+static const char *unrouted_path(struct arena *a, const char *path)
+{
+	char *out = arena_strdup(a, path);
+	for (char *seg = out; *seg;) {
+		size_t len = strcspn(seg, "/");
+		char end = seg[len];
+		seg[len] = '\0';
+		bool id = uuid_valid(seg);
+		seg[len] = end;
+		if (id) {
+			memcpy(seg, "{id}", 4);
+			memmove(seg + 4, seg + len, strlen(seg + len) + 1);
+			len = 4;
+		}
+		seg += len;
+		if (*seg == '/')
+			seg++;
+	}
+	return out;
+}
+
+/*
  * One line per request (status 0: MHD answered itself, or the client left).
  * The request id is set around it: the request's callbacks have cleared it.
  * Never the query string, headers or bodies, nor a path that is a capability.
@@ -45,7 +73,11 @@ static void access_log(const struct http_outcome *o)
 	long long us = (long long)(clock_mono_us() - o->start_us);
 	const char *method = log_value(qm, sizeof(qm), o->req->method);
 	const struct http_route *r = o->req->route;
-	const char *path = log_value(qp, sizeof(qp), r && r->secret_path ? r->pattern : o->req->path);
+	const char *path = !o->req->path      ? NULL
+			   : !r                ? unrouted_path(o->req->arena, o->req->path)
+			   : r->secret_path    ? r->pattern
+					       : o->req->path;
+	path = log_value(qp, sizeof(qp), path);
 	log_info("http.access", "method=%s path=%s status=%d bytes=%zu us=%lld addr=%s end=%s",
 		 method, path, o->status, o->bytes, us,
 		 o->req->remote_addr ? o->req->remote_addr : "-", o->end);
