@@ -29,10 +29,16 @@ export function serveGenerated(name, type, body) {
   return name;
 }
 
-// The documents server: /corpus/<file> from the public PDF corpus, /gen/<name>.
+// The documents server: /corpus/<file> from the public PDF corpus, /gen/<name>;
+// /slow/<ms>/<path> answers <path> after a pause.
 export async function startFiles() {
-  const srv = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+  const srv = createServer(async (req, res) => {
+    let path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    const slow = path.match(/^\/slow\/(\d+)(\/.*)$/);
+    if (slow) {
+      await new Promise((r) => setTimeout(r, Number(slow[1])));
+      path = slow[2];
+    }
     let body = null, type = 'application/octet-stream';
     if (path.startsWith('/gen/') && GENERATED.has(path.slice(5))) {
       ({ body, type } = GENERATED.get(path.slice(5)));

@@ -410,6 +410,28 @@ test('history: filter, open, delete with confirmation', async () => {
   await page.context().close();
 });
 
+test('history follows a running job without a reload', async () => {
+  const page = await newPage(browser);
+  const email = await registerInUi(page, mtag.url);
+  const token = await apiToken(mtag.url, email);
+  serveGenerated('live.csv', 'text/csv', `link\n${files.url}/slow/4000/corpus/TAMReview.pdf\n`);
+  const r = await fetch(`${mtag.url}/api/process/process-batch`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+    body: JSON.stringify({ spreadsheet_url: `${files.url}/gen/live.csv`, url_column: 'link' }),
+  });
+  assert.equal(r.status, 202);
+  await page.goto(`${mtag.url}/history`);
+  const row = page.locator('tbody tr').first();
+  await row.getByText(/^(Pending|Processing)$/).waitFor();
+  assert.equal(await row.locator('td.docs').textContent(), '0/1');
+  await page.evaluate(() => { window.stillTheSamePage = true; });
+  await row.getByText('Completed', { exact: true }).waitFor({ timeout: 30000 });
+  assert.equal(await row.locator('td.docs').textContent(), '1/1');
+  assert.equal(await page.evaluate(() => window.stillTheSamePage), true);
+  assertClean(page);
+  await page.context().close();
+});
+
 test('a job of more than 100 documents shows them a page at a time', async () => {
   const page = await newPage(browser);
   const email = await registerInUi(page, mtag.url);

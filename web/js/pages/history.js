@@ -6,6 +6,33 @@ import { h, clear, badge, fmtDate, tagList, emptyState, errorState, openDialogWi
 const PAGE = 20;
 // Documents per page of a job's dialog (the API's default page).
 const PAGE_DOCS = 100;
+// While a job of the page runs, the page is read again this often (ms).
+const LIVE_MS = 2000;
+
+const isRunning = (j) => j.status === 'pending' || j.status === 'processing';
+const docsCell = (j) => [`${j.processed_documents + j.failed_documents}/${j.total_documents}`,
+  j.failed_documents ? h('span', { class: 'muted small' }, ` (${j.failed_documents} failed)`) : null];
+
+// Running jobs' rows follow their progress in place (no redraw: focus and an open
+// dialog stay), until none of the page's jobs runs or the page is left.
+async function followRunning(query, tbody, jobs, signal) {
+  while (jobs.some(isRunning) && !signal.aborted) {
+    await new Promise((r) => setTimeout(r, LIVE_MS));
+    if (signal.aborted) return;
+    if (document.hidden) continue;
+    try {
+      ({ jobs } = await api(`/api/history/jobs?${query}`, { signal }));
+    } catch {
+      return; // left, signed out, or the server is away: the page stays as it was
+    }
+    for (const j of jobs) {
+      const tr = tbody.querySelector(`tr[data-job="${j.id}"]`);
+      if (!tr) continue;
+      clear(tr.querySelector('.status'), badge(j.status));
+      clear(tr.querySelector('.docs'), docsCell(j));
+    }
+  }
+}
 
 function select(name, label, options, value) {
   const el = h('select', { name, id: `filter-${name}` },
@@ -122,7 +149,7 @@ export async function historyPage(main, ctx) {
     select('sort', 'Sort', { newest: 'Newest first', oldest: 'Oldest first' }, sort));
   filters.addEventListener('change', (e) => go({ [e.target.name]: e.target.value, page: '' }));
 
-  let body;
+  let body, tbody = null;
   if (!data.jobs.length) {
     body = status || type ? emptyState('No matching jobs', 'No job has this status and type.', h('a', { class: 'button', href: '/history' }, 'Clear filters'))
       : emptyState('No jobs yet', 'Jobs you start show up here.', h('a', { class: 'button primary', href: '/new' }, 'Start a job'));
@@ -132,9 +159,9 @@ export async function historyPage(main, ctx) {
       h('caption', { class: 'visually-hidden' }, 'Jobs'),
       h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Created'), h('th', { scope: 'col', class: 'hide-small' }, 'Type'),
         h('th', { scope: 'col' }, 'Status'), h('th', { scope: 'col' }, 'Documents'), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions')))),
-      h('tbody', null, data.jobs.map((j) => h('tr', { 'data-job': j.id },
-        h('td', null, fmtDate(j.created_at)), h('td', { class: 'hide-small' }, JOB_TYPES[j.job_type] || j.job_type), h('td', null, badge(j.status)),
-        h('td', null, `${j.processed_documents + j.failed_documents}/${j.total_documents}`, j.failed_documents ? h('span', { class: 'muted small' }, ` (${j.failed_documents} failed)`) : null),
+      tbody = h('tbody', null, data.jobs.map((j) => h('tr', { 'data-job': j.id },
+        h('td', null, fmtDate(j.created_at)), h('td', { class: 'hide-small' }, JOB_TYPES[j.job_type] || j.job_type), h('td', { class: 'status' }, badge(j.status)),
+        h('td', { class: 'docs' }, docsCell(j)),
         h('td', null, h('button', { type: 'button', class: 'link', onclick: () => go({ job: j.id }), 'aria-label': `View ${JOB_TYPES[j.job_type] || j.job_type} job of ${fmtDate(j.created_at)}` }, 'View'))))))),
     h('nav', { class: 'pager', 'aria-label': 'Pages' },
       h('span', { class: 'muted' }, `${from}–${to} of ${data.total}`),
@@ -147,4 +174,5 @@ export async function historyPage(main, ctx) {
   h('a', { class: 'button primary', href: '/new' }, 'New job')), filters, body);
 
   dialogFromUrl(ctx, '/history', 'job', openJob);
+  if (tbody) followRunning(q, tbody, data.jobs, signal);
 }
