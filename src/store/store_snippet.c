@@ -3,7 +3,9 @@
  * slice of its text from a few before its first match, each matching token
  * between [[ and ]], "… " before when the fragment does not start the text
  * and " …" after when more follows; without a match, the slice's first
- * tokens. The text between tokens is copied as it is (squeezed later,
+ * tokens. The text between tokens is copied as it is (so is a short run
+ * before the text's first token or after its last: a title's "-" or
+ * "(draft)"; squeezed later,
  * store_history.c) but for brackets: a space is put between two that would
  * touch, so that [[ and ]] in a snippet are always marks (a text may hold
  * "[[" itself).
@@ -33,6 +35,9 @@
 #include "store_int.h"
 
 #define SNIPPET_BEFORE 3 /* tokens shown before the first match */
+/* What stands before the text's first token or after its last (a title's
+ * "-", "(draft)") is kept when it is this short. */
+#define SNIPPET_EDGE 80
 #define SNIPPET_MAX_BYTES (16 * 1024)
 
 /*
@@ -48,6 +53,7 @@ struct snippet {
 	bool marked[SNIPPET_TOKENS];
 	int seen;        /* tokens so far */
 	int end;         /* byte after the last token copied, -1 before the first */
+	bool lead;       /* the text's start is whole: what precedes its first token is kept */
 	bool more;       /* a token past the fragment */
 	struct buf out;
 };
@@ -96,6 +102,8 @@ static int snippet_token(void *ctx, int flags, const char *token, int n, int sta
 	}
 	if (sn->end >= 0 && start > sn->end)
 		put_gap(&sn->out, sn->text + sn->end, (size_t)(start - sn->end));
+	else if (sn->end < 0 && i == 0 && sn->lead && start <= SNIPPET_EDGE)
+		put_gap(&sn->out, sn->text, (size_t)start);
 	bool m = sn->marked[i - sn->first];
 	if (m) {
 		put_apart(&sn->out, '[');
@@ -286,9 +294,12 @@ const char *store_marker_snippet(const struct store_marker *mk, struct arena *a,
 	uni.methods.xTokenize(mk->tok, &fm, FTS5_TOKENIZE_DOCUMENT, text, (int)len, first_token);
 	struct marked m = { .sl = sl };
 	snippet_begin(&m.sn, text, fm.at);
+	m.sn.lead = !cut_before;
 	if (cut_before && m.sn.first == 0)
 		buf_puts(&m.sn.out, "… ");
 	uni.methods.xTokenize(mk->tok, &m, FTS5_TOKENIZE_DOCUMENT, text, (int)len, marked_token);
+	if (!m.sn.more && !cut_after && m.sn.end >= 0 && len - (size_t)m.sn.end <= SNIPPET_EDGE)
+		put_gap(&m.sn.out, text + m.sn.end, len - (size_t)m.sn.end);
 	m.sn.more |= cut_after;
 	size_t n = 0;
 	char *s = snippet_end(&m.sn, &n);

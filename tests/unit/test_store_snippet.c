@@ -20,7 +20,7 @@ static void test_words(void)
 {
 	/* Every word as a prefix, case and accents folded on both sides. */
 	CHECK_STR(snip("tech", "New Technology, old tech.", false, false),
-		  "New [[Technology]], old [[tech]]");
+		  "New [[Technology]], old [[tech]].");
 	CHECK_STR(snip("resume", "Mon résumé: RÉSUMÉS", false, false),
 		  "Mon [[résumé]]: [[RÉSUMÉS]]");
 	CHECK_STR(snip("Ÿes café", "yes, Cafe au lait", false, false), "[[yes]], [[Cafe]] au lait");
@@ -37,7 +37,7 @@ static void test_words(void)
 	struct store_marker *mk = store_marker_new(&a, sq);
 	const char *t = "He runs; the runt ran.";
 	CHECK_STR(store_marker_snippet(mk, &a, t, strlen(t), false, false),
-		  "He [[runs]]; the [[runt]] ran");
+		  "He [[runs]]; the [[runt]] ran.");
 	store_marker_free(mk);
 	/* No match: the first tokens, unmarked; nothing of nothing. */
 	CHECK_STR(snip("zebra", "one two", false, false), "one two");
@@ -77,10 +77,14 @@ static void test_brackets(void)
 {
 	/* [[ and ]] in a snippet are marks only: a text's own brackets never touch. */
 	CHECK_STR(snip("volcano", "volcano see [[not]] a x[y]]z [[", false, false),
-		  "[[volcano]] see [ [not] ] a x[y] ]z");
+		  "[[volcano]] see [ [not] ] a x[y] ]z [ [");
 	CHECK_STR(snip("volcano", "x [volcano] y", false, false), "x [ [[volcano]] ] y");
 	/* No match: no mark, and nothing that reads as one. */
-	CHECK_STR(snip("zebra", "[[a]] b", false, false), "a] ] b");
+	CHECK_STR(snip("zebra", "[[a]] b", false, false), "[ [a] ] b");
+	/* What a title has before its first word and after its last is kept. */
+	CHECK_STR(snip("fake", "[[fake]] mark]].txt", false, false), "[ [ [[fake]] ] ] mark] ].txt");
+	CHECK_STR(snip("sum", "=SUM(A1)+cmd.txt", false, false), "=[[SUM]](A1)+cmd.txt");
+	CHECK_STR(snip("minus", "-minus.txt", false, false), "-[[minus]].txt");
 }
 
 static void test_first_regex(void)
