@@ -236,13 +236,20 @@ static bool doc_filter(struct http_request *req, struct http_response *res,
 		return false;
 	}
 	for (size_t i = 0; i < f->ntags; i++)
-		if (!tags[i][0]) {
-			http_respond_error(res, ERR_VALIDATION, "tag: must not be empty");
+		if (!tags[i][0] || !utf8_valid(tags[i])) {
+			http_respond_error(res, ERR_VALIDATION, tags[i][0] ? "tag: must be valid UTF-8"
+									   : "tag: must not be empty");
 			return false;
 		}
 	memcpy(f->tags, tags, f->ntags * sizeof(*tags));
-	return date_bound(req, res, "from", false, &f->from_us) &&
-	       date_bound(req, res, "to", true, &f->to_us);
+	if (!date_bound(req, res, "from", false, &f->from_us) ||
+	    !date_bound(req, res, "to", true, &f->to_us))
+		return false;
+	if (f->from_us && f->to_us && f->to_us <= f->from_us) {
+		http_respond_error(res, ERR_VALIDATION, "to: must be after from");
+		return false;
+	}
+	return true;
 }
 
 void api_history_documents(struct http_request *req, struct http_response *res)
@@ -322,7 +329,10 @@ void api_history_tags(struct http_request *req, struct http_response *res)
 	size_t n;
 	if (!query_int(req, res, "limit", 50, 1, 500, &limit))
 		return;
-	enum mtag_err e = core_history_tags(req->app, req->arena, me(req), http_query(req, "prefix"),
+	const char *prefix = http_query(req, "prefix");
+	if (prefix && !utf8_valid(prefix))
+		return http_respond_error(res, ERR_VALIDATION, "prefix: must be valid UTF-8");
+	enum mtag_err e = core_history_tags(req->app, req->arena, me(req), prefix,
 					    (size_t)limit, &tags, &n);
 	if (e)
 		return fail(res, e, NULL);

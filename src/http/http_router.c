@@ -204,7 +204,9 @@ enum mtag_err http_route_match(const struct http_route *routes, size_t nroutes,
 		if (param_bits(routes[i].pattern) != shape ||
 		    !match_pattern(req->arena, routes[i].pattern, segs, nsegs, params, &np))
 			continue;
-		if (strcmp(routes[i].method, req->method) == 0) {
+		/* HEAD is GET without the body (MHD leaves the body out). */
+		if (strcmp(routes[i].method, req->method) == 0 ||
+		    (!strcmp(req->method, "HEAD") && !strcmp(routes[i].method, "GET"))) {
 			memcpy(req->params, params, np * sizeof(params[0]));
 			req->nparams = np;
 			req->route = &routes[i];
@@ -214,6 +216,8 @@ enum mtag_err http_route_match(const struct http_route *routes, size_t nroutes,
 		}
 		path_known = true;
 		allow_add(req->arena, allow, routes[i].method);
+		if (!strcmp(routes[i].method, "GET"))
+			allow_add(req->arena, allow, "HEAD");
 	}
 	return path_known ? ERR_METHOD_NOT_ALLOWED : ERR_NOT_FOUND;
 }

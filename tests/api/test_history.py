@@ -128,8 +128,13 @@ def test_filters_refuse_what_they_cannot_apply(server, files_server):
         assert get(server, path, h, **extra, tag=["volcano"] * 8).status_code == 200
         r = get(server, path, h, **extra, tag=["volcano"] * 8 + ["nowhere"])
         assert (r.status_code, r.json()["detail"]) == (422, "tag: at most 8 tags")
-    r = requests.get(server.url + "/api/history/documents/search?query=volcano%FF", headers=h, timeout=30)
-    assert (r.status_code, r.json()["detail"]) == (422, "query: must be valid UTF-8")
+        r = get(server, path, h, **extra, **{"from": "2026-11-30", "to": "2026-11-30"})
+        assert (r.status_code, r.json()["detail"]) == (422, "to: must be after from")
+    for address, detail in (("/api/history/documents/search?query=volcano%FF", "query: must be valid UTF-8"),
+                            ("/api/history/documents?tag=volcano%FF", "tag: must be valid UTF-8"),
+                            ("/api/history/tags?prefix=vol%FF", "prefix: must be valid UTF-8")):
+        r = requests.get(server.url + address, headers=h, timeout=30)
+        assert (r.status_code, r.json()["detail"]) == (422, detail), address
     # A value a filter cannot be is refused, naming what it can be, rather than matching nothing.
     for path, params, detail in (
             ("/api/history/jobs", {"status": "done"},

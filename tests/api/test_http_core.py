@@ -38,12 +38,16 @@ def test_unknown_route_is_json_404(server):
 def test_wrong_method_is_405_with_allow(server):
     r = requests.post(server.url + "/health", json={})
     assert r.status_code == 405
-    assert r.headers["Allow"] == "GET"
-    assert r.json() == {"detail": "POST is not allowed on /health (allowed: GET)",
+    assert r.headers["Allow"] == "GET, HEAD"
+    assert r.json() == {"detail": "POST is not allowed on /health (allowed: GET, HEAD)",
                         "code": "method_not_allowed"}
     r = requests.delete(server.url + "/api/openapi.json")
     assert r.status_code == 405
-    assert r.headers["Allow"] == "GET"
+    assert r.headers["Allow"] == "GET, HEAD"
+    # HEAD is GET without the body.
+    r = requests.head(server.url + "/api/openapi.json")
+    assert (r.status_code, r.headers["Content-Type"], r.content) == (200, "application/json", b"")
+    assert int(r.headers["Content-Length"]) > 1000
 
 
 def test_request_headers_up_to_15_kb_then_431(server):
