@@ -483,6 +483,7 @@ static int batch_main(const struct cli_args *args, const struct config *cfg, str
 	struct sandbox_options so;
 	sandbox_options_init(&so);
 	so.procs = ba.workers;
+	so.timeout_s = cfg->extract_timeout_s;
 	struct sandbox *sb = sandbox_new(&so);
 	struct sheet_result sheet;
 	/* The sheet first: a sheet that cannot be read leaves no results file behind. */

@@ -181,6 +181,7 @@ int cli_tag(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	struct sandbox_options so;
 	sandbox_options_init(&so);
+	so.timeout_s = cfg.extract_timeout_s;
 	struct sandbox *sb = sandbox_new(&so);
 	struct pipeline *p = pipeline_new(sb);
 	status = CLI_OK;

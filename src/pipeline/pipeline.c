@@ -140,10 +140,18 @@ static const char *first_line(struct arena *a, const char *text, size_t len)
 enum mtag_err pipeline_file_sha256(const char *path, char hex[65], size_t *size, char *err,
 				   size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* Not blocking on a FIFO's open; only a regular file has an end (/dev/zero has none). */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
 		return ERR_NOT_FOUND;
+	}
+	struct stat st = { 0 };
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "cannot read %s: %s", path,
+			 S_ISDIR(st.st_mode) ? "it is a directory" : "not a regular file");
+		close(fd);
+		return ERR_VALIDATION;
 	}
 	struct sha256_stream md;
 	sha256_stream_begin(&md);

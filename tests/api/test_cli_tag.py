@@ -1,6 +1,8 @@
 """`mtag tag`: the pipeline from the command line, with no server and no database."""
 import json
 import os
+import time
+import zlib
 
 from conftest import ROOT, run_mtag
 
@@ -50,6 +52,44 @@ def test_failures_exit_1_with_the_reason_and_others_still_print():
     assert f"mtag tag: {DATA}/encrypted-user.pdf: password-protected PDF: a password is needed to open it" in err
     assert f"mtag tag: {DATA}/image.png: unsupported type: PNG image" in err
     assert any(l.startswith("mtag tag: /nonexistent.pdf: ") for l in err)
+
+
+def path_bomb(path, ops):
+    """A one-page PDF whose content is ops path operators: slow to interpret, small on disk."""
+    z = zlib.compressobj(9)
+    chunk = b"0 0 m 1 1 l S\n" * 100000
+    content = b"".join(z.compress(chunk) for _ in range(ops // 100000)) + z.flush()
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+            b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(content) + content + b"\nendstream"]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for i, o in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + o + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    with open(path, "wb") as f:
+        f.write(out)
+
+
+def test_extraction_time_limit_and_files_without_an_end(tmp_path):
+    bomb = str(tmp_path / "paths.pdf")
+    path_bomb(bomb, 20_000_000)  # ~4 s to interpret here
+    started = time.monotonic()
+    r = run_mtag("tag", bomb, env={"MTAG_EXTRACT_TIMEOUT_S": "1"})
+    assert r.returncode == 1
+    assert r.stderr.strip() == f"mtag tag: {bomb}: extraction timed out after 1 s"
+    assert time.monotonic() - started < 3.5
+    # A device or a FIFO never ends: refused at once rather than read for ever.
+    fifo = str(tmp_path / "fifo")
+    os.mkfifo(fifo)
+    r = run_mtag("tag", "/dev/zero", fifo, str(tmp_path), timeout=20)
+    assert r.returncode == 1
+    assert r.stderr.splitlines() == [f"mtag tag: /dev/zero: cannot read /dev/zero: not a regular file",
+                                     f"mtag tag: {fifo}: cannot read {fifo}: not a regular file",
+                                     f"mtag tag: {tmp_path}: cannot read {tmp_path}: it is a directory"]
 
 
 def test_end_of_options_and_other_schemes(tmp_path):
