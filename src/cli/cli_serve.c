@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -32,6 +33,27 @@ static void print_url(const struct config *cfg, int port)
 		v6 ? "[" : "", host, v6 ? "]" : "", port);
 }
 
+/*
+ * With port 0 the kernel chose the port: a public URL derived from
+ * MTAG_LISTEN ("http://host:0") is written again with it, for the download
+ * links. No client knows the port before it is printed, so nothing reads
+ * the URL meanwhile. Returns the old string, to free once the server has
+ * stopped (a reader may still hold it), or NULL.
+ */
+static char *public_url_with_port(struct config *cfg, int port)
+{
+	char derived[300];
+	snprintf(derived, sizeof(derived), "http://%s", cfg->listen);
+	if (cfg->listen_port != 0 || strcmp(cfg->public_url, derived) != 0)
+		return NULL;
+	bool v6 = strchr(cfg->listen_host, ':') != NULL;
+	snprintf(derived, sizeof(derived), "http://%s%s%s:%d", v6 ? "[" : "", cfg->listen_host,
+		 v6 ? "]" : "", port);
+	char *old = cfg->public_url;
+	cfg->public_url = xstrdup(derived);
+	return old;
+}
+
 enum { FLAG_ROLE };
 static const struct cli_flag serve_flags[] = {
 	[FLAG_ROLE] = { "role", true },
@@ -44,6 +66,7 @@ int cli_serve(int argc, char **argv)
 	struct config cfg;
 	struct core *core = NULL;
 	struct http_server *srv = NULL;
+	char *old_public_url = NULL;
 	char err[512];
 	int status = CLI_FAILURE;
 
@@ -127,6 +150,7 @@ int cli_serve(int argc, char **argv)
 		goto out;
 	}
 	int port = http_server_port(srv);
+	old_public_url = public_url_with_port(&cfg, port);
 	log_info("serve.start", "version=%s role=%s node=%s listen=%s:%d threads=%d", MTAG_VERSION,
 		 role, cfg.node_id, cfg.listen_host, port, cfg.http_threads);
 	print_url(&cfg, port);
@@ -143,5 +167,6 @@ out:
 	http_server_stop(srv, 0);
 	core_free(core);
 	config_release(&cfg);
+	free(old_public_url);
 	return status;
 }

@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import os
 import re
+import subprocess
 import threading
 import time
 import uuid
@@ -12,7 +13,7 @@ import uuid
 import pytest
 import requests
 
-from conftest import DB, ROOT, S3_DIR, Server, new_database_url
+from conftest import BIN, DB, ROOT, S3_DIR, Server, new_database_url
 
 DATA = os.path.join(ROOT, "tests/data/extract")
 PASSWORD = "correct horse battery staple"
@@ -92,6 +93,28 @@ def test_authenticated_process_single_and_download(server, files_server):
 
 
 @pytest.mark.skipif(DB == "postgresql", reason="local links: the S3 suite uses presigned URLs, tested in test_blob")
+@pytest.mark.skipif(DB != "sqlite", reason="the port is the same whatever the database")
+def test_download_links_name_the_port_the_kernel_chose(tmp_path, files_server):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MTAG_")}
+    env.update({"MTAG_LISTEN": "127.0.0.1:0", "MTAG_DATA_DIR": str(tmp_path / "data"),
+                "MTAG_FETCH_ALLOW_PRIVATE": "1", "MTAG_LOG_LEVEL": "warn"})
+    proc = subprocess.Popen([BIN, "serve"], env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stderr.readline()
+        base = re.match(r"mtag \S+ listening on (http://127\.0\.0\.1:(\d+))/$", line.strip())
+        assert base and base.group(2) != "0", line
+        server = type("S", (), {"url": base.group(1)})
+        h, _ = user(server)
+        doc = single(server, files_server + "/page.html", headers=h).json()["document_id"]
+        link = requests.get(server.url + f"/api/history/documents/{doc}/download", headers=h,
+                            allow_redirects=False).headers["Location"]
+        assert link.startswith(server.url + f"/api/files/{doc}?")
+        assert requests.get(link).status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
 def test_local_links_expire_and_cannot_be_forged(server, files_server):
     h, _ = user(server)
     doc = single(server, files_server + "/page.html", headers=h).json()["document_id"]
