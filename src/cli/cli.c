@@ -163,6 +163,10 @@ bool cli_load_config(const struct cli_args *args, struct config *cfg)
 		return false;
 	}
 	log_set_level(cfg->log_level);
+	/* DESIGN.md section 3 names it; nothing calls an LLM yet, so say so, not tag quietly without it. */
+	if (cfg->llm_url || cfg->llm_model || cfg->llm_api_key)
+		fprintf(stderr, "mtag: warning: MTAG_LLM_URL, MTAG_LLM_MODEL and MTAG_LLM_API_KEY are not"
+			" used yet: tags come from the built-in tagger\n");
 	return true;
 }
 

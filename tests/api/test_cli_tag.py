@@ -144,3 +144,11 @@ def test_url_blocked_by_default_and_allowed_when_configured(fresh_server):
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
     assert doc["mime_type"] == "text/plain" and doc["title"] == "openapi.json"
+
+
+def test_llm_settings_are_said_to_be_unused():
+    r = run_mtag("tag", "--json", os.path.join(DATA, "page.html"), env={"MTAG_LLM_URL": "http://127.0.0.1:9/v1"})
+    assert r.returncode == 0
+    assert r.stderr.splitlines() == ["mtag: warning: MTAG_LLM_URL, MTAG_LLM_MODEL and MTAG_LLM_API_KEY are not"
+                                     " used yet: tags come from the built-in tagger"]
+    assert json.loads(r.stdout)["tags"]
