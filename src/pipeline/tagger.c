@@ -292,7 +292,9 @@ static size_t select_best(struct tagger_doc *doc, size_t max, uint32_t *sel)
 #define SURFACE_OCCS 64
 
 /* The words of one occurrence, a sentence-initial capital folded when the word
- * is not otherwise seen capitalized. OUT: out (SURFACE_MAX). Returns the length. */
+ * is seen lower-case more often than capitalized elsewhere: a word seen nowhere
+ * else keeps its capital ("Angela Merkel", German nouns, a line's first word).
+ * OUT: out (SURFACE_MAX). Returns the length. */
 static size_t occurrence_text(const struct tagger_doc *doc, size_t start, size_t n, char *out)
 {
 	size_t o = 0;
@@ -301,7 +303,7 @@ static size_t occurrence_text(const struct tagger_doc *doc, size_t start, size_t
 		if (j > start)
 			out[o++] = ' ';
 		if (j == start && (k->flags & TOK_SENT) && (k->flags & TOK_CAP) &&
-		    !(k->flags & TOK_UPPER) && doc->word_capital[k->word] <= doc->word_lower[k->word]) {
+		    !(k->flags & TOK_UPPER) && doc->word_capital[k->word] < doc->word_lower[k->word]) {
 			o += tagger_lower(doc->t, doc->text + k->off, k->len, out + o);
 		} else {
 			memcpy(out + o, doc->text + k->off, k->len);

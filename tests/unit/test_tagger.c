@@ -227,6 +227,18 @@ static void test_surface_form(void)
 	CHECK_INT(r.err, ERR_OK);
 	CHECK_STR(r.tags[0].text, "Paris Opera");
 	arena_release(&r.a);
+	/* A name only ever at a line's start keeps its capital: nothing says it is lower case. */
+	static const char lines[] = "Angela Merkel visited Stuttgart.\nAngela Merkel spoke with workers.\n";
+	tag(&r, lines, strlen(lines), "en", 5);
+	CHECK_INT(r.err, ERR_OK);
+	bool folded = false, kept = false;
+	for (size_t i = 0; i < r.n; i++) {
+		folded |= strstr(r.tags[i].text, "angela") != NULL;
+		kept |= strstr(r.tags[i].text, "Angela Merkel") != NULL;
+	}
+	CHECK(kept);
+	CHECK(!folded);
+	arena_release(&r.a);
 }
 
 /* Whether the tags of r hold the phrase (exactly) / a tag with the word (a whole word). */
