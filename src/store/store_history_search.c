@@ -169,8 +169,7 @@ static enum mtag_err search_render(struct store_conn *c, struct search *sr)
 	sr->p[7] = STORE_TEXT(store_search_render(sr->a, sr->sq, f ? f->tags : NULL,
 						  f ? f->ntags : 0, sr->h->match, sr->owner));
 	sr->p[12] = STORE_TEXT(store_search_render(sr->a, sr->sq, NULL, 0, sr->h->match, sr->owner));
-	const char *first = store_search_first_word(sr->a, sr->sq);
-	sr->p[10] = STORE_TEXT(store_search_first_regex(sr->a, first));
+	sr->p[10] = STORE_TEXT(store_search_first_regex(sr->a, sr->sq));
 	sr->p[13] = STORE_TEXT(store_search_first_in_text(sr->a, sr->sq, sr->owner));
 	return search_recent(c, sr);
 }

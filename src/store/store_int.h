@@ -481,12 +481,8 @@ const char *store_search_render(struct arena *a, const struct search_query *sq,
 int store_search_positive(const struct search_query *sq);
 
 /*
- * The first token of the query's first positive term, lower-cased, or the
- * shortest of its stems that begin it ("run" for "running", not "ubersicht"
- * for "übersicht", which the text does not hold): where PostgreSQL looks
- * for the text of a snippet (store_search_first_regex). NULL when there is
- * none.
- * OUT: the token, in a.
+ * The first token of the query's first positive term, lower-cased; NULL
+ * when there is none. OUT: the token, in a.
  */
 const char *store_search_first_word(struct arena *a, const struct search_query *sq);
 
@@ -502,13 +498,14 @@ const char *store_search_first_in_text(struct arena *a, const struct search_quer
 				       const char *owner);
 
 /*
- * A PostgreSQL regular expression (for flag 'i') of word at the start of a
- * word of the text (no letter or digit before it), its accents ignored as
- * unaccent ignores them in the index ("resume" finds "Résumé", "strasse"
- * "Straße"): where PostgreSQL cuts the text it gives a snippet from. OUT:
- * the pattern, in a.
+ * A PostgreSQL regular expression (for flag 'i') of the query's first word
+ * (store_search_first_word) or one of its stems at the start of a word of
+ * the text (no letter or digit before it), accents ignored as unaccent
+ * ignores them in the index ("resume" finds "Résumé", "strasse" "Straße"):
+ * where PostgreSQL cuts the text it gives a snippet from. NULL when the
+ * query has no word. OUT: the pattern, in a.
  */
-const char *store_search_first_regex(struct arena *a, const char *word);
+const char *store_search_first_regex(struct arena *a, const struct search_query *sq);
 
 /*
  * What a snippet marks for the query: the tokens of its positive terms

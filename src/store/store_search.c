@@ -362,18 +362,9 @@ int store_search_positive(const struct search_query *sq)
 
 const char *store_search_first_word(struct arena *a, const struct search_query *sq)
 {
-	for (int i = 0; i < sq->n; i++) {
-		if (sq->t[i].neg)
-			continue;
-		const char *w = sq->t[i].tok[0];
-		for (int k = 0; k < sq->nstem; k++) {
-			const char *st = sq->stem[k].stem;
-			if (!strcmp(sq->stem[k].word, sq->t[i].tok[0]) && strlen(st) < strlen(w) &&
-			    !strncmp(st, sq->t[i].tok[0], strlen(st)))
-				w = st;
-		}
-		return arena_strdup(a, w);
-	}
+	for (int i = 0; i < sq->n; i++)
+		if (!sq->t[i].neg)
+			return arena_strdup(a, sq->t[i].tok[0]);
 	return NULL;
 }
 
@@ -550,27 +541,53 @@ static int search_ligature(const char *p, unsigned cp, size_t *step)
 	return -1;
 }
 
-const char *store_search_first_regex(struct arena *a, const char *word)
+/* word as a pattern: each letter with the forms unaccent folds to it. */
+static void search_put_pattern(struct buf *b, const char *word)
 {
-	struct buf b = BUF_INIT(SEARCH_MAX_RENDER);
 	size_t n = strlen(word), step;
-
-	/* Not \m: in a database of locale C a word character is an ASCII one, and
-	 * \m never matches before "Ü"; no letter or digit before is what \m means
-	 * elsewhere (and "_" splits words, as PostgreSQL's parser does). */
-	buf_puts(&b, "(?<![[:alnum:]])");
 	for (size_t at = 0; at < n; at += step) {
 		unsigned cp = utf8_get(word + at, n - at, &step);
 		int lig = search_ligature(word + at, cp, &step);
 		const char *forms = search_accent_class(cp);
 		if (lig >= 0)
-			buf_printf(&b, "(?:%s|[%s])", search_ligatures[lig].pair,
+			buf_printf(b, "(?:%s|[%s])", search_ligatures[lig].pair,
 				   search_ligatures[lig].forms);
 		else if (forms)
-			buf_printf(&b, "[%s]", forms);
+			buf_printf(b, "[%s]", forms);
 		else /* a letter or digit (search_fold): never special in a pattern */
-			buf_append(&b, word + at, step);
+			buf_append(b, word + at, step);
 	}
+}
+
+const char *store_search_first_regex(struct arena *a, const struct search_query *sq)
+{
+	const char *word = store_search_first_word(a, sq);
+	if (!word)
+		return NULL;
+	/* The word and each of its stems: "studi" for "study" begins neither it nor
+	 * "studies", which the text holds and the index matched by the stem. */
+	const char *alt[1 + STORE_SEARCH_MAX_STEMS];
+	size_t nalt = 0;
+	alt[nalt++] = word;
+	for (int k = 0; k < sq->nstem; k++) {
+		bool known = false;
+		for (size_t j = 0; j < nalt; j++)
+			known |= !strcmp(alt[j], sq->stem[k].stem);
+		if (!known && !strcmp(sq->stem[k].word, word))
+			alt[nalt++] = sq->stem[k].stem;
+	}
+	struct buf b = BUF_INIT(SEARCH_MAX_RENDER);
+	/* Not \m: in a database of locale C a word character is an ASCII one, and
+	 * \m never matches before "Ü"; no letter or digit before is what \m means
+	 * elsewhere (and "_" splits words, as PostgreSQL's parser does). */
+	buf_puts(&b, nalt > 1 ? "(?<![[:alnum:]])(?:" : "(?<![[:alnum:]])");
+	for (size_t j = 0; j < nalt; j++) {
+		if (j)
+			buf_putc(&b, '|');
+		search_put_pattern(&b, alt[j]);
+	}
+	if (nalt > 1)
+		buf_putc(&b, ')');
 	const char *out = arena_strdup(a, buf_cstr(&b));
 	buf_release(&b);
 	return out;

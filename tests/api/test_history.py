@@ -96,6 +96,17 @@ def test_search(server, files_server):
     assert search("erupts", lang="fr") == []
     body = get(server, "/api/history/documents/search", h, query="erupts").json()
     assert not stems or "[[erupted]]" in body["documents"][0]["snippet"]
+    # Deep in a long text, a word found by a stem that does not begin it ("studi" of
+    # "study") has its snippet there, not the title.
+    tag = uuid.uuid4().hex[:6]
+    long_doc = process(server, files_server, text_doc(f"research-{tag}.txt", "The committee discussed budgets and plans. " * 500
+                                                      + "Many studies show that libraries help."), h)["document_id"]
+    body = get(server, "/api/history/documents/search", h, query="study").json()
+    hits = {d["id"]: d["snippet"] for d in body["documents"]}
+    if stems:
+        assert "Many [[studies]] show" in hits[long_doc], hits[long_doc]
+    else:
+        assert long_doc not in hits  # no stems: "study" is no prefix of "studies"
     body = get(server, "/api/history/documents/search", h, query="lava").json()
     assert "[[" in body["documents"][0]["snippet"] and "]]" in body["documents"][0]["snippet"]
     assert body["total"] == 1 and body["total_capped"] is False  # the window is 1,000

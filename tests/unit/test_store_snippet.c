@@ -87,19 +87,37 @@ static void test_brackets(void)
 	CHECK_STR(snip("minus", "-minus.txt", false, false), "-[[minus]].txt");
 }
 
+static const char *first_regex(const char *query)
+{
+	return store_search_first_regex(&a, store_search_parse(&a, query));
+}
+
 static void test_first_regex(void)
 {
 	/* Where PostgreSQL cuts a text for a snippet: the word at a word's start, each
 	 * letter with its accented forms in both cases (Latin, Greek, Russian ё), the
 	 * letters unaccent writes as two either way; other letters and digits as
 	 * they are. */
-	CHECK_STR(store_search_first_regex(&a, "\xC4\xA7" "b9"), "(?<![[:alnum:]])[hĥħHĤĦ]b9");
-	CHECK_STR(store_search_first_regex(&a, "h\xC3\x9F"), "(?<![[:alnum:]])[hĥħHĤĦ](?:ss|[ßẞ])");
-	CHECK_STR(store_search_first_regex(&a, "hss"), "(?<![[:alnum:]])[hĥħHĤĦ](?:ss|[ßẞ])");
-	CHECK_STR(store_search_first_regex(&a, "\xC5\x93" "x"), "(?<![[:alnum:]])(?:oe|[œŒ])x");
-	CHECK_STR(store_search_first_regex(&a, "άλφα"), "(?<![[:alnum:]])[αάΑΆ]λφ[αάΑΆ]");
-	CHECK_STR(store_search_first_regex(&a, "ёж"), "(?<![[:alnum:]])[еёЕЁ]ж");
-	CHECK_STR(store_search_first_regex(&a, "\xE6\x97\xA5\xE6\x9C\xAC"), "(?<![[:alnum:]])\xE6\x97\xA5\xE6\x9C\xAC");
+	CHECK_STR(first_regex("\xC4\xA7" "b9"), "(?<![[:alnum:]])[hĥħHĤĦ]b9");
+	CHECK_STR(first_regex("h\xC3\x9F"), "(?<![[:alnum:]])[hĥħHĤĦ](?:ss|[ßẞ])");
+	CHECK_STR(first_regex("hss"), "(?<![[:alnum:]])[hĥħHĤĦ](?:ss|[ßẞ])");
+	CHECK_STR(first_regex("\xC5\x93" "x"), "(?<![[:alnum:]])(?:oe|[œŒ])x");
+	CHECK_STR(first_regex("άλφα"), "(?<![[:alnum:]])[αάΑΆ]λφ[αάΑΆ]");
+	CHECK_STR(first_regex("ёж"), "(?<![[:alnum:]])[еёЕЁ]ж");
+	CHECK_STR(first_regex("\xE6\x97\xA5\xE6\x9C\xAC"), "(?<![[:alnum:]])\xE6\x97\xA5\xE6\x9C\xAC");
+	/* The first positive word, as typed and as each of its stems: the stem "studi" does
+	 * not begin "study", but it begins "studies", which the index matched by it. */
+	CHECK_STR(first_regex("-old \"\xE6\x97\xA5 data\" x"), "(?<![[:alnum:]])\xE6\x97\xA5");
+	CHECK(first_regex("-old") == NULL);
+	struct search_query *sq = store_search_parse(&a, "study hall");
+	store_search_add_stem(&a, sq, "study", "studi", "en");
+	store_search_add_stem(&a, sq, "study", "study", "fr");
+	store_search_add_stem(&a, sq, "hall", "hal", "en");
+	/* Each alternative is the word's own pattern; the French stem, the word itself, once. */
+	const char *lead = "(?<![[:alnum:]])";
+	CHECK_STR(store_search_first_regex(&a, sq),
+		  arena_printf(&a, "%s(?:%s|%s)", lead, first_regex("study") + strlen(lead),
+			       first_regex("studi") + strlen(lead)));
 }
 
 static void test_hostile_queries(void)
