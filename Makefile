@@ -18,7 +18,7 @@ CFLAGS_COMMON := -std=c17 -D_GNU_SOURCE -DMTAG_VERSION='"$(VERSION)"' $(WARN) -I
 # MuPDF: Debian's mupdf.pc is wrong (../shared/LIBRARIES.md); libstemmer and libcsv have no .pc.
 MUPDF_LIBS := -lmupdf -lmupdf-third -lmujs -lgumbo -lopenjp2 -ljbig2dec -ljpeg -lharfbuzz \
               -lfreetype -lz
-LDLIBS  := $(PKG_LIBS) $(MUPDF_LIBS) -lstemmer -lcsv -lpthread -lm
+LDLIBS  := $(PKG_LIBS) $(MUPDF_LIBS) -lstemmer -lcsv -lunistring -lpthread -lm
 # The unit tests check our digests against OpenSSL's, an implementation we do not use.
 TEST_LIBS := $(shell pkg-config --libs openssl 2>/dev/null)
 

@@ -9,7 +9,7 @@ BUILD_PKGS=(gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev 
             libcurl4-openssl-dev libssl-dev nettle-dev libargon2-dev libcrypt-dev
             libmupdf-dev libmujs-dev libgumbo-dev libopenjp2-7-dev libjbig2dec0-dev libharfbuzz-dev
             libfreetype-dev libjpeg-dev zlib1g-dev libxml2-dev libzip-dev libexpat1-dev
-            libexttextcat-dev libexttextcat-data libstemmer-dev libcsv-dev)
+            libexttextcat-dev libexttextcat-data libstemmer-dev libcsv-dev libunistring-dev)
 RUN_PKGS=(ca-certificates)   # runtime libraries come with the -dev packages
 TEST_PKGS=(postgresql python3-pytest python3-requests python3-yaml systemd chromium)
 EVAL_PKGS=(python3-nltk)

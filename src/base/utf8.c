@@ -1,5 +1,10 @@
 #include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <wctype.h>
+
+#include <uninorm.h>
 
 #include "base/utf8.h"
 
@@ -124,4 +129,74 @@ size_t utf8_lower(const char *s, size_t n, char *out)
 	}
 	out[o] = '\0';
 	return o;
+}
+
+/* Presentation forms: Latin and Hebrew ligatures (U+FB00-FB4F), Arabic forms A and B. */
+static bool presentation_form(unsigned cp)
+{
+	return (cp >= 0xFB00 && cp <= 0xFDFF) || (cp >= 0xFE70 && cp <= 0xFEFF);
+}
+
+char *utf8_normalize(const char *s, size_t n, size_t *outlen)
+{
+	size_t i = 0;
+	while (i < n && (unsigned char)s[i] < 0x80)
+		i++;
+	if (i == n)
+		return NULL; /* ASCII: nothing to do (most texts) */
+	/* The presentation forms first, each as its compatibility letters... */
+	uint8_t *expanded = NULL;
+	size_t elen = 0, ecap = 0, step;
+	bool forms = false;
+	for (size_t at = i; at < n; at += step)
+		if (presentation_form(utf8_get(s + at, n - at, &step)))
+			forms = true;
+	if (forms) {
+		ecap = n + 64;
+		expanded = malloc(ecap);
+		if (!expanded)
+			return NULL;
+		for (size_t at = 0; at < n; at += step) {
+			unsigned cp = utf8_get(s + at, n - at, &step);
+			uint8_t one[64];
+			size_t len = sizeof(one);
+			uint8_t *w = presentation_form(cp)
+					     ? u8_normalize(UNINORM_NFKC, (const uint8_t *)s + at, step, one, &len)
+					     : NULL;
+			const uint8_t *src = w ? w : (const uint8_t *)s + at;
+			size_t k = w ? len : step;
+			if (elen + k > ecap) {
+				ecap = 2 * ecap + k;
+				uint8_t *grown = realloc(expanded, ecap);
+				if (!grown) {
+					free(expanded);
+					return NULL;
+				}
+				expanded = grown;
+			}
+			memcpy(expanded + elen, src, k);
+			elen += k;
+			if (w && w != one)
+				free(w);
+		}
+	}
+	/* ...then the whole text composed (NFC): "e" + U+0301 becomes "é". */
+	size_t len = 0;
+	uint8_t *out = u8_normalize(UNINORM_NFC, expanded ? expanded : (const uint8_t *)s,
+				    expanded ? elen : n, NULL, &len);
+	free(expanded);
+	if (!out)
+		return NULL; /* out of memory: left as it is */
+	if (len == n && !memcmp(out, s, n)) {
+		free(out);
+		return NULL;
+	}
+	char *z = realloc(out, len + 1);
+	if (!z) {
+		free(out);
+		return NULL;
+	}
+	z[len] = '\0';
+	*outlen = len;
+	return z;
 }

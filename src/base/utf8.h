@@ -27,5 +27,14 @@ unsigned utf8_lower_cp(unsigned cp);
  * letter takes at most 1.5 times the bytes of its capital); ill-formed bytes are
  * copied. Returns the bytes written, out NUL-terminated. */
 size_t utf8_lower(const char *s, size_t n, char *out);
+/*
+ * s (n bytes) in Unicode's composed form (NFC: "e" and a combining acute
+ * become "é", as typed), presentation forms first written as their letters
+ * (NFKC for those only: Arabic contextual glyphs, "ﬁ"); anything else, as
+ * full-width letters or "²", is kept; an ill-formed byte becomes U+FFFD.
+ * NULL when that changes nothing; else the text (malloc'd, NUL-terminated)
+ * and *outlen.
+ */
+char *utf8_normalize(const char *s, size_t n, size_t *outlen);
 
 #endif

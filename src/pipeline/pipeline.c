@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "base/clock.h"
 #include "base/digest.h"
 #include "base/log.h"
+#include "base/utf8.h"
 #include "base/tempfile.h"
 #include "pipeline/langid.h"
 #include "pipeline/pipeline.h"
@@ -199,6 +201,36 @@ static const char *base_name(struct arena *a, const char *path)
 	return name[0] ? arena_strdup(a, name) : NULL;
 }
 
+/*
+ * s in composed form (utf8_normalize), in the arena, cut at max bytes on a
+ * character boundary (*cut set); s itself when nothing changes.
+ */
+static const char *normalized(struct arena *a, const char *s, size_t *len, size_t max, bool *cut)
+{
+	size_t n = 0;
+	char *z = s ? utf8_normalize(s, *len, &n) : NULL;
+	if (!z)
+		return s;
+	if (n > max) {
+		n = max;
+		while (n > 0 && ((unsigned char)z[n] & 0xC0) == 0x80)
+			n--;
+		*cut = true;
+	}
+	const char *out = arena_strndup(a, z, n);
+	free(z);
+	*len = n;
+	return out;
+}
+
+/* A property (title, author, ...) in composed form. */
+static const char *normalized_prop(struct arena *a, const char *s)
+{
+	size_t len = s ? strlen(s) : 0;
+	bool cut = false;
+	return normalized(a, s, &len, SIZE_MAX, &cut);
+}
+
 /* Extract, detect, tag and title the file at path; filename (may be NULL) is the title's fallback. */
 static enum mtag_err run(struct pipeline *p, struct arena *a, const char *path,
 			 const char *filename, const struct pipeline_options *o,
@@ -215,6 +247,13 @@ static enum mtag_err run(struct pipeline *p, struct arena *a, const char *path,
 	out->extract_us = clock_mono_us() - t0;
 	if (e)
 		return e;
+	/* One form for the text whatever wrote it (macOS writes "e" + U+0301): the index,
+	 * the tagger and a typed query then see the same letters. */
+	r->text = normalized(a, r->text, &r->text_len, o->limits.max_text, &r->truncated);
+	r->title = normalized_prop(a, r->title);
+	r->author = normalized_prop(a, r->author);
+	r->subject = normalized_prop(a, r->subject);
+	r->keywords = normalized_prop(a, r->keywords);
 	out->mime_type = r->mime_type;
 	out->text = r->text;
 	out->text_len = r->text_len;

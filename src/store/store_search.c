@@ -28,6 +28,7 @@
  * Thread-safety: stateless (the locale is base/utf8.c's).
  */
 #include <locale.h>
+#include <stdlib.h>
 #include <string.h>
 #include <wctype.h>
 
@@ -326,8 +327,12 @@ static void search_key(char key[STORE_SEARCH_KEY_LEN + 1], char kind, const char
 struct search_query *store_search_parse(struct arena *a, const char *query)
 {
 	struct search_query *sq = arena_alloc(a, sizeof(*sq));
+	size_t n = 0;
+	/* Composed as the texts are (pipeline.c): "e" + U+0301 typed is "é". */
+	char *composed = query ? utf8_normalize(query, strlen(query), &n) : NULL;
 
-	search_parse(sq, query ? query : "");
+	search_parse(sq, composed ? composed : query ? query : "");
+	free(composed);
 	return sq;
 }
 

@@ -34,6 +34,19 @@ def test_corpus_pdf_language_and_title():
     assert doc["language"] == "de" and doc["pages"] == 117
     assert doc["title"] == "Geometrie und Topologie"
     assert len(doc["tags"]) == 10
+    # Arabic set in contextual glyphs (presentation forms) is read as its letters: Arabic,
+    # not Urdu, and tags of plain letters.
+    r = run_mtag("tag", "--json", os.path.join(CORPUS, "ArabicCIDTrueType.pdf"))
+    doc = json.loads(r.stdout)
+    assert doc["language"] == "ar"
+    assert doc["tags"] and not any(0xFB50 <= ord(c) <= 0xFEFF for t in doc["tags"] for c in t["tag"])
+
+
+def test_decomposed_text_is_composed(tmp_path):
+    path = tmp_path / "macos.txt"
+    path.write_text("Cre\u0300me bru\u0302le\u0301e. " * 3 + "La cre\u0300me est bonne.", encoding="utf-8")
+    doc = json.loads(run_mtag("tag", "--json", str(path)).stdout)
+    assert "crème" in " ".join(t["tag"] for t in doc["tags"]).lower()
 
 
 def test_readable_listing():

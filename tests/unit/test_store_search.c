@@ -729,10 +729,58 @@ static void test_slices_in_locale_c(void)
 	T.s = other;
 }
 
+/* The SQL of migration file name, run on the database under test: true when it ran. */
+static bool rerun_migration(const char *name)
+{
+	for (const struct embed_file *f = T.migrations; f->name; f++) {
+		if (strcmp(f->name, name))
+			continue;
+		PGconn *pg = PQconnectdb(T.url);
+		PGresult *r = PQexec(pg, (const char *)f->data);
+		bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+		if (!ok)
+			fprintf(stderr, "%s: %s", name, PQerrorMessage(pg));
+		PQclear(r);
+		PQfinish(pg);
+		return ok;
+	}
+	return false;
+}
+
+/*
+ * A text stored decomposed (before texts were composed on their way in)
+ * is composed by migration 0013, then found as typed; a decomposed query
+ * is composed too.
+ */
+static void test_search_composed(void)
+{
+	struct store_user u;
+	struct store_job j;
+	struct store_document d;
+	struct store_hit *h = NULL;
+	size_t n = 0, total = 0;
+	new_user(&u);
+	new_job(&j, u.id, 1, T0);
+	CHECK_INT(add_doc(&j, &d, T0, "completed", "Notes", "[]", "Ame\xCC\x81lie est na\xCC\x88ive"),
+		  ERR_OK);
+	CHECK_INT(store_document_search(T.s, &T.a, u.id, "amelie", NULL, 10, 0, &h, &n, &total), ERR_OK);
+	CHECK_INT(n, 0); /* decomposed: "Ame" and "lie" in the index */
+	CHECK(rerun_migration("0013_composed_text.sql"));
+	const char *queries[] = { "amelie", "Am\xC3\xA9lie", "Ame\xCC\x81lie", "naive" };
+	for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
+		CHECK_INT(store_document_search(T.s, &T.a, u.id, queries[i], NULL, 10, 0, &h, &n,
+						  &total), ERR_OK);
+		CHECK_INT(n, 1);
+	}
+	if (n == 1)
+		CHECK_STR(h[0].snippet, "Am\xC3\xA9lie est [[n\xC3\xA4ive]]");
+}
+
 static void pg_tests(void)
 {
 	RUN(test_search_stems);
 	RUN(test_slices_in_locale_c);
+	RUN(test_search_composed);
 }
 
 int main(void)

@@ -1,3 +1,5 @@
+#include <stdlib.h>
+
 #include "harness.h"
 #include "base/utf8.h"
 
@@ -70,8 +72,38 @@ static void test_lower(void)
 	}
 }
 
+/* utf8_normalize of s as a string ("=" when unchanged). */
+static const char *norm(const char *s)
+{
+	static char out[256];
+	size_t n = 0;
+	char *z = utf8_normalize(s, strlen(s), &n);
+	if (!z)
+		return "=";
+	snprintf(out, sizeof(out), "%s", n == strlen(z) ? z : "(wrong length)");
+	free(z);
+	return out;
+}
+
+static void test_normalize(void)
+{
+	CHECK_STR(norm("plain ASCII\f"), "=");
+	CHECK_STR(norm("caf\xC3\xA9 d\xC3\xA9j\xC3\xA0"), "="); /* composed already */
+	/* Decomposed (macOS) is composed: e + U+0301, A + U+030A, Hangul jamo. */
+	CHECK_STR(norm("Ame\xCC\x81lie A\xCC\x8A"), "Am\xC3\xA9lie \xC3\x85");
+	CHECK_STR(norm("\xE1\x84\x92\xE1\x85\xA1\xE1\x86\xAB"), "\xED\x95\x9C");
+	/* Presentation forms as their letters: "ﬁ", Arabic contextual glyphs (ﻋ ﻤ ﺎ). */
+	CHECK_STR(norm("\xEF\xAC\x81nance"), "finance");
+	CHECK_STR(norm("\xEF\xBB\x8B\xEF\xBB\xA4\xEF\xBA\x8E"), "\xD8\xB9\xD9\x85\xD8\xA7");
+	/* Other compatibility forms are kept: full-width letters, superscripts. */
+	CHECK_STR(norm("\xEF\xBD\x86 m\xC2\xB2"), "=");
+	/* An ill-formed byte becomes U+FFFD (the extractors' texts have none). */
+	CHECK_STR(norm("e\xCC\x81\xFF"), "\xC3\xA9\xEF\xBF\xBD");
+}
+
 int main(void)
 {
+	RUN(test_normalize);
 	RUN(test_put);
 	RUN(test_valid);
 	RUN(test_get);
