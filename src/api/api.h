@@ -38,6 +38,8 @@ const char *api_owner(const struct http_request *req);
 const struct core_identity *api_identity(const struct http_request *req);
 /* The client's address (X-Forwarded-For believed only from trusted proxies) and user agent. */
 void api_client(struct http_request *req, struct core_client *out);
+/* The client's address alone (anonymous work's limits are per address). */
+const char *api_client_ip(struct http_request *req);
 
 /* A timestamp as ISO-8601 JSON, or JSON null for 0. */
 json_t *api_json_time(int64_t us);

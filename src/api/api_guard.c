@@ -93,6 +93,13 @@ static const char *forwarded_client(struct http_request *req, const struct netad
 	return client;
 }
 
+const char *api_client_ip(struct http_request *req)
+{
+	struct core_client cl;
+	api_client(req, &cl);
+	return cl.ip;
+}
+
 void api_client(struct http_request *req, struct core_client *out)
 {
 	const struct core *c = req->app;

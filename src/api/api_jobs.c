@@ -47,7 +47,8 @@ static void process_batch_form(struct http_request *req, struct http_response *r
 		return;
 	char job_id[UUID_STR_LEN], err[512] = "";
 	int total = 0;
-	enum mtag_err e = core_submit_batch(req->app, req->arena, api_owner(req), f->files[0].path,
+	enum mtag_err e = core_submit_batch(req->app, req->arena, api_owner(req), api_client_ip(req),
+					    f->files[0].path,
 					    column, &o, job_id, &total, err, sizeof(err));
 	if (e)
 		return api_respond_submit_error(res, e, err);
@@ -73,8 +74,8 @@ void api_process_batch(struct http_request *req, struct http_response *res)
 		return;
 	char job_id[UUID_STR_LEN], err[512] = "";
 	int total = 0;
-	e = core_submit_batch_url(req->app, req->arena, api_owner(req), url, column, &o, job_id, &total,
-				  err, sizeof(err));
+	e = core_submit_batch_url(req->app, req->arena, api_owner(req), api_client_ip(req), url, column,
+				  &o, job_id, &total, err, sizeof(err));
 	if (e)
 		return api_respond_submit_error(res, e, err);
 	respond_submitted(req, res, job_id, total);

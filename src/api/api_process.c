@@ -205,8 +205,8 @@ void api_process_upload(struct http_request *req, struct http_response *res)
 		ups[i].filename = sanitise_filename(req->arena, f->files[i].filename);
 	}
 	char job_id[UUID_STR_LEN], err[512] = "";
-	enum mtag_err e = core_submit_upload(req->app, req->arena, api_owner(req), ups, f->nfiles, &o,
-					     job_id, err, sizeof(err));
+	enum mtag_err e = core_submit_upload(req->app, req->arena, api_owner(req), api_client_ip(req),
+					     ups, f->nfiles, &o, job_id, err, sizeof(err));
 	if (e)
 		return api_respond_submit_error(res, e, err);
 	json_t *o2 = json_pack("{s:s, s:s, s:i}", "job_id", job_id, "status", "pending",

@@ -40,6 +40,7 @@ enum mtag_err core_open(const struct config *cfg, bool migrate, struct core **ou
 		token_derive_key(cfg->secret_key, "mtag access token v1", c->access_key);
 		token_derive_key(cfg->secret_key, "mtag download link v1", c->download_key);
 		token_derive_key(cfg->secret_key, "mtag refresh token v1", c->refresh_key);
+		token_derive_key(cfg->secret_key, "mtag anonymous client v1", c->anon_key);
 	}
 	netaddr_list_parse(cfg->trusted_proxies, &c->trusted_proxies); /* validated by config */
 	pthread_mutex_init(&c->janitor_lock, NULL);

@@ -44,6 +44,7 @@ struct core {
 	int node_locks[2];              /* core_claim_node's lock files, -1 when none */
 	unsigned char access_key[32];   /* signs access tokens (derived from the secret key) */
 	unsigned char refresh_key[32];  /* derives each refresh token's replacement (token_refresh_next) */
+	unsigned char anon_key[32];     /* keys anonymous clients' addresses (core_anon_client) */
 	struct netaddr_list trusted_proxies;
 	int64_t started_us;             /* wall clock at core_open */
 	/* The janitor thread (purges expired sessions), when started. */

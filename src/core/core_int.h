@@ -52,13 +52,22 @@ static inline const char *core_job_log_id(const char *job_id, const char *user_i
 void core_upgrade_hash(struct core *c, struct arena *a, const char *user_id, const char *password);
 
 /*
+ * Anonymous work is limited per client, by this key of its address (an
+ * HMAC of it, 16 hex digits: the address itself is never stored). "" for
+ * a signed-in owner.
+ */
+#define CORE_ANON_CLIENT_LEN 16
+void core_anon_client(const struct core *c, const char *owner_id, const char *ip,
+		      char out[CORE_ANON_CLIENT_LEN + 1]);
+/*
  * The owner's per-user limits before more documents are queued (core_jobs.c):
  * a job more running (unless adds_job is false: the job runs already) and
- * more documents waiting. ERR_RATE_LIMITED with err said otherwise; all
- * anonymous work (owner "") together has one owner's limits.
+ * more documents waiting. ERR_RATE_LIMITED with err said otherwise; the
+ * anonymous work (owner "") of one client (anon_client, core_anon_client)
+ * has one owner's limits.
  */
-enum mtag_err core_check_limits(struct core *c, const char *owner_id, bool adds_job, size_t more,
-				char *err, size_t errlen);
+enum mtag_err core_check_limits(struct core *c, const char *owner_id, const char *anon_client,
+				bool adds_job, size_t more, char *err, size_t errlen);
 /*
  * Hold a document processed at once for a request: its lease is renewed
  * with the workers' until core_unhold. Returns the slot, -1 when every slot

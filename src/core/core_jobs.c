@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "base/clock.h"
+#include "base/digest.h"
 #include "base/jsonx.h"
 #include "base/log.h"
 #include "blob/blob.h"
@@ -19,25 +20,40 @@
 #include "store/store.h"
 #include "base/xalloc.h"
 
-enum mtag_err core_check_limits(struct core *c, const char *owner_id, bool adds_job, size_t more,
-				char *err, size_t errlen)
+void core_anon_client(const struct core *c, const char *owner_id, const char *ip,
+		      char out[CORE_ANON_CLIENT_LEN + 1])
+{
+	unsigned char mac[32];
+	out[0] = '\0';
+	if (owner_id[0])
+		return;
+	ip = ip ? ip : "";
+	digest_hmac_sha256(c->anon_key, sizeof(c->anon_key), ip, strlen(ip), mac);
+	char hex[65];
+	digest_hex(mac, sizeof(mac), hex);
+	memcpy(out, hex, CORE_ANON_CLIENT_LEN);
+	out[CORE_ANON_CLIENT_LEN] = '\0';
+}
+
+enum mtag_err core_check_limits(struct core *c, const char *owner_id, const char *anon_client,
+				bool adds_job, size_t more, char *err, size_t errlen)
 {
 	int running = 0, pending = 0;
-	/* Anonymous work shares one owner's limits: without an account, the queue takes
-	 * no more from all anonymous callers together than from one user. */
+	/* Without an account, each client (address) has one user's limits: one visitor
+	 * cannot take the queue from every other. */
 	bool anon = !owner_id[0];
-	enum mtag_err e = store_user_load(c->store, owner_id, &running, &pending);
+	enum mtag_err e = store_user_load(c->store, owner_id, anon_client, &running, &pending);
 	if (e)
 		return e;
 	if (running + (adds_job ? 1 : 0) > c->cfg->max_running_jobs) {
-		snprintf(err, errlen, anon ? "anonymous work has %d jobs running, the most allowed;"
+		snprintf(err, errlen, anon ? "your anonymous work has %d jobs running, the most allowed;"
 			 " wait for one to end, or sign in" : "you have %d jobs running, the most"
 			 " allowed; wait for one to end", running);
 		return ERR_RATE_LIMITED;
 	}
 	if ((size_t)pending + more > (size_t)c->cfg->max_pending_documents) {
 		snprintf(err, errlen, "%s %zu documents waiting, more than the %d allowed",
-			 anon ? "anonymous work would have" : "you would have",
+			 anon ? "your anonymous work would have" : "you would have",
 			 (size_t)pending + more, c->cfg->max_pending_documents);
 		return ERR_RATE_LIMITED;
 	}
@@ -54,7 +70,7 @@ static json_t *batch_options(const struct core_process_options *o, const char *c
 }
 
 enum mtag_err core_submit_batch(struct core *c, struct arena *a, const char *owner_id,
-				const char *sheet_path, const char *column,
+				const char *client_ip, const char *sheet_path, const char *column,
 				const struct core_process_options *o, char job_id[UUID_STR_LEN],
 				int *total, char *err, size_t errlen)
 {
@@ -68,10 +84,12 @@ enum mtag_err core_submit_batch(struct core *c, struct arena *a, const char *own
 		snprintf(err, errlen, "url_column: column '%s' has no values", sr.column);
 		return ERR_VALIDATION;
 	}
-	e = core_check_limits(c, owner_id, true, sr.nrows, err, errlen);
+	char anon[CORE_ANON_CLIENT_LEN + 1];
+	core_anon_client(c, owner_id, client_ip, anon);
+	e = core_check_limits(c, owner_id, anon, true, sr.nrows, err, errlen);
 	if (e)
 		return e;
-	struct store_job j = { 0 };
+	struct store_job j = { .anon_client = anon };
 	struct store_document *docs = arena_calloc(a, sr.nrows, sizeof(*docs));
 	uuid_v7(j.id);
 	snprintf(j.user_id, sizeof(j.user_id), "%s", owner_id);
@@ -125,7 +143,7 @@ static enum mtag_err download_sheet(struct core *c, struct arena *a, const char 
 }
 
 enum mtag_err core_submit_batch_url(struct core *c, struct arena *a, const char *owner_id,
-				    const char *sheet_url, const char *column,
+				    const char *client_ip, const char *sheet_url, const char *column,
 				    const struct core_process_options *o,
 				    char job_id[UUID_STR_LEN], int *total, char *err, size_t errlen)
 {
@@ -133,7 +151,7 @@ enum mtag_err core_submit_batch_url(struct core *c, struct arena *a, const char 
 	enum mtag_err e = download_sheet(c, a, sheet_url, &path, err, errlen);
 	if (e)
 		return e;
-	e = core_submit_batch(c, a, owner_id, path, column, o, job_id, total, err, errlen);
+	e = core_submit_batch(c, a, owner_id, client_ip, path, column, o, job_id, total, err, errlen);
 	unlink(path);
 	return e;
 }
@@ -222,7 +240,7 @@ enum mtag_err core_job_retry(struct core *c, const char *owner_id, const char *j
 	/* The documents queued again count against the limits like new ones. */
 	enum mtag_err e = store_job_get(c->store, &a, job_id, owner_id, &j);
 	if (!e && j.failed_documents > 0 && strcmp(j.status, "cancelled"))
-		e = core_check_limits(c, owner_id,
+		e = core_check_limits(c, owner_id, NULL,
 				 strcmp(j.status, "pending") && strcmp(j.status, "processing"),
 				 (size_t)j.failed_documents, err, errlen);
 	arena_release(&a);
@@ -247,7 +265,7 @@ enum mtag_err core_job_claim(struct core *c, const char *owner_id, const char *j
 	if (!e && j.user_id[0])
 		e = ERR_NOT_FOUND;
 	if (!e && (!strcmp(j.status, "pending") || !strcmp(j.status, "processing")))
-		e = core_check_limits(c, owner_id, true,
+		e = core_check_limits(c, owner_id, NULL, true,
 				 (size_t)(j.total_documents - j.processed_documents - j.failed_documents),
 				 err, errlen);
 	arena_release(&a);

@@ -44,15 +44,16 @@ struct core_job_status {
  * A batch from the spreadsheet at path (downloaded or uploaded): its column
  * (a header name or a letter) is read in a helper process; each value is a
  * pending document (an invalid URL a failed one with the reason). Per-user
- * limits answer ERR_RATE_LIMITED. OUT: job_id, *total; err says why on failure.
+ * limits answer ERR_RATE_LIMITED (anonymous work: per client_ip, the
+ * submitter's address). OUT: job_id, *total; err says why on failure.
  */
 enum mtag_err core_submit_batch(struct core *c, struct arena *a, const char *owner_id,
-				const char *sheet_path, const char *column,
+				const char *client_ip, const char *sheet_path, const char *column,
 				const struct core_process_options *o, char job_id[UUID_STR_LEN],
 				int *total, char *err, size_t errlen);
 /* core_submit_batch for a spreadsheet at a URL (downloaded under the fetch rules). */
 enum mtag_err core_submit_batch_url(struct core *c, struct arena *a, const char *owner_id,
-				    const char *sheet_url, const char *column,
+				    const char *client_ip, const char *sheet_url, const char *column,
 				    const struct core_process_options *o,
 				    char job_id[UUID_STR_LEN], int *total, char *err, size_t errlen);
 /* A spreadsheet's header row, column by column. */

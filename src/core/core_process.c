@@ -355,14 +355,16 @@ static enum mtag_err stage_upload(struct core *c, struct arena *a, const struct 
 }
 
 enum mtag_err core_submit_upload(struct core *c, struct arena *a, const char *owner_id,
-				 const struct core_upload *files, size_t n,
+				 const char *client_ip, const struct core_upload *files, size_t n,
 				 const struct core_process_options *o, char job_id[UUID_STR_LEN],
 				 char *err, size_t errlen)
 {
-	enum mtag_err e = core_check_limits(c, owner_id, true, n, err, errlen);
+	char anon[CORE_ANON_CLIENT_LEN + 1];
+	core_anon_client(c, owner_id, client_ip, anon);
+	enum mtag_err e = core_check_limits(c, owner_id, anon, true, n, err, errlen);
 	if (e)
 		return e;
-	struct store_job j = { 0 };
+	struct store_job j = { .anon_client = anon };
 	struct store_document *docs = arena_calloc(a, n ? n : 1, sizeof(*docs));
 	uuid_v7(j.id);
 	snprintf(j.user_id, sizeof(j.user_id), "%s", owner_id);

@@ -73,10 +73,11 @@ struct core_upload {
  * Store every file's original and record an "upload" job whose documents are
  * pending: the workers process them in the background (core_start_workers).
  * A file the same user stored before is not stored twice. ERR_RATE_LIMITED
- * (err said) past the user's limits, as a batch. OUT: job_id.
+ * (err said) past the user's limits (anonymous work: client_ip's), as a
+ * batch. OUT: job_id.
  */
 enum mtag_err core_submit_upload(struct core *c, struct arena *a, const char *owner_id,
-				 const struct core_upload *files, size_t n,
+				 const char *client_ip, const struct core_upload *files, size_t n,
 				 const struct core_process_options *o, char job_id[UUID_STR_LEN],
 				 char *err, size_t errlen);
 /* Start MTAG_WORKERS threads that process pending documents (serve only; stopped by core_free). */

@@ -71,6 +71,8 @@ struct store_job {
 	int64_t started_at;         /* 0 when not started */
 	int64_t completed_at;       /* 0 when not finished */
 	int64_t updated_at;
+	const char *anon_client;    /* anonymous work: its submitter's key, for the limits
+				       (core_anon_client); written on create only */
 };
 
 /* One document of a job. */
@@ -241,9 +243,9 @@ enum mtag_err store_job_claim(struct store *s, const char *id, const char *owner
 enum mtag_err store_job_delete(struct store *s, struct arena *a, const char *id,
 			       const char *owner, int64_t now, const char ***keys, size_t *nkeys);
 /* The user's jobs not ended, and documents pending, for the per-user limits; user_id ""
- * counts all anonymous work together. */
-enum mtag_err store_user_load(struct store *s, const char *user_id, int *running_jobs,
-			      int *pending_documents);
+ * counts the anonymous work of the client anon_client (store_job.anon_client). */
+enum mtag_err store_user_load(struct store *s, const char *user_id, const char *anon_client,
+			      int *running_jobs, int *pending_documents);
 /* Documents waiting to be claimed (status pending, cancelled jobs' excepted). OUT: *n. */
 enum mtag_err store_queue_depth(struct store *s, int64_t *n);
 /*

@@ -21,11 +21,11 @@ enum mtag_err store_job_insert(struct store_conn *c, const struct store_job *j)
 		STORE_INT(j->processed_documents), STORE_INT(j->failed_documents),
 		STORE_TEXT(j->options), STORE_TEXT(j->error_message), STORE_TIME(j->created_at),
 		STORE_TIME_OR_NULL(j->started_at), STORE_TIME_OR_NULL(j->completed_at),
-		STORE_TIME(j->updated_at),
+		STORE_TIME(j->updated_at), STORE_TEXT(j->user_id[0] ? NULL : j->anon_client),
 	};
 	return store_exec(c, "job_create",
-			  "INSERT INTO processing_jobs (" JOB_COLS ") VALUES"
-			  " ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)", p, 13, NULL);
+			  "INSERT INTO processing_jobs (" JOB_COLS ", anon_client) VALUES"
+			  " ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)", p, 14, NULL);
 }
 
 /* j checked and canonical in out (ids, options present); false when it cannot be stored. */
@@ -360,7 +360,7 @@ static enum mtag_err claim_tx(struct store_conn *c, void *ctx)
 				     " user_id IS NULL AND created_at >= $3)", p, 3, &cl->count);
 	if (!e)
 		e = store_exec(c, "job_claim",
-			       "UPDATE processing_jobs SET user_id = $2, updated_at = $4"
+			       "UPDATE processing_jobs SET user_id = $2, anon_client = NULL, updated_at = $4"
 			       " WHERE id = $1 AND user_id IS NULL AND created_at >= $3", p, 4, &jobs);
 	return !e && jobs == 0 ? ERR_NOT_FOUND : e;
 }
@@ -387,22 +387,31 @@ static enum mtag_err row_two_ints(struct store_row *r, void *out)
 	return store_row_done(r, "processing_jobs");
 }
 
-enum mtag_err store_user_load(struct store *s, const char *user_id, int *running_jobs,
-			      int *pending_documents)
+enum mtag_err store_user_load(struct store *s, const char *user_id, const char *anon_client,
+			      int *running_jobs, int *pending_documents)
 {
 	char uid[UUID_STR_LEN];
 	int v[2] = { 0, 0 };
+	enum mtag_err e;
 	if (!store_owner_copy(uid, user_id))
 		return ERR_NOT_FOUND;
-	struct store_param p[] = { STORE_OWNER(uid) };
-	/* $1 NULL: every anonymous job and document, counted as one owner's. */
-	enum mtag_err e = store_read_one(s, NULL, "user_load",
-					 "SELECT (SELECT count(*) FROM processing_jobs WHERE (user_id = $1"
-					 " OR ($1 IS NULL AND user_id IS NULL))"
-					 " AND status IN ('pending', 'processing')),"
-					 " (SELECT count(*) FROM documents WHERE (user_id = $1"
-					 " OR ($1 IS NULL AND user_id IS NULL)) AND status = 'pending')",
-					 p, 1, row_two_ints, v);
+	if (uid[0]) {
+		struct store_param p[] = { STORE_TEXT(uid) };
+		e = store_read_one(s, NULL, "user_load",
+				   "SELECT (SELECT count(*) FROM processing_jobs WHERE user_id = $1"
+				   " AND status IN ('pending', 'processing')),"
+				   " (SELECT count(*) FROM documents WHERE user_id = $1 AND status = 'pending')",
+				   p, 1, row_two_ints, v);
+	} else {
+		/* One anonymous client's jobs not ended, and their documents waiting. */
+		struct store_param p[] = { STORE_TEXT(anon_client ? anon_client : "") };
+		e = store_read_one(s, NULL, "user_load",
+				   "SELECT count(*), coalesce(sum((SELECT count(*) FROM documents d"
+				   " WHERE d.job_id = j.id AND d.status = 'pending')), 0)"
+				   " FROM processing_jobs j WHERE j.anon_client = $1"
+				   " AND j.status IN ('pending', 'processing')",
+				   p, 1, row_two_ints, v);
+	}
 	*running_jobs = v[0];
 	*pending_documents = v[1];
 	return e;

@@ -199,12 +199,38 @@ def test_per_user_limits(fresh_server, files_server):
     assert r.json()["detail"] == "you would have 5 documents waiting, more than the 3 allowed"
     r = requests.post(s.url + "/api/process/upload", files=files[:3], headers=h, timeout=60)
     assert r.status_code == 202 and r.json()["total_documents"] == 3
-    # Without an account, all anonymous work together has one user's limits (it had none).
+    # Without an account, each client address has one user's limits.
     r = submit(s, files_server, name)
     assert r.status_code == 429 and r.headers["Retry-After"] == "60"
-    assert r.json()["detail"] == "anonymous work would have 5 documents waiting, more than the 3 allowed"
+    assert r.json()["detail"] == "your anonymous work would have 5 documents waiting, more than the 3 allowed"
     r = requests.post(s.url + "/api/process/upload", files=files[:3], timeout=60)
     assert r.status_code == 202
+
+
+def test_anonymous_limits_are_per_client_address(fresh_server, files_server):
+    """One anonymous visitor at the limit does not hold it for another; the address is
+    kept only as a keyed digest, and a claimed job no longer counts for it."""
+    s = fresh_server(extra_env={"MTAG_MAX_RUNNING_JOBS": "1", "MTAG_TRUSTED_PROXIES": "127.0.0.1"})
+    one, two = {"X-Forwarded-For": "203.0.113.5"}, {"X-Forwarded-For": "198.51.100.7"}
+    slow = sheet(f"anon-{uuid.uuid4().hex[:6]}.csv", ["url", f"{files_server}/slow/3/page.html?anon"])
+    first = submit(s, files_server, slow, headers=one)
+    assert first.status_code == 202, first.text
+    r = submit(s, files_server, slow, headers=one)
+    assert r.status_code == 429
+    assert r.json()["detail"] == ("your anonymous work has 1 jobs running, the most allowed;"
+                                  " wait for one to end, or sign in")
+    r = submit(s, files_server, slow, headers=two)
+    assert r.status_code == 202, r.text
+    keys = s.query("SELECT anon_client FROM processing_jobs ORDER BY created_at")
+    assert len(keys) == 2 and keys[0] != keys[1] and all(len(k[0]) == 16 for k in keys)
+    assert "203.0.113.5" not in str(keys)
+    # Claimed by someone signed in, the job is theirs: the address may submit again.
+    h = user(s)
+    assert requests.post(s.url + f"/api/history/jobs/{first.json()['job_id']}/claim", headers=h,
+                         timeout=30).status_code == 200
+    assert s.query(f"SELECT count(*) FROM processing_jobs WHERE id = '{first.json()['job_id']}'"
+                   " AND anon_client IS NULL") == [("1",)]
+    assert submit(s, files_server, slow, headers=one).status_code == 202
 
 
 def test_retry_counts_against_the_limits(fresh_server, files_server):

@@ -748,7 +748,17 @@ static void test_sqlite_text_last_migration(void)
 		buf_puts(&text, "filler lorem ipsum dolor ");
 	buf_puts(&text, "the narwhal");
 	new_user(&u);
-	new_job(&j, u.id, 4, T0);
+	/* The job as version 10 wrote it: this version's statements name a column it
+	 * did not have yet (anon_client, 0015). */
+	make_job(&j, u.id);
+	db = sqlite_raw(url);
+	char *job_sql = sqlite3_mprintf("INSERT INTO processing_jobs (id, user_id, job_type, status,"
+					" total_documents, created_at, updated_at) VALUES (%Q, %Q,"
+					" 'batch', 'pending', 4, '2026-01-01T00:00:00.000000Z',"
+					" '2026-01-01T00:00:00.000000Z')", j.id, u.id);
+	CHECK_INT(sqlite3_exec(db, job_sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_free(job_sql);
+	sqlite3_close(db);
 	CHECK_INT(add_doc(&j, &d[0], T0, "completed", "Sea", "[\"Sea\", \"whales\"]",
 			  buf_cstr(&text)), ERR_OK);
 	CHECK_INT(add_doc(&j, &d[1], T0 + 1, "failed", "Land", "[\"sea\", \"\xC3\x9C" "ber\"]", NULL),
