@@ -1,3 +1,4 @@
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -21,7 +22,7 @@ typedef bool (*config_parse_fn)(struct config *c, const char *value, char *why, 
 
 struct config_var {
 	const char *env;         /* MTAG_... */
-	const char *flag;        /* without the leading dashes */
+	const char *flag;        /* without the leading dashes; NULL: environment only */
 	const char *default_doc; /* shown by `mtag help` */
 	const char *help;
 	config_parse_fn parse;
@@ -96,6 +97,15 @@ static bool parse_listen(struct config *c, const char *v, char *why, size_t n)
 	} else if (memchr(host, ':', hlen)) {
 		snprintf(why, n, "IPv6 addresses go in brackets: [::1]:8000");
 		return false;
+	} else if (strspn(host, "0123456789.") == hlen) {
+		/* Digits and dots are an IPv4 address or nothing (never a name to look up). */
+		char ip[64];
+		struct in_addr a;
+		snprintf(ip, sizeof(ip), "%.*s", (int)hlen, host);
+		if (hlen >= sizeof(ip) || inet_pton(AF_INET, ip, &a) != 1) {
+			snprintf(why, n, "the host is not an IPv4 address");
+			return false;
+		}
 	}
 	replace(&c->listen, v);
 	free(c->listen_host);
@@ -255,12 +265,13 @@ static bool parse_node_id(struct config *c, const char *v, char *why, size_t n)
 }
 
 /* The S3 keys: read by the S3 driver itself (blob_s3.c); listed and checked here. */
+/* Checked here, read by the storage layer; empty is unset (as for the AWS_ names). */
 static bool parse_s3_key(struct config *c, const char *v, char *why, size_t n)
 {
 	(void)c;
-	if (v[0] && strlen(v) <= 256)
+	if (strlen(v) <= 256)
 		return true;
-	snprintf(why, n, "must be 1 to 256 characters");
+	snprintf(why, n, "must be at most 256 characters");
 	return false;
 }
 
@@ -280,8 +291,9 @@ static const struct config_var config_vars[] = {
 	{ "MTAG_DATA_DIR", "data-dir", "./mtag-data", "where the embedded defaults live", parse_data_dir, false },
 	{ "MTAG_DATABASE_URL", "database-url", "sqlite://$MTAG_DATA_DIR/mtag.db", "sqlite://PATH or postgresql://USER:PASS@HOST:PORT/DB", parse_database_url, true },
 	{ "MTAG_STORAGE_URL", "storage-url", "file://$MTAG_DATA_DIR/blobs", "file://DIR or s3://BUCKET?endpoint=URL&region=REGION", parse_storage_url, false },
-	{ "MTAG_S3_ACCESS_KEY", "s3-access-key", "AWS_ACCESS_KEY_ID", "S3 access key (for s3:// storage)", parse_s3_key, true },
-	{ "MTAG_S3_SECRET_KEY", "s3-secret-key", "AWS_SECRET_ACCESS_KEY", "S3 secret key (for s3:// storage)", parse_s3_key, true },
+	/* Environment only: the storage layer reads them there (blob_s3.c), and a flag would show them to ps. */
+	{ "MTAG_S3_ACCESS_KEY", NULL, "AWS_ACCESS_KEY_ID", "S3 access key (for s3:// storage)", parse_s3_key, true },
+	{ "MTAG_S3_SECRET_KEY", NULL, "AWS_SECRET_ACCESS_KEY", "S3 secret key (for s3:// storage)", parse_s3_key, true },
 	{ "MTAG_SECRET_KEY", "secret-key", "generated in $MTAG_DATA_DIR/secret.key", "signs tokens and download links (at least 32 characters)", parse_secret, true },
 	{ "MTAG_WORKERS", "workers", "number of cores", "processing threads per node", parse_workers, false },
 	{ "MTAG_FETCH_ALLOW_PRIVATE", "fetch-allow-private", "0", "allow downloads from loopback and private addresses", parse_allow_private, false },
@@ -336,7 +348,7 @@ void config_release(struct config *c)
 bool config_is_flag(const char *name)
 {
 	for (size_t i = 0; i < NVARS; i++)
-		if (!strcmp(config_vars[i].flag, name))
+		if (config_vars[i].flag && !strcmp(config_vars[i].flag, name))
 			return true;
 	return false;
 }
@@ -400,7 +412,7 @@ enum mtag_err config_load(struct config *c, const struct config_override *ov,
 	for (size_t k = 0; k < nov; k++) {
 		size_t i;
 		for (i = 0; i < NVARS; i++)
-			if (!strcmp(config_vars[i].flag, ov[k].name))
+			if (config_vars[i].flag && !strcmp(config_vars[i].flag, ov[k].name))
 				break;
 		if (i == NVARS) {
 			snprintf(err, errlen, "--%s: unknown option", ov[k].name);
@@ -534,7 +546,12 @@ void config_print_help(FILE *out)
 	fprintf(out, "Configuration (environment variable, flag, default):\n");
 	for (size_t i = 0; i < NVARS; i++) {
 		const struct config_var *v = &config_vars[i];
-		fprintf(out, "  %-26s --%-20s default: %s\n  %26s %s\n", v->env, v->flag,
-			v->default_doc, "", v->help);
+		char flag[32] = "(environment only)";
+		if (v->flag)
+			snprintf(flag, sizeof(flag), "--%s", v->flag);
+		fprintf(out, "  %-26s %-22s default: %s\n  %26s %s\n", v->env, flag, v->default_doc, "",
+			v->help);
 	}
+	fprintf(out, "Also read: TMPDIR (temporary files: downloads, exports; default /tmp) and,\n"
+		"by mtag batch, MTAG_BATCH_PROGRESS_S (seconds between progress lines, default 5).\n");
 }

@@ -394,14 +394,21 @@ static bool batch_options(struct arena *a, const struct cli_args *args, struct b
 	return true;
 }
 
-/* Seconds between progress lines when stderr is not a terminal (MTAG_BATCH_PROGRESS_S, default 5). */
+/*
+ * Seconds between progress lines when stderr is not a terminal
+ * (MTAG_BATCH_PROGRESS_S, default 5), in microseconds; -1 (said) when the
+ * variable is not such a number.
+ */
 static int64_t progress_interval_us(void)
 {
 	const char *s = getenv("MTAG_BATCH_PROGRESS_S");
-	char *end;
+	char *end = NULL;
 	double v = s && s[0] ? strtod(s, &end) : 5;
-	if (s && s[0] && (*end || v < 0.05 || v > 86400))
-		v = 5;
+	if (s && (!s[0] || *end || !(v >= 0.05 && v <= 86400))) {
+		fprintf(stderr, "mtag: MTAG_BATCH_PROGRESS_S: must be seconds from 0.05 to 86400,"
+			" got '%s'\n", s);
+		return -1;
+	}
 	return (int64_t)(v * 1e6);
 }
 
@@ -474,12 +481,13 @@ static int batch_main(const struct cli_args *args, const struct config *cfg, str
 	struct pipeline_options o;
 	struct batch_args ba;
 	pipeline_options_init(&o);
-	if (!batch_options(a, args, &ba, &o))
+	int64_t interval_us = progress_interval_us();
+	if (!batch_options(a, args, &ba, &o) || interval_us < 0)
 		return CLI_USAGE;
 	o.fetch.allow_private = cfg->fetch_allow_private;
 	o.fetch.max_bytes = (size_t)cfg->max_download_mb << 20;
 	struct batch b = { .o = &o, .csv = ba.out && ends_with(ba.out, ".csv"), .out = stdout,
-			   .tty = isatty(STDERR_FILENO), .interval_us = progress_interval_us() };
+			   .tty = isatty(STDERR_FILENO), .interval_us = interval_us };
 	struct sandbox_options so;
 	sandbox_options_init(&so);
 	so.procs = ba.workers;

@@ -96,6 +96,11 @@ int cli_serve(int argc, char **argv)
 		fprintf(stderr, "mtag: %s\n", err);
 		goto out;
 	}
+	if (core_check_storage(&cfg, err, sizeof(err))) {
+		fprintf(stderr, "mtag: MTAG_STORAGE_URL: %s\n", err);
+		status = CLI_USAGE;
+		goto out;
+	}
 
 	/* Block the stop signals before any thread starts, so that every thread
 	 * inherits the mask and only sigwait() below receives them. */

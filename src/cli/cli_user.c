@@ -64,7 +64,8 @@ static int user_add(struct core *c, struct arena *a, const struct cli_args *args
 	memset(pw, 0, sizeof(pw));
 	if (e) {
 		fprintf(stderr, "mtag user add: %s\n", f.detail ? f.detail : err_detail(e));
-		return e == ERR_VALIDATION || e == ERR_CONFLICT ? CLI_USAGE : CLI_FAILURE;
+		/* A bad email or password is the caller's input; an account that exists is not. */
+		return e == ERR_VALIDATION ? CLI_USAGE : CLI_FAILURE;
 	}
 	printf("added %s (%s)%s\n", u.email, u.id, u.is_admin ? " as admin" : "");
 	return CLI_OK;
@@ -142,6 +143,10 @@ int cli_user(int argc, char **argv)
 	if (strcmp(verb, "add") && strcmp(verb, "list") && strcmp(verb, "disable") &&
 	    strcmp(verb, "enable") && strcmp(verb, "admin")) {
 		fprintf(stderr, "mtag user: unknown action '%s' (add, list, disable, enable, admin)\n", verb);
+		return CLI_USAGE;
+	}
+	if (!strcmp(verb, "list") && args.npos > 1) {
+		fprintf(stderr, "mtag user list: unexpected argument '%s'\n", args.positional[1]);
 		return CLI_USAGE;
 	}
 	if (!cli_load_config(&args, &cfg))

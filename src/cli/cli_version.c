@@ -16,6 +16,10 @@ int cli_version(int argc, char **argv)
 		cli_print_usage("version");
 		return CLI_OK;
 	}
+	if (args.npos) {
+		fprintf(stderr, "mtag version: unexpected argument '%s'\n", args.positional[0]);
+		return CLI_USAGE;
+	}
 	printf("mtag %s\n", MTAG_VERSION);
 	return CLI_OK;
 }
@@ -32,6 +36,10 @@ int cli_help(int argc, char **argv)
 			cli_print_usage(c->name);
 			return CLI_OK;
 		}
+	if (argc > 1) {
+		fprintf(stderr, "mtag help: unexpected argument '%s' (mtag help [COMMAND])\n", argv[1]);
+		return CLI_USAGE;
+	}
 	if (argc > 0) {
 		fprintf(stderr, "mtag help: unknown command '%s' (see `mtag help`)\n", argv[0]);
 		return CLI_USAGE;

@@ -173,6 +173,14 @@ enum mtag_err core_migrate(struct core *c, int *applied, int *version)
 	return ERR_OK;
 }
 
+enum mtag_err core_check_storage(const struct config *cfg, char *err, size_t errlen)
+{
+	struct blob *b = NULL;
+	enum mtag_err e = blob_open(cfg->storage_url, false, &b, err, errlen);
+	blob_close(b);
+	return e;
+}
+
 enum mtag_err core_start_services(struct core *c, char *err, size_t errlen)
 {
 	enum mtag_err e = blob_open(c->cfg->storage_url, true, &c->blob, err, errlen);

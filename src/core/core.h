@@ -78,6 +78,12 @@ struct core {
 enum mtag_err core_open(const struct config *cfg, bool migrate, struct core **out,
 			char *err, size_t errlen);
 /*
+ * Whether MTAG_STORAGE_URL and the S3 credentials are usable, without I/O:
+ * a server checks it before it migrates anything (a configuration error,
+ * not a failure half-way). ERR_VALIDATION with err said otherwise.
+ */
+enum mtag_err core_check_storage(const struct config *cfg, char *err, size_t errlen);
+/*
  * Open blob storage (creating the bucket when missing), the extraction
  * sandbox and the pipeline: what processing documents needs. On failure err
  * says why (e.g. a malformed MTAG_STORAGE_URL).

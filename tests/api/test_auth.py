@@ -408,7 +408,7 @@ def test_cli_user_add_list_admin(server):
     body = login(server, mail, "cli password 1").json()
     assert body["user"]["is_admin"] is True and body["user"]["full_name"] == "Root Admin"
     r = server.mtag("user", "add", mail, input="cli password 1\n")
-    assert r.returncode == 2 and "already exists" in r.stderr
+    assert r.returncode == 1 and "already exists" in r.stderr  # not a usage error
     r = server.mtag("user", "add", email(), input="short\n")
     assert r.returncode == 2 and "password: must be 8 to 1024 characters" in r.stderr
     r = server.mtag("user", "list")
@@ -426,6 +426,8 @@ def test_cli_user_add_list_admin(server):
     r = server.mtag("user", "disable", "nobody@example.org")
     assert r.returncode == 1 and "no account" in r.stderr
     assert server.mtag("user", "frob").returncode == 2
+    r = server.mtag("user", "list", "extra")
+    assert (r.returncode, r.stderr.strip()) == (2, "mtag user list: unexpected argument 'extra'")
 
 
 def test_bcrypt_hash_is_verified_then_upgraded(server):

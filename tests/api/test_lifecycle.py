@@ -38,6 +38,10 @@ def test_help_flag_on_each_command():
         assert run_mtag("help", cmd).stdout == r.stdout
     r = run_mtag("help", "frobnicate")
     assert (r.returncode, r.stderr.strip()) == (2, "mtag help: unknown command 'frobnicate' (see `mtag help`)")
+    r = run_mtag("help", "tag", "extra")
+    assert (r.returncode, r.stderr.strip()) == (2, "mtag help: unexpected argument 'extra' (mtag help [COMMAND])")
+    r = run_mtag("version", "extra")
+    assert (r.returncode, r.stderr.strip()) == (2, "mtag version: unexpected argument 'extra'")
 
 
 def test_usage_errors_exit_2(tmp_path):
@@ -62,6 +66,19 @@ def test_bad_configuration_names_the_variable(tmp_path):
     # The flag wins over the environment.
     r = run_mtag("serve", "--log-level", "chatty", env={**env, "MTAG_LOG_LEVEL": "debug"})
     assert r.returncode == 2 and r.stderr.startswith("mtag: --log-level:")
+    # S3 storage without credentials is refused before anything is migrated; the keys are
+    # read from the environment only (a flag would show them to ps), and empty is unset.
+    r = run_mtag("serve", env={**env, "MTAG_STORAGE_URL": "s3://bucket?endpoint=http://127.0.0.1:9",
+                               "MTAG_S3_ACCESS_KEY": ""})
+    assert r.returncode == 2
+    assert r.stderr.strip().splitlines()[-1] == (
+        "mtag: MTAG_STORAGE_URL: S3 credentials missing: set MTAG_S3_ACCESS_KEY and MTAG_S3_SECRET_KEY"
+        " (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)")
+    assert not os.path.exists(os.path.join(tmp_path, "mtag.db"))
+    r = run_mtag("serve", "--s3-access-key", "AKID", env=env)
+    assert (r.returncode, r.stderr.strip()) == (2, "mtag serve: unknown option --s3-access-key (see `mtag serve --help`)")
+    r = run_mtag("serve", env={**env, "MTAG_LISTEN": "999.1.1.1:80"})
+    assert (r.returncode, r.stderr.strip()) == (2, "mtag: MTAG_LISTEN: the host is not an IPv4 address, got '999.1.1.1:80'")
 
 
 def test_secret_key_generated_0600_and_kept(fresh_server):

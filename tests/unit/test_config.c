@@ -88,6 +88,8 @@ static void test_bad_values_name_the_variable(void)
 	expect_bad("MTAG_LISTEN", "8000", "MTAG_LISTEN: expected HOST:PORT (port 0-65535), got '8000'");
 	expect_bad("MTAG_LISTEN", "::1:80", "MTAG_LISTEN: IPv6 addresses go in brackets: [::1]:8000, got '::1:80'");
 	expect_bad("MTAG_LISTEN", "h:70000", "MTAG_LISTEN: expected HOST:PORT (port 0-65535), got 'h:70000'");
+	expect_bad("MTAG_LISTEN", "999.1.1.1:80", "MTAG_LISTEN: the host is not an IPv4 address, got '999.1.1.1:80'");
+	expect_bad("MTAG_LISTEN", "10.0.0:80", "MTAG_LISTEN: the host is not an IPv4 address, got '10.0.0:80'");
 	expect_bad("MTAG_DATABASE_URL", "mysql://x", "MTAG_DATABASE_URL: expected sqlite://PATH or postgresql://USER@HOST:PORT/DB");
 	expect_bad("MTAG_STORAGE_URL", "ftp://x", "MTAG_STORAGE_URL: expected file://DIR or s3://BUCKET?endpoint=...&region=..., got 'ftp://x'");
 	expect_bad("MTAG_LOG_LEVEL", "loud", "MTAG_LOG_LEVEL: must be debug, info, warn or error, got 'loud'");

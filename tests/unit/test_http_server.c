@@ -219,12 +219,12 @@ static void test_method_not_allowed(void)
 	struct resp r;
 	CHECK(post("/hello", "application/json", "{}", &r));
 	CHECK_INT(r.status, 405);
-	CHECK_HEADER(&r, "Allow", "GET");
-	CHECK_STR(r.body, "{\"detail\":\"POST is not allowed on /hello (allowed: GET)\",\"code\":\"method_not_allowed\"}");
+	CHECK_HEADER(&r, "Allow", "GET, HEAD");
+	CHECK_STR(r.body, "{\"detail\":\"POST is not allowed on /hello (allowed: GET, HEAD)\",\"code\":\"method_not_allowed\"}");
 	CHECK(roundtrip("PUT /items/7 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n"
 			"Content-Length: 0\r\n\r\n", &r));
 	CHECK_INT(r.status, 405);
-	CHECK_HEADER(&r, "Allow", "GET, DELETE");
+	CHECK_HEADER(&r, "Allow", "GET, HEAD, DELETE");
 	CHECK(roundtrip("DELETE /items/7 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", &r));
 	CHECK_INT(r.status, 204);
 	CHECK_INT(r.body_len, 0);
@@ -458,10 +458,13 @@ static void test_mhd_errors(void)
 	struct resp r;
 	CHECK(roundtrip(raw, &r));
 	CHECK_INT(r.status, 431);
-	/* HEAD is not implied by GET routes. */
+	/* HEAD takes a GET route: its headers, no body. */
 	CHECK(roundtrip("HEAD /hello HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", &r));
+	CHECK_INT(r.status, 200);
+	CHECK_INT(r.body_len, 0);
+	CHECK(roundtrip("PUT /hello HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", &r));
 	CHECK_INT(r.status, 405);
-	CHECK_HEADER(&r, "Allow", "GET");
+	CHECK_HEADER(&r, "Allow", "GET, HEAD");
 }
 
 /* GET /query?q=<qlen x's> with n arguments in all, each other one of vlen bytes (static buffer). */
