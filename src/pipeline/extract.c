@@ -150,6 +150,25 @@ static bool sniff_html(const unsigned char *p, size_t n)
 	return find_nocase(p + i, near, "<html") || find_nocase(p + i, near, "<body");
 }
 
+/*
+ * sniff_html of a text in UTF-16 with its byte order mark (the tags it looks
+ * for are ASCII: each unit's low byte, anything past ASCII as '?');
+ * libxml2 reads the file by the same mark.
+ */
+static bool sniff_html_utf16(const unsigned char *p, size_t n)
+{
+	bool le = n >= 2 && p[0] == 0xFF && p[1] == 0xFE, be = n >= 2 && p[0] == 0xFE && p[1] == 0xFF;
+	if (!le && !be)
+		return false;
+	unsigned char ascii[2048];
+	size_t k = 0;
+	for (size_t i = 2; i + 1 < n && k < sizeof(ascii); i += 2) {
+		unsigned lo = le ? p[i] : p[i + 1], hi = le ? p[i + 1] : p[i];
+		ascii[k++] = hi == 0 && lo < 0x80 && lo ? (unsigned char)lo : '?';
+	}
+	return sniff_html(ascii, k);
+}
+
 /* Up to max bytes of entry name into b; false when absent or unreadable. */
 static bool zip_small(zip_t *za, const char *name, size_t max, struct buf *b)
 {
@@ -217,7 +236,7 @@ static void sniff_bytes(const char *path, const unsigned char *p, size_t n, bool
 	}
 	if ((s->what = sniff_magic(p, n)))
 		return;
-	if (sniff_html(p, n))
+	if (sniff_html(p, n) || sniff_html_utf16(p, n))
 		s->type = EXTRACT_HTML;
 	else if (extract_text_charset(p, n, more) != EXTRACT_CS_BINARY)
 		s->type = EXTRACT_TEXT;

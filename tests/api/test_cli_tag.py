@@ -165,3 +165,14 @@ def test_llm_settings_are_said_to_be_unused():
     assert r.stderr.splitlines() == ["mtag: warning: MTAG_LLM_URL, MTAG_LLM_MODEL and MTAG_LLM_API_KEY are not"
                                      " used yet: tags come from the built-in tagger"]
     assert json.loads(r.stdout)["tags"]
+
+
+def test_html_in_utf16_is_read_as_html(tmp_path):
+    page = "<html><head><title>Bonjour été</title></head><body><p>Le volcan entre en éruption.</p></body></html>"
+    le, be = tmp_path / "le.html", tmp_path / "be.html"
+    le.write_bytes(page.encode("utf-16"))  # with its byte order mark
+    be.write_bytes(b"\xfe\xff" + page.encode("utf-16-be"))
+    for path in (le, be):
+        doc = json.loads(run_mtag("tag", "--json", str(path)).stdout)
+        assert (doc["mime_type"], doc["title"]) == ("text/html", "Bonjour été"), doc
+        assert not any(t["tag"] in ("html", "head", "body", "title") for t in doc["tags"])
