@@ -547,13 +547,17 @@ const char *store_search_render_tags(struct arena *a, const char *const *tags, s
 #define STORE_SEARCH_KEY_LEN 13
 
 /*
- * The letters unaccent writes as two (ß, æ, œ, þ, ĳ; lower case, as
- * unicode61 gives tokens) written so, in place: each is 2 bytes, as its two
- * ASCII letters are. s: n bytes of UTF-8.
+ * Letters a token is indexed by as PostgreSQL's unaccent writes them, after
+ * unicode61 (lower case, most accents gone): STORE_FOLD_LIGATURES writes ß,
+ * æ, œ, þ and ĳ as two letters (migration 0014); STORE_FOLD_LETTERS also ø,
+ * ł, đ, ħ, ŧ, ı, ŀ, ƀ as their base letters, full-width letters and digits
+ * as ASCII and Roman numerals as letters ("ⅻ" is "xii"; migration 0016).
  */
-void store_fts_fold(char *s, size_t n);
+enum store_fold { STORE_FOLD_NONE, STORE_FOLD_LIGATURES, STORE_FOLD_LETTERS };
+/* s (n bytes of UTF-8) folded into out (room for 2n bytes). Returns the bytes written. */
+size_t store_fts_fold(enum store_fold f, const char *s, size_t n, char *out);
 /* Whether store_fts_fold would change s (n bytes). */
-bool store_fts_folds(const char *s, size_t n);
+bool store_fts_folds(enum store_fold f, const char *s, size_t n);
 
 /* Register the FTS5 tokenizer "mtag" (store_sqlite_fts.c) on db. An SQLite result code. */
 struct sqlite3;

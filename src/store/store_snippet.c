@@ -152,7 +152,7 @@ struct store_marker {
 
 /* Gathers the tokens a tokenizer gives for one mark, folded, end to end. */
 struct fold {
-	char buf[4 * 64 + 1];
+	char buf[8 * 64 + 1];
 	size_t len;
 };
 
@@ -161,11 +161,9 @@ static int fold_token(void *ctx, int flags, const char *token, int n, int start,
 	struct fold *f = ctx;
 	(void)start;
 	(void)end;
-	if (flags & FTS5_TOKEN_COLOCATED || f->len + (size_t)n >= sizeof(f->buf))
+	if (flags & FTS5_TOKEN_COLOCATED || f->len + 2 * (size_t)n >= sizeof(f->buf))
 		return SQLITE_OK;
-	memcpy(f->buf + f->len, token, (size_t)n);
-	store_fts_fold(f->buf + f->len, (size_t)n);
-	f->len += (size_t)n;
+	f->len += store_fts_fold(STORE_FOLD_LETTERS, token, (size_t)n, f->buf + f->len);
 	return SQLITE_OK;
 }
 
@@ -206,18 +204,16 @@ void store_marker_free(struct store_marker *mk)
  */
 static bool marker_match(const struct store_marker *mk, const char *token, int n)
 {
-	char folded[sizeof(((struct fold *)0)->buf)];
+	char folded[2 * sizeof(((struct fold *)0)->buf)];
 	size_t len = (size_t)n;
-	if (store_fts_folds(token, len)) {
-		len = len < sizeof(folded) ? len : sizeof(folded);
-		memcpy(folded, token, len);
-		store_fts_fold(folded, len);
+	if (store_fts_folds(STORE_FOLD_LETTERS, token, len)) {
+		len = store_fts_fold(STORE_FOLD_LETTERS, token,
+				     len < sizeof(folded) / 2 ? len : sizeof(folded) / 2, folded);
 		token = folded;
 	}
 	for (size_t i = 0; i < mk->n; i++) {
 		size_t k = strlen(mk->marks[i].s);
-		if (len >= k && !memcmp(token, mk->marks[i].s, k) &&
-		    (mk->marks[i].prefix || (size_t)n == k))
+		if (len >= k && !memcmp(token, mk->marks[i].s, k) && (mk->marks[i].prefix || len == k))
 			return true;
 	}
 	return false;

@@ -21,11 +21,11 @@
  * also filters documents.user_id.
  *
  * Arguments after the name go to unicode61 ('mtag remove_diacritics 2'),
- * but a first "ligatures" (migration 0014): each token's ß, æ, œ, þ and ĳ
- * are then written as two letters, as PostgreSQL's unaccent writes them
- * ("strasse" finds "Straße"; store_fts_fold). A binary older than that
- * option cannot open the table (unicode61 refuses the word), so it cannot
- * write tokens the index does not have.
+ * but a first "ligatures" (migration 0014) or "letters" (0016): each
+ * token's letters are then written as PostgreSQL's unaccent writes them
+ * ("strasse" finds "Straße", "oresund" "Øresund"; store_fts_fold). A binary
+ * older than that option cannot open the table (unicode61 refuses the
+ * word), so it cannot write tokens the index does not have.
  * Registered on every connection (store_sqlite.c), before the migrations run,
  * with the search's ranking function mtag_rank (below).
  */
@@ -44,51 +44,94 @@
 struct fts_tokenizer {
 	fts5_tokenizer base; /* unicode61's methods */
 	Fts5Tokenizer *inner;
-	bool ligatures;      /* store_fts_fold on each token (the option "ligatures") */
+	enum store_fold fold; /* store_fts_fold on each token (the options "ligatures", "letters") */
 };
 
 /* One xTokenize call: the caller's callback and the buffer for qualified tokens. */
 struct fts_call {
 	void *ctx;
 	int (*token)(void *ctx, int tflags, const char *tok, int n, int start, int end);
-	bool ligatures;
+	enum store_fold fold;
 	char key[FTS_KEY_LEN];
 	char stack[FTS_TOKEN_STACK];
 	char *heap;
 	size_t heap_cap;
 };
 
-/* UTF-8 of ß, æ, œ, þ, ĳ, each 2 bytes as its 2 letters are, then those letters. */
-static const char fts_pairs[][5] = { "\xC3\x9Fss", "\xC3\xA6" "ae", "\xC5\x93oe", "\xC3\xBEth",
-				     "\xC4\xB3ij" };
-#define FTS_NPAIRS (sizeof(fts_pairs) / sizeof(fts_pairs[0]))
+/* Each letter and what it is indexed as; the first FTS_NLIGATURES are the ligatures. */
+static const struct {
+	const char *from, *to;
+} fts_folds[] = {
+	{ "ß", "ss" }, { "æ", "ae" }, { "œ", "oe" }, { "þ", "th" }, { "ĳ", "ij" },
+	{ "ø", "o" }, { "ł", "l" }, { "đ", "d" }, { "ħ", "h" }, { "ŧ", "t" }, { "ı", "i" },
+	{ "ŀ", "l" }, { "ƀ", "b" },
+	{ "ⅰ", "i" }, { "ⅱ", "ii" }, { "ⅲ", "iii" }, { "ⅳ", "iv" }, { "ⅴ", "v" }, { "ⅵ", "vi" },
+	{ "ⅶ", "vii" }, { "ⅷ", "viii" }, { "ⅸ", "ix" }, { "ⅹ", "x" }, { "ⅺ", "xi" },
+	{ "ⅻ", "xii" }, { "ⅼ", "l" }, { "ⅽ", "c" }, { "ⅾ", "d" }, { "ⅿ", "m" },
+};
+#define FTS_NLIGATURES 5
+#define FTS_NFOLDS (sizeof(fts_folds) / sizeof(fts_folds[0]))
 
-/* The pair s[i], s[i + 1] begins, or -1. */
-static int fts_pair_at(const char *s, size_t n, size_t i)
+/*
+ * What s[i..n) begins with folds to (*used bytes of it), or NULL. A
+ * full-width letter or digit (U+FF10-FF19, FF21-FF3A, FF41-FF5A) is
+ * written into one[].
+ */
+static const char *fts_fold_at(enum store_fold f, const char *s, size_t n, size_t i,
+			       size_t *used, char one[2])
 {
-	for (size_t k = 0; i + 1 < n && k < FTS_NPAIRS; k++)
-		if (s[i] == fts_pairs[k][0] && s[i + 1] == fts_pairs[k][1])
-			return (int)k;
-	return -1;
+	const unsigned char *u = (const unsigned char *)s + i;
+	if (f == STORE_FOLD_NONE || u[0] < 0xC3)
+		return NULL;
+	if (f == STORE_FOLD_LETTERS && n - i >= 3 && u[0] == 0xEF && (u[1] == 0xBC || u[1] == 0xBD)) {
+		unsigned cp = 0xF000 | (unsigned)(u[1] & 0x3F) << 6 | (u[2] & 0x3F);
+		char c = cp >= 0xFF10 && cp <= 0xFF19 ? (char)('0' + cp - 0xFF10)
+			 : cp >= 0xFF21 && cp <= 0xFF3A ? (char)('a' + cp - 0xFF21)
+			 : cp >= 0xFF41 && cp <= 0xFF5A ? (char)('a' + cp - 0xFF41) : 0;
+		if (c) {
+			one[0] = c;
+			one[1] = '\0';
+			*used = 3;
+			return one;
+		}
+	}
+	size_t count = f == STORE_FOLD_LETTERS ? FTS_NFOLDS : FTS_NLIGATURES;
+	for (size_t k = 0; k < count; k++) {
+		size_t len = strlen(fts_folds[k].from);
+		if (n - i >= len && !memcmp(s + i, fts_folds[k].from, len)) {
+			*used = len;
+			return fts_folds[k].to;
+		}
+	}
+	return NULL;
 }
 
-bool store_fts_folds(const char *s, size_t n)
+bool store_fts_folds(enum store_fold f, const char *s, size_t n)
 {
-	for (size_t i = 0; i + 1 < n; i++)
-		if (fts_pair_at(s, n, i) >= 0)
+	char one[2];
+	size_t used;
+	for (size_t i = 0; i < n; i++)
+		if (fts_fold_at(f, s, n, i, &used, one))
 			return true;
 	return false;
 }
 
-void store_fts_fold(char *s, size_t n)
+size_t store_fts_fold(enum store_fold f, const char *s, size_t n, char *out)
 {
-	for (size_t i = 0; i + 1 < n; i++) {
-		int k = fts_pair_at(s, n, i);
-		if (k >= 0) {
-			s[i] = fts_pairs[k][2];
-			s[++i] = fts_pairs[k][3];
+	size_t o = 0, used;
+	char one[2];
+	for (size_t i = 0; i < n;) {
+		const char *to = fts_fold_at(f, s, n, i, &used, one);
+		if (to) {
+			size_t k = strlen(to); /* at most 4 letters for at least 2 bytes */
+			memcpy(out + o, to, k);
+			o += k;
+			i += used;
+		} else {
+			out[o++] = s[i++];
 		}
 	}
+	return o;
 }
 
 static bool fts_key_ok(const char *s, int n)
@@ -104,7 +147,7 @@ static bool fts_key_ok(const char *s, int n)
 static int fts_qualify(void *ctx, int tflags, const char *tok, int n, int start, int end)
 {
 	struct fts_call *c = ctx;
-	size_t need = FTS_KEY_LEN + (size_t)n;
+	size_t need = FTS_KEY_LEN + 2 * (size_t)n; /* a fold writes at most twice the bytes */
 	char *out = c->stack;
 
 	if (need > sizeof(c->stack)) {
@@ -118,10 +161,8 @@ static int fts_qualify(void *ctx, int tflags, const char *tok, int n, int start,
 		out = c->heap;
 	}
 	memcpy(out, c->key, FTS_KEY_LEN);
-	memcpy(out + FTS_KEY_LEN, tok, (size_t)n);
-	if (c->ligatures)
-		store_fts_fold(out + FTS_KEY_LEN, (size_t)n);
-	return c->token(c->ctx, tflags, out, (int)need, start + FTS_KEY_LEN + 1,
+	size_t len = store_fts_fold(c->fold, tok, (size_t)n, out + FTS_KEY_LEN);
+	return c->token(c->ctx, tflags, out, (int)(FTS_KEY_LEN + len), start + FTS_KEY_LEN + 1,
 			end + FTS_KEY_LEN + 1);
 }
 
@@ -129,7 +170,7 @@ static int fts_tokenize(Fts5Tokenizer *t, void *ctx, int flags, const char *text
 			int (*token)(void *, int, const char *, int, int, int))
 {
 	struct fts_tokenizer *ft = (struct fts_tokenizer *)t;
-	struct fts_call c = { .ctx = ctx, .token = token, .ligatures = ft->ligatures };
+	struct fts_call c = { .ctx = ctx, .token = token, .fold = ft->fold };
 	int rc;
 
 	if (!text || !fts_key_ok(text, n))
@@ -151,9 +192,11 @@ static int fts_create(void *api, const char **argv, int argc, Fts5Tokenizer **ou
 	*out = NULL;
 	if (!ft)
 		return SQLITE_NOMEM;
-	ft->ligatures = argc > 0 && !strcmp(argv[0], "ligatures");
-	argv += ft->ligatures;
-	argc -= ft->ligatures;
+	ft->fold = argc > 0 && !strcmp(argv[0], "letters")     ? STORE_FOLD_LETTERS
+		   : argc > 0 && !strcmp(argv[0], "ligatures") ? STORE_FOLD_LIGATURES
+							       : STORE_FOLD_NONE;
+	argv += ft->fold != STORE_FOLD_NONE;
+	argc -= ft->fold != STORE_FOLD_NONE;
 	rc = fts->xFindTokenizer(fts, "unicode61", &uctx, &ft->base);
 	if (rc == SQLITE_OK)
 		rc = ft->base.xCreate(uctx, argv, argc, &ft->inner);

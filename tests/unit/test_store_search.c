@@ -263,6 +263,37 @@ static void test_search_ligatures(void)
 	}
 }
 
+/*
+ * Letters unaccent writes as others (ø, ł, đ, ħ, full-width, Roman
+ * numerals) are found and marked the same on both databases (SQLite's index
+ * from migration 0016).
+ */
+static void test_search_letters(void)
+{
+	struct store_user u;
+	struct store_job j;
+	struct store_document d;
+	struct store_hit *h = NULL;
+	size_t n = 0, total = 0;
+	new_user(&u);
+	new_job(&j, u.id, 1, T0);
+	CHECK_INT(add_doc(&j, &d, T0, "completed", "Reisen", "[]",
+			  "Łódź und Øresund, Ħamrun, ｆｕｌｌ Kapitel Ⅻ"), ERR_OK);
+	static const struct {
+		const char *query, *snippet;
+	} cases[] = {
+		{ "lodz", "[[Łódź]] und" },   { "oresund", "[[Øresund]]," }, { "øresund", "[[Øresund]]," },
+		{ "hamrun", "[[Ħamrun]]," }, { "full", "[[ｆｕｌｌ]] Kapitel" }, { "xii", "[[Ⅻ]]" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		CHECK_INT(store_document_search(T.s, &T.a, u.id, cases[i].query, NULL, 10, 0, &h, &n,
+						  &total), ERR_OK);
+		CHECK_INT(n, 1);
+		if (n == 1 && !strstr(h[0].snippet, cases[i].snippet))
+			CHECK_STR(h[0].snippet, cases[i].snippet);
+	}
+}
+
 static void test_search_snippets(void)
 {
 	struct store_hit *h = NULL;
@@ -707,6 +738,7 @@ static void store_tests(void)
 	RUN(test_search_hostile);
 	RUN(test_search_window);
 	RUN(test_search_window_recent_first);
+	RUN(test_search_letters);
 }
 
 /*
