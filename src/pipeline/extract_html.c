@@ -217,9 +217,11 @@ enum mtag_err extract_html(struct arena *a, const char *path, const struct extra
 	char *data = read_capped(path, HTML_MAX_BYTES, &len, &more);
 	if (!data)
 		return extract_fail(err, errlen, ERR_IO, "cannot read file");
+	/* XML_PARSE_HUGE: past 256 nested elements (old pages leave <font> and <div>
+	 * unclosed) the parser dropped the rest of the text; the input is capped above. */
 	htmlDocPtr doc = htmlReadMemory(data, (int)len, NULL, NULL,
 					HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
-					HTML_PARSE_RECOVER | HTML_PARSE_COMPACT);
+					HTML_PARSE_RECOVER | HTML_PARSE_COMPACT | XML_PARSE_HUGE);
 	free(data);
 	if (!doc)
 		return extract_fail(err, errlen, ERR_VALIDATION, "corrupt HTML: it cannot be parsed");

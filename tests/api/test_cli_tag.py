@@ -176,3 +176,12 @@ def test_html_in_utf16_is_read_as_html(tmp_path):
         doc = json.loads(run_mtag("tag", "--json", str(path)).stdout)
         assert (doc["mime_type"], doc["title"]) == ("text/html", "Bonjour été"), doc
         assert not any(t["tag"] in ("html", "head", "body", "title") for t in doc["tags"])
+
+
+def test_deeply_nested_html_keeps_its_text(tmp_path):
+    path = tmp_path / "nested.html"
+    path.write_text("<html><body><p>Opening remarks.</p>" + "<div>" * 3000 + "<p>Volcanic ash clouds.</p>"
+                    + "</div>" * 3000 + "<p>Closing lava flows.</p></body></html>")
+    doc = json.loads(run_mtag("tag", "--json", str(path)).stdout)
+    tags = " ".join(t["tag"] for t in doc["tags"]).lower()
+    assert "volcanic" in tags and "lava" in tags, doc["tags"]
