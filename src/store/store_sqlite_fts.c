@@ -81,7 +81,8 @@ static const char *fts_fold_at(enum store_fold f, const char *s, size_t n, size_
 			       size_t *used, char one[2])
 {
 	const unsigned char *u = (const unsigned char *)s + i;
-	if (f == STORE_FOLD_NONE || u[0] < 0xC3)
+	/* Only these lead bytes begin a folded letter: Cyrillic, CJK and the rest go by. */
+	if (f == STORE_FOLD_NONE || !((u[0] >= 0xC3 && u[0] <= 0xC6) || u[0] == 0xE2 || u[0] == 0xEF))
 		return NULL;
 	if (f == STORE_FOLD_LETTERS && n - i >= 3 && u[0] == 0xEF && (u[1] == 0xBC || u[1] == 0xBD)) {
 		unsigned cp = 0xF000 | (unsigned)(u[1] & 0x3F) << 6 | (u[2] & 0x3F);
