@@ -92,7 +92,6 @@ def test_authenticated_process_single_and_download(server, files_server):
     assert r.status_code == 401
 
 
-@pytest.mark.skipif(DB == "postgresql", reason="local links: the S3 suite uses presigned URLs, tested in test_blob")
 @pytest.mark.skipif(DB != "sqlite", reason="the port is the same whatever the database")
 def test_download_links_name_the_port_the_kernel_chose(tmp_path, files_server):
     env = {k: v for k, v in os.environ.items() if not k.startswith("MTAG_")}
@@ -115,6 +114,7 @@ def test_download_links_name_the_port_the_kernel_chose(tmp_path, files_server):
         proc.wait(timeout=30)
 
 
+@pytest.mark.skipif(DB == "postgresql", reason="local links: the S3 suite uses presigned URLs, tested in test_blob")
 def test_local_links_expire_and_cannot_be_forged(server, files_server):
     h, _ = user(server)
     doc = single(server, files_server + "/page.html", headers=h).json()["document_id"]
