@@ -53,7 +53,7 @@ static void set_refresh_cookie(struct http_request *req, struct http_response *r
 			       const char *token, int64_t max_age)
 {
 	const struct core *c = req->app;
-	bool secure = strncmp(c->cfg->public_url, "https://", 8) == 0;
+	bool secure = strncmp(core_public_url(c), "https://", 8) == 0;
 	http_set_header(res, "Set-Cookie",
 			arena_printf(req->arena, "%s=%s; Path=/api/auth; Max-Age=%lld; HttpOnly; SameSite=Strict%s",
 				     REFRESH_COOKIE, token, (long long)max_age, secure ? "; Secure" : ""));

@@ -35,12 +35,11 @@ static void print_url(const struct config *cfg, int port)
 
 /*
  * With port 0 the kernel chose the port: a public URL derived from
- * MTAG_LISTEN ("http://host:0") is written again with it, for the download
- * links. No client knows the port before it is printed, so nothing reads
- * the URL meanwhile. Returns the old string, to free once the server has
- * stopped (a reader may still hold it), or NULL.
+ * MTAG_LISTEN ("http://host:0") names the chosen one in the download links
+ * (core_set_public_url). Returns that URL, to free once the server has
+ * stopped, or NULL when the configured one stands.
  */
-static char *public_url_with_port(struct config *cfg, int port)
+static char *public_url_with_port(const struct config *cfg, struct core *core, int port)
 {
 	char derived[300];
 	snprintf(derived, sizeof(derived), "http://%s", cfg->listen);
@@ -49,9 +48,9 @@ static char *public_url_with_port(struct config *cfg, int port)
 	bool v6 = strchr(cfg->listen_host, ':') != NULL;
 	snprintf(derived, sizeof(derived), "http://%s%s%s:%d", v6 ? "[" : "", cfg->listen_host,
 		 v6 ? "]" : "", port);
-	char *old = cfg->public_url;
-	cfg->public_url = xstrdup(derived);
-	return old;
+	char *url = xstrdup(derived);
+	core_set_public_url(core, url);
+	return url;
 }
 
 enum { FLAG_ROLE };
@@ -66,7 +65,7 @@ int cli_serve(int argc, char **argv)
 	struct config cfg;
 	struct core *core = NULL;
 	struct http_server *srv = NULL;
-	char *old_public_url = NULL;
+	char *bound_public_url = NULL;
 	char err[512];
 	int status = CLI_FAILURE;
 
@@ -155,7 +154,7 @@ int cli_serve(int argc, char **argv)
 		goto out;
 	}
 	int port = http_server_port(srv);
-	old_public_url = public_url_with_port(&cfg, port);
+	bound_public_url = public_url_with_port(&cfg, core, port);
 	log_info("serve.start", "version=%s role=%s node=%s listen=%s:%d threads=%d", MTAG_VERSION,
 		 role, cfg.node_id, cfg.listen_host, port, cfg.http_threads);
 	print_url(&cfg, port);
@@ -172,6 +171,6 @@ out:
 	http_server_stop(srv, 0);
 	core_free(core);
 	config_release(&cfg);
-	free(old_public_url);
+	free(bound_public_url);
 	return status;
 }

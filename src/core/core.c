@@ -33,6 +33,7 @@ enum mtag_err core_open(const struct config *cfg, bool migrate, struct core **ou
 {
 	struct core *c = xcalloc(1, sizeof(*c));
 	c->cfg = cfg;
+	atomic_init(&c->public_url, cfg->public_url);
 	c->started_us = clock_now_us();
 	c->node_locks[0] = c->node_locks[1] = -1;
 	c->limits = ratelimit_new();
@@ -171,6 +172,16 @@ enum mtag_err core_migrate(struct core *c, int *applied, int *version)
 	if (version)
 		*version = v;
 	return ERR_OK;
+}
+
+const char *core_public_url(const struct core *c)
+{
+	return atomic_load(&((struct core *)c)->public_url);
+}
+
+void core_set_public_url(struct core *c, const char *url)
+{
+	atomic_store(&c->public_url, url);
 }
 
 enum mtag_err core_check_storage(const struct config *cfg, char *err, size_t errlen)

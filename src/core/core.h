@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "base/config.h"
 #include "base/err.h"
@@ -45,6 +46,7 @@ struct core {
 	unsigned char access_key[32];   /* signs access tokens (derived from the secret key) */
 	unsigned char refresh_key[32];  /* derives each refresh token's replacement (token_refresh_next) */
 	unsigned char anon_key[32];     /* keys anonymous clients' addresses (core_anon_client) */
+	_Atomic(const char *) public_url; /* cfg->public_url, or the one core_set_public_url set */
 	struct netaddr_list trusted_proxies;
 	int64_t started_us;             /* wall clock at core_open */
 	/* The janitor thread (purges expired sessions), when started. */
@@ -82,6 +84,14 @@ enum mtag_err core_open(const struct config *cfg, bool migrate, struct core **ou
  * a server checks it before it migrates anything (a configuration error,
  * not a failure half-way). ERR_VALIDATION with err said otherwise.
  */
+/* The address users reach (MTAG_PUBLIC_URL), for links. */
+const char *core_public_url(const struct core *c);
+/*
+ * Replace it, once the server knows its port (MTAG_LISTEN with port 0): url
+ * is borrowed and must outlive the core; readers may still hold the one
+ * before.
+ */
+void core_set_public_url(struct core *c, const char *url);
 enum mtag_err core_check_storage(const struct config *cfg, char *err, size_t errlen);
 /*
  * Open blob storage (creating the bucket when missing), the extraction

@@ -71,7 +71,7 @@ enum mtag_err core_download_url(struct core *c, struct arena *a, const char *own
 	long long exp = clock_now_us() / 1000000 + CORE_DOWNLOAD_TTL_S;
 	char sig[65];
 	link_signature(c, d.id, exp, sig);
-	*url = arena_printf(a, "%s/api/files/%s?exp=%lld&sig=%s", c->cfg->public_url, d.id, exp, sig);
+	*url = arena_printf(a, "%s/api/files/%s?exp=%lld&sig=%s", core_public_url(c), d.id, exp, sig);
 	return ERR_OK;
 }
 
