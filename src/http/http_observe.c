@@ -30,9 +30,24 @@ static const char *log_value(char *out, size_t outsz, const char *s)
 	return log_quote(out, outsz, s);
 }
 
+/* Whether s (n bytes) holds a UUID anywhere (a pasted id with a "." or ")" after it). */
+static bool holds_id(const char *s, size_t n)
+{
+	char id[37];
+	for (size_t i = 0; i + 36 <= n; i++) {
+		if (s[i + 8] != '-')
+			continue;
+		memcpy(id, s + i, 36);
+		id[36] = '\0';
+		if (uuid_valid(id))
+			return true;
+	}
+	return false;
+}
+
 /*
  * The path of a request no route took (404, 405, or answered by MHD) with
- * every segment shaped like an id written "{id}": it may still be a
+ * every segment that holds an id written "{id}": it may still be a
  * capability, an anonymous job's id sent with a wrong method or a typo
  * around it.
  */
@@ -41,11 +56,7 @@ static const char *unrouted_path(struct arena *a, const char *path)
 	char *out = arena_strdup(a, path);
 	for (char *seg = out; *seg;) {
 		size_t len = strcspn(seg, "/");
-		char end = seg[len];
-		seg[len] = '\0';
-		bool id = uuid_valid(seg);
-		seg[len] = end;
-		if (id) {
+		if (holds_id(seg, len)) {
 			memcpy(seg, "{id}", 4);
 			memmove(seg + 4, seg + len, strlen(seg + len) + 1);
 			len = 4;

@@ -269,6 +269,7 @@ def test_an_anonymous_job_id_is_never_logged(server):
     # Nor when no route takes it: a wrong method, or a typo around it.
     assert requests.put(server.url + f"/api/process/batch-status/{job}", timeout=30).status_code == 405
     assert requests.get(server.url + f"/api/process/batch-status/{job}/x", timeout=30).status_code == 404
+    assert requests.put(server.url + f"/api/process/batch-status/{job}).", timeout=30).status_code == 405
     log = server.read_log(until=["event=http.access", "path=/api/process/batch-status/{id}/x"])
     assert "path=/api/process/batch-status/{job_id} status=200" in log
     assert "method=PUT path=/api/process/batch-status/{id} status=405" in log
