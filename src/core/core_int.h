@@ -57,6 +57,8 @@ void core_upgrade_hash(struct core *c, struct arena *a, const char *user_id, con
  * a signed-in owner.
  */
 #define CORE_ANON_CLIENT_LEN 16
+/* All anonymous work together has at most this many users' limits. */
+#define ANON_TOTAL_USERS 10
 void core_anon_client(const struct core *c, const char *owner_id, const char *ip,
 		      char out[CORE_ANON_CLIENT_LEN + 1]);
 /*
@@ -64,7 +66,7 @@ void core_anon_client(const struct core *c, const char *owner_id, const char *ip
  * a job more running (unless adds_job is false: the job runs already) and
  * more documents waiting. ERR_RATE_LIMITED with err said otherwise; the
  * anonymous work (owner "") of one client (anon_client, core_anon_client)
- * has one owner's limits.
+ * has one owner's limits, and all anonymous work ANON_TOTAL_USERS owners'.
  */
 enum mtag_err core_check_limits(struct core *c, const char *owner_id, const char *anon_client,
 				bool adds_job, size_t more, char *err, size_t errlen);

@@ -10,6 +10,7 @@
 #include "base/digest.h"
 #include "base/jsonx.h"
 #include "base/log.h"
+#include "base/netaddr.h"
 #include "blob/blob.h"
 #include "core/core_int.h"
 #include "core/core_jobs.h"
@@ -23,41 +24,69 @@
 void core_anon_client(const struct core *c, const char *owner_id, const char *ip,
 		      char out[CORE_ANON_CLIENT_LEN + 1])
 {
-	unsigned char mac[32];
+	unsigned char addr[16], mac[32];
+	static const unsigned char v4_mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 	out[0] = '\0';
 	if (owner_id[0])
 		return;
-	ip = ip ? ip : "";
-	digest_hmac_sha256(c->anon_key, sizeof(c->anon_key), ip, strlen(ip), mac);
+	/* An IPv6 client holds a /64 (it may use any address in it): it counts as one. */
+	if (ip && netaddr_parse(ip, addr)) {
+		if (memcmp(addr, v4_mapped, sizeof(v4_mapped)))
+			memset(addr + 8, 0, 8);
+		digest_hmac_sha256(c->anon_key, sizeof(c->anon_key), addr, sizeof(addr), mac);
+	} else {
+		ip = ip ? ip : "";
+		digest_hmac_sha256(c->anon_key, sizeof(c->anon_key), ip, strlen(ip), mac);
+	}
 	char hex[65];
 	digest_hex(mac, sizeof(mac), hex);
 	memcpy(out, hex, CORE_ANON_CLIENT_LEN);
 	out[CORE_ANON_CLIENT_LEN] = '\0';
 }
 
+/* Past its limits? ERR_RATE_LIMITED with err said, else ERR_OK. */
+static enum mtag_err over_limits(const char *who, const char *who_has, int running, int pending,
+				 bool adds_job, size_t more, int max_running, size_t max_pending,
+				 const char *wait, char *err, size_t errlen)
+{
+	if (running + (adds_job ? 1 : 0) > max_running) {
+		snprintf(err, errlen, "%s %d jobs running, the most allowed; %s", who_has, running, wait);
+		return ERR_RATE_LIMITED;
+	}
+	if ((size_t)pending + more > max_pending) {
+		snprintf(err, errlen, "%s would have %zu documents waiting, more than the %zu allowed",
+			 who, (size_t)pending + more, max_pending);
+		return ERR_RATE_LIMITED;
+	}
+	return ERR_OK;
+}
+
 enum mtag_err core_check_limits(struct core *c, const char *owner_id, const char *anon_client,
 				bool adds_job, size_t more, char *err, size_t errlen)
 {
 	int running = 0, pending = 0;
-	/* Without an account, each client (address) has one user's limits: one visitor
-	 * cannot take the queue from every other. */
-	bool anon = !owner_id[0];
-	enum mtag_err e = store_user_load(c->store, owner_id, anon_client, &running, &pending);
-	if (e)
-		return e;
-	if (running + (adds_job ? 1 : 0) > c->cfg->max_running_jobs) {
-		snprintf(err, errlen, anon ? "your anonymous work has %d jobs running, the most allowed;"
-			 " wait for one to end, or sign in" : "you have %d jobs running, the most"
-			 " allowed; wait for one to end", running);
-		return ERR_RATE_LIMITED;
+	int max_running = c->cfg->max_running_jobs;
+	size_t max_pending = (size_t)c->cfg->max_pending_documents;
+	if (owner_id[0]) {
+		enum mtag_err e = store_user_load(c->store, owner_id, NULL, &running, &pending);
+		return e ? e : over_limits("you", "you have", running, pending, adds_job, more,
+					  max_running, max_pending, "wait for one to end", err, errlen);
 	}
-	if ((size_t)pending + more > (size_t)c->cfg->max_pending_documents) {
-		snprintf(err, errlen, "%s %zu documents waiting, more than the %d allowed",
-			 anon ? "your anonymous work would have" : "you would have",
-			 (size_t)pending + more, c->cfg->max_pending_documents);
-		return ERR_RATE_LIMITED;
-	}
-	return ERR_OK;
+	/* Without an account, each client (address, IPv6 /64) has one user's limits, so one
+	 * visitor cannot take the queue from every other, and all of them together
+	 * ANON_TOTAL_USERS users' limits, so many addresses cannot take it from the users. */
+	enum mtag_err e = store_user_load(c->store, "", anon_client, &running, &pending);
+	if (!e)
+		e = over_limits("your anonymous work", "your anonymous work has", running, pending,
+				adds_job, more, max_running, max_pending,
+				"wait for one to end, or sign in", err, errlen);
+	if (!e)
+		e = store_user_load(c->store, "", NULL, &running, &pending);
+	if (!e)
+		e = over_limits("anonymous work", "anonymous work has", running, pending, adds_job,
+				more, ANON_TOTAL_USERS * max_running, ANON_TOTAL_USERS * max_pending,
+				"sign in, or try again later", err, errlen);
+	return e;
 }
 
 static json_t *batch_options(const struct core_process_options *o, const char *column)

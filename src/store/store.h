@@ -243,7 +243,8 @@ enum mtag_err store_job_claim(struct store *s, const char *id, const char *owner
 enum mtag_err store_job_delete(struct store *s, struct arena *a, const char *id,
 			       const char *owner, int64_t now, const char ***keys, size_t *nkeys);
 /* The user's jobs not ended, and documents pending, for the per-user limits; user_id ""
- * counts the anonymous work of the client anon_client (store_job.anon_client). */
+ * counts the anonymous work of the client anon_client (store_job.anon_client), or of
+ * every client when anon_client is NULL. */
 enum mtag_err store_user_load(struct store *s, const char *user_id, const char *anon_client,
 			      int *running_jobs, int *pending_documents);
 /* Documents waiting to be claimed (status pending, cancelled jobs' excepted). OUT: *n. */

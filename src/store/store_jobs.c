@@ -402,15 +402,22 @@ enum mtag_err store_user_load(struct store *s, const char *user_id, const char *
 				   " AND status IN ('pending', 'processing')),"
 				   " (SELECT count(*) FROM documents WHERE user_id = $1 AND status = 'pending')",
 				   p, 1, row_two_ints, v);
-	} else {
+	} else if (anon_client) {
 		/* One anonymous client's jobs not ended, and their documents waiting. */
-		struct store_param p[] = { STORE_TEXT(anon_client ? anon_client : "") };
+		struct store_param p[] = { STORE_TEXT(anon_client) };
 		e = store_read_one(s, NULL, "user_load",
 				   "SELECT count(*), coalesce(sum((SELECT count(*) FROM documents d"
 				   " WHERE d.job_id = j.id AND d.status = 'pending')), 0)"
 				   " FROM processing_jobs j WHERE j.anon_client = $1"
 				   " AND j.status IN ('pending', 'processing')",
 				   p, 1, row_two_ints, v);
+	} else {
+		/* All anonymous work. */
+		e = store_read_one(s, NULL, "user_load",
+				   "SELECT (SELECT count(*) FROM processing_jobs WHERE user_id IS NULL"
+				   " AND status IN ('pending', 'processing')),"
+				   " (SELECT count(*) FROM documents WHERE user_id IS NULL AND status = 'pending')",
+				   NULL, 0, row_two_ints, v);
 	}
 	*running_jobs = v[0];
 	*pending_documents = v[1];

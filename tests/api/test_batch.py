@@ -212,7 +212,7 @@ def test_anonymous_limits_are_per_client_address(fresh_server, files_server):
     kept only as a keyed digest, and a claimed job no longer counts for it."""
     s = fresh_server(extra_env={"MTAG_MAX_RUNNING_JOBS": "1", "MTAG_TRUSTED_PROXIES": "127.0.0.1"})
     one, two = {"X-Forwarded-For": "203.0.113.5"}, {"X-Forwarded-For": "198.51.100.7"}
-    slow = sheet(f"anon-{uuid.uuid4().hex[:6]}.csv", ["url", f"{files_server}/slow/3/page.html?anon"])
+    slow = sheet(f"anon-{uuid.uuid4().hex[:6]}.csv", ["url", f"{files_server}/slow/8/page.html?anon"])
     first = submit(s, files_server, slow, headers=one)
     assert first.status_code == 202, first.text
     r = submit(s, files_server, slow, headers=one)
@@ -231,6 +231,16 @@ def test_anonymous_limits_are_per_client_address(fresh_server, files_server):
     assert s.query(f"SELECT count(*) FROM processing_jobs WHERE id = '{first.json()['job_id']}'"
                    " AND anon_client IS NULL") == [("1",)]
     assert submit(s, files_server, slow, headers=one).status_code == 202
+    # An IPv6 client may use any address of its /64: it is one client.
+    assert submit(s, files_server, slow, headers={"X-Forwarded-For": "2001:db8:0:1::5"}).status_code == 202
+    assert submit(s, files_server, slow, headers={"X-Forwarded-For": "2001:db8:0:1::9"}).status_code == 429
+    # All anonymous clients together have ten users' limits (here 10 running jobs; 3 run).
+    statuses = [submit(s, files_server, slow, headers={"X-Forwarded-For": f"192.0.2.{i}"}).status_code
+                for i in range(1, 9)]
+    assert statuses == [202] * 7 + [429]
+    r = submit(s, files_server, slow, headers={"X-Forwarded-For": "192.0.2.200"})
+    assert r.status_code == 429
+    assert r.json()["detail"] == "anonymous work has 10 jobs running, the most allowed; sign in, or try again later"
 
 
 def test_retry_counts_against_the_limits(fresh_server, files_server):
