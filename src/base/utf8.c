@@ -200,3 +200,12 @@ char *utf8_normalize(const char *s, size_t n, size_t *outlen)
 	*outlen = len;
 	return z;
 }
+
+unsigned utf8_base_letter(unsigned cp)
+{
+	ucs4_t parts[UC_DECOMPOSITION_MAX_LENGTH];
+	/* "ΐ" is "ϊ" and an accent, "ϊ" is "ι" and a diaeresis: the first part, again. */
+	for (int depth = 0; depth < 4 && uc_canonical_decomposition(cp, parts) > 0; depth++)
+		cp = parts[0];
+	return cp;
+}

@@ -36,5 +36,7 @@ size_t utf8_lower(const char *s, size_t n, char *out);
  * and *outlen.
  */
 char *utf8_normalize(const char *s, size_t n, size_t *outlen);
+/* The letter cp is made of without its marks (canonical decomposition: "ά" is "α"); cp itself when it has none. */
+unsigned utf8_base_letter(unsigned cp);
 
 #endif

@@ -549,9 +549,10 @@ const char *store_search_render_tags(struct arena *a, const char *const *tags, s
 /*
  * Letters a token is indexed by as PostgreSQL's unaccent writes them, after
  * unicode61 (lower case, most accents gone): STORE_FOLD_LIGATURES writes ß,
- * æ, œ, þ and ĳ as two letters (migration 0014); STORE_FOLD_LETTERS also ø,
- * ł, đ, ħ, ŧ, ı, ŀ, ƀ as their base letters, full-width letters and digits
- * as ASCII and Roman numerals as letters ("ⅻ" is "xii"; migration 0016).
+ * æ, œ, þ and ĳ as two letters (migration 0014); STORE_FOLD_LETTERS also
+ * Latin letters with a stroke or hook (ð, ø, ł, đ, ħ...) and Greek ones with
+ * accents as their base letters, ё as е, full-width letters and digits as
+ * ASCII and Roman numerals as letters ("ⅻ" is "xii"; migration 0016).
  */
 enum store_fold { STORE_FOLD_NONE, STORE_FOLD_LIGATURES, STORE_FOLD_LETTERS };
 /* s (n bytes of UTF-8) folded into out (room for 2n bytes). Returns the bytes written. */

@@ -36,6 +36,7 @@
 
 #include <sqlite3.h>
 
+#include "base/utf8.h"
 #include "store_int.h"
 
 #define FTS_KEY_LEN STORE_SEARCH_KEY_LEN
@@ -58,61 +59,96 @@ struct fts_call {
 	size_t heap_cap;
 };
 
-/* Each letter and what it is indexed as; the first FTS_NLIGATURES are the ligatures. */
-static const struct {
-	const char *from, *to;
-} fts_folds[] = {
-	{ "ß", "ss" }, { "æ", "ae" }, { "œ", "oe" }, { "þ", "th" }, { "ĳ", "ij" },
-	{ "ø", "o" }, { "ł", "l" }, { "đ", "d" }, { "ħ", "h" }, { "ŧ", "t" }, { "ı", "i" },
-	{ "ŀ", "l" }, { "ƀ", "b" },
-	{ "ⅰ", "i" }, { "ⅱ", "ii" }, { "ⅲ", "iii" }, { "ⅳ", "iv" }, { "ⅴ", "v" }, { "ⅵ", "vi" },
-	{ "ⅶ", "vii" }, { "ⅷ", "viii" }, { "ⅸ", "ix" }, { "ⅹ", "x" }, { "ⅺ", "xi" },
-	{ "ⅻ", "xii" }, { "ⅼ", "l" }, { "ⅽ", "c" }, { "ⅾ", "d" }, { "ⅿ", "m" },
+/* The ligatures unaccent writes as two letters (STORE_FOLD_LIGATURES and up). */
+static const struct fts_fold {
+	unsigned cp;
+	const char *to;
+} fts_ligatures[] = {
+	{ 0x00DF, "ss" }, { 0x00E6, "ae" }, { 0x00FE, "th" }, { 0x0133, "ij" }, { 0x0153, "oe" },
 };
-#define FTS_NLIGATURES 5
-#define FTS_NFOLDS (sizeof(fts_folds) / sizeof(fts_folds[0]))
 
 /*
- * What s[i..n) begins with folds to (*used bytes of it), or NULL. A
- * full-width letter or digit (U+FF10-FF19, FF21-FF3A, FF41-FF5A) is
- * written into one[].
+ * The other letters (STORE_FOLD_LETTERS) unaccent writes as base letters
+ * that unicode61 keeps as they are: Latin letters with a stroke, hook or
+ * bar, Latin ligatures and Roman numerals, by code point. Greek letters
+ * with accents (unicode61 keeps them) go to their base letter by Unicode's
+ * decomposition, "ё" to "е"; full-width letters and digits to ASCII.
  */
-static const char *fts_fold_at(enum store_fold f, const char *s, size_t n, size_t i,
-			       size_t *used, char one[2])
+static const struct fts_fold fts_letters[] = {
+	{ 0x00F0, "d" },  { 0x00F8, "o" },  { 0x0111, "d" },  { 0x0127, "h" },  { 0x0131, "i" },
+	{ 0x0138, "q" },  { 0x0140, "l" },  { 0x0142, "l" },  { 0x014B, "n" },  { 0x0167, "t" },
+	{ 0x0180, "b" },  { 0x0183, "b" },  { 0x0188, "c" },  { 0x018C, "d" },  { 0x0192, "f" },
+	{ 0x0199, "k" },  { 0x019A, "l" },  { 0x019E, "n" },  { 0x01A5, "p" },  { 0x01AB, "t" },
+	{ 0x01AD, "t" },  { 0x01B4, "y" },  { 0x01B6, "z" },  { 0x01C6, "dz" }, { 0x01C9, "lj" },
+	{ 0x01CC, "nj" }, { 0x01E5, "g" },  { 0x01F3, "dz" }, { 0x0225, "z" },  { 0x023C, "c" },
+	{ 0x023F, "s" },  { 0x0240, "z" },  { 0x0247, "e" },  { 0x0249, "j" },  { 0x024D, "r" },
+	{ 0x024F, "y" },  { 0x0253, "b" },  { 0x0256, "d" },  { 0x0257, "d" },  { 0x025B, "e" },
+	{ 0x0260, "g" },  { 0x0268, "i" },  { 0x026B, "l" },  { 0x0272, "n" },  { 0x0282, "s" },
+	{ 0x0288, "t" },  { 0x0289, "u" },  { 0x028B, "v" },  { 0x0290, "z" },  { 0x0291, "z" },
+	{ 0x0451, "\xD0\xB5" /* е */ },
+	{ 0x2170, "i" },  { 0x2171, "ii" }, { 0x2172, "iii" }, { 0x2173, "iv" }, { 0x2174, "v" },
+	{ 0x2175, "vi" }, { 0x2176, "vii" }, { 0x2177, "viii" }, { 0x2178, "ix" }, { 0x2179, "x" },
+	{ 0x217A, "xi" }, { 0x217B, "xii" }, { 0x217C, "l" },  { 0x217D, "c" },  { 0x217E, "d" },
+	{ 0x217F, "m" },
+	{ 0xFB00, "ff" }, { 0xFB01, "fi" }, { 0xFB02, "fl" }, { 0xFB03, "ffi" }, { 0xFB04, "ffl" },
+	{ 0xFB05, "st" }, { 0xFB06, "st" },
+};
+
+static const char *fts_find(const struct fts_fold *t, size_t n, unsigned cp)
 {
-	const unsigned char *u = (const unsigned char *)s + i;
-	/* Only these lead bytes begin a folded letter: Cyrillic, CJK and the rest go by. */
-	if (f == STORE_FOLD_NONE || !((u[0] >= 0xC3 && u[0] <= 0xC6) || u[0] == 0xE2 || u[0] == 0xEF))
-		return NULL;
-	if (f == STORE_FOLD_LETTERS && n - i >= 3 && u[0] == 0xEF && (u[1] == 0xBC || u[1] == 0xBD)) {
-		unsigned cp = 0xF000 | (unsigned)(u[1] & 0x3F) << 6 | (u[2] & 0x3F);
-		char c = cp >= 0xFF10 && cp <= 0xFF19 ? (char)('0' + cp - 0xFF10)
-			 : cp >= 0xFF21 && cp <= 0xFF3A ? (char)('a' + cp - 0xFF21)
-			 : cp >= 0xFF41 && cp <= 0xFF5A ? (char)('a' + cp - 0xFF41) : 0;
-		if (c) {
-			one[0] = c;
-			one[1] = '\0';
-			*used = 3;
-			return one;
-		}
-	}
-	size_t count = f == STORE_FOLD_LETTERS ? FTS_NFOLDS : FTS_NLIGATURES;
-	for (size_t k = 0; k < count; k++) {
-		size_t len = strlen(fts_folds[k].from);
-		if (n - i >= len && !memcmp(s + i, fts_folds[k].from, len)) {
-			*used = len;
-			return fts_folds[k].to;
-		}
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (t[mid].cp == cp)
+			return t[mid].to;
+		if (t[mid].cp < cp)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
 	return NULL;
 }
 
+/* Lead bytes of the code points folded: the rest (ASCII, Cyrillic, CJK...) goes by at once. */
+static bool fts_fold_lead(unsigned char c)
+{
+	return (c >= 0xC3 && c <= 0xCA) || (c >= 0xCD && c <= 0xCF) || c == 0xD1 || c == 0xE1 ||
+	       c == 0xE2 || c == 0xEF;
+}
+
+/*
+ * What s[i..n) begins with folds to (*used bytes of it), or NULL; a letter
+ * computed is written into buf (room for 5 bytes).
+ */
+static const char *fts_fold_at(enum store_fold f, const char *s, size_t n, size_t i,
+			       size_t *used, char buf[5])
+{
+	if (f == STORE_FOLD_NONE || !fts_fold_lead((unsigned char)s[i]))
+		return NULL;
+	unsigned cp = utf8_get(s + i, n - i, used);
+	const char *to = fts_find(fts_ligatures, sizeof(fts_ligatures) / sizeof(fts_ligatures[0]), cp);
+	if (to || f == STORE_FOLD_LIGATURES)
+		return to;
+	if ((to = fts_find(fts_letters, sizeof(fts_letters) / sizeof(fts_letters[0]), cp)))
+		return to;
+	unsigned base = cp >= 0xFF10 && cp <= 0xFF19 ? '0' + cp - 0xFF10
+			: cp >= 0xFF21 && cp <= 0xFF3A ? 'a' + cp - 0xFF21
+			: cp >= 0xFF41 && cp <= 0xFF5A ? 'a' + cp - 0xFF41
+			: (cp >= 0x0370 && cp <= 0x03FF) || (cp >= 0x1F00 && cp <= 0x1FFF)
+				? utf8_lower_cp(utf8_base_letter(cp))
+				: cp;
+	if (base == cp)
+		return NULL;
+	buf[utf8_put(buf, base)] = '\0';
+	return buf;
+}
+
 bool store_fts_folds(enum store_fold f, const char *s, size_t n)
 {
-	char one[2];
+	char buf[5];
 	size_t used;
 	for (size_t i = 0; i < n; i++)
-		if (fts_fold_at(f, s, n, i, &used, one))
+		if (fts_fold_at(f, s, n, i, &used, buf))
 			return true;
 	return false;
 }
@@ -120,9 +156,9 @@ bool store_fts_folds(enum store_fold f, const char *s, size_t n)
 size_t store_fts_fold(enum store_fold f, const char *s, size_t n, char *out)
 {
 	size_t o = 0, used;
-	char one[2];
+	char buf[5];
 	for (size_t i = 0; i < n;) {
-		const char *to = fts_fold_at(f, s, n, i, &used, one);
+		const char *to = fts_fold_at(f, s, n, i, &used, buf);
 		if (to) {
 			size_t k = strlen(to); /* at most 4 letters for at least 2 bytes */
 			memcpy(out + o, to, k);

@@ -278,12 +278,15 @@ static void test_search_letters(void)
 	new_user(&u);
 	new_job(&j, u.id, 1, T0);
 	CHECK_INT(add_doc(&j, &d, T0, "completed", "Reisen", "[]",
-			  "Łódź und Øresund, Ħamrun, ｆｕｌｌ Kapitel Ⅻ"), ERR_OK);
+			  "Łódź und Øresund, Ħamrun, ｆｕｌｌ Kapitel Ⅻ, Guðrún in Αθήνα, ἀρχή, ёлка"),
+		  ERR_OK);
 	static const struct {
 		const char *query, *snippet;
 	} cases[] = {
 		{ "lodz", "[[Łódź]] und" },   { "oresund", "[[Øresund]]," }, { "øresund", "[[Øresund]]," },
 		{ "hamrun", "[[Ħamrun]]," }, { "full", "[[ｆｕｌｌ]] Kapitel" }, { "xii", "[[Ⅻ]]" },
+		{ "gudrun", "[[Guðrún]] in" }, { "αθηνα", "[[Αθήνα]]," }, { "αρχη", "[[ἀρχή]]," },
+		{ "елка", "[[ёлка]]" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		CHECK_INT(store_document_search(T.s, &T.a, u.id, cases[i].query, NULL, 10, 0, &h, &n,

@@ -1,7 +1,9 @@
 -- The index's tokens with more letters written as PostgreSQL's unaccent
--- writes them: ø, ł, đ, ħ, ŧ, ı, ŀ and ƀ as their base letters, full-width
--- letters and digits as ASCII, Roman numerals as letters ("oresund" finds
--- "Øresund", "lodz" "Łódź", "xii" "Ⅻ"), besides the ligatures of 0014. The
+-- writes them: Latin letters with a stroke, hook or bar (ð, ø, ł, đ, ħ...)
+-- as their base letters, Greek letters without their accents, ё as е,
+-- full-width letters and digits as ASCII, Roman numerals as letters
+-- ("oresund" finds "Øresund", "αθηνα" "Αθήνα", "xii" "Ⅻ"), besides the
+-- ligatures of 0014. The
 -- tokenizer's option "letters" (store_sqlite_fts.c) does it; a binary
 -- without it cannot open this table. Same columns and source as 0014.
 -- Rebuilt from the documents (~28 s per 200,000).
