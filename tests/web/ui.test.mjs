@@ -428,6 +428,21 @@ test('history follows a running job without a reload', async () => {
   await row.getByText('Completed', { exact: true }).waitFor({ timeout: 30000 });
   assert.equal(await row.locator('td.docs').textContent(), '1/1');
   assert.equal(await page.evaluate(() => window.stillTheSamePage), true);
+  // Under a "Processing" filter the finished job leaves the list: its row still ends.
+  const again = await fetch(`${mtag.url}/api/process/process-batch`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+    body: JSON.stringify({ spreadsheet_url: `${files.url}/gen/live.csv`, url_column: 'link' }),
+  });
+  const { job_id: second } = await again.json();
+  for (let i = 0; i < 100; i++) {
+    const st = await (await fetch(`${mtag.url}/api/process/batch-status/${second}`, { headers: { Authorization: `Bearer ${token}` } })).json();
+    if (st.status === 'processing') break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await page.goto(`${mtag.url}/history?status=processing`);
+  const filtered = page.locator(`tr[data-job="${second}"]`);
+  await filtered.getByText('Processing', { exact: true }).waitFor();
+  await filtered.getByText('Completed', { exact: true }).waitFor({ timeout: 30000 });
   assertClean(page);
   await page.context().close();
 });

@@ -14,22 +14,32 @@ const docsCell = (j) => [`${j.processed_documents + j.failed_documents}/${j.tota
   j.failed_documents ? h('span', { class: 'muted small' }, ` (${j.failed_documents} failed)`) : null];
 
 // Running jobs' rows follow their progress in place (no redraw: focus and an open
-// dialog stay), until none of the page's jobs runs or the page is left.
+// dialog stay), until none of the page's jobs runs or the page is left. A job that
+// left the page's list (it ended under a status filter, newer ones pushed it off) is
+// read by itself.
 async function followRunning(query, tbody, jobs, signal) {
-  while (jobs.some(isRunning) && !signal.aborted) {
+  const draw = (j) => {
+    const tr = tbody.querySelector(`tr[data-job="${j.id}"]`);
+    if (!tr) return;
+    clear(tr.querySelector('.status'), badge(j.status));
+    clear(tr.querySelector('.docs'), docsCell(j));
+  };
+  let running = new Set(jobs.filter(isRunning).map((j) => j.id));
+  while (running.size && !signal.aborted) {
     await new Promise((r) => setTimeout(r, LIVE_MS));
     if (signal.aborted) return;
     if (document.hidden) continue;
     try {
-      ({ jobs } = await api(`/api/history/jobs?${query}`, { signal }));
+      const listed = (await api(`/api/history/jobs?${query}`, { signal })).jobs;
+      const seen = new Set(listed.map((j) => j.id));
+      const gone = [...running].filter((id) => !seen.has(id));
+      const alone = await Promise.all(gone.map((id) =>
+        api(`/api/history/jobs/${encodeURIComponent(id)}?documents_limit=1`, { signal }).catch(() => null)));
+      const fresh = [...listed, ...alone.filter(Boolean)];
+      fresh.forEach(draw);
+      running = new Set(fresh.filter((j) => running.has(j.id) && isRunning(j)).map((j) => j.id));
     } catch {
       return; // left, signed out, or the server is away: the page stays as it was
-    }
-    for (const j of jobs) {
-      const tr = tbody.querySelector(`tr[data-job="${j.id}"]`);
-      if (!tr) continue;
-      clear(tr.querySelector('.status'), badge(j.status));
-      clear(tr.querySelector('.docs'), docsCell(j));
     }
   }
 }
