@@ -7,6 +7,7 @@
 #include <uninorm.h>
 
 #include "base/utf8.h"
+#include "base/xalloc.h"
 
 size_t utf8_put(char *o, unsigned cp)
 {
@@ -148,14 +149,11 @@ char *utf8_normalize(const char *s, size_t n, size_t *outlen)
 	uint8_t *expanded = NULL;
 	size_t elen = 0, ecap = 0, step;
 	bool forms = false;
-	for (size_t at = i; at < n; at += step)
-		if (presentation_form(utf8_get(s + at, n - at, &step)))
-			forms = true;
+	for (size_t at = i; at < n && !forms; at += step)
+		forms = presentation_form(utf8_get(s + at, n - at, &step));
 	if (forms) {
 		ecap = n + 64;
-		expanded = malloc(ecap);
-		if (!expanded)
-			return NULL;
+		expanded = xmalloc(ecap);
 		for (size_t at = 0; at < n; at += step) {
 			unsigned cp = utf8_get(s + at, n - at, &step);
 			uint8_t one[64];
@@ -167,12 +165,7 @@ char *utf8_normalize(const char *s, size_t n, size_t *outlen)
 			size_t k = w ? len : step;
 			if (elen + k > ecap) {
 				ecap = 2 * ecap + k;
-				uint8_t *grown = realloc(expanded, ecap);
-				if (!grown) {
-					free(expanded);
-					return NULL;
-				}
-				expanded = grown;
+				expanded = xrealloc(expanded, ecap);
 			}
 			memcpy(expanded + elen, src, k);
 			elen += k;
@@ -186,16 +179,12 @@ char *utf8_normalize(const char *s, size_t n, size_t *outlen)
 				    expanded ? elen : n, NULL, &len);
 	free(expanded);
 	if (!out)
-		return NULL; /* out of memory: left as it is */
+		abort(); /* out of memory (ill-formed bytes are replaced, not refused): as xmalloc */
 	if (len == n && !memcmp(out, s, n)) {
 		free(out);
 		return NULL;
 	}
-	char *z = realloc(out, len + 1);
-	if (!z) {
-		free(out);
-		return NULL;
-	}
+	char *z = xrealloc(out, len + 1);
 	z[len] = '\0';
 	*outlen = len;
 	return z;

@@ -404,7 +404,7 @@ static int64_t progress_interval_us(void)
 	const char *s = getenv("MTAG_BATCH_PROGRESS_S");
 	char *end = NULL;
 	double v = s && s[0] ? strtod(s, &end) : 5;
-	if (s && (!s[0] || *end || !(v >= 0.05 && v <= 86400))) {
+	if (s && s[0] && (*end || !(v >= 0.05 && v <= 86400))) {
 		fprintf(stderr, "mtag: MTAG_BATCH_PROGRESS_S: must be seconds from 0.05 to 86400,"
 			" got '%s'\n", s);
 		return -1;

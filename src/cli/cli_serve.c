@@ -95,9 +95,10 @@ int cli_serve(int argc, char **argv)
 		fprintf(stderr, "mtag: %s\n", err);
 		goto out;
 	}
-	if (core_check_storage(&cfg, err, sizeof(err))) {
+	enum mtag_err storage = core_check_storage(&cfg, err, sizeof(err));
+	if (storage) {
 		fprintf(stderr, "mtag: MTAG_STORAGE_URL: %s\n", err);
-		status = CLI_USAGE;
+		status = storage == ERR_VALIDATION ? CLI_USAGE : CLI_FAILURE;
 		goto out;
 	}
 

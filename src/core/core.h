@@ -80,9 +80,10 @@ struct core {
 enum mtag_err core_open(const struct config *cfg, bool migrate, struct core **out,
 			char *err, size_t errlen);
 /*
- * Whether MTAG_STORAGE_URL and the S3 credentials are usable, without I/O:
- * a server checks it before it migrates anything (a configuration error,
- * not a failure half-way). ERR_VALIDATION with err said otherwise.
+ * Whether MTAG_STORAGE_URL and the S3 credentials are usable (S3 is not
+ * reached; a local directory is created): a server checks it before it
+ * migrates anything. ERR_VALIDATION (a configuration error) or another
+ * error (the directory cannot be made) with err said otherwise.
  */
 /* The address users reach (MTAG_PUBLIC_URL), for links. */
 const char *core_public_url(const struct core *c);

@@ -139,7 +139,7 @@ static void count(const struct http_outcome *o)
 	const struct http_route *r = o->req->route;
 	char code[8];
 	snprintf(code, sizeof(code), "%d", o->status >= 100 && o->status <= 599 ? o->status : 0);
-	const char *method = r ? r->method : metrics_method(o->req->method);
+	const char *method = metrics_method(o->req->method); /* HEAD on a GET route is HEAD */
 	const char *route = r ? r->pattern : "unmatched";
 	const char *const rv[] = { method, route, code };
 	metrics_counter_add(&http_requests, rv, 1);

@@ -139,7 +139,7 @@ def test_progress_lines_when_not_a_terminal(files_server, tmp_path):
     for l in lines:
         assert re.fullmatch(r"progress: \d+/6 done, 0 failed, \d+\.\d docs/s, ETA (-|\d+s)", l), l
     assert "\r" not in r.stderr
-    for bad in ("abc", "0", ""):
+    for bad in ("abc", "0", "5s"):
         r = run_mtag("batch", sheet, "--column", "url", env=env(tmp_path, MTAG_BATCH_PROGRESS_S=bad))
         assert (r.returncode, r.stderr.strip()) == (
             2, f"mtag: MTAG_BATCH_PROGRESS_S: must be seconds from 0.05 to 86400, got '{bad}'")

@@ -146,7 +146,6 @@ static void test_method_not_allowed(void)
 	CHECK_INT(match("get", "/health"), ERR_METHOD_NOT_ALLOWED);
 	CHECK_STR(allow, "GET, HEAD");
 	/* HEAD takes a GET route (MHD leaves the body out) and is allowed where GET is. */
-	CHECK_STR(allow, "GET, HEAD");
 	CHECK_INT(match("HEAD", "/health"), ERR_OK);
 	CHECK(route == &routes[1]);
 	CHECK_INT(match("HEAD", "/api/history/jobs/9/cancel"), ERR_METHOD_NOT_ALLOWED);
