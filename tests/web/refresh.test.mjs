@@ -39,3 +39,32 @@ test('an expired access token is refreshed and the call retried once', async () 
   assertClean(page, [/status of 401/]);
   await page.context().close();
 });
+
+test('a refresh the server fails to answer (a 502 while it restarts) does not sign out', async () => {
+  const page = await newPage(browser);
+  await registerInUi(page, mtag.url);
+  await page.getByRole('heading', { name: 'Welcome, Ada' }).waitFor();
+  // One 502: the next try at start-up restores the session.
+  let failures = 1;
+  await page.route('**/api/auth/refresh', (route) => (failures-- > 0
+    ? route.fulfill({ status: 502, contentType: 'text/html', body: '<h1>Bad Gateway</h1>' })
+    : route.continue()));
+  await page.goto(`${mtag.url}/history`);
+  await page.getByRole('heading', { name: 'History' }).waitFor();
+  // Every try failing: the sign-in page for now, but the session is kept for the next load.
+  failures = 100;
+  await page.goto(`${mtag.url}/history`);
+  await page.waitForURL(/\/login\?next=/, { timeout: 15000 });
+  assert.equal(await page.evaluate(() => localStorage.getItem('mtag.session')), '1');
+  failures = 0;
+  await page.goto(`${mtag.url}/history`);
+  await page.getByRole('heading', { name: 'History' }).waitFor();
+  // A refusal (the session ended) still signs out.
+  await page.route('**/api/auth/refresh', (route) => route.fulfill({
+    status: 401, contentType: 'application/json', body: '{"detail":"session ended","code":"unauthorized"}' }));
+  await page.goto(`${mtag.url}/history`);
+  await page.waitForURL(/\/login\?next=/);
+  assert.equal(await page.evaluate(() => localStorage.getItem('mtag.session')), null);
+  assertClean(page, [/status of (401|502)/]);
+  await page.context().close();
+});

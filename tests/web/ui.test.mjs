@@ -447,6 +447,34 @@ test('history follows a running job without a reload', async () => {
   await page.context().close();
 });
 
+test('filters by keyboard: the control keeps the focus, a date typed digit by digit waits', async () => {
+  const page = await newPage(browser);
+  await registerInUi(page, mtag.url);
+  await page.goto(`${mtag.url}/history`);
+  await page.getByText('0 jobs').waitFor();
+  await page.getByLabel('Status').focus();
+  await page.keyboard.press('ArrowDown');
+  await page.waitForURL(`${mtag.url}/history?status=pending`);
+  const focused = (id) => page.waitForFunction((want) => document.activeElement.id === want, id, { timeout: 5000 });
+  await focused('filter-status');
+  await page.keyboard.press('ArrowDown');
+  await page.waitForURL(`${mtag.url}/history?status=processing`);
+  await focused('filter-status');
+  // A date typed into Documents' "To": applied once whole, never as year 0002.
+  await page.goto(`${mtag.url}/documents`);
+  await page.getByLabel('To').focus();
+  await page.keyboard.type('11292026');
+  await page.waitForURL(`${mtag.url}/documents?to=2026-11-29`);
+  await focused('doc-to');
+  // A start after the end is said by the field, not sent.
+  await page.getByLabel('From').fill('2026-12-01');
+  await page.getByLabel('From').dispatchEvent('change');
+  assert.equal(await page.getByLabel('To').evaluate((el) => el.validationMessage), 'The end is before the start.');
+  assert.equal(page.url(), `${mtag.url}/documents?to=2026-11-29`);
+  assertClean(page);
+  await page.context().close();
+});
+
 test('a job of more than 100 documents shows them a page at a time', async () => {
   const page = await newPage(browser);
   const email = await registerInUi(page, mtag.url);

@@ -28,6 +28,8 @@ export class ApiError extends Error {
   }
 }
 
+const UNREACHABLE = 'The server cannot be reached. Check your connection and try again.';
+
 // The text of an error shown on its own (not next to a field).
 export const errorText = (err) => (err && (err.detail || err.message)) || 'Something went wrong.';
 
@@ -66,11 +68,20 @@ async function toError(res) {
   return new ApiError(res.status, message, code, m ? m[1] : null, named, body);
 }
 
+// Whether the last refresh failed because the server refused it (the session is over),
+// not because it could not be reached or failed itself (a proxy's 502 during a restart):
+// only a refusal signs out.
+let refreshRefused = false;
+
 async function refreshOnce() {
+  refreshRefused = false;
   const res = await fetch('/api/auth/refresh', {
     method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}',
   });
-  if (!res.ok) return false;
+  if (!res.ok) {
+    refreshRefused = res.status < 500;
+    return false;
+  }
   accessToken = (await res.json()).access_token;
   return true;
 }
@@ -95,10 +106,11 @@ export async function api(path, { method = 'GET', body, headers = {}, signal, re
     res = await fetch(path, { method, headers: hs, body: payload, signal });
   } catch (e) {
     if (e.name === 'AbortError') throw e;
-    throw new ApiError(0, 'The server cannot be reached. Check your connection and try again.', 'network');
+    throw new ApiError(0, UNREACHABLE, 'network');
   }
   if (res.status === 401 && accessToken && !retried) {
     if (await refresh()) return api(path, { method, body, headers, signal, retried: true });
+    if (!refreshRefused) throw new ApiError(0, UNREACHABLE, 'network');
     setSession(null, null);
   }
   if (!res.ok) throw await toError(res);
@@ -108,7 +120,13 @@ export async function api(path, { method = 'GET', body, headers = {}, signal, re
 // Restore the session at start-up from the refresh cookie; the user or null.
 export async function restore() {
   if (!localStorage.getItem(HINT)) return null;
-  if (!(await refresh())) { setSession(null, null); return null; }
+  // A server restarting answers again in a moment: three tries; past them the hint stays,
+  // so that the next load, with the server back, restores the session.
+  for (let attempt = 0; !(await refresh()); attempt++) {
+    if (refreshRefused) { setSession(null, null); return null; }
+    if (attempt === 2) return null;
+    await new Promise((r) => setTimeout(r, 1000 * (attempt + 1)));
+  }
   try {
     setSession(accessToken, await api('/api/auth/me'));
   } catch {
@@ -188,6 +206,10 @@ export function upload(path, form, onProgress, retried = false) {
       if (xhr.status === 401 && accessToken && !retried) {
         if (await refresh()) {
           upload(path, form, onProgress, true).then(resolve, reject);
+          return;
+        }
+        if (!refreshRefused) {
+          reject(new ApiError(0, UNREACHABLE, 'network'));
           return;
         }
         setSession(null, null);

@@ -50,6 +50,11 @@ function notFound() {
 }
 
 async function render() {
+  // A control of the page that changed its address (a filter) keeps the focus when the
+  // same page is drawn again with it, instead of sending it to the heading.
+  const active = document.activeElement;
+  const keep = drawn && drawn.split('?')[0] === location.pathname && main.contains(active) && active.id
+    ? active.id : null;
   drawn = location.pathname + location.search;
   if (pageAbort) pageAbort.abort();
   pageAbort = new AbortController();
@@ -82,7 +87,10 @@ async function render() {
   // After a change of page (not the first one, where the browser starts at the
   // top) a screen reader hears the new heading and keyboard focus starts there.
   const heading = main.querySelector('h1');
-  if (heading && !firstRender) {
+  const again = keep && document.getElementById(keep);
+  if (again && main.contains(again)) {
+    again.focus({ preventScroll: true });
+  } else if (heading && !firstRender) {
     heading.setAttribute('tabindex', '-1');
     if (!main.contains(document.activeElement)) heading.focus({ preventScroll: true });
     announce(heading.textContent);

@@ -95,6 +95,12 @@ function filtersForm(params, go) {
     h('div', { class: 'field' }, h('label', { for: to.id }, 'To'), to));
   const apply = () => {
     if (lang.value && !lang.checkValidity()) return;
+    // A date typed digit by digit changes with each one ("0002-11-29" on the way to 2026):
+    // applied once it is a year the documents can have.
+    for (const el of [from, to])
+      if (el.value && Number(el.value.slice(0, 4)) < 1970) return;
+    to.setCustomValidity(from.value && to.value && to.value < from.value ? 'The end is before the start.' : '');
+    if (!to.checkValidity()) { to.reportValidity(); return; }
     const next = new URLSearchParams(params);
     next.delete('page');
     next.delete('doc');
