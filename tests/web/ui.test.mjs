@@ -83,6 +83,8 @@ test('register, sign out, sign in, reload keeps the session, back button', async
   await page.getByLabel('Password').fill('wrong password');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('alert').getByText(/incorrect|invalid/i).waitFor();
+  // The button was disabled while it worked: the focus is back on it, not on the page.
+  await page.waitForFunction(() => document.activeElement?.textContent === 'Sign in');
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL(`${base}/history?status=completed`);
@@ -607,6 +609,21 @@ test('phone-sized: the main pages fit 360 px', async () => {
   const email = await registerInUi(page, mtag.url);
   const token = await apiToken(mtag.url, email);
   assert.equal((await apiProcess(mtag.url, token, `${files.url}/corpus/tracemonkey.pdf`)).status, 200);
+  // Long unbroken names wrap: a file chosen for upload, a tag chip from the address.
+  const fits = async (what) => {
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 360, `${what} is ${width} px wide`);
+  };
+  const longName = join(tmp, `${'Quarterly_Report_2024_Q3_final_v2_signed_'.repeat(4)}.pdf`);
+  writeFileSync(longName, readFileSync(join(CORPUS, 'tracemonkey.pdf')));
+  await page.goto(`${mtag.url}/new?tab=files`);
+  await page.locator('input[type=file]').first().setInputFiles(longName);
+  await page.getByText(/Quarterly_Report/).first().waitFor();
+  await fits('/new with a long file name');
+  await page.goto(`${mtag.url}/documents?tag=${'supercalifragilistic'.repeat(6)}`);
+  await page.getByRole('heading', { name: 'Documents', exact: true }).waitFor();
+  await page.waitForFunction(() => !document.querySelector('main .loading'));
+  await fits('/documents with a long tag');
   const pages = [['/dashboard', 'Welcome, Ada'], ['/new', 'New job'], ['/history', 'History'],
     ['/documents', 'Documents'], ['/settings', 'Settings'], ['/login', 'Sign in']];
   for (const [path, heading] of pages) {

@@ -191,8 +191,12 @@ export async function busy(button, label, fn) {
   try {
     return await fn();
   } finally {
+    // Disabled, the button lost the focus to the page: it gets it back, unless the
+    // work moved it somewhere (a field in error, a new page).
+    const lost = document.activeElement === document.body || document.activeElement === null;
     button.disabled = false;
     button.removeAttribute('aria-busy');
     button.textContent = text;
+    if (lost && button.isConnected) button.focus();
   }
 }
