@@ -396,6 +396,10 @@ test('history: filter, open, delete with confirmation', async () => {
   await confirm.getByText('Delete this job?').waitFor();
   await confirm.getByRole('button', { name: 'Delete', exact: true }).click();
   await page.getByText('No matching jobs').waitFor();
+  // What was done is shown and said with the page it leads to (it was said, then
+  // overwritten by the page's heading at once).
+  await page.locator('main .notice').getByText('The job was deleted.').waitFor();
+  await page.waitForFunction(() => /The job was deleted\./.test(document.getElementById('announcer')?.textContent || ''));
   await page.getByRole('link', { name: 'Clear filters' }).click();
   await page.getByText('1 job', { exact: true }).waitFor();
   assert.equal(await page.locator('tbody tr').count(), 1);

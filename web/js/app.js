@@ -2,7 +2,7 @@
 // mtag answers index.html for every page path (src/api/routes.c); this module
 // draws the page for location.pathname and keeps links inside the app.
 import { api, restore, user, logout, onSessionChange } from './api.js';
-import { h, clear, announce, errorState, takeFlash } from './dom.js';
+import { h, clear, announce, errorState, setFlash, takeFlash } from './dom.js';
 import { loginPage, registerPage } from './pages/auth.js';
 import { dashboardPage } from './pages/dashboard.js';
 import { newJobPage } from './pages/newjob.js';
@@ -90,10 +90,12 @@ async function render() {
   const again = keep && document.getElementById(keep);
   if (again && main.contains(again)) {
     again.focus({ preventScroll: true });
+    if (flash) announce(flash);
   } else if (heading && !firstRender) {
     heading.setAttribute('tabindex', '-1');
     if (!main.contains(document.activeElement)) heading.focus({ preventScroll: true });
-    announce(heading.textContent);
+    // What was just done (deleted, signed out) is said with the page it led to.
+    announce(flash ? `${heading.textContent}. ${flash}` : heading.textContent);
   }
   firstRender = false;
 }
@@ -147,8 +149,8 @@ function drawAccount(u) {
 
 async function signOut() {
   await logout().catch(() => {});
+  setFlash('You are signed out.');
   navigate('/login');
-  announce('You are signed out.');
 }
 
 // Links inside the app change the page without a reload; the back button works.

@@ -1,7 +1,7 @@
 // documents.js - full-text search (query in the address), tag filter chips,
 // document cards, and a document's detail dialog with Download.
 import { api } from '../api.js';
-import { h, clear, badge, fmtDate, fmtBytes, tagList, snippet, emptyState, errorState, openDialogWith, dialogFromUrl, confirmDialog, busy, announce } from '../dom.js';
+import { h, clear, badge, fmtDate, fmtBytes, tagList, snippet, emptyState, errorState, openDialogWith, dialogFromUrl, confirmDialog, busy, setFlash } from '../dom.js';
 
 const PAGE = 24;
 const PREVIEW = 1000;
@@ -44,7 +44,7 @@ export async function openDocument(id, { onchange, onclose } = {}) {
     if (!(await confirmDialog('Delete this document?', 'Its text, tags and stored file will be deleted.', 'Delete'))) return;
     try {
       await api(`/api/history/documents/${encodeURIComponent(doc.id)}`, { method: 'DELETE' });
-      announce('The document was deleted.');
+      setFlash('The document was deleted.'); // shown and said with the page drawn again
       d.close();
       if (onchange) onchange();
     } catch (e) {

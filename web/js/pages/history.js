@@ -1,7 +1,7 @@
 // history.js - the jobs table (filters, sort, pages) and a job's detail dialog
 // with its documents: retry failed, cancel running, delete.
 import { api } from '../api.js';
-import { h, clear, badge, fmtDate, tagList, emptyState, errorState, openDialogWith, dialogFromUrl, confirmDialog, busy, announce, STATUS_LABELS, JOB_TYPES } from '../dom.js';
+import { h, clear, badge, fmtDate, tagList, emptyState, errorState, openDialogWith, dialogFromUrl, confirmDialog, busy, setFlash, STATUS_LABELS, JOB_TYPES } from '../dom.js';
 
 const PAGE = 20;
 // Documents per page of a job's dialog (the API's default page).
@@ -60,7 +60,7 @@ export async function openJob(jobId, { onchange, onclose } = {}) {
   const act = async (button, label, fn, message) => {
     try {
       await busy(button, label, fn);
-      announce(message);
+      setFlash(message); // shown and said with the page drawn again
       d.close();
       if (onchange) onchange();
     } catch (e) {
