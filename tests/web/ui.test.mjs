@@ -198,6 +198,21 @@ test('upload two PDFs with per-file progress', async () => {
   await page.getByText('An upload takes 20 files at most: 2 of those chosen were left out.').waitFor();
   assertClean(page);
   await page.context().close();
+
+  // Anonymously, one file that cannot be read: its failed result, as for a URL; the job is
+  // remembered (to be claimed), and the next file chosen starts a new list.
+  const visitor = await newPage(browser);
+  await visitor.goto(`${mtag.url}/new?tab=files`);
+  await visitor.locator('#files-input').setInputFiles([join(CORPUS, 'invalid.pdf')]);
+  await visitor.getByRole('button', { name: 'Upload and process' }).click();
+  const failed = visitor.getByRole('alert').filter({ has: visitor.getByRole('heading', { name: 'Processing failed' }) });
+  await failed.waitFor();
+  assert.match(await failed.textContent(), /Corrupt PDF/);
+  assert.equal(JSON.parse(await visitor.evaluate(() => sessionStorage.getItem('mtag.anonymous-jobs'))).length, 1);
+  await visitor.locator('#files-input').setInputFiles([join(CORPUS, 'pdkids.pdf')]);
+  assert.equal(await visitor.getByRole('list', { name: 'Chosen files' }).locator('li').count(), 1);
+  assertClean(visitor, [HTTP_ERROR]);
+  await visitor.context().close();
 });
 
 test('a spreadsheet of links: the column from its headers, progress to 100%', async () => {

@@ -229,7 +229,15 @@ function filesPanel(opts, out, signal) {
       if (d.tags) clear(out, resultCard(d));
       else await followJob(out, d.job_id, signal);
     } catch (err) {
-      if (!opts.showError(err)) error.textContent = errorText(err);
+      if (err.documentId) {
+        // One file, processed at once, that failed: its result, as the URL tab shows one
+        // (and remembered to be claimed); the next files chosen start a new list.
+        files.forEach((f) => { f.bar.value = f.bar.max; });
+        sent = true;
+        clear(out, failedCard(err));
+      } else if (!opts.showError(err)) {
+        error.textContent = errorText(err);
+      }
     }
     button.disabled = sent || files.length === 0;
   });
