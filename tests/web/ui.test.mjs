@@ -384,6 +384,15 @@ test('history: filter, open, delete with confirmation', async () => {
   await page.waitForURL(`${mtag.url}/history`);
   // Focus is back on what opened the dialog, not at the top of the page.
   assert.equal(await page.evaluate(() => document.activeElement.closest('tr')?.dataset.job), firstJob);
+  // The dialog's entry is gone from the history: Back leaves the page at once (it stayed
+  // on an entry of the same address before).
+  const entries = await page.evaluate(() => history.length);
+  await page.goBack();
+  await page.waitForURL((u) => !u.pathname.startsWith('/history'));
+  await page.goForward();
+  await page.waitForURL(`${mtag.url}/history`);
+  await page.getByRole('heading', { name: 'History' }).waitFor();
+  assert.equal(await page.evaluate(() => history.length), entries);
   await page.getByLabel('Sort').selectOption('oldest');
   await page.waitForURL(`${mtag.url}/history?sort=oldest`);
   await page.locator('tbody tr').nth(1).waitFor();

@@ -37,10 +37,18 @@ function replaceAddress(url) {
   drawn = location.pathname + location.search;
 }
 
-export function navigate(url, { replace = false } = {}) {
-  if (replace) history.replaceState(null, '', url);
-  else history.pushState(null, '', url);
+// state: what the new history entry is ({ dialog: param } for one that opens a dialog).
+export function navigate(url, { replace = false, state = null } = {}) {
+  if (replace) history.replaceState(state, '', url);
+  else history.pushState(state, '', url);
   render();
+}
+
+// Back to the previous entry, whose address is url, without drawing it again: a dialog
+// closed goes back from the entry that opened it (else Back seemed to do nothing).
+function backTo(url) {
+  drawn = url;
+  history.back();
 }
 
 function notFound() {
@@ -76,7 +84,7 @@ async function render() {
   document.title = `${title} · Metadata Tagger`;
   clear(main, h('p', { class: 'loading' }, 'Loading…'));
   try {
-    await page(main, { params: new URLSearchParams(location.search), signal, navigate, replaceAddress });
+    await page(main, { params: new URLSearchParams(location.search), signal, navigate, replaceAddress, backTo });
   } catch (e) {
     if (e.name === 'AbortError' || signal.aborted) return;
     clear(main, h('h1', null, title), errorState(e, () => render()));

@@ -143,7 +143,10 @@ export function dialogFromUrl(ctx, path, param, open) {
         ctx.navigate(url, { replace: true });
         return;
       }
-      ctx.replaceAddress(url);
+      // Opened from the page (its entry says so): back from that entry; opened from a
+      // link or a reload: the address without it.
+      if (history.state && history.state.dialog === param) ctx.backTo(url);
+      else ctx.replaceAddress(url);
       // Focus goes back to what opened it (drawn again with the page when it opened),
       // not to the top of the page.
       const opener = [...document.querySelectorAll(`[data-${param}]`)]

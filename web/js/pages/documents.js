@@ -194,7 +194,7 @@ export async function documentsPage(main, ctx) {
       h('section', { class: 'grid docs', 'aria-label': 'Documents' }, data.documents.map((doc) => card(doc, (id) => {
         const next = new URLSearchParams(params);
         next.set('doc', id);
-        go(next);
+        go(next, { state: { dialog: 'doc' } });
       }))),
       h('nav', { class: 'pager', 'aria-label': 'Pages' },
         h('span', { class: 'muted' }, `${from}–${to} of ${total}`),

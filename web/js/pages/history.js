@@ -172,7 +172,7 @@ export async function historyPage(main, ctx) {
       tbody = h('tbody', null, data.jobs.map((j) => h('tr', { 'data-job': j.id },
         h('td', null, fmtDate(j.created_at)), h('td', { class: 'hide-small' }, JOB_TYPES[j.job_type] || j.job_type), h('td', { class: 'status' }, badge(j.status)),
         h('td', { class: 'docs' }, docsCell(j)),
-        h('td', null, h('button', { type: 'button', class: 'link', onclick: () => go({ job: j.id }), 'aria-label': `View ${JOB_TYPES[j.job_type] || j.job_type} job of ${fmtDate(j.created_at)}` }, 'View'))))))),
+        h('td', null, h('button', { type: 'button', class: 'link', onclick: () => go({ job: j.id }, { state: { dialog: 'job' } }), 'aria-label': `View ${JOB_TYPES[j.job_type] || j.job_type} job of ${fmtDate(j.created_at)}` }, 'View'))))))),
     h('nav', { class: 'pager', 'aria-label': 'Pages' },
       h('span', { class: 'muted' }, `${from}–${to} of ${data.total}`),
       h('span', { class: 'actions' },
