@@ -63,7 +63,7 @@ export async function dashboardPage(main, { signal }) {
       h('section', { class: 'card' }, h('h2', null, 'Top tags'),
         s.top_tags && s.top_tags.length
           ? h('ul', { class: 'tags' }, s.top_tags.map((t) => h('li', null,
-            h('a', { class: 'tag', href: `/documents?tag=${encodeURIComponent(t.tag)}` }, t.tag, h('span', { class: 'score' }, t.count)))))
+            h('a', { class: 'tag', href: `/documents?tag=${encodeURIComponent(t.tag)}` }, t.tag, h('span', { class: 'score' }, h('span', { class: 'visually-hidden' }, ', documents: '), t.count)))))
           : h('p', { class: 'muted' }, 'No tags yet.'))),
     h('section', { class: 'card' }, h('h2', null, 'Recent activity'), activity(s.recent_activity || [])));
 }

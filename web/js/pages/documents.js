@@ -85,7 +85,7 @@ function filtersForm(params, go) {
     Object.entries(DOC_STATUSES).map(([v, text]) => h('option', { value: v }, text)));
   status.value = DOC_STATUSES[params.get('status')] ? params.get('status') : '';
   const lang = h('input', { type: 'text', name: 'lang', id: 'doc-lang', value: params.get('lang') || '', maxlength: 3,
-    placeholder: 'en', autocomplete: 'off', spellcheck: 'false', pattern: '[A-Za-z]{2,3}', size: 4 });
+    placeholder: 'en', autocomplete: 'off', spellcheck: 'false', pattern: '[A-Za-z]{2,3}', size: 4, title: 'A language code of two or three letters, such as en' });
   const from = h('input', { type: 'date', name: 'from', id: 'doc-from', value: params.get('from') || '' });
   const to = h('input', { type: 'date', name: 'to', id: 'doc-to', value: params.get('to') || '' });
   const form = h('form', { class: 'row filters', 'aria-label': 'Filters' },
@@ -94,7 +94,7 @@ function filtersForm(params, go) {
     h('div', { class: 'field' }, h('label', { for: from.id }, 'From'), from),
     h('div', { class: 'field' }, h('label', { for: to.id }, 'To'), to));
   const apply = () => {
-    if (lang.value && !lang.checkValidity()) return;
+    if (lang.value && !lang.checkValidity()) { lang.reportValidity(); return; }
     // A date typed digit by digit changes with each one ("0002-11-29" on the way to 2026):
     // applied once it is a year the documents can have.
     for (const el of [from, to])

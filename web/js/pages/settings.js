@@ -66,7 +66,7 @@ async function drawSessions(box) {
     if (!(await confirmDialog('Sign out everywhere else?', `${others.length} other session${others.length === 1 ? '' : 's'} will be signed out.`, 'Sign them out'))) return;
     try {
       const d = await busy(revokeOthers, 'Signing out…', () => api('/api/auth/logout-all', { method: 'POST', body: { keep_current: true } }));
-      announce(`${d.sessions_revoked} other sessions were signed out.`);
+      announce(`${d.sessions_revoked} other session${d.sessions_revoked === 1 ? ' was' : 's were'} signed out.`);
     } catch (e) {
       box.append(errorState(e));
     }
@@ -79,7 +79,7 @@ async function drawSessions(box) {
         h('th', { scope: 'col' }, 'Last active'), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions')))),
       h('tbody', null, data.sessions.map((s) => {
         const b = s.current ? h('span', { class: 'badge completed' }, 'This device')
-          : h('button', { type: 'button', 'aria-label': `Sign out ${device(s.user_agent)} (${s.ip})` }, 'Sign out');
+          : h('button', { type: 'button', 'aria-label': `Sign out ${device(s.user_agent)} (${s.ip}), last active ${fmtDate(s.last_used_at)}` }, 'Sign out');
         if (!s.current) b.addEventListener('click', async () => {
           try {
             await busy(b, 'Signing out…', () => api(`/api/auth/sessions/${encodeURIComponent(s.id)}`, { method: 'DELETE' }));
