@@ -554,12 +554,28 @@ static void search_put_pattern(struct buf *b, const char *word)
 		unsigned cp = utf8_get(word + at, n - at, &step);
 		int lig = search_ligature(word + at, cp, &step);
 		const char *forms = search_accent_class(cp);
+		/* An ASCII letter or digit is also its full-width form (ｆ, Ｆ, ０). */
+		char wide[8] = "";
+		if (cp < 0x80) {
+			size_t k = 0;
+			if (cp >= '0' && cp <= '9')
+				k = utf8_put(wide, 0xFF10 + cp - '0');
+			else if (cp >= 'a' && cp <= 'z')
+				k = utf8_put(wide, 0xFF41 + cp - 'a'), k += utf8_put(wide + k, 0xFF21 + cp - 'a');
+			wide[k] = '\0';
+		}
 		if (lig >= 0)
 			buf_printf(b, "(?:%s|[%s])", search_ligatures[lig].pair,
 				   search_ligatures[lig].forms);
-		else if (forms)
-			buf_printf(b, "[%s]", forms);
-		else /* a letter or digit (search_fold): never special in a pattern */
+		else if (forms || wide[0]) {
+			buf_putc(b, '[');
+			if (forms)
+				buf_puts(b, forms);
+			else
+				buf_append(b, word + at, step);
+			buf_puts(b, wide);
+			buf_putc(b, ']');
+		} else /* a letter or digit (search_fold): never special in a pattern */
 			buf_append(b, word + at, step);
 	}
 }

@@ -287,6 +287,19 @@ static void test_search_letters(void)
 	};
 	check_found("Reisen", "Łódź und Øresund, Ħamrun, ｆｕｌｌ Kapitel Ⅻ, Guðrún in Αθήνα, ἀρχή, ёлка",
 		    cases, sizeof(cases) / sizeof(cases[0]));
+	/* Deep in a long text, where the snippet comes from a slice around the first match. */
+	struct buf far = BUF_INIT(1 << 16);
+	for (int i = 0; i < 300; i++)
+		buf_puts(&far, "filler lorem ipsum dolor ");
+	buf_puts(&far, "Guðrún ｆｕｌｌ Αθήνα ёлка Øresund ");
+	for (int i = 0; i < 300; i++)
+		buf_puts(&far, "filler lorem ipsum dolor ");
+	static const struct found deep[] = {
+		{ "gudrun", "[[Guðrún]] ｆｕｌｌ" }, { "full", "[[ｆｕｌｌ]] Αθήνα" }, { "αθηνα", "[[Αθήνα]] ёлка" },
+		{ "елка", "[[ёлка]] Øresund" }, { "oresund", "[[Øresund]] filler" },
+	};
+	check_found("Far", buf_cstr(&far), deep, sizeof(deep) / sizeof(deep[0]));
+	buf_release(&far);
 }
 
 static void test_search_snippets(void)

@@ -96,12 +96,12 @@ static void test_first_regex(void)
 {
 	/* Where PostgreSQL cuts a text for a snippet: the word at a word's start, each
 	 * letter with its accented forms in both cases (Latin, Greek, Russian ё), the
-	 * letters unaccent writes as two either way; other letters and digits as
-	 * they are. */
-	CHECK_STR(first_regex("\xC4\xA7" "b9"), "(?<![[:alnum:]])[hĥħHĤĦ]b9");
-	CHECK_STR(first_regex("h\xC3\x9F"), "(?<![[:alnum:]])[hĥħHĤĦ](?:ss|[ßẞ])");
-	CHECK_STR(first_regex("hss"), "(?<![[:alnum:]])[hĥħHĤĦ](?:ss|[ßẞ])");
-	CHECK_STR(first_regex("\xC5\x93" "x"), "(?<![[:alnum:]])(?:oe|[œŒ])x");
+	 * letters unaccent writes as two either way, an ASCII letter or digit also
+	 * full-width; other letters as they are. */
+	CHECK_STR(first_regex("\xC4\xA7" "b9"), "(?<![[:alnum:]])[hĥħHĤĦ][bｂＢ][9９]");
+	CHECK_STR(first_regex("h\xC3\x9F"), "(?<![[:alnum:]])[hĥħHĤĦｈＨ](?:ss|[ßẞ])");
+	CHECK_STR(first_regex("hss"), "(?<![[:alnum:]])[hĥħHĤĦｈＨ](?:ss|[ßẞ])");
+	CHECK_STR(first_regex("\xC5\x93" "x"), "(?<![[:alnum:]])(?:oe|[œŒ])[xｘＸ]");
 	CHECK_STR(first_regex("άλφα"), "(?<![[:alnum:]])[αάΑΆ]λφ[αάΑΆ]");
 	CHECK_STR(first_regex("ёж"), "(?<![[:alnum:]])[еёЕЁ]ж");
 	CHECK_STR(first_regex("\xE6\x97\xA5\xE6\x9C\xAC"), "(?<![[:alnum:]])\xE6\x97\xA5\xE6\x9C\xAC");
