@@ -7,11 +7,13 @@
 #include "base/embed.h"
 #include "base/xalloc.h"
 
-/* offload: the handler is slow - it hashes a password (about 25 ms of CPU) or
+/* secret_path: the path may hold an anonymous job's id, its capability (a job
+ * claimed, or tried by someone without an account): logged by its pattern.
+ * offload: the handler is slow - it hashes a password (about 25 ms of CPU) or
  * downloads and processes a document - so it runs on the offload pool and
  * the event loops keep answering everything else. */
 static const struct http_route routes[] = {
-	/* method     path                           handler                    auth               offload body */
+	/* method     path                           handler                    auth               offload body  secret_path */
 	{ "GET",    "/health",                     api_health,                API_AUTH_NONE,     false, HTTP_BODY_JSON, false },
 	{ "GET",    "/api/openapi.json",           api_openapi,               API_AUTH_NONE,     false, HTTP_BODY_JSON, false },
 	/* /metrics checks MTAG_METRICS_TOKEN, or a loopback client, itself (api_metrics.c). */
@@ -35,13 +37,13 @@ static const struct http_route routes[] = {
 	{ "POST",   "/api/process/spreadsheet-columns", api_spreadsheet_columns, API_AUTH_OPTIONAL, true, HTTP_BODY_JSON_OR_MULTIPART, false },
 	{ "GET",    "/api/process/batch-status/{job_id}", api_batch_status,   API_AUTH_OPTIONAL, false, HTTP_BODY_JSON, true },
 	{ "GET",    "/api/process/batch-status/{job_id}/events", api_batch_events, API_AUTH_OPTIONAL, false, HTTP_BODY_JSON, true },
-	{ "POST",   "/api/history/jobs/{id}/cancel", api_job_cancel,          API_AUTH_REQUIRED, false, HTTP_BODY_JSON, false },
-	{ "POST",   "/api/history/jobs/{id}/retry",  api_job_retry,           API_AUTH_REQUIRED, false, HTTP_BODY_JSON, false },
-	{ "POST",   "/api/history/jobs/{id}/claim",  api_job_claim,           API_AUTH_REQUIRED, false, HTTP_BODY_JSON, false },
-	{ "DELETE", "/api/history/jobs/{id}",      api_job_delete,            API_AUTH_REQUIRED, false, HTTP_BODY_JSON, false },
+	{ "POST",   "/api/history/jobs/{id}/cancel", api_job_cancel,          API_AUTH_REQUIRED, false, HTTP_BODY_JSON, true },
+	{ "POST",   "/api/history/jobs/{id}/retry",  api_job_retry,           API_AUTH_REQUIRED, false, HTTP_BODY_JSON, true },
+	{ "POST",   "/api/history/jobs/{id}/claim",  api_job_claim,           API_AUTH_REQUIRED, false, HTTP_BODY_JSON, true },
+	{ "DELETE", "/api/history/jobs/{id}",      api_job_delete,            API_AUTH_REQUIRED, false, HTTP_BODY_JSON, true },
 
 	{ "GET",    "/api/history/jobs",           api_history_jobs,          API_AUTH_REQUIRED, false, HTTP_BODY_JSON, false },
-	{ "GET",    "/api/history/jobs/{id}",      api_history_job,           API_AUTH_REQUIRED, false, HTTP_BODY_JSON, false },
+	{ "GET",    "/api/history/jobs/{id}",      api_history_job,           API_AUTH_REQUIRED, false, HTTP_BODY_JSON, true },
 	{ "GET",    "/api/history/documents",      api_history_documents,     API_AUTH_REQUIRED, false, HTTP_BODY_JSON, false },
 	{ "GET",    "/api/history/documents/search", api_history_search,      API_AUTH_REQUIRED, false, HTTP_BODY_JSON, false },
 	{ "GET",    "/api/history/documents/{id}", api_history_document,      API_AUTH_REQUIRED, false, HTTP_BODY_JSON, false },

@@ -270,7 +270,9 @@ def test_an_anonymous_job_id_is_never_logged(server):
     assert requests.put(server.url + f"/api/process/batch-status/{job}", timeout=30).status_code == 405
     assert requests.get(server.url + f"/api/process/batch-status/{job}/x", timeout=30).status_code == 404
     assert requests.put(server.url + f"/api/process/batch-status/{job}).", timeout=30).status_code == 405
-    log = server.read_log(until=["event=http.access", "path=/api/process/batch-status/{id}/x"])
+    # Nor when someone without an account tries to claim it (the web UI does after sign-in).
+    assert requests.post(server.url + f"/api/history/jobs/{job}/claim", timeout=30).status_code == 401
+    log = server.read_log(until=["event=http.access", "path=/api/history/jobs/{id}/claim"])
     assert "path=/api/process/batch-status/{job_id} status=200" in log
     assert "method=PUT path=/api/process/batch-status/{id} status=405" in log
     assert log.count("event=core.document job=anonymous") >= 2
