@@ -149,6 +149,7 @@ int cli_serve(int argc, char **argv)
 		.guard = api_guard,
 		.app = core,
 		.site = api ? api_site() : NULL,
+		.hsts = strncmp(cfg.public_url, "https://", 8) == 0,
 	};
 	if (http_server_start(&hc, &srv, err, sizeof(err))) {
 		fprintf(stderr, "mtag: %s\n", err);

@@ -283,6 +283,7 @@ struct http_server_config {
 					HTTP_STREAM_KEEPALIVE_S) */
 	int max_streams;             /* open event streams; past it 503 (0 or less: HTTP_STREAM_MAX) */
 	const struct http_site *site; /* the web application (borrowed), or NULL for none */
+	bool hsts;                   /* served over https (behind a proxy): Strict-Transport-Security */
 };
 
 /*

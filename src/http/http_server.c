@@ -343,6 +343,11 @@ static void add_headers(const struct http_ctx *ctx, struct MHD_Response *r)
 										     : CSP_OTHER);
 	if (http_media_is(res->content_type, "application/json") && !has_header(res, "Cache-Control"))
 		MHD_add_response_header(r, "Cache-Control", "no-store");
+	/* A user's file (an original): never kept by a shared cache. */
+	if (res->file_path && !has_header(res, "Cache-Control"))
+		MHD_add_response_header(r, "Cache-Control", "private, no-store");
+	if (ctx->srv->cfg.hsts)
+		MHD_add_response_header(r, "Strict-Transport-Security", "max-age=31536000");
 	if (ctx->close || atomic_load(&ctx->srv->stopping))
 		MHD_add_response_header(r, "Connection", "close");
 }
@@ -494,6 +499,16 @@ static enum MHD_Result begin(struct http_ctx *ctx, struct MHD_Connection *conn, 
 		return send_early_error(ctx, conn, ERR_BAD_REQUEST,
 					arena_printf(&ctx->arena, "query parameter %s holds a NUL byte (%%00)",
 						     nul));
+	/* A body is framed one way: Transfer-Encoding exactly "chunked" (all MHD reads), or
+	 * Content-Length. Both at once is how a request is smuggled past a proxy that reads
+	 * the other; another coding left the connection waiting. The connection is closed. */
+	const char *te = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Transfer-Encoding");
+	if (te && (strcasecmp(te, "chunked") != 0 ||
+		   MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length")))
+		return send_early_error(ctx, conn, ERR_BAD_REQUEST,
+					strcasecmp(te, "chunked") != 0
+						? "Transfer-Encoding: only chunked is read"
+						: "Transfer-Encoding and Content-Length: send one of them");
 
 	const struct http_route *route;
 	const char *allow;

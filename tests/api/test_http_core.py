@@ -115,3 +115,10 @@ def test_access_log_line_and_no_secrets(server):
         assert secret not in log
     for l in log.splitlines():
         assert l.startswith("ts=") or l.startswith("mtag "), l
+
+
+def test_hsts_when_served_over_https(fresh_server, server):
+    assert "Strict-Transport-Security" not in requests.get(server.url + "/health").headers
+    s = fresh_server(extra_env={"MTAG_PUBLIC_URL": "https://tags.example.org"})
+    r = requests.get(s.url + "/health")
+    assert r.headers["Strict-Transport-Security"] == "max-age=31536000"

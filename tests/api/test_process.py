@@ -77,6 +77,8 @@ def test_authenticated_process_single_and_download(server, files_server):
     assert got.status_code == 200
     assert hashlib.sha256(got.content).hexdigest() == sha("report.docx")
     assert got.headers["Content-Disposition"].startswith("attachment; filename=")
+    if "MTAG_STORAGE_URL" not in server.env:  # served by mtag, not by S3
+        assert got.headers["Cache-Control"] == "private, no-store"  # never kept by a shared cache
     assert "report.docx" in got.headers["Content-Disposition"]
     assert got.headers["Content-Type"].startswith(
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document")

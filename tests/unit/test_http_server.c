@@ -356,6 +356,21 @@ static void test_too_large_chunked(void)
 	CHECK(ok);
 	CHECK_INT(r.status, 200);
 	CHECK_STR(r.body, "{\"a\":[1]}");
+
+	/* Framed two ways (a smuggled request after it would run), or by a coding MHD
+	 * does not read (it waited for ever): 400, and the connection is closed. */
+	CHECK(roundtrip("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+			"Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
+			"2\r\n{}\r\n0\r\n\r\nGET /hello HTTP/1.1\r\nHost: t\r\n\r\n", &r));
+	CHECK_INT(r.status, 400);
+	CHECK_STR(r.body, "{\"detail\":\"Transfer-Encoding and Content-Length: send one of them\","
+			  "\"code\":\"bad_request\"}");
+	CHECK_HEADER(&r, "Connection", "close");
+	CHECK(roundtrip("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+			"Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", &r));
+	CHECK_INT(r.status, 400);
+	CHECK_STR(r.body, "{\"detail\":\"Transfer-Encoding: only chunked is read\","
+			  "\"code\":\"bad_request\"}");
 }
 
 static void test_json_body_rules(void)
