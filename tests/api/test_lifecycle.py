@@ -81,6 +81,15 @@ def test_bad_configuration_names_the_variable(tmp_path):
     assert (r.returncode, r.stderr.strip()) == (2, "mtag: MTAG_LISTEN: the host is not an IPv4 address, got '999.1.1.1:80'")
 
 
+def test_files_are_the_services_alone(tmp_path):
+    """In a directory others can read (systemd's default 0755), the database is not."""
+    data = tmp_path / "state"
+    data.mkdir(mode=0o755)
+    env = {"MTAG_DATA_DIR": str(data)}
+    assert run_mtag("migrate", env=env).returncode == 0
+    assert stat.S_IMODE(os.stat(data / "mtag.db").st_mode) == 0o600
+
+
 def test_secret_key_generated_0600_and_kept(fresh_server):
     s = fresh_server()
     path = os.path.join(s.data_dir, "secret.key")
