@@ -22,8 +22,9 @@ static enum mtag_err check_sizes(const zip_stat_t *st, uint64_t max, char *err, 
 	uint64_t size = st->size;
 	uint64_t comp = (st->valid & ZIP_STAT_COMP_SIZE) ? st->comp_size : 0;
 	if (size > EXTRACT_ZIP_BOMB_MIN && size / (comp ? comp : 1) > EXTRACT_ZIP_BOMB_RATIO) {
+		char name[160]; /* the file's own text: quoted, never a key=value of its own */
 		log_info("extract.zip_bomb", "entry=%s size=%" PRIu64 " compressed=%" PRIu64,
-			 st->name, size, comp);
+			 log_quote(name, sizeof(name), st->name ? st->name : ""), size, comp);
 		return extract_fail(err, errlen, ERR_VALIDATION, "unsupported type: zip bomb");
 	}
 	if (size > max)
