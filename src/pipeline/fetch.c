@@ -304,7 +304,23 @@ static enum mtag_err outcome(CURL *h, CURLcode rc, const struct fetch_call *c, c
 	const struct fetch_options *o = c->o;
 	const char *where = out->final_url ? out->final_url : url;
 	if (rc != CURLE_OK && c->blocked_reason[0]) {
-		set_error(out, "blocked: %s is %s", c->blocked_ip, c->blocked_reason);
+		/* The address is named only when the URL wrote it: what a host name resolves
+		 * to inside the network is not told to whoever submits URLs. */
+		char host[300];
+		fetch_url_host_port(where, host, sizeof(host));
+		char *colon = strrchr(host, ':');
+		if (colon && host[0] != '[')
+			*colon = '\0';
+		else if (host[0] == '[' && (colon = strstr(host, "]:")))
+			colon[1] = '\0';
+		char bare[INET6_ADDRSTRLEN + 2];
+		snprintf(bare, sizeof(bare), "%.*s", host[0] == '[' ? (int)strlen(host) - 2 : (int)strlen(host),
+			 host[0] == '[' ? host + 1 : host);
+		unsigned char ip[16];
+		if (inet_pton(AF_INET, bare, ip) == 1 || inet_pton(AF_INET6, bare, ip) == 1)
+			set_error(out, "blocked: %s is %s", c->blocked_ip, c->blocked_reason);
+		else
+			set_error(out, "blocked: %s resolves to %s", host, c->blocked_reason);
 		return ERR_FORBIDDEN;
 	}
 	if (c->too_large || rc == CURLE_FILESIZE_EXCEEDED) {

@@ -314,8 +314,8 @@ static void test_blocked_loopback(void)
 
 	CHECK_INT(blocked_fetch("127.0.0.1", "localhost", &a, &r, &conns, &reqs, &started),
 		  ERR_FORBIDDEN);
-	CHECK(strncmp(r.error, "blocked: ", 9) == 0);
-	CHECK(strstr(r.error, " is a loopback address") != NULL);
+	/* A host name: what it resolves to is not told (the network's names stay its own). */
+	CHECK_STR(r.error, "blocked: localhost resolves to a loopback address");
 	CHECK_INT(reqs, 0);
 	CHECK_INT(conns, 0);
 
