@@ -3,8 +3,11 @@
  *
  * A bucket holds at most per_minute tokens and refills at per_minute per
  * minute; each attempt takes one. The table has a fixed number of slots
- * (RATELIMIT_SLOTS): when it is full the least recently used bucket is
- * reused, which can only forgive an old key, never punish a new one. Limits
+ * (RATELIMIT_SLOTS), keys hashed with a secret of the table's: when a key's
+ * slots are taken, the bucket reused is an empty or full one, else one with
+ * tokens left, and only last one that refuses (the least recently used among
+ * equals): a flood of new keys cannot aim at a key's slots, nor lift a limit
+ * while other buckets can go, and can never punish a new key. Limits
  * are per process (per node): see docs/security.md for why. Thread-safe
  * (one mutex; each call is a few hundred nanoseconds).
  */

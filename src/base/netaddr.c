@@ -1,4 +1,5 @@
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,4 +81,21 @@ bool netaddr_list_contains(const struct netaddr_list *l, const char *ip)
 		if (in_cidr(&l->items[i], a))
 			return true;
 	return false;
+}
+
+void netaddr_client(const char *ip, char out[NETADDR_CLIENT_LEN])
+{
+	static const unsigned char v4_mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	unsigned char a[16];
+	char text[INET6_ADDRSTRLEN];
+	if (!ip || !netaddr_parse(ip, a)) {
+		snprintf(out, NETADDR_CLIENT_LEN, "%s", ip ? ip : "");
+	} else if (!memcmp(a, v4_mapped, sizeof(v4_mapped))) {
+		inet_ntop(AF_INET, a + 12, text, sizeof(text));
+		snprintf(out, NETADDR_CLIENT_LEN, "%s", text);
+	} else {
+		memset(a + 8, 0, 8);
+		inet_ntop(AF_INET6, a, text, sizeof(text));
+		snprintf(out, NETADDR_CLIENT_LEN, "%s/64", text);
+	}
 }

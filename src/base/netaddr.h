@@ -29,4 +29,12 @@ bool netaddr_list_contains(const struct netaddr_list *l, const char *ip);
 /* Parse one textual address into 16 bytes (IPv4 mapped). */
 bool netaddr_parse(const char *ip, unsigned char out[16]);
 
+/*
+ * The client an address is, for limits: an IPv4 address as it is, an IPv6
+ * one as its /64 ("2001:db8:0:1::/64"; one host may use any address in it);
+ * text that is no address, as it is (cut to fit). OUT: out.
+ */
+#define NETADDR_CLIENT_LEN 64
+void netaddr_client(const char *ip, char out[NETADDR_CLIENT_LEN]);
+
 #endif

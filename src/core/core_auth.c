@@ -131,9 +131,11 @@ enum mtag_err core_login_rate(struct core *c, struct arena *a, const struct core
 			      const char *email, struct core_failure *f)
 {
 	int acct = c->cfg->rate_login_account;
-	enum mtag_err e = core_rate_check(c, arena_printf(a, "login:ip:%s", cl->ip), c->cfg->rate_login, f);
+	char who[NETADDR_CLIENT_LEN]; /* an IPv6 client is its /64 */
+	netaddr_client(cl->ip, who);
+	enum mtag_err e = core_rate_check(c, arena_printf(a, "login:ip:%s", who), c->cfg->rate_login, f);
 	if (!e)
-		e = core_rate_check(c, arena_printf(a, "login:acct-ip:%s:%s", email, cl->ip), acct, f);
+		e = core_rate_check(c, arena_printf(a, "login:acct-ip:%s:%s", email, who), acct, f);
 	if (!e)
 		e = core_rate_check(c, arena_printf(a, "login:acct:%s", email), 6 * acct, f);
 	return e;
@@ -194,7 +196,9 @@ enum mtag_err core_auth_refresh(struct core *c, struct arena *a, const struct co
 				const char *refresh_token, struct core_tokens *tokens,
 				struct core_failure *f)
 {
-	enum mtag_err e = core_rate_check(c, arena_printf(a, "refresh:ip:%s", cl->ip), c->cfg->rate_refresh, f);
+	char who[NETADDR_CLIENT_LEN]; /* an IPv6 client is its /64 */
+	netaddr_client(cl->ip, who);
+	enum mtag_err e = core_rate_check(c, arena_printf(a, "refresh:ip:%s", who), c->cfg->rate_refresh, f);
 	if (e)
 		return e;
 	f->detail = bad_token;

@@ -24,21 +24,13 @@
 void core_anon_client(const struct core *c, const char *owner_id, const char *ip,
 		      char out[CORE_ANON_CLIENT_LEN + 1])
 {
-	unsigned char addr[16], mac[32];
-	static const unsigned char v4_mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	unsigned char mac[32];
+	char who[NETADDR_CLIENT_LEN], hex[65];
 	out[0] = '\0';
 	if (owner_id[0])
 		return;
-	/* An IPv6 client holds a /64 (it may use any address in it): it counts as one. */
-	if (ip && netaddr_parse(ip, addr)) {
-		if (memcmp(addr, v4_mapped, sizeof(v4_mapped)))
-			memset(addr + 8, 0, 8);
-		digest_hmac_sha256(c->anon_key, sizeof(c->anon_key), addr, sizeof(addr), mac);
-	} else {
-		ip = ip ? ip : "";
-		digest_hmac_sha256(c->anon_key, sizeof(c->anon_key), ip, strlen(ip), mac);
-	}
-	char hex[65];
+	netaddr_client(ip, who); /* an IPv6 client holds a /64: it counts as one */
+	digest_hmac_sha256(c->anon_key, sizeof(c->anon_key), who, strlen(who), mac);
 	digest_hex(mac, sizeof(mac), hex);
 	memcpy(out, hex, CORE_ANON_CLIENT_LEN);
 	out[CORE_ANON_CLIENT_LEN] = '\0';

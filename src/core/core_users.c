@@ -246,7 +246,9 @@ enum mtag_err core_auth_register(struct core *c, struct arena *a, const struct c
 				 struct core_failure *f)
 {
 	struct store_user u;
-	enum mtag_err e = core_rate_check(c, arena_printf(a, "register:ip:%s", cl->ip),
+	char who[NETADDR_CLIENT_LEN]; /* an IPv6 client is its /64 */
+	netaddr_client(cl->ip, who);
+	enum mtag_err e = core_rate_check(c, arena_printf(a, "register:ip:%s", who),
 					  c->cfg->rate_register, f);
 	if (!e)
 		e = create_user(c, a, email, password, full_name, false, &u, f);

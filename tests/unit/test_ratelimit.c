@@ -60,10 +60,56 @@ static void test_netaddr_lists(void)
 	CHECK(!netaddr_list_parse("::1/129", &l));
 }
 
+/* The client limits count: an IPv4 address, an IPv6 /64. */
+static void test_netaddr_client(void)
+{
+	char c[NETADDR_CLIENT_LEN];
+	netaddr_client("203.0.113.5", c);
+	CHECK_STR(c, "203.0.113.5");
+	netaddr_client("::ffff:203.0.113.5", c);
+	CHECK_STR(c, "203.0.113.5");
+	netaddr_client("2001:db8:0:1::5", c);
+	CHECK_STR(c, "2001:db8:0:1::/64");
+	netaddr_client("2001:DB8:0:1:ffff:1:2:3", c);
+	CHECK_STR(c, "2001:db8:0:1::/64");
+	netaddr_client("not an address", c);
+	CHECK_STR(c, "not an address");
+	netaddr_client(NULL, c);
+	CHECK_STR(c, "");
+}
+
+/*
+ * A key limited keeps its bucket while keys that are full again are there to
+ * reuse, even when it is the least recently used of them.
+ */
+static void test_limited_key_kept(void)
+{
+	struct ratelimit *rl = ratelimit_new();
+	int retry = 0;
+	char key[64];
+	for (int i = 0; i < 3; i++)
+		ratelimit_take(rl, "login:acct:victim", 3, 0, &retry);
+	CHECK(!ratelimit_take(rl, "login:acct:victim", 3, 0, &retry));
+	/* A second later, every slot holds a key that took one of its 60 tokens... */
+	for (int i = 0; i < 4 * RATELIMIT_SLOTS; i++) {
+		snprintf(key, sizeof(key), "old:%d", i);
+		ratelimit_take(rl, key, 60, 1000000, &retry);
+	}
+	/* ...and is full again two seconds later, when new keys come. */
+	for (int i = 0; i < RATELIMIT_SLOTS / 2; i++) {
+		snprintf(key, sizeof(key), "new:%d", i);
+		ratelimit_take(rl, key, 60, 3000000, &retry);
+	}
+	CHECK(!ratelimit_take(rl, "login:acct:victim", 3, 3000000, &retry));
+	ratelimit_free(rl);
+}
+
 int main(void)
 {
 	RUN(test_bucket_refills);
 	RUN(test_many_keys_stay_bounded);
 	RUN(test_netaddr_lists);
+	RUN(test_netaddr_client);
+	RUN(test_limited_key_kept);
 	return unit_report("test_ratelimit");
 }
