@@ -80,12 +80,13 @@ static void respond_document(struct http_request *req, struct http_response *res
 }
 
 /* A document processed at once that could not be recorded: why, in words. */
-static void respond_process_error(struct http_response *res, enum mtag_err e)
+static void respond_process_error(struct http_response *res, enum mtag_err e,
+				  const struct core_document *d)
 {
 	if (e == ERR_RATE_LIMITED)
 		http_set_header(res, "Retry-After", "20");
 	http_respond_error(res, e, e == ERR_UNAVAILABLE ? "storage or database unavailable; try again later"
-				   : e == ERR_RATE_LIMITED ? "too many downloads from this host are running; try again later"
+				   : e == ERR_RATE_LIMITED ? d->error
 				   : e == ERR_NOT_FOUND ? "the job, or its account, was deleted while its document was processed"
 				   : NULL);
 }
@@ -104,9 +105,9 @@ void api_process_single(struct http_request *req, struct http_response *res)
 		return http_respond_error(res, e, detail);
 	if (!api_json_options(req, res, body, &o))
 		return;
-	e = core_process_url(req->app, req->arena, api_owner(req), url, &o, &d);
+	e = core_process_url(req->app, req->arena, api_owner(req), api_client_ip(req), url, &o, &d);
 	if (e)
-		return respond_process_error(res, e);
+		return respond_process_error(res, e, &d);
 	respond_document(req, res, &d);
 }
 
@@ -192,11 +193,12 @@ void api_process_upload(struct http_request *req, struct http_response *res)
 		return;
 	if (f->nfiles == 1) {
 		struct core_document d;
-		enum mtag_err e = core_process_file(req->app, req->arena, api_owner(req), f->files[0].path,
+		enum mtag_err e = core_process_file(req->app, req->arena, api_owner(req), api_client_ip(req),
+						    f->files[0].path,
 						    sanitise_filename(req->arena, f->files[0].filename),
 						    &o, &d);
 		if (e)
-			return respond_process_error(res, e);
+			return respond_process_error(res, e, &d);
 		return respond_document(req, res, &d);
 	}
 	struct core_upload *ups = arena_calloc(req->arena, f->nfiles, sizeof(*ups));

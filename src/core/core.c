@@ -48,6 +48,7 @@ enum mtag_err core_open(const struct config *cfg, bool migrate, struct core **ou
 	pthread_cond_init(&c->janitor_wake, NULL);
 	pthread_cond_init(&c->work_wake, NULL);
 	pthread_mutex_init(&c->host_lock, NULL);
+	pthread_mutex_init(&c->sync_lock, NULL);
 	pthread_condattr_t monotonic;
 	pthread_condattr_init(&monotonic);
 	pthread_condattr_setclock(&monotonic, CLOCK_MONOTONIC);
@@ -144,6 +145,7 @@ void core_free(struct core *c)
 		pthread_join(c->lease_keeper, NULL);
 	pthread_cond_destroy(&c->host_free);
 	pthread_mutex_destroy(&c->host_lock);
+	pthread_mutex_destroy(&c->sync_lock);
 	pthread_cond_destroy(&c->work_wake);
 	pthread_cond_destroy(&c->janitor_wake);
 	pthread_mutex_destroy(&c->janitor_lock);

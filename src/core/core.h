@@ -65,6 +65,11 @@ struct core {
 	pthread_t lease_keeper;
 	bool lease_keeper_running;
 	int64_t last_reap_us;
+	/* Documents processed at once for requests (core_sync_take): their count, and each
+	 * owner's (a user id, an anonymous client's key). Under sync_lock. */
+	pthread_mutex_t sync_lock;
+	int sync_busy;
+	struct core_sync_owner { char key[40]; int n; } sync_owners[CORE_SYNC_MAX];
 	/* Downloads at once per host (MTAG_FETCH_PER_HOST): a small table under host_lock. */
 	pthread_mutex_t host_lock;
 	pthread_cond_t host_free;

@@ -88,6 +88,15 @@ void core_process_claimed(struct core *c, struct arena *a, const struct store_do
 bool core_host_take(struct core *c, const char *url, int wait_s);
 /* Give the slot back. */
 void core_host_give(struct core *c, const char *url);
+/*
+ * Room for one more document processed at once for a request of owner (a
+ * user id, or an anonymous client's key): at most twice MTAG_HTTP_THREADS
+ * in all, half the HTTP offload pool, so that sign-ins and the rest always
+ * find a thread however many slow downloads are asked for, and a quarter of
+ * that per owner. False, with err said, when there is none (nothing waits).
+ */
+bool core_sync_take(struct core *c, const char *owner, char *err, size_t errlen);
+void core_sync_give(struct core *c, const char *owner);
 
 struct pipeline_doc;
 /* Count a recorded outcome ("completed" or "failed"); for completed ones, the stage timings of p (core_metrics.c). */

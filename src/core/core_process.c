@@ -71,8 +71,8 @@ static json_t *options_json(const struct core_process_options *o)
 }
 
 /* Record the job and its one document (processing) in one transaction. */
-static enum mtag_err begin_work(struct work *w, const char *owner_id, const char *url,
-				const char *filename)
+static enum mtag_err begin_work(struct work *w, const char *owner_id, const char *anon_client,
+				const char *url, const char *filename)
 {
 	int64_t now = clock_now_us();
 	struct store_job *j = &w->job;
@@ -88,6 +88,7 @@ static enum mtag_err begin_work(struct work *w, const char *owner_id, const char
 	j->status = "processing";
 	j->total_documents = 1;
 	j->options = jsonx_dump(w->a, jsonx_own(w->a, options_json(w->o)));
+	j->anon_client = anon_client;
 	j->created_at = j->updated_at = j->started_at = now;
 	/* Claimed by this node as it is made: if the node dies, the lease runs out and a
 	 * worker takes the document again (a URL is downloaded again). */
@@ -254,22 +255,55 @@ static enum mtag_err process_path(struct work *w, const char *path, const char *
 	return finish(w, NULL, dup, out);
 }
 
+/*
+ * Before a document processed at once: a slot of the node's (core_sync_take)
+ * under key (the owner, or the anonymous client), and an anonymous client's
+ * limits. ERR_RATE_LIMITED with out->error said, nothing recorded, when not.
+ */
+static enum mtag_err sync_begin(struct work *w, const char *owner_id, const char *client_ip,
+				char anon[CORE_ANON_CLIENT_LEN + 1], const char **key,
+				struct core_document *out)
+{
+	core_anon_client(w->c, owner_id, client_ip, anon);
+	*key = owner_id[0] ? owner_id : anon;
+	if (!core_sync_take(w->c, *key, w->err, sizeof(w->err))) {
+		out->error = arena_strdup(w->a, w->err);
+		return ERR_RATE_LIMITED;
+	}
+	enum mtag_err e = owner_id[0] ? ERR_OK
+				      : core_check_limits(w->c, owner_id, anon, true, 0, w->err,
+							  sizeof(w->err));
+	if (e) {
+		core_sync_give(w->c, *key);
+		out->error = arena_strdup(w->a, w->err);
+	}
+	return e;
+}
+
 enum mtag_err core_process_url(struct core *c, struct arena *a, const char *owner_id,
-			       const char *url, const struct core_process_options *o,
-			       struct core_document *out)
+			       const char *client_ip, const char *url,
+			       const struct core_process_options *o, struct core_document *out)
 {
 	struct work w = { .c = c, .a = a, .o = o, .held = -1 };
 	struct pipeline_options po;
 	struct fetch_result fr;
-	const char *path = NULL;
+	const char *path = NULL, *key;
+	char anon[CORE_ANON_CLIENT_LEN + 1];
 	memset(out, 0, sizeof(*out));
+	enum mtag_err e = sync_begin(&w, owner_id, client_ip, anon, &key, out);
+	if (e)
+		return e;
 	/* The caller waits for the answer: a bounded wait for the host's slot, and
 	 * nothing recorded when none came (the client is told to try again). */
-	if (!core_host_take(c, url, SYNC_HOST_WAIT_S))
+	if (!core_host_take(c, url, SYNC_HOST_WAIT_S)) {
+		core_sync_give(c, key);
+		out->error = "too many downloads from this host are running; try again later";
 		return ERR_RATE_LIMITED;
-	enum mtag_err e = begin_work(&w, owner_id, url, NULL);
+	}
+	e = begin_work(&w, owner_id, anon, url, NULL);
 	if (e) {
 		core_host_give(c, url);
+		core_sync_give(c, key);
 		return e;
 	}
 	pipeline_options(&w, &po);
@@ -283,22 +317,29 @@ enum mtag_err core_process_url(struct core *c, struct arena *a, const char *owne
 		unlink(path);
 	}
 	core_unhold(c, w.held);
+	core_sync_give(c, key);
 	return e;
 }
 
 enum mtag_err core_process_file(struct core *c, struct arena *a, const char *owner_id,
-				const char *path, const char *filename,
+				const char *client_ip, const char *path, const char *filename,
 				const struct core_process_options *o, struct core_document *out)
 {
 	struct work w = { .c = c, .a = a, .o = o, .held = -1 };
 	struct pipeline_options po;
+	const char *key;
+	char anon[CORE_ANON_CLIENT_LEN + 1];
 	memset(out, 0, sizeof(*out));
-	enum mtag_err e = begin_work(&w, owner_id, NULL, filename);
+	enum mtag_err e = sync_begin(&w, owner_id, client_ip, anon, &key, out);
 	if (e)
 		return e;
-	pipeline_options(&w, &po);
-	e = process_path(&w, path, NULL, filename, &po, 0, out);
-	core_unhold(c, w.held);
+	e = begin_work(&w, owner_id, anon, NULL, filename);
+	if (!e) {
+		pipeline_options(&w, &po);
+		e = process_path(&w, path, NULL, filename, &po, 0, out);
+		core_unhold(c, w.held);
+	}
+	core_sync_give(c, key);
 	return e;
 }
 

@@ -53,15 +53,17 @@ void core_process_options_init(struct core_process_options *o);
  * out->status "failed" when the document itself failed (download error,
  * unsupported type, corrupt file): the failure is recorded and out->error
  * says why. Other errors (database, storage down) are returned;
- * ERR_RATE_LIMITED, with nothing recorded, when the URL's host had no free
- * download slot (MTAG_FETCH_PER_HOST) for 20 s.
+ * ERR_RATE_LIMITED, with nothing recorded and out->error saying why, when the
+ * node processes as many documents at once as it takes (core_sync_take), an
+ * anonymous client (client_ip) is at its limits, or the URL's host had no
+ * free download slot (MTAG_FETCH_PER_HOST) for 20 s.
  */
 enum mtag_err core_process_url(struct core *c, struct arena *a, const char *owner_id,
-			       const char *url, const struct core_process_options *o,
-			       struct core_document *out);
+			       const char *client_ip, const char *url,
+			       const struct core_process_options *o, struct core_document *out);
 /* As core_process_url for an uploaded file at path (moved into storage or deleted). */
 enum mtag_err core_process_file(struct core *c, struct arena *a, const char *owner_id,
-				const char *path, const char *filename,
+				const char *client_ip, const char *path, const char *filename,
 				const struct core_process_options *o, struct core_document *out);
 /* One uploaded file: the temp file the HTTP layer wrote, and its name as sent. */
 struct core_upload {

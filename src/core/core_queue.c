@@ -217,3 +217,46 @@ void core_host_give(struct core *c, const char *url)
 	pthread_cond_broadcast(&c->host_free);
 	pthread_mutex_unlock(&c->host_lock);
 }
+
+bool core_sync_take(struct core *c, const char *owner, char *err, size_t errlen)
+{
+	int most = 2 * c->cfg->http_threads, each = most / 4 > 1 ? most / 4 : 1;
+	struct core_sync_owner *mine = NULL, *free_slot = NULL;
+	pthread_mutex_lock(&c->sync_lock);
+	for (size_t i = 0; i < CORE_SYNC_MAX; i++) {
+		struct core_sync_owner *o = &c->sync_owners[i];
+		if (o->n > 0 && !strcmp(o->key, owner))
+			mine = o;
+		else if (o->n == 0 && !free_slot)
+			free_slot = o;
+	}
+	bool ok = c->sync_busy < most && (mine ? mine->n < each : free_slot != NULL);
+	if (ok) {
+		if (!mine) {
+			mine = free_slot;
+			snprintf(mine->key, sizeof(mine->key), "%s", owner);
+		}
+		mine->n++;
+		c->sync_busy++;
+	} else if (mine && mine->n >= each) {
+		snprintf(err, errlen, "%d of your documents are being processed at once, the most"
+			 " allowed; wait for one to end, or send several in one upload or batch", mine->n);
+	} else {
+		snprintf(err, errlen, "the server is processing as many documents at once as it"
+			 " takes; try again in a moment");
+	}
+	pthread_mutex_unlock(&c->sync_lock);
+	return ok;
+}
+
+void core_sync_give(struct core *c, const char *owner)
+{
+	pthread_mutex_lock(&c->sync_lock);
+	for (size_t i = 0; i < CORE_SYNC_MAX; i++)
+		if (c->sync_owners[i].n > 0 && !strcmp(c->sync_owners[i].key, owner)) {
+			c->sync_owners[i].n--;
+			c->sync_busy--;
+			break;
+		}
+	pthread_mutex_unlock(&c->sync_lock);
+}

@@ -299,24 +299,43 @@ def test_upload_errors(fresh_server):
     assert s.proc.poll() is None
 
 
-def test_slow_downloads_do_not_block_the_server(server, files_server):
+def test_slow_downloads_do_not_block_the_server(fresh_server, files_server):
+    """Documents processed at once take at most half the threads for slow work
+    (2 x MTAG_HTTP_THREADS), a client at most a quarter of those: past them, 429 at
+    once; signing in and /health go on while they run."""
+    s = fresh_server(extra_env={"MTAG_HTTP_THREADS": "4", "MTAG_TRUSTED_PROXIES": "127.0.0.1",
+                                "MTAG_FETCH_PER_HOST": "16"})
+    h, _ = user(s)
+    email = requests.get(s.url + "/api/auth/me", headers=h).json()["email"]
     done, results = [], []
 
-    def slow():
-        r = single(server, files_server + "/slow/2/page.html")
-        results.append(r.status_code)
-        done.append(time.monotonic())
-    threads = [threading.Thread(target=slow) for _ in range(10)]
+    def slow(i, client):
+        r = single(s, files_server + f"/slow/3/page.html?{i}", headers={"X-Forwarded-For": client})
+        results.append((client, r.status_code, r.json().get("detail") if r.status_code != 200 else None))
+        if r.status_code == 200:
+            done.append(time.monotonic())
+    # One client three times (a quarter of 8 each: the third is refused), six others (8 in
+    # all), then one more (the node is full).
+    clients = ["192.0.2.1"] * 3 + [f"192.0.2.{i}" for i in range(2, 8)] + ["192.0.2.99"]
+    threads = [threading.Thread(target=slow, args=(i, c)) for i, c in enumerate(clients)]
     for t in threads:
         t.start()
-    time.sleep(0.5)
-    r = requests.get(server.url + "/health", timeout=5)
+        time.sleep(0.1)
+    time.sleep(0.3)
+    r = requests.get(s.url + "/health", timeout=5)
+    started = time.monotonic()
+    login = requests.post(s.url + "/api/auth/login", json={"email": email, "password": PASSWORD}, timeout=10)
     answered = time.monotonic()
     for t in threads:
         t.join()
-    assert r.status_code == 200
-    assert not any(d <= answered for d in done)  # /health answered while all ten were in flight
-    assert results == [200] * 10
+    assert r.status_code == 200 and login.status_code == 200
+    assert answered - started < 2 and not any(d <= answered for d in done)  # while all were in flight
+    assert sorted(c for c, status, _ in results if status == 200) == sorted(["192.0.2.1"] * 2 + clients[3:9])
+    assert sorted((c, d) for c, status, d in results if status == 429) == [
+        ("192.0.2.1", "2 of your documents are being processed at once, the most allowed;"
+                      " wait for one to end, or send several in one upload or batch"),
+        ("192.0.2.99", "the server is processing as many documents at once as it takes;"
+                       " try again in a moment")]
 
 
 @pytest.mark.skipif(DB != "sqlite", reason="the wait is the same whatever the database")
