@@ -19,6 +19,9 @@
 #include "http/http.h"
 #include "base/xalloc.h"
 
+/* Open connections one address may hold (of the server's 1,024), without a proxy in front. */
+#define PER_CLIENT_CONNECTIONS 256
+
 /* In-flight requests get this long to finish after a stop signal. */
 #define SHUTDOWN_GRACE_MS 9000
 
@@ -150,6 +153,9 @@ int cli_serve(int argc, char **argv)
 		.app = core,
 		.site = api ? api_site() : NULL,
 		.hsts = strncmp(cfg.public_url, "https://", 8) == 0,
+		/* One client cannot hold every connection (slow headers, idle streams); behind
+		 * a proxy every connection is the proxy's. */
+		.per_ip_limit = cfg.trusted_proxies[0] ? 0 : PER_CLIENT_CONNECTIONS,
 	};
 	if (http_server_start(&hc, &srv, err, sizeof(err))) {
 		fprintf(stderr, "mtag: %s\n", err);

@@ -722,6 +722,7 @@ static struct MHD_Daemon *start_daemon(struct http_server *srv, const struct soc
 				MHD_OPTION_ARRAY, srv->cfg.threads > 1 ? pool : pool + 1,
 				MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_TIMEOUT_S,
 				MHD_OPTION_CONNECTION_LIMIT, CONNECTION_LIMIT,
+				MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)srv->cfg.per_ip_limit,
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
 				MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
 				MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,

@@ -122,3 +122,35 @@ def test_hsts_when_served_over_https(fresh_server, server):
     s = fresh_server(extra_env={"MTAG_PUBLIC_URL": "https://tags.example.org"})
     r = requests.get(s.url + "/health")
     assert r.headers["Strict-Transport-Security"] == "max-age=31536000"
+
+
+def test_one_address_cannot_hold_every_connection(fresh_server):
+    """Without a proxy in front, one address holds at most 256 of the 1,024 connections
+    (slow headers kept them all, and nobody else got in)."""
+    import socket
+    s = fresh_server()
+    port = int(s.url.rsplit(":", 1)[1])
+    held = []
+    try:
+        for _ in range(256):
+            c = socket.create_connection(("127.0.0.1", port), timeout=5)
+            c.sendall(b"GET /health HTTP/1.1\r\nHost: a\r\n")  # headers never finished
+            held.append(c)
+        extra = socket.create_connection(("127.0.0.1", port), timeout=5)
+        extra.sendall(b"GET /health HTTP/1.1\r\nHost: a\r\n\r\n")
+        try:
+            assert extra.recv(100) == b""  # closed without an answer
+        except ConnectionResetError:
+            pass
+        extra.close()
+        # Another address is served.
+        other = socket.socket()
+        other.bind(("127.0.0.2", 0))
+        other.settimeout(5)
+        other.connect(("127.0.0.1", port))
+        other.sendall(b"GET /health HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+        assert other.recv(100).startswith(b"HTTP/1.1 200")
+        other.close()
+    finally:
+        for c in held:
+            c.close()
