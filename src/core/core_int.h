@@ -59,6 +59,9 @@ void core_upgrade_hash(struct core *c, struct arena *a, const char *user_id, con
 #define CORE_ANON_CLIENT_LEN 16
 /* All anonymous work together has at most this many users' limits. */
 #define ANON_TOTAL_USERS 10
+/* The files an anonymous client keeps (until claimed or purged): at most this many
+ * uploads of MTAG_MAX_UPLOAD_MB. */
+#define ANON_KEPT_UPLOADS 10
 void core_anon_client(const struct core *c, const char *owner_id, const char *ip,
 		      char out[CORE_ANON_CLIENT_LEN + 1]);
 /*
@@ -66,10 +69,13 @@ void core_anon_client(const struct core *c, const char *owner_id, const char *ip
  * a job more running (unless adds_job is false: the job runs already) and
  * more documents waiting. ERR_RATE_LIMITED with err said otherwise; the
  * anonymous work (owner "") of one client (anon_client, core_anon_client)
- * has one owner's limits, and all anonymous work ANON_TOTAL_USERS owners'.
+ * has one owner's limits, and all anonymous work ANON_TOTAL_USERS owners';
+ * anonymous work also keeps at most ANON_KEPT_UPLOADS uploads' bytes per
+ * client with more_bytes (about to be stored) counted.
  */
 enum mtag_err core_check_limits(struct core *c, const char *owner_id, const char *anon_client,
-				bool adds_job, size_t more, char *err, size_t errlen);
+				bool adds_job, size_t more, uint64_t more_bytes, char *err,
+				size_t errlen);
 /*
  * Hold a document processed at once for a request: its lease is renewed
  * with the workers' until core_unhold. Returns the slot, -1 when every slot

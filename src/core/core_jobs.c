@@ -1,6 +1,7 @@
 /*
  * core_jobs.c - batch jobs (core_jobs.h).
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -53,8 +54,21 @@ static enum mtag_err over_limits(const char *who, const char *who_has, int runni
 	return ERR_OK;
 }
 
+/* Past a byte budget? ERR_RATE_LIMITED with err said, else ERR_OK. */
+static enum mtag_err over_bytes(const char *who, int64_t kept, uint64_t more, uint64_t budget,
+				char *err, size_t errlen)
+{
+	if ((uint64_t)kept + more <= budget)
+		return ERR_OK;
+	snprintf(err, errlen, "%s would keep %" PRIu64 " MB of files, more than the %" PRIu64
+		 " MB allowed; sign in, or wait for them to be deleted", who,
+		 ((uint64_t)kept + more + (1u << 20) - 1) >> 20, budget >> 20);
+	return ERR_RATE_LIMITED;
+}
+
 enum mtag_err core_check_limits(struct core *c, const char *owner_id, const char *anon_client,
-				bool adds_job, size_t more, char *err, size_t errlen)
+				bool adds_job, size_t more, uint64_t more_bytes, char *err,
+				size_t errlen)
 {
 	int running = 0, pending = 0;
 	int max_running = c->cfg->max_running_jobs;
@@ -78,6 +92,17 @@ enum mtag_err core_check_limits(struct core *c, const char *owner_id, const char
 		e = over_limits("anonymous work", "anonymous work has", running, pending, adds_job,
 				more, ANON_TOTAL_USERS * max_running, ANON_TOTAL_USERS * max_pending,
 				"sign in, or try again later", err, errlen);
+	/* Its files are kept (a day by default): a budget, or one client could fill the disk. */
+	uint64_t budget = (uint64_t)ANON_KEPT_UPLOADS * ((uint64_t)c->cfg->max_upload_mb << 20);
+	int64_t kept = 0;
+	if (!e)
+		e = store_anon_bytes(c->store, anon_client, &kept);
+	if (!e)
+		e = over_bytes("your anonymous work", kept, more_bytes, budget, err, errlen);
+	if (!e)
+		e = store_anon_bytes(c->store, NULL, &kept);
+	if (!e)
+		e = over_bytes("anonymous work", kept, more_bytes, ANON_TOTAL_USERS * budget, err, errlen);
 	return e;
 }
 
@@ -107,7 +132,7 @@ enum mtag_err core_submit_batch(struct core *c, struct arena *a, const char *own
 	}
 	char anon[CORE_ANON_CLIENT_LEN + 1];
 	core_anon_client(c, owner_id, client_ip, anon);
-	e = core_check_limits(c, owner_id, anon, true, sr.nrows, err, errlen);
+	e = core_check_limits(c, owner_id, anon, true, sr.nrows, 0, err, errlen);
 	if (e)
 		return e;
 	struct store_job j = { .anon_client = anon };
@@ -263,7 +288,7 @@ enum mtag_err core_job_retry(struct core *c, const char *owner_id, const char *j
 	if (!e && j.failed_documents > 0 && strcmp(j.status, "cancelled"))
 		e = core_check_limits(c, owner_id, NULL,
 				 strcmp(j.status, "pending") && strcmp(j.status, "processing"),
-				 (size_t)j.failed_documents, err, errlen);
+				 (size_t)j.failed_documents, 0, err, errlen);
 	arena_release(&a);
 	if (!e)
 		e = store_job_retry(c->store, job_id, owner_id, clock_now_us(), n);
@@ -288,7 +313,7 @@ enum mtag_err core_job_claim(struct core *c, const char *owner_id, const char *j
 	if (!e && (!strcmp(j.status, "pending") || !strcmp(j.status, "processing")))
 		e = core_check_limits(c, owner_id, NULL, true,
 				 (size_t)(j.total_documents - j.processed_documents - j.failed_documents),
-				 err, errlen);
+				 0, err, errlen);
 	arena_release(&a);
 	if (!e)
 		e = store_job_claim(c->store, job_id, owner_id, now,

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <time.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/clock.h"
@@ -255,13 +256,20 @@ static enum mtag_err process_path(struct work *w, const char *path, const char *
 	return finish(w, NULL, dup, out);
 }
 
+/* The size of the file at path (0 when it cannot be read: the pipeline says why later). */
+static uint64_t file_bytes(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
 /*
  * Before a document processed at once: a slot of the node's (core_sync_take)
  * under key (the owner, or the anonymous client), and an anonymous client's
  * limits. ERR_RATE_LIMITED with out->error said, nothing recorded, when not.
  */
 static enum mtag_err sync_begin(struct work *w, const char *owner_id, const char *client_ip,
-				char anon[CORE_ANON_CLIENT_LEN + 1], const char **key,
+				uint64_t bytes, char anon[CORE_ANON_CLIENT_LEN + 1], const char **key,
 				struct core_document *out)
 {
 	core_anon_client(w->c, owner_id, client_ip, anon);
@@ -271,7 +279,7 @@ static enum mtag_err sync_begin(struct work *w, const char *owner_id, const char
 		return ERR_RATE_LIMITED;
 	}
 	enum mtag_err e = owner_id[0] ? ERR_OK
-				      : core_check_limits(w->c, owner_id, anon, true, 0, w->err,
+				      : core_check_limits(w->c, owner_id, anon, true, 0, bytes, w->err,
 							  sizeof(w->err));
 	if (e) {
 		core_sync_give(w->c, *key);
@@ -290,7 +298,7 @@ enum mtag_err core_process_url(struct core *c, struct arena *a, const char *owne
 	const char *path = NULL, *key;
 	char anon[CORE_ANON_CLIENT_LEN + 1];
 	memset(out, 0, sizeof(*out));
-	enum mtag_err e = sync_begin(&w, owner_id, client_ip, anon, &key, out);
+	enum mtag_err e = sync_begin(&w, owner_id, client_ip, 0, anon, &key, out);
 	if (e)
 		return e;
 	/* The caller waits for the answer: a bounded wait for the host's slot, and
@@ -330,7 +338,7 @@ enum mtag_err core_process_file(struct core *c, struct arena *a, const char *own
 	const char *key;
 	char anon[CORE_ANON_CLIENT_LEN + 1];
 	memset(out, 0, sizeof(*out));
-	enum mtag_err e = sync_begin(&w, owner_id, client_ip, anon, &key, out);
+	enum mtag_err e = sync_begin(&w, owner_id, client_ip, file_bytes(path), anon, &key, out);
 	if (e)
 		return e;
 	e = begin_work(&w, owner_id, anon, NULL, filename);
@@ -401,8 +409,11 @@ enum mtag_err core_submit_upload(struct core *c, struct arena *a, const char *ow
 				 char *err, size_t errlen)
 {
 	char anon[CORE_ANON_CLIENT_LEN + 1];
+	uint64_t bytes = 0;
+	for (size_t i = 0; i < n; i++)
+		bytes += file_bytes(files[i].path);
 	core_anon_client(c, owner_id, client_ip, anon);
-	enum mtag_err e = core_check_limits(c, owner_id, anon, true, n, err, errlen);
+	enum mtag_err e = core_check_limits(c, owner_id, anon, true, n, bytes, err, errlen);
 	if (e)
 		return e;
 	struct store_job j = { .anon_client = anon };

@@ -247,6 +247,8 @@ enum mtag_err store_job_delete(struct store *s, struct arena *a, const char *id,
  * every client when anon_client is NULL. */
 enum mtag_err store_user_load(struct store *s, const char *user_id, const char *anon_client,
 			      int *running_jobs, int *pending_documents);
+/* The bytes of the files anonymous work of the client anon_client keeps (NULL: of every client). */
+enum mtag_err store_anon_bytes(struct store *s, const char *anon_client, int64_t *bytes);
 /* Documents waiting to be claimed (status pending, cancelled jobs' excepted). OUT: *n. */
 enum mtag_err store_queue_depth(struct store *s, int64_t *n);
 /*

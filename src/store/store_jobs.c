@@ -387,6 +387,27 @@ static enum mtag_err row_two_ints(struct store_row *r, void *out)
 	return store_row_done(r, "processing_jobs");
 }
 
+static enum mtag_err row_int64(struct store_row *r, void *out)
+{
+	*(int64_t *)out = store_col_int(r, 0);
+	return store_row_done(r, "documents");
+}
+
+enum mtag_err store_anon_bytes(struct store *s, const char *anon_client, int64_t *bytes)
+{
+	*bytes = 0;
+	if (anon_client) {
+		struct store_param p[] = { STORE_TEXT(anon_client) };
+		return store_read_one(s, NULL, "anon_bytes",
+				      "SELECT coalesce(sum(size_bytes), 0) FROM documents WHERE user_id IS NULL"
+				      " AND job_id IN (SELECT id FROM processing_jobs WHERE anon_client = $1)",
+				      p, 1, row_int64, bytes);
+	}
+	return store_read_one(s, NULL, "anon_bytes",
+			      "SELECT coalesce(sum(size_bytes), 0) FROM documents WHERE user_id IS NULL",
+			      NULL, 0, row_int64, bytes);
+}
+
 enum mtag_err store_user_load(struct store *s, const char *user_id, const char *anon_client,
 			      int *running_jobs, int *pending_documents)
 {

@@ -338,6 +338,27 @@ def test_slow_downloads_do_not_block_the_server(fresh_server, files_server):
                        " try again in a moment")]
 
 
+@pytest.mark.skipif(DB != "sqlite", reason="the budget is the same whatever the database")
+def test_anonymous_files_have_a_budget(fresh_server):
+    """Anonymous work keeps at most ten uploads' worth of files per client (here 10 MB):
+    one visitor could otherwise fill the disk for the day the files are kept."""
+    s = fresh_server(extra_env={"MTAG_MAX_UPLOAD_MB": "1"})
+    text = ("Volcanoes and glaciers shape the valley floor. " * 19000).encode()  # ~0.9 MB
+    statuses = []
+    for i in range(12):
+        r = requests.post(s.url + "/api/process/upload", files={"files": (f"v{i}.txt", text, "text/plain")},
+                          timeout=60)
+        statuses.append(r.status_code)
+    assert statuses == [200] * 11 + [429], statuses
+    assert r.json()["detail"] == ("your anonymous work would keep 11 MB of files, more than the 10 MB allowed;"
+                                  " sign in, or wait for them to be deleted")
+    # Signed in, the same bytes are theirs to keep.
+    h, _ = user(s)
+    r = requests.post(s.url + "/api/process/upload", files={"files": ("v.txt", text, "text/plain")},
+                      headers=h, timeout=60)
+    assert r.status_code == 200
+
+
 @pytest.mark.skipif(DB != "sqlite", reason="the wait is the same whatever the database")
 def test_a_request_waits_a_bounded_time_for_its_hosts_download_slot(fresh_server, files_server):
     s = fresh_server(extra_env={"MTAG_FETCH_PER_HOST": "1"})
