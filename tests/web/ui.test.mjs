@@ -458,6 +458,19 @@ test('history follows a running job without a reload', async () => {
   await row.getByText('Completed', { exact: true }).waitFor({ timeout: 30000 });
   assert.equal(await row.locator('td.docs').textContent(), '1/1');
   assert.equal(await page.evaluate(() => window.stillTheSamePage), true);
+  // A running job's dialog follows it too: counts, status, and its actions once it ends.
+  const third = await fetch(`${mtag.url}/api/process/process-batch`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+    body: JSON.stringify({ spreadsheet_url: `${files.url}/gen/live.csv`, url_column: 'link' }),
+  });
+  const { job_id: watched } = await third.json();
+  await page.goto(`${mtag.url}/history?job=${watched}`);
+  const dialog = page.getByRole('dialog');
+  await dialog.getByRole('button', { name: 'Cancel job' }).waitFor();
+  await dialog.getByText('1 of 1 processed · 1 completed · 0 failed').waitFor({ timeout: 30000 });
+  await dialog.getByText('Completed', { exact: true }).waitFor();
+  assert.equal(await dialog.getByRole('button', { name: 'Cancel job' }).count(), 0);
+  await dialog.getByRole('button', { name: 'Close' }).click();
   // Under a "Processing" filter the finished job leaves the list: its row still ends.
   const again = await fetch(`${mtag.url}/api/process/process-batch`, {
     method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },

@@ -51,7 +51,8 @@ function select(name, label, options, value) {
   return h('div', { class: 'field' }, h('label', { for: el.id }, label), el);
 }
 
-// The job's dialog; onchange runs after a delete, cancel or retry.
+// The job's dialog; onchange runs after a delete, cancel or retry. While the job runs,
+// its status, counts and actions follow it (read again every LIVE_MS).
 export async function openJob(jobId, { onchange, onclose } = {}) {
   const opened = await openDialogWith('Job', () => api(`/api/history/jobs/${encodeURIComponent(jobId)}`), { onclose });
   if (!opened) return;
@@ -67,35 +68,59 @@ export async function openJob(jobId, { onchange, onclose } = {}) {
       d.body.prepend(errorState(e));
     }
   };
-  const running = job.status === 'pending' || job.status === 'processing';
-  const actions = h('div', { class: 'actions' });
-  // A cancelled job's stopped documents are failed too: retrying would undo the cancel (409).
-  if (job.failed_documents > 0 && !running && job.status !== 'cancelled') {
-    const b = h('button', { type: 'button' }, 'Retry failed');
-    b.addEventListener('click', () => act(b, 'Retrying…', () => api(`/api/history/jobs/${job.id}/retry`, { method: 'POST', body: {} }), 'Failed documents were queued again.'));
-    actions.append(b);
-  }
-  if (running) {
-    const b = h('button', { type: 'button' }, 'Cancel job');
-    b.addEventListener('click', () => act(b, 'Cancelling…', () => api(`/api/history/jobs/${job.id}/cancel`, { method: 'POST', body: {} }), 'The job was cancelled.'));
-    actions.append(b);
-  }
-  const del = h('button', { type: 'button', class: 'danger' }, 'Delete job');
-  del.addEventListener('click', async () => {
-    if (!(await confirmDialog('Delete this job?', `Its ${job.total_documents} documents and their files will be deleted. This cannot be undone.`, 'Delete')))
-      return;
-    act(del, 'Deleting…', () => api(`/api/history/jobs/${job.id}`, { method: 'DELETE' }), 'The job was deleted.');
-  });
-  actions.append(del);
+  const actionsFor = (j) => {
+    const actions = h('div', { class: 'actions' });
+    // A cancelled job's stopped documents are failed too: retrying would undo the cancel (409).
+    if (j.failed_documents > 0 && !isRunning(j) && j.status !== 'cancelled') {
+      const b = h('button', { type: 'button' }, 'Retry failed');
+      b.addEventListener('click', () => act(b, 'Retrying…', () => api(`/api/history/jobs/${j.id}/retry`, { method: 'POST', body: {} }), 'Failed documents were queued again.'));
+      actions.append(b);
+    }
+    if (isRunning(j)) {
+      const b = h('button', { type: 'button' }, 'Cancel job');
+      b.addEventListener('click', () => act(b, 'Cancelling…', () => api(`/api/history/jobs/${j.id}/cancel`, { method: 'POST', body: {} }), 'The job was cancelled.'));
+      actions.append(b);
+    }
+    const del = h('button', { type: 'button', class: 'danger' }, 'Delete job');
+    del.addEventListener('click', async () => {
+      if (!(await confirmDialog('Delete this job?', `Its ${j.total_documents} documents and their files will be deleted. This cannot be undone.`, 'Delete')))
+        return;
+      act(del, 'Deleting…', () => api(`/api/history/jobs/${j.id}`, { method: 'DELETE' }), 'The job was deleted.');
+    });
+    actions.append(del);
+    return actions;
+  };
+  const counts = (j) => `${j.processed_documents + j.failed_documents} of ${j.total_documents} processed · ${j.processed_documents} completed · ${j.failed_documents} failed`;
+  const status = h('dd', null, badge(job.status));
+  const docs = h('dd', { role: 'status' }, counts(job));
+  const finished = h('dd', null, fmtDate(job.completed_at));
+  let actions = actionsFor(job);
   clear(d.body,
     h('dl', { class: 'meta-list' },
-      h('dt', null, 'Status'), h('dd', null, badge(job.status)),
-      h('dt', null, 'Documents'), h('dd', null, `${job.processed_documents + job.failed_documents} of ${job.total_documents} processed · ${job.processed_documents} completed · ${job.failed_documents} failed`),
+      h('dt', null, 'Status'), status,
+      h('dt', null, 'Documents'), docs,
       h('dt', null, 'Created'), h('dd', null, fmtDate(job.created_at)),
-      h('dt', null, 'Finished'), h('dd', null, fmtDate(job.completed_at)),
+      h('dt', null, 'Finished'), finished,
       job.error_message ? [h('dt', null, 'Error'), h('dd', null, job.error_message)] : null),
     actions,
     documentsSection(job));
+  for (let j = job; isRunning(j) && d.dialog.open;) {
+    await new Promise((r) => setTimeout(r, LIVE_MS));
+    if (!d.dialog.open) return;
+    try {
+      j = await api(`/api/history/jobs/${encodeURIComponent(jobId)}?documents_limit=1`);
+    } catch {
+      return; // deleted, signed out, or the server is away: the dialog stays as it was
+    }
+    clear(status, badge(j.status));
+    clear(docs, counts(j));
+    clear(finished, fmtDate(j.completed_at));
+    if (!isRunning(j)) {
+      const next = actionsFor(j);
+      actions.replaceWith(next);
+      actions = next;
+    }
+  }
 }
 
 // The job's documents, a page of 100 at a time ("Show more" asks for the next).
