@@ -559,6 +559,16 @@ enum store_fold { STORE_FOLD_NONE, STORE_FOLD_LIGATURES, STORE_FOLD_LETTERS };
 size_t store_fts_fold(enum store_fold f, const char *s, size_t n, char *out);
 /* Whether store_fts_fold would change s (n bytes). */
 bool store_fts_folds(enum store_fold f, const char *s, size_t n);
+/*
+ * The Arabic and Hebrew vowel marks STORE_FOLD_LETTERS drops: kept inside
+ * words by unicode61 given them as tokenchars (store_fts_marks: a UTF-8
+ * string of them all), as PostgreSQL's parser keeps them.
+ */
+bool store_fts_mark(unsigned cp);
+const char *store_fts_marks(void);
+/* The marks as a PostgreSQL regular expression's bracket expression ("[\u0591-\u05BD...]"). */
+struct buf;
+void store_fts_mark_class(struct buf *b);
 
 /* Register the FTS5 tokenizer "mtag" (store_sqlite_fts.c) on db. An SQLite result code. */
 struct sqlite3;

@@ -63,7 +63,10 @@ struct search_query {
 	int nstem;
 };
 
-/* A letter or digit, lower-cased; 0 for a separator. */
+/* What search_fold gives for a mark that is part of its word but not written (store_fts_mark). */
+#define SEARCH_SKIP 0xFFFFFFFEu
+
+/* A letter or digit, lower-cased; 0 for a separator; SEARCH_SKIP for a vowel mark. */
 static unsigned search_fold(unsigned cp)
 {
 	if (cp < 0x80) {
@@ -73,6 +76,8 @@ static unsigned search_fold(unsigned cp)
 	}
 	if (cp == UTF8_BAD)
 		return 0;
+	if (store_fts_mark(cp))
+		return SEARCH_SKIP; /* "حَبيبي" is the word "حبيبي", as the index has it */
 	if (utf8_locale() == (locale_t)0)
 		return cp; /* no Unicode tables: keep every non-ASCII character */
 	if (!iswalnum_l((wint_t)cp, utf8_locale()))
@@ -112,6 +117,13 @@ static void search_tokens(struct search_term *t, const char *s, size_t n)
 		unsigned cp = search_fold(raw);
 		char *tok = t->tok[t->ntok];
 		at += step;
+		if (cp == SEARCH_SKIP) {
+			if (at == n && len) {
+				tok[len] = '\0';
+				t->ntok++;
+			}
+			continue;
+		}
 		if (!search_exact(raw))
 			t->cut = true;
 		if (cp) {
@@ -575,8 +587,14 @@ static void search_put_pattern(struct buf *b, const char *word)
 				buf_append(b, word + at, step);
 			buf_puts(b, wide);
 			buf_putc(b, ']');
-		} else /* a letter or digit (search_fold): never special in a pattern */
+		} else { /* a letter or digit (search_fold): never special in a pattern */
 			buf_append(b, word + at, step);
+		}
+		/* An Arabic or Hebrew letter may carry vowel marks the word was typed without. */
+		if (cp >= 0x0590 && cp <= 0x06FF) {
+			store_fts_mark_class(b);
+			buf_putc(b, '*');
+		}
 	}
 }
 

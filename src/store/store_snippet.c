@@ -169,13 +169,13 @@ static int fold_token(void *ctx, int flags, const char *token, int n, int start,
 
 struct store_marker *store_marker_new(struct arena *a, const struct search_query *sq)
 {
-	static const char *args[] = { "remove_diacritics", "2" };
+	const char *args[] = { "remove_diacritics", "2", "tokenchars", store_fts_marks() };
 	struct store_marker *mk = arena_alloc(a, sizeof(*mk));
 	struct search_mark *raw = NULL;
 	size_t n = store_search_marks(a, sq, &raw);
 
 	pthread_once(&uni_once, uni_init);
-	if (!uni.ok || uni.methods.xCreate(uni.uctx, args, 2, &mk->tok) != SQLITE_OK)
+	if (!uni.ok || uni.methods.xCreate(uni.uctx, args, 4, &mk->tok) != SQLITE_OK)
 		return NULL;
 	mk->marks = arena_alloc(a, (n ? n : 1) * sizeof(*mk->marks));
 	mk->n = 0;
@@ -345,7 +345,7 @@ static void sql_marker_free(void *p)
 
 static struct sql_marker *sql_marker_parse(const char *marks)
 {
-	static const char *args[] = { "remove_diacritics", "2" };
+	const char *args[] = { "remove_diacritics", "2", "tokenchars", store_fts_marks() };
 	pthread_once(&uni_once, uni_init);
 	struct sql_marker *m = calloc(1, sizeof(*m));
 	if (!m)
@@ -356,7 +356,7 @@ static struct sql_marker *sql_marker_parse(const char *marks)
 	m->text = strdup(marks);
 	m->mk.marks = calloc(n, sizeof(*m->mk.marks));
 	if (!uni.ok || !m->text || !m->mk.marks ||
-	    uni.methods.xCreate(uni.uctx, args, 2, &m->mk.tok) != SQLITE_OK) {
+	    uni.methods.xCreate(uni.uctx, args, 4, &m->mk.tok) != SQLITE_OK) {
 		sql_marker_free(m);
 		return NULL;
 	}

@@ -30,6 +30,7 @@
  * with the search's ranking function mtag_rank (below).
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +95,57 @@ static const struct fts_fold fts_letters[] = {
 	{ 0xFB05, "st" }, { 0xFB06, "st" },
 };
 
+/*
+ * Arabic and Hebrew vowel marks (harakat, niqqud, cantillation): unicode61
+ * splits words at them ("حَبيبي" was "ح" and "بيبي"); the index takes them as
+ * word characters (tokenchars, store_fts_marks) and the fold drops them, so
+ * that a word typed without them, as it usually is, finds it.
+ */
+static const struct {
+	unsigned lo, hi;
+} fts_mark_ranges[] = {
+	{ 0x0591, 0x05BD }, { 0x05BF, 0x05BF }, { 0x05C1, 0x05C2 }, { 0x05C4, 0x05C5 },
+	{ 0x05C7, 0x05C7 }, { 0x064B, 0x065F }, { 0x0670, 0x0670 },
+};
+#define FTS_NMARK_RANGES (sizeof(fts_mark_ranges) / sizeof(fts_mark_ranges[0]))
+
+bool store_fts_mark(unsigned cp)
+{
+	for (size_t i = 0; i < FTS_NMARK_RANGES; i++)
+		if (cp >= fts_mark_ranges[i].lo && cp <= fts_mark_ranges[i].hi)
+			return true;
+	return false;
+}
+
+static char fts_marks[512];
+static pthread_once_t fts_marks_once = PTHREAD_ONCE_INIT;
+
+static void fts_marks_init(void)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < FTS_NMARK_RANGES; i++)
+		for (unsigned cp = fts_mark_ranges[i].lo; cp <= fts_mark_ranges[i].hi; cp++)
+			n += utf8_put(fts_marks + n, cp);
+	fts_marks[n] = '\0';
+}
+
+void store_fts_mark_class(struct buf *b)
+{
+	buf_putc(b, '[');
+	for (size_t i = 0; i < FTS_NMARK_RANGES; i++) {
+		buf_printf(b, "\\u%04X", fts_mark_ranges[i].lo);
+		if (fts_mark_ranges[i].hi != fts_mark_ranges[i].lo)
+			buf_printf(b, "-\\u%04X", fts_mark_ranges[i].hi);
+	}
+	buf_putc(b, ']');
+}
+
+const char *store_fts_marks(void)
+{
+	pthread_once(&fts_marks_once, fts_marks_init);
+	return fts_marks;
+}
+
 static const char *fts_find(const struct fts_fold *t, size_t n, unsigned cp)
 {
 	size_t lo = 0, hi = n;
@@ -112,8 +164,8 @@ static const char *fts_find(const struct fts_fold *t, size_t n, unsigned cp)
 /* Lead bytes of the code points folded: the rest (ASCII, Cyrillic, CJK...) goes by at once. */
 static bool fts_fold_lead(unsigned char c)
 {
-	return (c >= 0xC3 && c <= 0xCA) || (c >= 0xCD && c <= 0xCF) || c == 0xD1 || c == 0xE1 ||
-	       c == 0xE2 || c == 0xEF;
+	return (c >= 0xC3 && c <= 0xCA) || (c >= 0xCD && c <= 0xCF) || c == 0xD1 || c == 0xD6 ||
+	       c == 0xD7 || c == 0xD9 || c == 0xE1 || c == 0xE2 || c == 0xEF;
 }
 
 /*
@@ -131,6 +183,8 @@ static const char *fts_fold_at(enum store_fold f, const char *s, size_t n, size_
 		return to;
 	if ((to = fts_find(fts_letters, sizeof(fts_letters) / sizeof(fts_letters[0]), cp)))
 		return to;
+	if (store_fts_mark(cp))
+		return "";
 	unsigned base = cp >= 0xFF10 && cp <= 0xFF19 ? '0' + cp - 0xFF10
 			: cp >= 0xFF21 && cp <= 0xFF3A ? 'a' + cp - 0xFF21
 			: cp >= 0xFF41 && cp <= 0xFF5A ? 'a' + cp - 0xFF41
@@ -199,6 +253,8 @@ static int fts_qualify(void *ctx, int tflags, const char *tok, int n, int start,
 	}
 	memcpy(out, c->key, FTS_KEY_LEN);
 	size_t len = store_fts_fold(c->fold, tok, (size_t)n, out + FTS_KEY_LEN);
+	if (len == 0)
+		return SQLITE_OK; /* marks alone: no word */
 	return c->token(c->ctx, tflags, out, (int)(FTS_KEY_LEN + len), start + FTS_KEY_LEN + 1,
 			end + FTS_KEY_LEN + 1);
 }
@@ -234,9 +290,20 @@ static int fts_create(void *api, const char **argv, int argc, Fts5Tokenizer **ou
 							       : STORE_FOLD_NONE;
 	argv += ft->fold != STORE_FOLD_NONE;
 	argc -= ft->fold != STORE_FOLD_NONE;
+	/* "letters" keeps the vowel marks inside words, for the fold to drop. */
+	const char *args[16];
+	if (argc < 0 || argc > 14) {
+		free(ft);
+		return SQLITE_ERROR;
+	}
+	memcpy(args, argv, (size_t)argc * sizeof(*args));
+	if (ft->fold == STORE_FOLD_LETTERS) {
+		args[argc++] = "tokenchars";
+		args[argc++] = store_fts_marks();
+	}
 	rc = fts->xFindTokenizer(fts, "unicode61", &uctx, &ft->base);
 	if (rc == SQLITE_OK)
-		rc = ft->base.xCreate(uctx, argv, argc, &ft->inner);
+		rc = ft->base.xCreate(uctx, args, argc, &ft->inner);
 	if (rc != SQLITE_OK) {
 		free(ft);
 		return rc;
