@@ -8,6 +8,7 @@
 
 #include "api/api.h"
 #include "base/jsonx.h"
+#include "base/utf8.h"
 #include "core/core.h"
 #include "core/core_documents.h"
 #include "core/core_process.h"
@@ -113,8 +114,9 @@ void api_process_single(struct http_request *req, struct http_response *res)
 
 /*
  * A file name as sent, made safe to show and store as metadata: the last
- * path segment, control characters dropped, at most 255 bytes on a UTF-8
- * boundary; NULL when nothing is left. Storage keys never use it.
+ * path segment, control characters dropped, a byte that is not UTF-8 as '?',
+ * at most 255 bytes of whole characters; NULL when nothing is left. Storage
+ * keys never use it.
  */
 static const char *sanitise_filename(struct arena *a, const char *name)
 {
@@ -125,19 +127,18 @@ static const char *sanitise_filename(struct arena *a, const char *name)
 		if (*p == '/' || *p == '\\')
 			base = p + 1;
 	char *out = arena_alloc(a, strlen(base) + 1);
-	size_t n = 0;
-	for (const unsigned char *p = (const unsigned char *)base; *p && n < FILENAME_MAX_BYTES; p++)
-		if (*p >= 0x20 && *p != 0x7f)
-			out[n++] = (char)*p;
-	/* A cut in the middle of a character drops the partial character. */
-	size_t lead = n;
-	while (lead > 0 && ((unsigned char)out[lead - 1] & 0xc0) == 0x80)
-		lead--;
-	if (lead > 0) {
-		unsigned char c = (unsigned char)out[lead - 1];
-		size_t want = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
-		if (n - (lead - 1) < want)
-			n = lead - 1;
+	size_t n = 0, len = strlen(base), step;
+	/* Control characters dropped; a byte that is not UTF-8 (a Latin-1 name) is '?'. */
+	for (size_t i = 0; i < len && n < FILENAME_MAX_BYTES; i += step) {
+		unsigned cp = utf8_get(base + i, len - i, &step);
+		if (cp == UTF8_BAD) {
+			out[n++] = '?';
+		} else if (cp >= 0x20 && cp != 0x7f) {
+			if (n + step > FILENAME_MAX_BYTES)
+				break; /* whole characters only */
+			memcpy(out + n, base + i, step);
+			n += step;
+		}
 	}
 	out[n] = '\0';
 	if (!n || !strcmp(out, ".") || !strcmp(out, ".."))

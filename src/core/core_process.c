@@ -425,14 +425,19 @@ enum mtag_err core_submit_upload(struct core *c, struct arena *a, const char *ow
 	j.total_documents = (int)n;
 	j.options = jsonx_dump(a, jsonx_own(a, options_json(o)));
 	j.created_at = j.updated_at = clock_now_us();
-	for (size_t i = 0; i < n; i++) {
-		e = stage_upload(c, a, &j, &files[i], &docs[i], err, errlen);
-		if (e)
-			return e;
-	}
-	e = store_job_submit(c->store, &j, docs, n);
-	if (e)
+	size_t staged = 0;
+	for (; staged < n && !e; staged++)
+		e = stage_upload(c, a, &j, &files[staged], &docs[staged], err, errlen);
+	if (!e)
+		e = store_job_submit(c->store, &j, docs, n);
+	if (e) {
+		/* Nothing recorded: the files this job stored go too (a reused one is another's). */
+		char why[256];
+		for (size_t i = 0; i < staged; i++)
+			if (docs[i].blob_key && strstr(docs[i].blob_key, j.id))
+				blob_delete(c->blob, docs[i].blob_key, why, sizeof(why));
 		return e;
+	}
 	memcpy(job_id, j.id, UUID_STR_LEN);
 	core_wake_workers(c);
 	return ERR_OK;

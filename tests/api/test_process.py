@@ -254,6 +254,21 @@ def test_an_upload_without_a_name_is_titled_by_its_text(server):
         assert filename == "-"
 
 
+def test_a_name_that_is_not_utf8_is_kept_readable(server):
+    """A Latin-1 file name in a multi-file upload: the job is taken (it was a 400 that left
+    the files it had stored in storage for good), the bytes that are not UTF-8 shown as '?'."""
+    h, uid = user(server)
+    part = lambda name, text: (b"--b0undary\r\nContent-Disposition: form-data; name=\"files\"; filename=\"" +
+                               name + b"\"\r\nContent-Type: text/plain\r\n\r\n" + text + b"\r\n")
+    body = part(b"r\xe9sum\xe9.txt", b"Notes about the garden.") + part(b"b.txt", b"Notes about bees.") + \
+        b"--b0undary--\r\n"
+    r = requests.post(server.url + "/api/process/upload", data=body, timeout=60,
+                      headers={**h, "Content-Type": "multipart/form-data; boundary=b0undary"})
+    assert r.status_code == 202, r.text
+    names = sorted(n for (n,) in server.query(f"SELECT filename FROM documents WHERE job_id = '{r.json()['job_id']}'"))
+    assert names == ["b.txt", "r?sum?.txt"]
+
+
 def test_an_anonymous_job_id_is_never_logged(server):
     """An anonymous job's id is what lets its submitter read it: the access log names its
     status route by pattern, and the processing log calls it anonymous."""
