@@ -138,9 +138,13 @@ void core_free(struct core *c)
 	pthread_mutex_unlock(&c->janitor_lock);
 	if (c->janitor_running)
 		pthread_join(c->janitor, NULL);
-	/* A worker finishes the document it holds first. */
+	/* A worker finishes the document it holds first, its lease still renewed. */
 	for (int i = 0; i < c->nworkers; i++)
 		pthread_join(c->workers[i], NULL);
+	pthread_mutex_lock(&c->janitor_lock);
+	c->keeper_stopping = true;
+	pthread_cond_broadcast(&c->work_wake);
+	pthread_mutex_unlock(&c->janitor_lock);
 	if (c->lease_keeper_running)
 		pthread_join(c->lease_keeper, NULL);
 	pthread_cond_destroy(&c->host_free);

@@ -55,6 +55,7 @@ struct core {
 	pthread_mutex_t janitor_lock;
 	pthread_cond_t janitor_wake;
 	bool stopping;
+	bool keeper_stopping; /* set after the workers have finished: leases are renewed until then */
 	/* The workers (core_queue.c), woken through work_wake under janitor_lock. */
 	pthread_t workers[CORE_WORKERS_MAX];
 	int nworkers;

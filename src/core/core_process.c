@@ -207,8 +207,14 @@ static enum mtag_err finish(struct work *w, const char *reason, const char *dup,
 		}
 	}
 	enum mtag_err e = store_document_finish(w->c->store, d);
-	if (e == ERR_NOT_FOUND && w->stored_new) {
-		/* The job was deleted while this document ran: its file must go too. */
+	struct store_document now;
+	/* The job was deleted while this document ran, or the document is no longer this
+	 * node's (its lease ran out; another finished it, or it failed for good): the file
+	 * stored here goes too, unless the row as it is now points to it. */
+	if (w->stored_new && (e == ERR_NOT_FOUND ||
+			      (e == ERR_CONFLICT &&
+			       (store_document_get(w->c->store, w->a, d->id, d->user_id, &now) ||
+				!now.blob_key || strcmp(now.blob_key, d->blob_key))))) {
 		char err[256];
 		blob_delete(w->c->blob, d->blob_key, err, sizeof(err));
 	}

@@ -26,8 +26,8 @@
 
 #define CORE_MAX_ATTEMPTS 3
 
-/* Wait on work_wake (janitor_lock held) for at most ms; false when stopping. */
-static bool idle_wait(struct core *c, int ms)
+/* Wait on work_wake (janitor_lock held) for at most ms; false once *stop is set. */
+static bool wait_unless(struct core *c, int ms, const bool *stop)
 {
 	struct timespec until;
 	clock_gettime(CLOCK_REALTIME, &until);
@@ -37,9 +37,15 @@ static bool idle_wait(struct core *c, int ms)
 		until.tv_sec++;
 		until.tv_nsec -= 1000000000;
 	}
-	if (!c->stopping)
+	if (!*stop)
 		pthread_cond_timedwait(&c->work_wake, &c->janitor_lock, &until);
-	return !c->stopping;
+	return !*stop;
+}
+
+/* Wait on work_wake (janitor_lock held) for at most ms; false when stopping. */
+static bool idle_wait(struct core *c, int ms)
+{
+	return wait_unless(c, ms, &c->stopping);
 }
 
 static void hold(struct core *c, int slot, const char *id)
@@ -113,7 +119,9 @@ static void *lease_keeper_main(void *arg)
 {
 	struct core *c = arg;
 	pthread_mutex_lock(&c->janitor_lock);
-	while (idle_wait(c, c->cfg->lease_s * 250)) {
+	/* Not stopping with the workers: they finish what they hold, under a renewed lease
+	 * (else another node took it again and it was processed twice). */
+	while (wait_unless(c, c->cfg->lease_s * 250, &c->keeper_stopping)) {
 		const char *ids[CORE_WORKERS_MAX + CORE_SYNC_MAX];
 		char copy[CORE_WORKERS_MAX + CORE_SYNC_MAX][37];
 		size_t n = 0;

@@ -116,3 +116,38 @@ def test_cluster_survives_a_killed_and_a_stopped_worker(tmp_path, files_server):
             if n.proc.poll() is None:
                 n.proc.send_signal(signal.SIGCONT)
                 n.stop()
+
+
+@pytest.mark.skipif(DB != "postgresql" or not S3_ENDPOINT, reason="needs PostgreSQL and S3")
+def test_a_stopping_worker_keeps_its_lease_while_it_finishes(tmp_path, files_server):
+    """SIGTERM: the worker finishes the document it holds, and its lease is renewed until then
+    (it was not: another node took the document again after the lease and processed it twice)."""
+    from conftest import FilesHandler
+    env = {"MTAG_DATABASE_URL": new_database_url(), "MTAG_LEASE_S": "4", "MTAG_WORKERS": "1",
+           "MTAG_FETCH_PER_HOST": "8"}
+    env.update(s3_storage_env())
+    nodes = []
+    try:
+        api = Server(str(tmp_path / "api"), extra_env=env, args=("--role", "api"))
+        workers = [Server(str(tmp_path / f"w{i}"), extra_env={**env, "MTAG_NODE_ID": f"worker-{i}"},
+                          args=("--role", "worker")) for i in range(2)]
+        nodes = [api, *workers]
+        with FilesHandler.lock:
+            FilesHandler.most = 0
+        name = sheet(f"stop-{uuid.uuid4().hex[:6]}.csv", ["url", f"{files_server}/slow/12/page.html?counted"])
+        job = submit(api, files_server, name)
+        deadline = time.monotonic() + 30
+        while not (rows := api.query(f"SELECT node_id FROM documents WHERE job_id = '{job}' AND status = 'processing'")):
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        holder = next(w for w in workers if rows[0][0] == w.env["MTAG_NODE_ID"])
+        time.sleep(1)
+        holder.proc.send_signal(signal.SIGTERM)
+        assert holder.proc.wait(timeout=60) == 0  # it finished the document, then left
+        rows = api.query(f"SELECT status, attempts, node_id FROM documents WHERE job_id = '{job}'")
+        assert rows == [("completed", "1", holder.env["MTAG_NODE_ID"])]
+        assert FilesHandler.most == 1  # downloaded once: nobody took it again
+    finally:
+        for n in nodes:
+            if n.proc.poll() is None:
+                n.stop()
