@@ -56,6 +56,7 @@ struct core {
 	pthread_cond_t janitor_wake;
 	bool stopping;
 	bool keeper_stopping; /* set after the workers have finished: leases are renewed until then */
+	_Atomic int64_t storage_down_us; /* when storage last failed a worker's document, 0: fine */
 	/* The workers (core_queue.c), woken through work_wake under janitor_lock. */
 	pthread_t workers[CORE_WORKERS_MAX];
 	int nworkers;

@@ -103,6 +103,14 @@ void core_host_give(struct core *c, const char *url);
  */
 bool core_sync_take(struct core *c, const char *owner, char *err, size_t errlen);
 void core_sync_give(struct core *c, const char *owner);
+/*
+ * Storage failed a worker's document: the workers claim nothing more until
+ * it answers again (core_storage_back), so that an outage of a few seconds
+ * does not fail every queued document.
+ */
+void core_storage_down(struct core *c);
+/* Whether the workers may claim: storage has not failed, or answers again. */
+bool core_storage_back(struct core *c);
 
 struct pipeline_doc;
 /* Count a recorded outcome ("completed" or "failed"); for completed ones, the stage timings of p (core_metrics.c). */

@@ -164,6 +164,23 @@ static enum mtag_err store_original(struct work *w, const char *path, const char
 	return e;
 }
 
+/*
+ * Storage could not be reached (e): for a worker's document that is no fault
+ * of the document's. It is left as it is, claimed: its lease runs out and it
+ * is taken again, and the workers claim nothing until storage answers
+ * (core_storage_down). True when so; a document processed at once for a
+ * request fails, and the request hears of the outage.
+ */
+static bool storage_outage(struct work *w, enum mtag_err e)
+{
+	if (e != ERR_UNAVAILABLE || w->held >= 0)
+		return false;
+	core_storage_down(w->c);
+	log_warn("core.storage_unavailable", "document=%s error=\"%s\" (taken again after its lease)",
+		 w->doc.id, w->err);
+	return true;
+}
+
 /* Record the outcome; for a failure, reason says why. */
 static enum mtag_err finish(struct work *w, const char *reason, const char *dup,
 			    struct core_document *out)
@@ -253,6 +270,8 @@ static enum mtag_err process_path(struct work *w, const char *path, const char *
 		return finish(w, arena_strdup(w->a, w->err[0] ? w->err : err_detail(e)), NULL, out);
 	const char *dup;
 	e = store_original(w, path, &dup);
+	if (e && storage_outage(w, e))
+		return e;
 	if (e) {
 		/* Storage is down: the document fails, and the caller hears of the outage. */
 		const char *reason = arena_printf(w->a, "could not store the original: %s", w->err);
@@ -494,7 +513,9 @@ static void process_stored(struct work *w, const struct pipeline_options *po,
 	enum mtag_err e = fd < 0 ? ERR_IO : blob_get_to_fd(w->c->blob, d->blob_key, fd, w->err, sizeof(w->err));
 	if (fd >= 0)
 		close(fd);
-	if (e)
+	if (e && storage_outage(w, e))
+		; /* taken again once storage is back */
+	else if (e)
 		finish(w, arena_printf(w->a, "could not read the original: %s", w->err), NULL, out);
 	else if (pipeline_run_download(w->c->pipeline, w->a, path, d->source_url, d->filename, po,
 				       &w->pd, w->err, sizeof(w->err)))

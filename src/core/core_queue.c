@@ -18,6 +18,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "blob/blob.h"
 #include "core/core_int.h"
 #include "core/core_process.h"
 #include "pipeline/fetch.h"
@@ -70,8 +71,11 @@ static void *worker_main(void *arg)
 		struct arena a = ARENA_INIT;
 		struct store_document d;
 		int64_t now = clock_now_us();
-		enum mtag_err e = store_document_claim(c->store, &a, c->cfg->node_id, now,
-						       (int64_t)c->cfg->lease_s * 1000000, CORE_MAX_ATTEMPTS, &d);
+		/* Storage down: nothing is claimed (idle) until it answers again. */
+		enum mtag_err e = !core_storage_back(c) ? ERR_NOT_FOUND
+				: store_document_claim(c->store, &a, c->cfg->node_id, now,
+						       (int64_t)c->cfg->lease_s * 1000000,
+						       CORE_MAX_ATTEMPTS, &d);
 		core_metrics_claim_call(clock_now_us() - now);
 		if (!e) {
 			core_metrics_claimed(d.created_at, clock_now_us());
@@ -267,4 +271,21 @@ void core_sync_give(struct core *c, const char *owner)
 			break;
 		}
 	pthread_mutex_unlock(&c->sync_lock);
+}
+
+void core_storage_down(struct core *c)
+{
+	atomic_store(&c->storage_down_us, clock_now_us());
+}
+
+bool core_storage_back(struct core *c)
+{
+	if (!atomic_load(&c->storage_down_us))
+		return true;
+	char err[256];
+	if (blob_ping(c->blob, err, sizeof(err)))
+		return false;
+	if (atomic_exchange(&c->storage_down_us, 0))
+		log_info("core.storage_back", "workers claim again");
+	return true;
 }

@@ -13,7 +13,7 @@ import uuid
 import pytest
 import requests
 
-from conftest import BIN, DB, ROOT, S3_DIR, Server, new_database_url
+from conftest import BIN, DB, GEN_DIR, ROOT, S3_DIR, Server, new_database_url
 
 DATA = os.path.join(ROOT, "tests/data/extract")
 PASSWORD = "correct horse battery staple"
@@ -424,6 +424,35 @@ def test_s3_outage_is_503_then_recovers(fresh_server, files_server):
     assert single(s, files_server + "/notes.odt", headers=h).status_code == 200
     (status, err), = s.query("SELECT status, error_message FROM documents WHERE source_url LIKE '%/report.docx'")
     assert status == "failed" and err.startswith("could not store the original: S3 ")
+
+
+@pytest.mark.skipif(DB != "postgresql" or not S3_DIR, reason="needs the S3 test server")
+def test_an_s3_outage_does_not_fail_queued_documents(fresh_server, files_server):
+    """Workers whose document could not be stored leave it to be taken again and claim
+    nothing until storage answers: a short outage no longer fails the whole queue."""
+    import subprocess
+    s = fresh_server(extra_env={"MTAG_LEASE_S": "4", "MTAG_WORKERS": "2"})
+    h, _ = user(s)
+    links = [f"{files_server}/page.html?outage={uuid.uuid4().hex}&n={i}" for i in range(6)]
+    name = f"outage-{uuid.uuid4().hex[:6]}.csv"
+    with open(os.path.join(GEN_DIR, name), "w") as f:
+        f.write("url\n" + "\n".join(links) + "\n")
+    subprocess.run([ROOT + "/tools/s3-server.sh", "pause", S3_DIR], check=True)
+    try:
+        r = requests.post(s.url + "/api/process/process-batch", headers=h, timeout=60,
+                          json={"spreadsheet_url": f"{files_server}/gen/{name}", "url_column": "url"})
+        assert r.status_code == 202, r.text
+        job = r.json()["job_id"]
+        time.sleep(6)  # the first documents meet the outage
+    finally:
+        subprocess.run([ROOT + "/tools/s3-server.sh", "resume", S3_DIR], check=True)
+    deadline = time.monotonic() + 90
+    while True:
+        st = requests.get(s.url + f"/api/process/batch-status/{job}", headers=h, timeout=30).json()
+        if st["status"] in ("completed", "partial", "failed") or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert (st["status"], st["completed"], st["failed"]) == ("completed", 6, 0), st
 
 
 def test_debug_logging_to_a_file_does_not_break_extraction(fresh_server, files_server):
