@@ -273,9 +273,10 @@ static enum mtag_err process_path(struct work *w, const char *path, const char *
 	if (e && storage_outage(w, e))
 		return e;
 	if (e) {
-		/* Storage is down: the document fails, and the caller hears of the outage. */
-		const char *reason = arena_printf(w->a, "could not store the original: %s", w->err);
-		finish(w, reason, NULL, out);
+		/* Storage is down: the document fails, and the caller hears of the outage. The
+		 * storage's own words (its address) are for the log, not for the user. */
+		log_warn("core.store_failed", "document=%s error=\"%s\"", w->doc.id, w->err);
+		finish(w, "could not store the original: the storage did not answer", NULL, out);
 		return e;
 	}
 	return finish(w, NULL, dup, out);
@@ -515,8 +516,11 @@ static void process_stored(struct work *w, const struct pipeline_options *po,
 		close(fd);
 	if (e && storage_outage(w, e))
 		; /* taken again once storage is back */
-	else if (e)
-		finish(w, arena_printf(w->a, "could not read the original: %s", w->err), NULL, out);
+	else if (e) {
+		log_warn("core.read_failed", "document=%s error=\"%s\"", d->id, w->err);
+		finish(w, e == ERR_NOT_FOUND ? "could not read the original: it is no longer in storage"
+					     : "could not read the original from storage", NULL, out);
+	}
 	else if (pipeline_run_download(w->c->pipeline, w->a, path, d->source_url, d->filename, po,
 				       &w->pd, w->err, sizeof(w->err)))
 		finish(w, arena_strdup(w->a, w->err), NULL, out);
