@@ -75,17 +75,21 @@ def test_roles(tmp_path, files_server):
     assert r.returncode == 2 and "--role must be all, api or worker" in r.stderr
 
 
+def cluster(tmp_path, apis, workers):
+    """api and worker nodes on one new database and the S3 bucket, leases of 4 s: (apis, workers)."""
+    env = {"MTAG_DATABASE_URL": new_database_url(), "MTAG_LEASE_S": "4", "MTAG_WORKERS": "1",
+           "MTAG_FETCH_PER_HOST": "8", **s3_storage_env()}
+    a = [Server(str(tmp_path / f"api{i}"), extra_env=env, args=("--role", "api")) for i in range(apis)]
+    w = [Server(str(tmp_path / f"w{i}"), extra_env={**env, "MTAG_NODE_ID": f"worker-{i}"},
+                args=("--role", "worker")) for i in range(workers)]
+    return a, w
+
+
 @pytest.mark.skipif(DB != "postgresql" or not S3_ENDPOINT, reason="a cluster needs PostgreSQL and S3")
 def test_cluster_survives_a_killed_and_a_stopped_worker(tmp_path, files_server):
-    env = {"MTAG_DATABASE_URL": new_database_url(), "MTAG_LEASE_S": "4", "MTAG_WORKERS": "1",
-           "MTAG_FETCH_PER_HOST": "8"}
-    env.update(s3_storage_env())
     nodes = []
     try:
-        api1 = Server(str(tmp_path / "api1"), extra_env=env, args=("--role", "api"))
-        api2 = Server(str(tmp_path / "api2"), extra_env=env, args=("--role", "api"))
-        workers = [Server(str(tmp_path / f"w{i}"), extra_env={**env, "MTAG_NODE_ID": f"worker-{i}"},
-                          args=("--role", "worker")) for i in range(3)]
+        (api1, api2), workers = cluster(tmp_path, 2, 3)
         nodes = [api1, api2, *workers]
         name = sheet(f"cluster-{uuid.uuid4().hex[:6]}.csv",
                      ["url"] + [f"{files_server}/slow/0.05/page.html?n={i}" for i in range(300)])
@@ -123,14 +127,9 @@ def test_a_stopping_worker_keeps_its_lease_while_it_finishes(tmp_path, files_ser
     """SIGTERM: the worker finishes the document it holds, and its lease is renewed until then
     (it was not: another node took the document again after the lease and processed it twice)."""
     from conftest import FilesHandler
-    env = {"MTAG_DATABASE_URL": new_database_url(), "MTAG_LEASE_S": "4", "MTAG_WORKERS": "1",
-           "MTAG_FETCH_PER_HOST": "8"}
-    env.update(s3_storage_env())
     nodes = []
     try:
-        api = Server(str(tmp_path / "api"), extra_env=env, args=("--role", "api"))
-        workers = [Server(str(tmp_path / f"w{i}"), extra_env={**env, "MTAG_NODE_ID": f"worker-{i}"},
-                          args=("--role", "worker")) for i in range(2)]
+        (api,), workers = cluster(tmp_path, 1, 2)
         nodes = [api, *workers]
         with FilesHandler.lock:
             FilesHandler.most = 0
