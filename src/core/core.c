@@ -31,6 +31,11 @@
 enum mtag_err core_open(const struct config *cfg, bool migrate, struct core **out,
 			char *err, size_t errlen)
 {
+	/* What the service writes from here on (the database, the originals, uploads and
+	 * temporary files) is its alone, whatever directory it is in: a 0755 state
+	 * directory (systemd's default) left the database readable by every local user.
+	 * mtag tag and batch open no database, and their results keep the user's umask. */
+	umask(077);
 	struct core *c = xcalloc(1, sizeof(*c));
 	c->cfg = cfg;
 	atomic_init(&c->public_url, cfg->public_url);
@@ -182,7 +187,7 @@ enum mtag_err core_migrate(struct core *c, int *applied, int *version)
 
 const char *core_public_url(const struct core *c)
 {
-	return atomic_load(&((struct core *)c)->public_url);
+	return atomic_load(&c->public_url);
 }
 
 void core_set_public_url(struct core *c, const char *url)

@@ -40,6 +40,7 @@ struct work {
 	struct pipeline_doc pd;
 	bool stored_new;   /* this work put the original into storage */
 	int held;          /* core_hold's slot of a document processed at once, else -1 */
+	bool queued;       /* a worker's document, taken from the queue */
 	char err[512];
 };
 
@@ -173,12 +174,24 @@ static enum mtag_err store_original(struct work *w, const char *path, const char
  */
 static bool storage_outage(struct work *w, enum mtag_err e)
 {
-	if (e != ERR_UNAVAILABLE || w->held >= 0)
+	if (e != ERR_UNAVAILABLE || !w->queued)
 		return false;
 	core_storage_down(w->c);
 	log_warn("core.storage_unavailable", "document=%s error=\"%s\" (taken again after its lease)",
 		 w->doc.id, w->err);
 	return true;
+}
+
+/*
+ * Whether the file stored for d is no row's: the document is gone, or its row
+ * (whoever owns it now: a claim changes the owner) points elsewhere or to
+ * none. False when that cannot be known (the database is down): kept.
+ */
+static bool file_unused(struct work *w, const struct store_document *d)
+{
+	struct store_document now;
+	enum mtag_err e = store_document_get(w->c->store, w->a, d->id, NULL, &now);
+	return e == ERR_NOT_FOUND || (!e && (!now.blob_key || strcmp(now.blob_key, d->blob_key)));
 }
 
 /* Record the outcome; for a failure, reason says why. */
@@ -224,14 +237,7 @@ static enum mtag_err finish(struct work *w, const char *reason, const char *dup,
 		}
 	}
 	enum mtag_err e = store_document_finish(w->c->store, d);
-	struct store_document now;
-	/* The job was deleted while this document ran, or the document is no longer this
-	 * node's (its lease ran out; another finished it, or it failed for good): the file
-	 * stored here goes too, unless the row as it is now points to it. */
-	if (w->stored_new && (e == ERR_NOT_FOUND ||
-			      (e == ERR_CONFLICT &&
-			       (store_document_get(w->c->store, w->a, d->id, d->user_id, &now) ||
-				!now.blob_key || strcmp(now.blob_key, d->blob_key))))) {
+	if (w->stored_new && (e == ERR_NOT_FOUND || (e == ERR_CONFLICT && file_unused(w, d)))) {
 		char err[256];
 		blob_delete(w->c->blob, d->blob_key, err, sizeof(err));
 	}
@@ -454,6 +460,11 @@ enum mtag_err core_submit_upload(struct core *c, struct arena *a, const char *ow
 	size_t staged = 0;
 	for (; staged < n && !e; staged++)
 		e = stage_upload(c, a, &j, &files[staged], &docs[staged], err, errlen);
+	if (e == ERR_UNAVAILABLE) {
+		/* The storage's own words (its address) are for the log. */
+		log_warn("core.store_failed", "job=%s error=\"%s\"", core_job_log_id(j.id, j.user_id), err);
+		snprintf(err, errlen, "the storage did not answer; try again later");
+	}
 	if (!e)
 		e = store_job_submit(c->store, &j, docs, n);
 	if (e) {
@@ -514,9 +525,9 @@ static void process_stored(struct work *w, const struct pipeline_options *po,
 	enum mtag_err e = fd < 0 ? ERR_IO : blob_get_to_fd(w->c->blob, d->blob_key, fd, w->err, sizeof(w->err));
 	if (fd >= 0)
 		close(fd);
-	if (e && storage_outage(w, e))
-		; /* taken again once storage is back */
-	else if (e) {
+	if (e && storage_outage(w, e)) {
+		/* taken again once storage is back */
+	} else if (e) {
 		log_warn("core.read_failed", "document=%s error=\"%s\"", d->id, w->err);
 		finish(w, e == ERR_NOT_FOUND ? "could not read the original: it is no longer in storage"
 					     : "could not read the original from storage", NULL, out);
@@ -552,7 +563,7 @@ void core_process_claimed(struct core *c, struct arena *a, const struct store_do
 	struct core_process_options o;
 	struct core_document out;
 	struct pipeline_options po;
-	struct work w = { .c = c, .a = a, .o = &o, .held = -1 };
+	struct work w = { .c = c, .a = a, .o = &o, .held = -1, .queued = true };
 	w.doc = *d;
 	enum mtag_err e = store_job_get(c->store, a, d->job_id, NULL, &w.job);
 	job_options(a, e ? NULL : w.job.options, &o);

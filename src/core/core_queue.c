@@ -280,12 +280,14 @@ void core_storage_down(struct core *c)
 
 bool core_storage_back(struct core *c)
 {
-	if (!atomic_load(&c->storage_down_us))
+	int64_t seen = atomic_load(&c->storage_down_us);
+	if (!seen)
 		return true;
 	char err[256];
 	if (blob_ping(c->blob, err, sizeof(err)))
 		return false;
-	if (atomic_exchange(&c->storage_down_us, 0))
+	/* Cleared only if no worker saw it fail again since: that mark stands. */
+	if (atomic_compare_exchange_strong(&c->storage_down_us, &seen, 0))
 		log_info("core.storage_back", "workers claim again");
-	return true;
+	return !atomic_load(&c->storage_down_us);
 }

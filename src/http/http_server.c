@@ -482,6 +482,22 @@ static enum MHD_Result begin_multipart(struct http_ctx *ctx, struct MHD_Connecti
 	return MHD_YES;
 }
 
+/* How many times a header came (MHD_get_connection_values' callback). */
+struct header_count {
+	const char *name;
+	int n;
+};
+
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key,
+				    const char *value)
+{
+	struct header_count *hc = cls;
+	(void)kind;
+	(void)value;
+	hc->n += key && !strcasecmp(key, hc->name);
+	return MHD_YES;
+}
+
 /* First call, headers only: request id, routing, announced body size. */
 static enum MHD_Result begin(struct http_ctx *ctx, struct MHD_Connection *conn, const char *method)
 {
@@ -503,12 +519,13 @@ static enum MHD_Result begin(struct http_ctx *ctx, struct MHD_Connection *conn, 
 	 * Content-Length. Both at once is how a request is smuggled past a proxy that reads
 	 * the other; another coding left the connection waiting. The connection is closed. */
 	const char *te = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Transfer-Encoding");
-	if (te && (strcasecmp(te, "chunked") != 0 ||
-		   MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length")))
+	struct header_count tes = { "Transfer-Encoding", 0 };
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header, &tes);
+	if (te && (strcasecmp(te, "chunked") != 0 || tes.n > 1))
+		return send_early_error(ctx, conn, ERR_BAD_REQUEST, "Transfer-Encoding: only chunked is read");
+	if (te && MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length"))
 		return send_early_error(ctx, conn, ERR_BAD_REQUEST,
-					strcasecmp(te, "chunked") != 0
-						? "Transfer-Encoding: only chunked is read"
-						: "Transfer-Encoding and Content-Length: send one of them");
+					"Transfer-Encoding and Content-Length: send one of them");
 
 	const struct http_route *route;
 	const char *allow;

@@ -570,10 +570,12 @@ static void search_put_pattern(struct buf *b, const char *word)
 		char wide[8] = "";
 		if (cp < 0x80) {
 			size_t k = 0;
-			if (cp >= '0' && cp <= '9')
+			if (cp >= '0' && cp <= '9') {
 				k = utf8_put(wide, 0xFF10 + cp - '0');
-			else if (cp >= 'a' && cp <= 'z')
-				k = utf8_put(wide, 0xFF41 + cp - 'a'), k += utf8_put(wide + k, 0xFF21 + cp - 'a');
+			} else if (cp >= 'a' && cp <= 'z') {
+				k = utf8_put(wide, 0xFF41 + cp - 'a');
+				k += utf8_put(wide + k, 0xFF21 + cp - 'a');
+			}
 			wide[k] = '\0';
 		}
 		if (lig >= 0)

@@ -42,6 +42,7 @@
 
 #define FTS_KEY_LEN STORE_SEARCH_KEY_LEN
 #define FTS_TOKEN_STACK 256
+#define FTS_MAX_ARGS 14 /* unicode61's options given after the name (its own take 6 at most) */
 
 struct fts_tokenizer {
 	fts5_tokenizer base; /* unicode61's methods */
@@ -290,9 +291,9 @@ static int fts_create(void *api, const char **argv, int argc, Fts5Tokenizer **ou
 							       : STORE_FOLD_NONE;
 	argv += ft->fold != STORE_FOLD_NONE;
 	argc -= ft->fold != STORE_FOLD_NONE;
-	/* "letters" keeps the vowel marks inside words, for the fold to drop. */
-	const char *args[16];
-	if (argc < 0 || argc > 14) {
+	/* "letters" keeps the vowel marks inside words, for the fold to drop: two more. */
+	const char *args[FTS_MAX_ARGS + 2];
+	if (argc < 0 || argc > FTS_MAX_ARGS) {
 		free(ft);
 		return SQLITE_ERROR;
 	}

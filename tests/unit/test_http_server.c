@@ -371,6 +371,9 @@ static void test_too_large_chunked(void)
 	CHECK_INT(r.status, 400);
 	CHECK_STR(r.body, "{\"detail\":\"Transfer-Encoding: only chunked is read\","
 			  "\"code\":\"bad_request\"}");
+	CHECK(roundtrip("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+			"Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n0\r\n\r\n", &r));
+	CHECK_INT(r.status, 400);
 }
 
 static void test_json_body_rules(void)
