@@ -408,6 +408,16 @@ enum mtag_err core_purge_anonymous(struct core *c, int *jobs)
 /* ---- uploads of several files, processed in the background ---------------- */
 
 /* One file of an upload: hash it, reuse or store the original. */
+/* Store f as d's own file (not another job's copy of the same bytes). */
+static enum mtag_err stage_own_file(struct core *c, struct arena *a, const struct store_job *j,
+				    const struct core_upload *f, struct store_document *d, char *err,
+				    size_t errlen)
+{
+	d->blob_key = arena_printf(a, "%s/%s/%s.%s", j->user_id[0] ? j->user_id : "anonymous", j->id,
+				   d->id, pipeline_sniff_extension(f->path));
+	return blob_put_file(c->blob, d->blob_key, f->path, NULL, err, errlen);
+}
+
 static enum mtag_err stage_upload(struct core *c, struct arena *a, const struct store_job *j,
 				  const struct core_upload *f, struct store_document *d, char *err,
 				  size_t errlen)
@@ -430,9 +440,7 @@ static enum mtag_err stage_upload(struct core *c, struct arena *a, const struct 
 		d->blob_key = prev.blob_key;
 		return ERR_OK;
 	}
-	d->blob_key = arena_printf(a, "%s/%s/%s.%s", j->user_id[0] ? j->user_id : "anonymous", j->id,
-				   d->id, pipeline_sniff_extension(f->path));
-	return blob_put_file(c->blob, d->blob_key, f->path, NULL, err, errlen);
+	return stage_own_file(c, a, j, f, d, err, errlen);
 }
 
 enum mtag_err core_submit_upload(struct core *c, struct arena *a, const char *owner_id,
@@ -460,13 +468,22 @@ enum mtag_err core_submit_upload(struct core *c, struct arena *a, const char *ow
 	size_t staged = 0;
 	for (; staged < n && !e; staged++)
 		e = stage_upload(c, a, &j, &files[staged], &docs[staged], err, errlen);
-	if (e == ERR_UNAVAILABLE) {
+	if (!e)
+		e = store_job_submit(c->store, &j, docs, n);
+	if (e == ERR_CONFLICT) {
+		/* A copy reused was deleted meanwhile: those files are stored again, as this job's. */
+		for (size_t i = 0; i < n && e == ERR_CONFLICT; i++)
+			if (docs[i].blob_key && !strstr(docs[i].blob_key, j.id) &&
+			    stage_own_file(c, a, &j, &files[i], &docs[i], err, errlen))
+				e = ERR_UNAVAILABLE;
+		if (e == ERR_CONFLICT)
+			e = store_job_submit(c->store, &j, docs, n);
+	}
+	if (e == ERR_UNAVAILABLE && err[0]) {
 		/* The storage's own words (its address) are for the log. */
 		log_warn("core.store_failed", "job=%s error=\"%s\"", core_job_log_id(j.id, j.user_id), err);
 		snprintf(err, errlen, "the storage did not answer; try again later");
 	}
-	if (!e)
-		e = store_job_submit(c->store, &j, docs, n);
 	if (e) {
 		/* Nothing recorded: the files this job stored go too (a reused one is another's). */
 		char why[256];

@@ -156,7 +156,9 @@ enum mtag_err store_job_get(struct store *s, struct arena *a, const char *id,
  * lease_until and node_id of each are used - a document processed at once
  * is submitted claimed: processing, one attempt, a lease of its node; a
  * document submitted as failed is counted in the job at once).
- * ERR_NOT_FOUND when the user does not exist.
+ * ERR_NOT_FOUND when the user does not exist; ERR_CONFLICT when a document
+ * reuses another job's file (a blob_key without this job's id) that no row
+ * of another job points to any more (it was deleted meanwhile).
  */
 enum mtag_err store_job_submit(struct store *s, const struct store_job *j,
 			       const struct store_document *docs, size_t n);

@@ -203,6 +203,29 @@ static void test_submit_is_one_transaction(void)
 	dup[1] = dup[0];
 	CHECK_INT(store_job_submit(T.s, &k, dup, 2), ERR_CONFLICT);
 	CHECK_INT(store_job_get(T.s, &T.a, k.id, u.id, &got), ERR_NOT_FOUND);
+
+	/* A document may reuse another job's file (the same bytes) while a row of that job
+	 * points to it; once that row is deleted the file is gone, and the job is refused. */
+	struct store_job owner, reuse;
+	struct store_document own, again;
+	make_job(&owner, u.id);
+	make_document(&own, &owner);
+	own.blob_key = arena_printf(&T.a, "%s/%s/%s.pdf", u.id, owner.id, own.id);
+	CHECK_INT(store_job_submit(T.s, &owner, &own, 1), ERR_OK);
+	make_job(&reuse, u.id);
+	make_document(&again, &reuse);
+	again.blob_key = own.blob_key;
+	CHECK_INT(store_job_submit(T.s, &reuse, &again, 1), ERR_OK);
+	const char *key = NULL;
+	CHECK_INT(store_document_delete(T.s, &T.a, own.id, u.id, T0 + 5, &key), ERR_OK);
+	CHECK(key == NULL); /* still the reusing document's */
+	CHECK_INT(store_document_delete(T.s, &T.a, again.id, u.id, T0 + 6, &key), ERR_OK);
+	CHECK_STR(key, own.blob_key); /* nobody's now: the caller deletes the file */
+	make_job(&reuse, u.id);
+	make_document(&again, &reuse);
+	again.blob_key = own.blob_key;
+	CHECK_INT(store_job_submit(T.s, &reuse, &again, 1), ERR_CONFLICT);
+	CHECK_INT(store_job_get(T.s, &T.a, reuse.id, u.id, &got), ERR_NOT_FOUND);
 }
 
 #define PAGE_DOCS 40
