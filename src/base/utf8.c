@@ -198,3 +198,11 @@ unsigned utf8_base_letter(unsigned cp)
 		cp = parts[0];
 	return cp;
 }
+
+size_t utf8_cut(const char *s, size_t max)
+{
+	size_t n = max;
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	return n;
+}

@@ -36,6 +36,8 @@ size_t utf8_lower(const char *s, size_t n, char *out);
  * and *outlen.
  */
 char *utf8_normalize(const char *s, size_t n, size_t *outlen);
+/* s (longer than max bytes) cut to at most max bytes on a character boundary: the length. */
+size_t utf8_cut(const char *s, size_t max);
 /* The letter cp is made of without its marks (canonical decomposition: "ά" is "α"); cp itself when it has none. */
 unsigned utf8_base_letter(unsigned cp);
 

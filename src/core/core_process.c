@@ -144,6 +144,14 @@ static json_t *metadata_json(const struct work *w, const char *duplicate_of)
 	return m;
 }
 
+/* Where a document's original is stored: its owner (or "anonymous"), its job, its id. */
+static const char *original_key(struct arena *a, const struct store_job *j, const char *doc_id,
+				const char *ext)
+{
+	return arena_printf(a, "%s/%s/%s.%s", j->user_id[0] ? j->user_id : "anonymous", j->id,
+			    doc_id, ext);
+}
+
 /* Store the original, or reuse this user's stored copy of the same bytes. OUT: *dup. */
 static enum mtag_err store_original(struct work *w, const char *path, const char **dup)
 {
@@ -155,8 +163,7 @@ static enum mtag_err store_original(struct work *w, const char *path, const char
 		*dup = arena_strdup(w->a, prev.id);
 		return ERR_OK;
 	}
-	const char *key = arena_printf(w->a, "%s/%s/%s.%s", w->job.user_id[0] ? w->job.user_id : "anonymous",
-				       w->job.id, w->doc.id, extension(w->pd.mime_type));
+	const char *key = original_key(w->a, &w->job, w->doc.id, extension(w->pd.mime_type));
 	enum mtag_err e = blob_put_file(w->c->blob, key, path, w->pd.mime_type, w->err, sizeof(w->err));
 	if (!e) {
 		w->doc.blob_key = key;
@@ -407,17 +414,17 @@ enum mtag_err core_purge_anonymous(struct core *c, int *jobs)
 
 /* ---- uploads of several files, processed in the background ---------------- */
 
-/* One file of an upload: hash it, reuse or store the original. */
 /* Store f as d's own file (not another job's copy of the same bytes). */
 static enum mtag_err stage_own_file(struct core *c, struct arena *a, const struct store_job *j,
 				    const struct core_upload *f, struct store_document *d, char *err,
 				    size_t errlen)
 {
-	d->blob_key = arena_printf(a, "%s/%s/%s.%s", j->user_id[0] ? j->user_id : "anonymous", j->id,
-				   d->id, pipeline_sniff_extension(f->path));
+	d->blob_key = original_key(a, j, d->id, pipeline_sniff_extension(f->path));
+	d->blob_shared = false;
 	return blob_put_file(c->blob, d->blob_key, f->path, NULL, err, errlen);
 }
 
+/* One file of an upload: hash it, reuse or store the original. */
 static enum mtag_err stage_upload(struct core *c, struct arena *a, const struct store_job *j,
 				  const struct core_upload *f, struct store_document *d, char *err,
 				  size_t errlen)
@@ -438,6 +445,7 @@ static enum mtag_err stage_upload(struct core *c, struct arena *a, const struct 
 	if (j->user_id[0] &&
 	    store_document_find_by_sha(c->store, a, j->user_id, sha, &prev) == ERR_OK) {
 		d->blob_key = prev.blob_key;
+		d->blob_shared = true;
 		return ERR_OK;
 	}
 	return stage_own_file(c, a, j, f, d, err, errlen);
@@ -473,7 +481,7 @@ enum mtag_err core_submit_upload(struct core *c, struct arena *a, const char *ow
 	if (e == ERR_CONFLICT) {
 		/* A copy reused was deleted meanwhile: those files are stored again, as this job's. */
 		for (size_t i = 0; i < n && e == ERR_CONFLICT; i++)
-			if (docs[i].blob_key && !strstr(docs[i].blob_key, j.id) &&
+			if (docs[i].blob_shared &&
 			    stage_own_file(c, a, &j, &files[i], &docs[i], err, errlen))
 				e = ERR_UNAVAILABLE;
 		if (e == ERR_CONFLICT)
@@ -488,7 +496,7 @@ enum mtag_err core_submit_upload(struct core *c, struct arena *a, const char *ow
 		/* Nothing recorded: the files this job stored go too (a reused one is another's). */
 		char why[256];
 		for (size_t i = 0; i < staged; i++)
-			if (docs[i].blob_key && strstr(docs[i].blob_key, j.id))
+			if (docs[i].blob_key && !docs[i].blob_shared)
 				blob_delete(c->blob, docs[i].blob_key, why, sizeof(why));
 		return e;
 	}
@@ -548,12 +556,12 @@ static void process_stored(struct work *w, const struct pipeline_options *po,
 		log_warn("core.read_failed", "document=%s error=\"%s\"", d->id, w->err);
 		finish(w, e == ERR_NOT_FOUND ? "could not read the original: it is no longer in storage"
 					     : "could not read the original from storage", NULL, out);
-	}
-	else if (pipeline_run_download(w->c->pipeline, w->a, path, d->source_url, d->filename, po,
-				       &w->pd, w->err, sizeof(w->err)))
+	} else if (pipeline_run_download(w->c->pipeline, w->a, path, d->source_url, d->filename, po,
+					 &w->pd, w->err, sizeof(w->err))) {
 		finish(w, arena_strdup(w->a, w->err), NULL, out);
-	else
+	} else {
 		finish(w, NULL, NULL, out);
+	}
 	unlink(path);
 }
 

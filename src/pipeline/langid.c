@@ -16,6 +16,7 @@
 #include <textcat.h>
 
 #include "pipeline/langid.h"
+#include "base/utf8.h"
 #include "base/xalloc.h"
 
 #define LANGID_CONF "/usr/share/libexttextcat/fpdb.conf"
@@ -104,10 +105,7 @@ static size_t cut_utf8(const char *text, size_t len, size_t max)
 {
 	if (len <= max)
 		return len;
-	len = max;
-	while (len && ((unsigned char)text[len] & 0xC0) == 0x80)
-		len--;
-	return len;
+	return utf8_cut(text, max);
 }
 
 const char *langid_detect(struct langid *l, const char *text, size_t len,

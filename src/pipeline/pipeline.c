@@ -212,9 +212,7 @@ static const char *normalized(struct arena *a, const char *s, size_t *len, size_
 	if (!z)
 		return s;
 	if (n > max) {
-		n = max;
-		while (n > 0 && ((unsigned char)z[n] & 0xC0) == 0x80)
-			n--;
+		n = utf8_cut(z, max);
 		*cut = true;
 	}
 	const char *out = arena_strndup(a, z, n);

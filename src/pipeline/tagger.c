@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "pipeline/tagger_int.h"
+#include "base/utf8.h"
 #include "base/xalloc.h"
 
 static const struct {
@@ -367,9 +368,7 @@ enum mtag_err tagger_extract(struct tagger *t, struct arena *a, const char *text
 	if (!t || !a || (!text && len) || max_tags < 1 || max_tags > TAGGER_MAX_TAGS)
 		return ERR_VALIDATION;
 	if (len > TAGGER_TEXT_MAX) { /* cut at a character boundary */
-		len = TAGGER_TEXT_MAX;
-		while (len && ((unsigned char)text[len] & 0xC0) == 0x80)
-			len--;
+		len = utf8_cut(text, TAGGER_TEXT_MAX);
 	}
 	const struct tagger_lang *l = find_lang(t, lang);
 	struct tagger_doc doc = {

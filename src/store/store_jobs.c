@@ -166,7 +166,7 @@ static enum mtag_err row_skip(struct store_row *r, void *out)
 static enum mtag_err file_still_used(struct store_conn *c, const struct store_job *j,
 				     const struct store_document *d)
 {
-	if (!d->blob_key || strstr(d->blob_key, j->id))
+	if (!d->blob_key || !d->blob_shared)
 		return ERR_OK; /* this job's own file */
 	struct store_param p[] = { STORE_TEXT(d->blob_key), STORE_TEXT(j->id) };
 	enum mtag_err e = store_one(c, NULL, "job_submit",

@@ -215,6 +215,7 @@ static void test_submit_is_one_transaction(void)
 	make_job(&reuse, u.id);
 	make_document(&again, &reuse);
 	again.blob_key = own.blob_key;
+	again.blob_shared = true;
 	CHECK_INT(store_job_submit(T.s, &reuse, &again, 1), ERR_OK);
 	const char *key = NULL;
 	CHECK_INT(store_document_delete(T.s, &T.a, own.id, u.id, T0 + 5, &key), ERR_OK);
@@ -224,6 +225,7 @@ static void test_submit_is_one_transaction(void)
 	make_job(&reuse, u.id);
 	make_document(&again, &reuse);
 	again.blob_key = own.blob_key;
+	again.blob_shared = true;
 	CHECK_INT(store_job_submit(T.s, &reuse, &again, 1), ERR_CONFLICT);
 	CHECK_INT(store_job_get(T.s, &T.a, reuse.id, u.id, &got), ERR_NOT_FOUND);
 }
