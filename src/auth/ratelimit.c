@@ -111,9 +111,7 @@ bool ratelimit_take(struct ratelimit *rl, const char *key, int per_minute, int64
 	}
 	b->cap = cap;
 	if (now_us > b->updated_us) {
-		b->tokens += (double)(now_us - b->updated_us) * rate_per_us;
-		if (b->tokens > cap)
-			b->tokens = cap;
+		b->tokens = fmin(bucket_tokens(b, now_us), cap);
 		b->updated_us = now_us;
 	}
 	ok = b->tokens >= 1.0;
