@@ -39,6 +39,7 @@ struct work {
 	struct store_document doc;
 	struct pipeline_doc pd;
 	bool stored_new;   /* this work put the original into storage */
+	const char *original; /* the original's file, while it is stored and recorded */
 	int held;          /* core_hold's slot of a document processed at once, else -1 */
 	bool queued;       /* a worker's document, taken from the queue */
 	char err[512];
@@ -152,24 +153,33 @@ static const char *original_key(struct arena *a, const struct store_job *j, cons
 			    doc_id, ext);
 }
 
+/* Store the original as the document's own file. */
+static enum mtag_err store_own_original(struct work *w, const char *path)
+{
+	const char *key = original_key(w->a, &w->job, w->doc.id, extension(w->pd.mime_type));
+	enum mtag_err e = blob_put_file(w->c->blob, key, path, w->pd.mime_type, w->err, sizeof(w->err));
+	if (!e) {
+		w->doc.blob_key = key;
+		w->doc.blob_shared = false;
+		w->stored_new = true;
+	}
+	return e;
+}
+
 /* Store the original, or reuse this user's stored copy of the same bytes. OUT: *dup. */
 static enum mtag_err store_original(struct work *w, const char *path, const char **dup)
 {
 	struct store_document prev;
 	*dup = NULL;
+	w->original = path;
 	if (w->job.user_id[0] &&
 	    store_document_find_by_sha(w->c->store, w->a, w->job.user_id, w->pd.sha256, &prev) == ERR_OK) {
 		w->doc.blob_key = prev.blob_key;
+		w->doc.blob_shared = true;
 		*dup = arena_strdup(w->a, prev.id);
 		return ERR_OK;
 	}
-	const char *key = original_key(w->a, &w->job, w->doc.id, extension(w->pd.mime_type));
-	enum mtag_err e = blob_put_file(w->c->blob, key, path, w->pd.mime_type, w->err, sizeof(w->err));
-	if (!e) {
-		w->doc.blob_key = key;
-		w->stored_new = true;
-	}
-	return e;
+	return store_own_original(w, path);
 }
 
 /*
@@ -244,6 +254,15 @@ static enum mtag_err finish(struct work *w, const char *reason, const char *dup,
 		}
 	}
 	enum mtag_err e = store_document_finish(w->c->store, d);
+	if (e == ERR_CONFLICT && d->blob_shared && !reason && w->original) {
+		/* The copy it reused was deleted meanwhile: its bytes are stored again, as its own. */
+		e = store_own_original(w, w->original);
+		if (!e) {
+			d->metadata = jsonx_dump(w->a, jsonx_own(w->a, metadata_json(w, NULL)));
+			out->metadata = d->metadata;
+			e = store_document_finish(w->c->store, d);
+		}
+	}
 	if (w->stored_new && (e == ERR_NOT_FOUND || (e == ERR_CONFLICT && file_unused(w, d)))) {
 		char err[256];
 		blob_delete(w->c->blob, d->blob_key, err, sizeof(err));

@@ -96,8 +96,8 @@ struct store_document {
 	const char *language;       /* ISO 639-1 or "und"; NULL until known */
 	int page_count;             /* 0 until known (stored as NULL) */
 	const char *blob_key;       /* where the original is stored; NULL when not stored */
-	bool blob_shared;           /* blob_key is another document's (the same bytes): on submit,
-				       a row of another job must still point to it */
+	bool blob_shared;           /* blob_key is another document's (the same bytes): on submit
+				       and finish, another row must still point to it */
 	int seq;                    /* place in its job (0-based): claims take low seq first */
 	int attempts;               /* claims so far */
 	int64_t lease_until;        /* while processing: the claim holds until then; 0 otherwise */
@@ -159,8 +159,8 @@ enum mtag_err store_job_get(struct store *s, struct arena *a, const char *id,
  * is submitted claimed: processing, one attempt, a lease of its node; a
  * document submitted as failed is counted in the job at once).
  * ERR_NOT_FOUND when the user does not exist; ERR_CONFLICT when a document
- * reuses another job's file (blob_shared) that no row of another job points
- * to any more (it was deleted meanwhile).
+ * reuses another document's file (blob_shared) that no row points to any
+ * more (it was deleted meanwhile).
  */
 enum mtag_err store_job_submit(struct store *s, const struct store_job *j,
 			       const struct store_document *docs, size_t n);
@@ -177,7 +177,9 @@ enum mtag_err store_document_get(struct store *s, struct arena *a, const char *i
  * and when every document is done the job becomes completed, failed (none
  * completed) or partial, with completed_at = d->processed_at. A cancelled
  * job keeps its status. ERR_NOT_FOUND when the document does not exist,
- * ERR_CONFLICT when it is already finished (an outcome is recorded once).
+ * ERR_CONFLICT when it is already finished (an outcome is recorded once), or
+ * when it reuses another document's file (blob_shared) that no other row
+ * points to any more (deleted meanwhile): nothing is recorded then.
  */
 enum mtag_err store_document_finish(struct store *s, const struct store_document *d);
 /*

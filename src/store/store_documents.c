@@ -176,10 +176,33 @@ static enum mtag_err settle_job(struct store_conn *c, const struct store_documen
 	return e ? e : store_job_settle(c, d->job_id, d->processed_at, false);
 }
 
+#define SHARED_SQL(lock) "SELECT id FROM documents WHERE blob_key = $1 AND id <> $2 LIMIT 1" lock
+static const char shared_locking[] = SHARED_SQL(" FOR SHARE");
+static const char shared_plain[] = SHARED_SQL("");
+
+static enum mtag_err row_skip(struct store_row *r, void *out)
+{
+	(void)out;
+	return store_row_done(r, "documents");
+}
+
+enum mtag_err store_file_still_used(struct store_conn *c, const struct store_document *d)
+{
+	if (!d->blob_key || !d->blob_shared)
+		return ERR_OK;
+	struct store_param p[] = { STORE_TEXT(d->blob_key), STORE_TEXT(d->id) };
+	enum mtag_err e = store_one(c, NULL, "document_file",
+				    c->s->drv->dialect->row_locks ? shared_locking : shared_plain,
+				    p, 2, row_skip, NULL);
+	return e == ERR_NOT_FOUND ? ERR_CONFLICT : e;
+}
+
 static enum mtag_err finish_tx(struct store_conn *c, void *ctx)
 {
 	const struct store_document *d = ctx;
 	enum mtag_err e = finish_document(c, d);
+	if (!e)
+		e = store_file_still_used(c, d);
 	return e ? e : settle_job(c, d);
 }
 

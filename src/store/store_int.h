@@ -271,6 +271,14 @@ enum mtag_err store_tx(struct store *s, const char *op, enum store_tx_kind kind,
  */
 enum mtag_err store_job_settle(struct store_conn *c, const char *job_id, int64_t now,
 			       bool only_when_done);
+/*
+ * A document that reuses another document's stored file (d->blob_shared:
+ * the same bytes) needs another row still pointing to it, held until the
+ * transaction commits: a delete of that row waits (PostgreSQL's row lock;
+ * SQLite has one writer) and then sees d's, or came first and this is
+ * ERR_CONFLICT (the file is gone, or going). ERR_OK for d's own file.
+ */
+enum mtag_err store_file_still_used(struct store_conn *c, const struct store_document *d);
 /* Run a statement on c (driver exec). OUT: *changes (may be NULL). */
 enum mtag_err store_exec(struct store_conn *c, const char *op, const char *sql,
 			 const struct store_param *p, int n, int *changes);

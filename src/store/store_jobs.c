@@ -147,41 +147,13 @@ struct submit {
 	size_t n;
 };
 
-#define SHARED_SQL(lock) "SELECT id FROM documents WHERE blob_key = $1 AND job_id <> $2 LIMIT 1" lock
-static const char shared_locking[] = SHARED_SQL(" FOR SHARE");
-static const char shared_plain[] = SHARED_SQL("");
-
-static enum mtag_err row_skip(struct store_row *r, void *out)
-{
-	(void)out;
-	return store_row_done(r, "documents");
-}
-
-/*
- * A document that reuses another job's stored file (the same bytes) needs a
- * row of that job still pointing to it, held until this commits: a delete
- * of that row waits (PostgreSQL's row lock; SQLite has one writer) and then
- * sees this one, or came first and this is ERR_CONFLICT (the file is gone).
- */
-static enum mtag_err file_still_used(struct store_conn *c, const struct store_job *j,
-				     const struct store_document *d)
-{
-	if (!d->blob_key || !d->blob_shared)
-		return ERR_OK; /* this job's own file */
-	struct store_param p[] = { STORE_TEXT(d->blob_key), STORE_TEXT(j->id) };
-	enum mtag_err e = store_one(c, NULL, "job_submit",
-				    c->s->drv->dialect->row_locks ? shared_locking : shared_plain,
-				    p, 2, row_skip, NULL);
-	return e == ERR_NOT_FOUND ? ERR_CONFLICT : e;
-}
-
 static enum mtag_err submit_tx(struct store_conn *c, void *ctx)
 {
 	const struct submit *sb = ctx;
 	const struct store_job *j = sb->job;
 	enum mtag_err e = store_job_insert(c, j);
 	for (size_t i = 0; !e && i < sb->n; i++)
-		e = file_still_used(c, j, &sb->docs[i]);
+		e = store_file_still_used(c, &sb->docs[i]);
 	for (size_t i = 0; !e && i < sb->n; i++) {
 		const struct store_document *d = &sb->docs[i];
 		struct store_param pd[] = {
@@ -491,12 +463,19 @@ static enum mtag_err delete_tx(struct store_conn *c, void *ctx)
 	void *rows = NULL;
 	if (e)
 		return e;
+	/* On PostgreSQL its documents are locked first: a document of another job that
+	 * reuses one of their files holds that row until it commits (store_file_still_used),
+	 * and the keys read next then count it. */
+	if (c->s->drv->dialect->row_locks)
+		e = store_exec(c, "job_delete", "SELECT id FROM documents WHERE job_id = $1 FOR UPDATE",
+			       p, 1, NULL);
 	/* Keys shared with another job's document (the same user's same bytes) stay. */
-	e = store_many(c, jd->a, "job_delete",
-		       "SELECT DISTINCT d.blob_key FROM documents d WHERE d.job_id = $1"
-		       " AND d.blob_key IS NOT NULL AND NOT EXISTS (SELECT 1 FROM documents o"
-		       " WHERE o.blob_key = d.blob_key AND o.job_id <> $1)",
-		       p, 1, store_row_text, sizeof(const char *), SIZE_MAX, &rows, &jd->nkeys);
+	if (!e)
+		e = store_many(c, jd->a, "job_delete",
+			       "SELECT DISTINCT d.blob_key FROM documents d WHERE d.job_id = $1"
+			       " AND d.blob_key IS NOT NULL AND NOT EXISTS (SELECT 1 FROM documents o"
+			       " WHERE o.blob_key = d.blob_key AND o.job_id <> $1)",
+			       p, 1, store_row_text, sizeof(const char *), SIZE_MAX, &rows, &jd->nkeys);
 	jd->keys = rows;
 	/* The documents first, then the job: the order in which a finishing worker locks
 	 * them (its document, then the job); the cascade would take the job first. */

@@ -5,6 +5,7 @@
  */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <unistd.h>
 
 #include "store_fixture.h"
 #include "base/xalloc.h"
@@ -245,6 +246,144 @@ static void *finisher(void *arg)
 	return NULL;
 }
 
+/*
+ * A document finishing with another job's file (the same bytes, found by its
+ * hash) is recorded while another row points to that file; once that row and
+ * its file are gone nothing is recorded (the caller stores the bytes again).
+ * A job's delete keeps a file another job's document has come to point to.
+ */
+static void test_finish_reusing_a_file(void)
+{
+	struct store_user u;
+	struct store_job owner, reuse, got;
+	struct store_document own, again, back;
+	make_user(&u);
+	CHECK_INT(store_user_create(T.s, &u), ERR_OK);
+	make_job(&owner, u.id);
+	make_document(&own, &owner);
+	own.blob_key = arena_printf(&T.a, "%s/%s/%s.pdf", u.id, owner.id, own.id);
+	CHECK_INT(store_job_submit(T.s, &owner, &own, 1), ERR_OK);
+	make_job(&reuse, u.id);
+	reuse.total_documents = 2;
+	struct store_document docs[2];
+	for (int i = 0; i < 2; i++) {
+		make_document(&docs[i], &reuse);
+		docs[i].source_url = "https://example.com/same.pdf";
+	}
+	CHECK_INT(store_job_submit(T.s, &reuse, docs, 2), ERR_OK);
+
+	again = docs[0];
+	finished(&again, "completed");
+	again.blob_key = own.blob_key;
+	again.blob_shared = true;
+	CHECK_INT(store_document_finish(T.s, &again), ERR_OK);
+	CHECK_INT(store_document_get(T.s, &T.a, again.id, u.id, &back), ERR_OK);
+	CHECK_STR(back.blob_key, own.blob_key);
+	/* The first job's delete leaves the file: the second job's document points to it. */
+	const char **keys = NULL;
+	size_t nkeys = 9;
+	CHECK_INT(store_job_delete(T.s, &T.a, owner.id, u.id, T0 + 5, &keys, &nkeys), ERR_OK);
+	CHECK_INT(nkeys, 0);
+
+	/* Now the only row with that file goes, and the file with it. */
+	const char *key = NULL;
+	CHECK_INT(store_document_delete(T.s, &T.a, again.id, u.id, T0 + 6, &key), ERR_OK);
+	CHECK_STR(key, own.blob_key);
+	again = docs[1];
+	finished(&again, "completed");
+	again.blob_key = own.blob_key;
+	again.blob_shared = true;
+	CHECK_INT(store_document_finish(T.s, &again), ERR_CONFLICT);
+	CHECK_INT(store_document_get(T.s, &T.a, again.id, u.id, &back), ERR_OK);
+	CHECK_STR(back.status, "pending"); /* nothing recorded */
+	CHECK(back.blob_key == NULL);
+	CHECK_INT(store_job_get(T.s, &T.a, reuse.id, u.id, &got), ERR_OK);
+	CHECK_INT(got.processed_documents, 0);
+	/* Stored again as its own, it is recorded. */
+	again.blob_key = arena_printf(&T.a, "%s/%s/%s.pdf", u.id, reuse.id, again.id);
+	again.blob_shared = false;
+	CHECK_INT(store_document_finish(T.s, &again), ERR_OK);
+	CHECK_INT(store_job_get(T.s, &T.a, reuse.id, u.id, &got), ERR_OK);
+	CHECK_INT(got.processed_documents, 1);
+	CHECK_STR(got.status, "completed");
+}
+
+/* A job's delete on another thread (test_pg_job_delete_waits_for_a_reuse). */
+struct job_deleter {
+	const char *job, *owner;
+	struct arena a;
+	const char **keys;
+	size_t nkeys;
+	enum mtag_err e;
+};
+
+static void *delete_job(void *arg)
+{
+	struct job_deleter *jd = arg;
+	jd->e = store_job_delete(T.s, &jd->a, jd->job, jd->owner, T0 + 7, &jd->keys, &jd->nkeys);
+	return NULL;
+}
+
+static void pg_exec(PGconn *pg, const char *sql)
+{
+	PGresult *r = PQexec(pg, sql);
+	CHECK(PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK);
+	PQclear(r);
+}
+
+/*
+ * PostgreSQL: a job is deleted while another job's document is being
+ * finished with its file (store_file_still_used holds the job's row, on a
+ * connection of the test's own here). The delete waits for that commit and
+ * keeps the file, which a row points to now.
+ */
+static void test_pg_job_delete_waits_for_a_reuse(void)
+{
+	if (strcmp(T.name, "postgresql"))
+		return;
+	struct store_user u;
+	struct store_job owner, reuse;
+	struct store_document own, again;
+	make_user(&u);
+	CHECK_INT(store_user_create(T.s, &u), ERR_OK);
+	make_job(&owner, u.id);
+	make_document(&own, &owner);
+	CHECK_INT(store_job_submit(T.s, &owner, &own, 1), ERR_OK);
+	finished(&own, "completed"); /* a finished document's file is the one reused */
+	own.blob_key = arena_printf(&T.a, "%s/%s/%s.pdf", u.id, owner.id, own.id);
+	CHECK_INT(store_document_finish(T.s, &own), ERR_OK);
+	make_job(&reuse, u.id);
+	make_document(&again, &reuse);
+	CHECK_INT(store_job_submit(T.s, &reuse, &again, 1), ERR_OK);
+
+	PGconn *pg = PQconnectdb(T.url);
+	CHECK(PQstatus(pg) == CONNECTION_OK);
+	pg_exec(pg, "BEGIN");
+	pg_exec(pg, arena_printf(&T.a, "UPDATE documents SET blob_key = '%s' WHERE id = '%s'",
+				 own.blob_key, again.id));
+	pg_exec(pg, arena_printf(&T.a, "SELECT id FROM documents WHERE blob_key = '%s' AND id <> '%s'"
+				 " FOR SHARE", own.blob_key, again.id));
+	struct job_deleter jd = { .job = owner.id, .owner = u.id, .nkeys = 9 };
+	arena_init(&jd.a);
+	pthread_t th;
+	pthread_create(&th, NULL, delete_job, &jd);
+	/* Until the delete waits for the row held (within 20 s). */
+	long long waiting = 0;
+	for (int i = 0; i < 2000 && waiting < 1; i++) {
+		waiting = fixture_sql_value("SELECT count(*) FROM pg_stat_activity"
+					    " WHERE wait_event_type = 'Lock' AND datname = current_database()");
+		if (waiting < 1)
+			usleep(10000);
+	}
+	CHECK_INT(waiting, 1);
+	pg_exec(pg, "COMMIT");
+	pthread_join(th, NULL);
+	PQfinish(pg);
+	CHECK_INT(jd.e, ERR_OK);
+	CHECK_INT(jd.nkeys, 0); /* the file is the other job's document's now */
+	arena_release(&jd.a);
+}
+
 static void test_job_page(void)
 {
 	struct store_user u, v;
@@ -479,6 +618,8 @@ static void store_tests(void)
 	RUN(test_leases_attempts_and_fairness);
 	RUN(test_finish_settles_the_job);
 	RUN(test_finish_single_outcomes);
+	RUN(test_finish_reusing_a_file);
+	RUN(test_pg_job_delete_waits_for_a_reuse);
 	RUN(test_find_by_sha);
 	RUN(test_anonymous_purge);
 	RUN(test_queue_depth);
