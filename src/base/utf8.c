@@ -4,6 +4,7 @@
 #include <string.h>
 #include <wctype.h>
 
+#include <unictype.h>
 #include <uninorm.h>
 
 #include "base/utf8.h"
@@ -205,4 +206,42 @@ size_t utf8_cut(const char *s, size_t max)
 	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
 		n--;
 	return n;
+}
+
+enum utf8_direction utf8_direction(unsigned cp)
+{
+	switch (uc_bidi_class(cp)) {
+	case UC_BIDI_L:
+		return UTF8_LTR;
+	case UC_BIDI_R:
+	case UC_BIDI_AL:
+		return UTF8_RTL;
+	case UC_BIDI_EN:
+	case UC_BIDI_AN:
+		return UTF8_NUMBER;
+	case UC_BIDI_NSM:
+		return UTF8_MARK;
+	default:
+		return UTF8_NEUTRAL;
+	}
+}
+
+unsigned utf8_mirror(unsigned cp)
+{
+	ucs4_t m;
+	return uc_mirror_char(cp, &m) ? m : cp;
+}
+
+unsigned utf8_form(unsigned cp, enum utf8_form *form)
+{
+	ucs4_t parts[UC_DECOMPOSITION_MAX_LENGTH];
+	int tag;
+	*form = UTF8_FORM_NONE;
+	if (cp < 0xFB50 || cp > 0xFEFC || uc_decomposition(cp, &tag, parts) <= 0)
+		return cp; /* the Arabic presentation forms are FB50-FDFF and FE70-FEFC */
+	*form = tag == UC_DECOMP_ISOLATED ? UTF8_FORM_ISOLATED
+	      : tag == UC_DECOMP_INITIAL  ? UTF8_FORM_INITIAL
+	      : tag == UC_DECOMP_MEDIAL   ? UTF8_FORM_MEDIAL
+	      : tag == UC_DECOMP_FINAL    ? UTF8_FORM_FINAL : UTF8_FORM_NONE;
+	return parts[0];
 }

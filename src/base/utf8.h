@@ -41,4 +41,20 @@ size_t utf8_cut(const char *s, size_t max);
 /* The letter cp is made of without its marks (canonical decomposition: "ά" is "α"); cp itself when it has none. */
 unsigned utf8_base_letter(unsigned cp);
 
+/* Where a character goes in a line (Unicode's bidirectional classes, grouped). */
+enum utf8_direction {
+	UTF8_NEUTRAL, /* spaces, punctuation, symbols: they take their neighbours' direction */
+	UTF8_LTR,     /* letters written left to right */
+	UTF8_RTL,     /* Hebrew, Arabic and the other letters written right to left */
+	UTF8_NUMBER,  /* digits (Arabic-Indic ones too): a number reads left to right in any line */
+	UTF8_MARK,    /* a mark on the letter before it */
+};
+enum utf8_direction utf8_direction(unsigned cp);
+/* The mirror image of cp ("(" of ")"), cp itself when it has none. */
+unsigned utf8_mirror(unsigned cp);
+/* Where in a word a presentation form is drawn (an Arabic letter's contextual glyph). */
+enum utf8_form { UTF8_FORM_NONE, UTF8_FORM_ISOLATED, UTF8_FORM_INITIAL, UTF8_FORM_MEDIAL, UTF8_FORM_FINAL };
+/* The letter a presentation form draws (the first, for a ligature), cp itself for any other. OUT: *form. */
+unsigned utf8_form(unsigned cp, enum utf8_form *form);
+
 #endif

@@ -65,6 +65,13 @@ enum mtag_err extract_fail(char *err, size_t errlen, enum mtag_err e, const char
 /* Bytes of s[0..n) that form complete UTF-8 characters at the end (n minus an incomplete tail). */
 size_t extract_utf8_complete(const char *s, size_t n);
 
+/*
+ * A page's text (len bytes of UTF-8, lines ended by '\n') whose right-to-left
+ * words were drawn in visual order, put in reading order in place
+ * (extract_rtl.c); any other text is left as it is.
+ */
+void extract_rtl_reading_order(char *text, size_t len);
+
 /* Called with each chunk of an entry; return false to stop reading early. */
 typedef bool (*extract_zip_sink)(void *user, const char *data, size_t n);
 

@@ -277,6 +277,7 @@ static void mu_pages(struct mu *m, const struct extract_limits *l, struct extrac
 		size_t len = ok && m->buf ? fz_buffer_storage(m->ctx, m->buf, &data) : 0;
 		while (len && strchr(" \t\r\n\f", data[len - 1]))
 			len--;
+		extract_rtl_reading_order((char *)data, len);
 		m->pages_read++;
 		m->pages_failed += !ok;
 		bool more = extract_out_text(o, (const char *)data, len);

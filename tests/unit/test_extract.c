@@ -462,6 +462,61 @@ static void feed(bool collapse, size_t max, const char *const *chunks, size_t n,
 	extract_out_release(&o);
 }
 
+/* extract_rtl_reading_order on a copy of page; the result must be want. */
+static void check_rtl(const char *page, const char *want)
+{
+	size_t n = strlen(page);
+	char *t = xmalloc(n + 1);
+	memcpy(t, page, n + 1);
+	extract_rtl_reading_order(t, n);
+	CHECK_STR(t, want);
+	free(t);
+}
+
+/*
+ * Right-to-left words drawn in visual order are put back in reading order:
+ * a page whose words start with letters that only end words (ם, ة) or end
+ * with Arabic's article reversed ("لا"); numbers and Latin words in them
+ * read left to right, marks stay on their letter, brackets are mirrored.
+ * Text already in reading order, and text with too little to tell, is kept.
+ */
+static void test_rtl_reading_order(void)
+{
+	check_rtl("\u05dd\u05dc\u05d5\u05e2 \u05dd\u05d5\u05dc\u05e9", "\u05e9\u05dc\u05d5\u05dd \u05e2\u05d5\u05dc\u05dd");
+	check_rtl("\u05e9\u05dc\u05d5\u05dd \u05e2\u05d5\u05dc\u05dd", "\u05e9\u05dc\u05d5\u05dd \u05e2\u05d5\u05dc\u05dd");
+	check_rtl("\u05dd\u05d5\u05dc\u05e9", "\u05dd\u05d5\u05dc\u05e9"); /* one word: too little */
+	/* A line of Hebrew with a Latin word and a number; a bracketed word; an English line. */
+	check_rtl("2024 \u05da\u05e8\u05d3 PDF \u05dd\u05d5\u05dc\u05e9\n"
+		  "(\u05dd\u05dc\u05d5\u05e2) \u05d0\u05d1\n"
+		  "the word \u05dd\u05d5\u05dc\u05e9 here, 12.5",
+		  "\u05e9\u05dc\u05d5\u05dd PDF \u05d3\u05e8\u05da 2024\n"
+		  "\u05d1\u05d0 (\u05e2\u05d5\u05dc\u05dd)\n"
+		  "the word \u05e9\u05dc\u05d5\u05dd here, 12.5");
+	/* Arabic: "كَتَبَ المدرسة" drawn left to right, its vowel marks after their letters. */
+	check_rtl("\u0629\u0633\u0631\u062f\u0645\u0644\u0627 \u0628\u064e\u062a\u064e\u0643\u064e",
+		  "\u0643\u064e\u062a\u064e\u0628\u064e \u0627\u0644\u0645\u062f\u0631\u0633\u0629");
+	check_rtl("\u0627\u0644\u0645\u062f\u0631\u0633\u0629 \u0627\u0644\u0643\u0628\u064a\u0631\u0629",
+		  "\u0627\u0644\u0645\u062f\u0631\u0633\u0629 \u0627\u0644\u0643\u0628\u064a\u0631\u0629");
+	check_rtl("plain text, nothing to do\n\n", "plain text, nothing to do\n\n");
+
+	/* A real PDF drawn so (pdf.js's ArabicCIDTrueType.pdf: contextual glyphs, left to right). */
+	const char *dir = getenv("MTAG_TEST_CORPUS");
+	if (!dir || !*dir)
+		return;
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/ArabicCIDTrueType.pdf", dir);
+	struct arena a;
+	arena_init(&a);
+	struct extract_result r;
+	char err[256];
+	CHECK_INT(extract_file(&a, path, NULL, &r, err, sizeof(err)), ERR_OK);
+	/* "أنواع الخطوط العربية" in glyphs: alef, the initial noon, waw's final form, alef, ain... */
+	const char *want = "\u0627\ufee7\ufeee\u0627\u0639 \u0627\ufccb\ufec4\ufeee\u0637 "
+			   "\u0627\ufedf\ufecc\ufeae\ufe91\ufef4\ufe94\n";
+	CHECK(r.text && !strncmp(r.text, want, strlen(want)));
+	arena_release(&a);
+}
+
 static void test_out_cleaning(void)
 {
 	char got[128];
@@ -683,6 +738,7 @@ int main(void)
 	RUN(test_office);
 	RUN(test_pdf_dates);
 	RUN(test_out_cleaning);
+	RUN(test_rtl_reading_order);
 	RUN(test_threads);
 	RUN(test_corpus);
 	return unit_report("test_extract");

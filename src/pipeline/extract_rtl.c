@@ -1,0 +1,217 @@
+/*
+ * extract_rtl.c - right-to-left text a PDF draws in visual order, put back
+ * in reading order.
+ *
+ * MuPDF gives a line's characters in the order their glyphs are drawn. Some
+ * writers draw Hebrew and Arabic as they appear, left to right, so that a
+ * word comes out backwards ("ةيبرعلا" for "العربية"): never found by a
+ * search, tagged as nonsense. Others draw them in reading order, or mark
+ * their text up (ActualText): those are left alone. Which it is shows in the
+ * letters that only end a word (ة and Hebrew's five final forms), in the
+ * contextual glyphs of Arabic (an initial form starts a word, a final one
+ * ends it) and in Arabic's article "ال", which starts one: a page whose
+ * right-to-left words start with what ends words, and end with what starts
+ * them, was drawn in visual order.
+ *
+ * Each of its lines is then laid out as Unicode's bidirectional algorithm
+ * does, undone: a line of mostly right-to-left letters is reversed, but for
+ * its runs of left-to-right letters and numbers, which read left to right;
+ * in a line of mostly left-to-right letters only the right-to-left runs
+ * are. A mark stays after its letter, and the characters of one glyph (a
+ * ligature's letters) stay together; brackets in reversed text are
+ * mirrored. The text keeps its length: the page is reordered in place.
+ *
+ * Thread-safety: stateless.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/utf8.h"
+#include "base/xalloc.h"
+#include "extract_int.h"
+
+/* One character with the marks after it: it moves as one. */
+struct cluster {
+	size_t at, len;             /* bytes of the page's text */
+	enum utf8_direction dir;    /* of its character */
+	unsigned cp;
+	bool mirrored;              /* in reversed text: drawn as its mirror image */
+};
+
+/* Letters of a word weighed (longer words: their ends are what counts). */
+#define WORD_MAX 64
+
+/* How the page's right-to-left words read in the order drawn. */
+struct evidence {
+	int reading, visual;
+};
+
+/* Whether a letter only ever ends a word: ة and Hebrew's final forms ך ם ן ף ץ. */
+static bool ends_words(unsigned cp)
+{
+	return cp == 0x0629 || cp == 0x05DA || cp == 0x05DD || cp == 0x05DF || cp == 0x05E3 ||
+	       cp == 0x05E5;
+}
+
+/* What a word of n letters (in the order drawn, with their forms) says of the order. */
+static void weigh_word(const unsigned *letter, const enum utf8_form *form, size_t n,
+		       struct evidence *ev)
+{
+	if (n < 2)
+		return;
+	ev->visual += (form[0] == UTF8_FORM_FINAL) + (form[n - 1] == UTF8_FORM_INITIAL) +
+		      ends_words(letter[0]);
+	ev->reading += (form[0] == UTF8_FORM_INITIAL) + (form[n - 1] == UTF8_FORM_FINAL) +
+		       ends_words(letter[n - 1]);
+	if (n >= 3 && letter[0] == 0x0627 && letter[1] == 0x0644)
+		ev->reading++; /* "ال..." */
+	if (n >= 3 && letter[n - 2] == 0x0644 && letter[n - 1] == 0x0627)
+		ev->visual++;  /* "...لا" */
+}
+
+/* The evidence of the page's n clusters. */
+static struct evidence weigh_page(const struct cluster *c, size_t n)
+{
+	struct evidence ev = { 0, 0 };
+	unsigned letter[WORD_MAX];
+	enum utf8_form form[WORD_MAX];
+	size_t k = 0;
+	for (size_t i = 0; i <= n; i++) {
+		if (i < n && c[i].dir == UTF8_RTL) {
+			enum utf8_form f;
+			unsigned l = utf8_form(c[i].cp, &f);
+			if (k == WORD_MAX)
+				k--; /* a long word: its last letter replaces the one before */
+			letter[k] = l;
+			form[k++] = f;
+			continue;
+		}
+		if (k)
+			weigh_word(letter, form, k, &ev);
+		k = 0;
+	}
+	return ev;
+}
+
+static void reverse(struct cluster *c, size_t n)
+{
+	for (size_t i = 0, j = n; i + 1 < j; i++, j--) {
+		struct cluster t = c[i];
+		c[i] = c[j - 1];
+		c[j - 1] = t;
+	}
+}
+
+static bool forward(enum utf8_direction d)
+{
+	return d == UTF8_LTR || d == UTF8_NUMBER;
+}
+
+static bool backward(enum utf8_direction d)
+{
+	return d == UTF8_RTL;
+}
+
+/*
+ * In c[0..n), each run of clusters for which in_run is true, with the
+ * neutral ones between two of them, reversed (the clusters of the other
+ * direction bound it); the neutral ones within are mirrored or not.
+ */
+static void reverse_runs(struct cluster *c, size_t n, bool (*in_run)(enum utf8_direction),
+			 bool mirrored)
+{
+	for (size_t i = 0; i < n;) {
+		if (!in_run(c[i].dir)) {
+			i++;
+			continue;
+		}
+		size_t last = i;
+		for (size_t j = i + 1; j < n && (in_run(c[j].dir) || c[j].dir == UTF8_NEUTRAL); j++)
+			if (in_run(c[j].dir))
+				last = j;
+		for (size_t j = i; j <= last; j++)
+			if (c[j].dir == UTF8_NEUTRAL)
+				c[j].mirrored = mirrored;
+		reverse(c + i, last + 1 - i);
+		i = last + 1;
+	}
+}
+
+/* A line's n clusters from the order drawn to reading order. */
+static void line_reading_order(struct cluster *c, size_t n)
+{
+	size_t rtl = 0, ltr = 0;
+	for (size_t i = 0; i < n; i++) {
+		rtl += c[i].dir == UTF8_RTL;
+		ltr += c[i].dir == UTF8_LTR;
+	}
+	if (!rtl)
+		return;
+	if (rtl > ltr) {
+		/* All of it reversed, then its left-to-right runs back. */
+		for (size_t i = 0; i < n; i++)
+			c[i].mirrored = c[i].dir == UTF8_NEUTRAL;
+		reverse(c, n);
+		reverse_runs(c, n, forward, false);
+	} else {
+		reverse_runs(c, n, backward, true);
+	}
+}
+
+/* The clusters of text[0..len): each character with the marks after it. OUT: *n. */
+static struct cluster *clusters(const char *text, size_t len, size_t *n)
+{
+	struct cluster *c = xmalloc((len + 1) * sizeof(*c));
+	size_t k = 0;
+	for (size_t at = 0; at < len;) {
+		size_t l;
+		unsigned cp = utf8_get(text + at, len - at, &l);
+		enum utf8_direction d = cp == UTF8_BAD ? UTF8_NEUTRAL : utf8_direction(cp);
+		if (d == UTF8_MARK && k > 0 && text[at] != '\n') {
+			c[k - 1].len += l;
+		} else {
+			c[k] = (struct cluster){ at, l, d == UTF8_MARK ? UTF8_NEUTRAL : d, cp, false };
+			k++;
+		}
+		at += l;
+	}
+	*n = k;
+	return c;
+}
+
+void extract_rtl_reading_order(char *text, size_t len)
+{
+	size_t n;
+	struct cluster *c = clusters(text, len, &n);
+	struct evidence ev = weigh_page(c, n);
+	if (ev.visual < 2 || ev.visual <= 2 * ev.reading) {
+		free(c);
+		return;
+	}
+	char *out = xmalloc(len);
+	size_t o = 0;
+	for (size_t i = 0; i < n;) {
+		size_t end = i;
+		while (end < n && text[c[end].at] != '\n')
+			end++;
+		line_reading_order(c + i, end - i);
+		for (size_t j = i; j < end; j++) {
+			unsigned m = c[j].mirrored ? utf8_mirror(c[j].cp) : c[j].cp;
+			char buf[4];
+			if (m != c[j].cp && utf8_put(buf, m) == c[j].len) {
+				memcpy(out + o, buf, c[j].len);
+			} else {
+				memcpy(out + o, text + c[j].at, c[j].len);
+			}
+			o += c[j].len;
+		}
+		if (end < n) {
+			out[o++] = '\n';
+			end++;
+		}
+		i = end;
+	}
+	memcpy(text, out, o);
+	free(out);
+	free(c);
+}
