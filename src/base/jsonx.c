@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "base/jsonx.h"
+#include "base/utf8.h"
 #include "base/xalloc.h"
 
 static void decref_cleanup(void *v)
@@ -114,4 +115,24 @@ enum mtag_err jsonx_get_bool(struct arena *a, const json_t *obj, const char *key
 	}
 	*out = json_is_true(v);
 	return ERR_OK;
+}
+
+json_t *jsonx_string_lossy(const char *s)
+{
+	if (!s)
+		return json_null();
+	json_t *v = json_string(s);
+	if (v)
+		return v;
+	size_t n = strlen(s), o = 0;
+	char *clean = xmalloc(3 * n + 1); /* a bad byte becomes 3 */
+	for (size_t i = 0; i < n;) {
+		size_t len;
+		unsigned cp = utf8_get(s + i, n - i, &len);
+		o += utf8_put(clean + o, cp == UTF8_BAD ? 0xFFFD : cp);
+		i += len;
+	}
+	v = json_stringn(clean, o);
+	free(clean);
+	return v;
 }

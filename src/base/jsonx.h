@@ -29,6 +29,8 @@ json_t *jsonx_own(struct arena *a, json_t *v);
 #define JSONX_REAL_DIGITS 9
 /* Compact JSON text of v in the arena (keys in insertion order, reals to JSONX_REAL_DIGITS). */
 char *jsonx_dump(struct arena *a, const json_t *v);
+/* A JSON string of s (null for NULL), its bytes that are not UTF-8 as U+FFFD: a file's name need not be. */
+json_t *jsonx_string_lossy(const char *s);
 
 /*
  * Typed access to obj[key]. A missing key or JSON null gives the default

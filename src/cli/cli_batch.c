@@ -35,6 +35,7 @@
 #include "base/arena.h"
 #include "base/buf.h"
 #include "base/clock.h"
+#include "base/jsonx.h"
 #include "cli/cli.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/sandbox.h"
@@ -123,44 +124,27 @@ static char *csv_line(const struct sheet_row *row, const struct pipeline_doc *d,
 	return buf_detach(&b, NULL);
 }
 
-/* A JSON string of s (NULL: null); text that is not UTF-8 has its other bytes replaced. */
-static json_t *jstr(const char *s)
-{
-	if (!s)
-		return json_null();
-	json_t *v = json_string(s);
-	if (v)
-		return v;
-	char *copy = xstrdup(s);
-	for (char *c = copy; *c; c++)
-		if ((unsigned char)*c >= 0x80)
-			*c = '?';
-	v = json_string(copy);
-	free(copy);
-	return v;
-}
-
 static char *json_line(const struct sheet_row *row, const struct pipeline_doc *d, const char *err)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "row", json_integer((json_int_t)row->row));
-	json_object_set_new(o, "url", jstr(row->value));
+	json_object_set_new(o, "url", jsonx_string_lossy(row->value));
 	json_object_set_new(o, "status", json_string(d ? "completed" : "failed"));
 	if (d) {
 		json_t *tags = json_array();
 		for (size_t i = 0; i < d->ntags; i++)
-			json_array_append_new(tags, json_pack("{s:o, s:f}", "tag", jstr(d->tags[i].text), "score",
+			json_array_append_new(tags, json_pack("{s:o, s:f}", "tag", jsonx_string_lossy(d->tags[i].text), "score",
 							      (double)(int)(d->tags[i].score * 1000 + 0.5) / 1000));
-		json_object_set_new(o, "title", jstr(d->title));
-		json_object_set_new(o, "language", jstr(d->language));
+		json_object_set_new(o, "title", jsonx_string_lossy(d->title));
+		json_object_set_new(o, "language", jsonx_string_lossy(d->language));
 		json_object_set_new(o, "pages", json_integer(d->page_count));
-		json_object_set_new(o, "mime_type", jstr(d->mime_type));
+		json_object_set_new(o, "mime_type", jsonx_string_lossy(d->mime_type));
 		json_object_set_new(o, "size_bytes", json_integer((json_int_t)d->size_bytes));
 		json_object_set_new(o, "sha256", json_string(d->sha256));
 		json_object_set_new(o, "truncated", json_boolean(d->truncated));
 		json_object_set_new(o, "tags", tags);
 	}
-	json_object_set_new(o, "error", d ? json_null() : jstr(err));
+	json_object_set_new(o, "error", d ? json_null() : jsonx_string_lossy(err));
 	char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(3));
 	json_decref(o);
 	size_t n = strlen(s);

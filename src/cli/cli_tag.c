@@ -83,8 +83,8 @@ static void print_json(const struct pipeline_doc *d)
 	for (size_t i = 0; i < d->ntags; i++)
 		json_array_append_new(tags, json_pack("{s:s, s:f}", "tag", d->tags[i].text, "score",
 						      (double)(int)(d->tags[i].score * 1000 + 0.5) / 1000));
-	json_t *o = json_pack("{s:s, s:s?, s:s, s:i, s:s, s:I, s:s, s:b, s:o}", "source", d->source,
-			      "title", d->title, "language", d->language, "pages", d->page_count,
+	json_t *o = json_pack("{s:o, s:o, s:s, s:i, s:s, s:I, s:s, s:b, s:o}", "source",
+			      jsonx_string_lossy(d->source), "title", jsonx_string_lossy(d->title), "language", d->language, "pages", d->page_count,
 			      "mime_type", d->mime_type, "size_bytes", (json_int_t)d->size_bytes,
 			      "sha256", d->sha256, "truncated", d->truncated, "tags", tags);
 	char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(JSONX_REAL_DIGITS));

@@ -235,7 +235,7 @@ static enum mtag_err run(struct pipeline *p, struct arena *a, const char *path,
 			 struct pipeline_doc *out, char *err, size_t errlen)
 {
 	int64_t t0 = clock_mono_us();
-	out->filename = filename;
+	out->filename = normalized_prop(a, filename); /* a name need not be UTF-8 */
 	enum mtag_err e = pipeline_file_sha256(path, out->sha256, &out->size_bytes, err, errlen);
 	if (e)
 		return e;

@@ -4,15 +4,16 @@
  *
  * Wire format, both ways: a 4-byte big-endian length, then that many bytes of
  * JSON. Two kinds of request:
- *   extract (no "kind", as before): {"path", "max_pages", "max_text", "cpu_s"};
+ *   extract (no "kind", as before): {"path_hex", "max_pages", "max_text", "cpu_s"};
  *     answer {"ok": true, "type", "mime", "text", "pages", "truncated",
  *     "title", ...}
- *   sheet: {"kind": "sheet", "path", "column", "max_rows", "max_cell",
+ *   sheet: {"kind": "sheet", "path_hex", "column", "max_rows", "max_cell",
  *     "max_member", "max_file", "cpu_s"}; answer {"ok": true, "format",
  *     "column", "rows": [[row, value], ...], "blank", "duplicates"};
  *     without "column", the header row only: answer {"ok": true, "format",
  *     "headers": [name, ...]}
- * and for both the failure {"ok": false, "code", "error"}.
+ * and for both the failure {"ok": false, "code", "error"}. A file's path is
+ * sent as hex: a name need not be UTF-8, and JSON's strings must be.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +32,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/digest.h"
 #include "base/clock.h"
 #include "base/jsonx.h"
 #include "base/log.h"
@@ -380,9 +382,37 @@ static json_t *error_json(enum mtag_err e, const char *err)
 			 err[0] ? err : err_detail(e));
 }
 
+/* The request's "path_hex" as the path it names; NULL when there is none. */
+static const char *request_path(struct arena *a, json_t *r)
+{
+	const char *hex = json_string_value(json_object_get(r, "path_hex"));
+	size_t n = hex ? strlen(hex) : 0;
+	if (!n || n % 2)
+		return NULL;
+	char *path = arena_alloc(a, n / 2 + 1);
+	for (size_t i = 0; i < n / 2; i++) {
+		unsigned v;
+		if (sscanf(hex + 2 * i, "%2x", &v) != 1 || !v)
+			return NULL;
+		path[i] = (char)v;
+	}
+	return path;
+}
+
+/* path as request_path reads it. */
+static json_t *path_json(const char *path)
+{
+	size_t n = strlen(path);
+	char *hex = xmalloc(2 * n + 1);
+	digest_hex((const unsigned char *)path, n, hex);
+	json_t *v = json_string(hex);
+	free(hex);
+	return v;
+}
+
 static json_t *serve_extract(struct arena *a, json_t *r)
 {
-	const char *path = json_string_value(json_object_get(r, "path"));
+	const char *path = request_path(a, r);
 	struct extract_limits l;
 	extract_limits_init(&l);
 	l.max_pages = (int)json_integer_value(json_object_get(r, "max_pages"));
@@ -412,7 +442,7 @@ static json_t *sheet_json(const struct sheet_result *res)
 
 static json_t *serve_sheet(struct arena *a, json_t *r)
 {
-	const char *path = json_string_value(json_object_get(r, "path"));
+	const char *path = request_path(a, r);
 	const char *column = json_string_value(json_object_get(r, "column"));
 	struct sheet_limits l = {
 		.max_rows = (size_t)json_integer_value(json_object_get(r, "max_rows")),
@@ -633,8 +663,8 @@ enum mtag_err sandbox_extract(struct sandbox *sb, struct arena *a, const char *p
 			      const struct extract_limits *l, struct extract_result *out,
 			      char *err, size_t errlen)
 {
-	json_t *req = json_pack("{s:s, s:i, s:I}", "path", path, "max_pages", l->max_pages,
-				"max_text", (json_int_t)l->max_text);
+	json_t *req = json_pack("{s:o, s:i, s:I}", "path_hex", path_json(path), "max_pages",
+				l->max_pages, "max_text", (json_int_t)l->max_text);
 	json_t *answer = NULL;
 	/* Every byte of text may be escaped as \u00XX: six bytes, plus the properties. */
 	enum mtag_err e = sandbox_call(sb, req, l->max_text * 6 + (1 << 20), "extraction", &answer,
@@ -652,12 +682,18 @@ enum mtag_err sandbox_read_sheet(struct sandbox *sb, struct arena *a, const char
 	struct sheet_limits none = { 0, 0, 0, 0 };
 	if (!l)
 		l = &none;
-	json_t *req = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "kind", "sheet", "path", path,
-				"max_rows", (json_int_t)l->max_rows, "max_cell", (json_int_t)l->max_cell,
-				"max_member", (json_int_t)l->max_member, "max_file",
-				(json_int_t)l->max_file);
-	if (column)
-		json_object_set_new(req, "column", json_string(column));
+	json_t *name = column ? json_string(column) : NULL;
+	if (column && !name) {
+		memset(out, 0, sizeof(*out));
+		snprintf(err, errlen, "the column's name is not UTF-8 text");
+		return ERR_VALIDATION;
+	}
+	json_t *req = json_pack("{s:s, s:o, s:I, s:I, s:I, s:I}", "kind", "sheet", "path_hex",
+				path_json(path), "max_rows", (json_int_t)l->max_rows, "max_cell",
+				(json_int_t)l->max_cell, "max_member", (json_int_t)l->max_member,
+				"max_file", (json_int_t)l->max_file);
+	if (name)
+		json_object_set_new(req, "column", name);
 	json_t *answer = NULL;
 	const char *what = "reading the spreadsheet";
 	enum mtag_err e = sandbox_call(sb, req, column ? SHEET_ANSWER_MAX : HEADERS_ANSWER_MAX, what,

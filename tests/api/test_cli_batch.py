@@ -111,6 +111,24 @@ def test_missing_column_and_usage_errors(tmp_path):
     assert run_mtag("batch", "--help").returncode == 0
 
 
+def test_names_that_are_not_utf8(tmp_path):
+    """A spreadsheet whose file name is not UTF-8 (Latin-1, as old archives have) is read like
+    any other (the helper process was sent no request and reported a crash); a column name
+    that is not UTF-8 is a usage error that says so."""
+    sheet = write_sheet(tmp_path, ["not a link"])
+    latin = os.path.join(os.fsencode(str(tmp_path)), b"feuille-\xe9t\xe9.csv")
+    with open(sheet, "rb") as src, open(latin, "wb") as dst:
+        dst.write(src.read())
+    base = {k: v for k, v in os.environ.items() if not k.startswith("MTAG_")}
+    r = subprocess.run([BIN, "batch", latin, "--column", "url"], env={**base, **env(tmp_path)},
+                       capture_output=True, timeout=30)
+    assert r.returncode == 1, r.stderr
+    assert json.loads(r.stdout)["error"].startswith("invalid URL")
+    r = subprocess.run([BIN, "batch", sheet, "--column", b"li\xffnk"], env={**base, **env(tmp_path)},
+                       capture_output=True, timeout=30)
+    assert r.returncode == 2 and r.stderr.endswith(b": the column's name is not UTF-8 text\n"), r.stderr
+
+
 def test_the_spreadsheet_is_never_the_results_file(tmp_path):
     """--out naming the spreadsheet would empty it before it is read: refused, the sheet
     untouched (it was truncated, read back as empty, and the run said 0 links, exit 0)."""

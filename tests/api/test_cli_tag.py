@@ -1,10 +1,11 @@
 """`mtag tag`: the pipeline from the command line, with no server and no database."""
 import json
 import os
+import subprocess
 import time
 import zlib
 
-from conftest import ROOT, run_mtag
+from conftest import BIN, ROOT, run_mtag
 
 DATA = os.path.join(ROOT, "tests/data/extract")
 CORPUS = os.environ.get("MTAG_TEST_CORPUS", os.path.join(ROOT, "../shared/corpus/pdf"))
@@ -40,6 +41,18 @@ def test_corpus_pdf_language_and_title():
     doc = json.loads(r.stdout)
     assert doc["language"] == "ar"
     assert [t["tag"] for t in doc["tags"]] == ["انواع الخطوط العربية"]
+
+
+def test_file_name_that_is_not_utf8(tmp_path):
+    """A file named in Latin-1 is extracted like any other (the helper was sent nothing and
+    the document failed as "the helper process crashed")."""
+    latin = os.path.join(os.fsencode(str(tmp_path)), b"r\xe9sum\xe9.pdf")
+    with open(os.path.join(CORPUS, "habibi.pdf"), "rb") as src, open(latin, "wb") as dst:
+        dst.write(src.read())
+    base = {k: v for k, v in os.environ.items() if not k.startswith("MTAG_")}
+    r = subprocess.run([BIN, "tag", "--json", latin], env=base, capture_output=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["title"] == "habibi"
 
 
 def test_decomposed_text_is_composed(tmp_path):

@@ -58,6 +58,20 @@ static void test_typed_fields(void)
 	arena_release(&a);
 }
 
+/* A name that is not UTF-8 is written with U+FFFD for its bad bytes; good text as it is. */
+static void test_string_lossy(void)
+{
+	json_t *v = jsonx_string_lossy("r\xe9sum\xc3\xa9 \xff.pdf");
+	CHECK_STR(json_string_value(v), "r\xef\xbf\xbdsum\xc3\xa9 \xef\xbf\xbd.pdf");
+	json_decref(v);
+	v = jsonx_string_lossy("caf\xc3\xa9");
+	CHECK_STR(json_string_value(v), "caf\xc3\xa9");
+	json_decref(v);
+	v = jsonx_string_lossy(NULL);
+	CHECK(json_is_null(v));
+	json_decref(v);
+}
+
 static void test_embedded_nul_refused(void)
 {
 	/* jansson refuses \u0000 unless asked (JSON_ALLOW_NUL), so no string of
@@ -77,5 +91,6 @@ int main(void)
 	RUN(test_parse_errors);
 	RUN(test_typed_fields);
 	RUN(test_embedded_nul_refused);
+	RUN(test_string_lossy);
 	return unit_report("test_jsonx");
 }
