@@ -495,22 +495,23 @@ int store_search_positive(const struct search_query *sq);
 const char *store_search_first_word(struct arena *a, const struct search_query *sq);
 
 /*
- * The first token of the query's first positive term (with its stems) as a
- * tsquery that only a document's text matches (weight C, migration 0011; a
- * prefix, as the pattern of store_search_first_regex is): whether the text
- * holds it, before its slice is looked for there (a hit by its title alone
- * looked through 256 Ki characters for nothing). NULL when there is none.
- * OUT: in a.
+ * The first token of each of the query's first positive terms (with its
+ * stems; up to 8 terms, OR'ed or not) as a tsquery that only a document's
+ * text matches (weight C, migration 0011; prefixes, as the pattern of
+ * store_search_first_regex is): whether the text holds one, before its
+ * slice is looked for there (a hit by its title alone looked through 256 Ki
+ * characters for nothing). NULL when there is none. OUT: in a.
  */
 const char *store_search_first_in_text(struct arena *a, const struct search_query *sq,
 				       const char *owner);
 
 /*
- * A PostgreSQL regular expression (for flag 'i') of the query's first word
- * (store_search_first_word) or one of its stems at the start of a word of
- * the text (no letter or digit before it), accents ignored as unaccent
- * ignores them in the index ("resume" finds "Résumé", "strasse" "Straße"):
- * where PostgreSQL cuts the text it gives a snippet from. NULL when the
+ * A PostgreSQL regular expression (for flag 'i') of any of those tokens or
+ * their stems at the start of a word of the text (no letter or digit before
+ * it), accents ignored as unaccent ignores them in the index ("resume" finds
+ * "Résumé", "aeroport" "aéroport", "strasse" "Straße"): where PostgreSQL
+ * cuts the text it gives a snippet from, at the first word of the text the
+ * query matched by any of its terms ("kangaroo OR zebra"). NULL when the
  * query has no word. OUT: the pattern, in a.
  */
 const char *store_search_first_regex(struct arena *a, const struct search_query *sq);

@@ -385,6 +385,20 @@ const char *store_search_first_word(struct arena *a, const struct search_query *
 	return NULL;
 }
 
+/*
+ * Whether term i is one a snippet may be placed by: not excluded, and among
+ * the first SEARCH_SNIPPET_TERMS of those (bounding the pattern that looks
+ * for them through a text).
+ */
+#define SEARCH_SNIPPET_TERMS 8
+static bool search_snippet_term(const struct search_query *sq, int i)
+{
+	int before = 0;
+	for (int k = 0; k < i; k++)
+		before += !sq->t[k].neg;
+	return !sq->t[i].neg && before < SEARCH_SNIPPET_TERMS;
+}
+
 const char *store_search_first_in_text(struct arena *a, const struct search_query *sq,
 				       const char *owner)
 {
@@ -394,12 +408,14 @@ const char *store_search_first_in_text(struct arena *a, const struct search_quer
 
 	search_key(o.key, 'u', owner);
 	search_key(o.stem_key, 's', owner);
-	for (int i = 0; i < sq->n && !out; i++) {
-		if (sq->t[i].neg)
+	for (int i = 0; i < sq->n; i++) {
+		if (!search_snippet_term(sq, i))
 			continue;
+		buf_puts(&b, b.len ? " | " : "");
 		search_put_token(&b, sq->t[i].tok[0], ":*C", &o);
-		out = arena_strdup(a, buf_cstr(&b));
 	}
+	if (b.len)
+		out = arena_strdup(a, buf_cstr(&b));
 	buf_release(&b);
 	return out;
 }
@@ -558,6 +574,39 @@ static int search_ligature(const char *p, unsigned cp, size_t *step)
 	return -1;
 }
 
+/* One letter or digit as a pattern: with the forms unaccent folds to it, an ASCII one's full-width forms. */
+static void search_put_letter(struct buf *b, const char *at, size_t len, unsigned cp)
+{
+	const char *forms = search_accent_class(cp);
+	char wide[8] = "";
+	if (cp < 0x80) {
+		size_t k = 0;
+		if (cp >= '0' && cp <= '9') {
+			k = utf8_put(wide, 0xFF10 + cp - '0');
+		} else if (cp >= 'a' && cp <= 'z') {
+			k = utf8_put(wide, 0xFF41 + cp - 'a');
+			k += utf8_put(wide + k, 0xFF21 + cp - 'a');
+		}
+		wide[k] = '\0';
+	}
+	if (forms || wide[0]) {
+		buf_putc(b, '[');
+		if (forms)
+			buf_puts(b, forms);
+		else
+			buf_append(b, at, len);
+		buf_puts(b, wide);
+		buf_putc(b, ']');
+	} else { /* a letter or digit (search_fold): never special in a pattern */
+		buf_append(b, at, len);
+	}
+	/* An Arabic or Hebrew letter may carry vowel marks the word was typed without. */
+	if (cp >= 0x0590 && cp <= 0x06FF) {
+		store_fts_mark_class(b);
+		buf_putc(b, '*');
+	}
+}
+
 /* word as a pattern: each letter with the forms unaccent folds to it. */
 static void search_put_pattern(struct buf *b, const char *word)
 {
@@ -565,58 +614,41 @@ static void search_put_pattern(struct buf *b, const char *word)
 	for (size_t at = 0; at < n; at += step) {
 		unsigned cp = utf8_get(word + at, n - at, &step);
 		int lig = search_ligature(word + at, cp, &step);
-		const char *forms = search_accent_class(cp);
-		/* An ASCII letter or digit is also its full-width form (ｆ, Ｆ, ０). */
-		char wide[8] = "";
-		if (cp < 0x80) {
-			size_t k = 0;
-			if (cp >= '0' && cp <= '9') {
-				k = utf8_put(wide, 0xFF10 + cp - '0');
-			} else if (cp >= 'a' && cp <= 'z') {
-				k = utf8_put(wide, 0xFF41 + cp - 'a');
-				k += utf8_put(wide + k, 0xFF21 + cp - 'a');
-			}
-			wide[k] = '\0';
+		if (lig < 0) {
+			search_put_letter(b, word + at, step, cp);
+			continue;
 		}
-		if (lig >= 0)
-			buf_printf(b, "(?:%s|[%s])", search_ligatures[lig].pair,
-				   search_ligatures[lig].forms);
-		else if (forms || wide[0]) {
-			buf_putc(b, '[');
-			if (forms)
-				buf_puts(b, forms);
-			else
-				buf_append(b, word + at, step);
-			buf_puts(b, wide);
-			buf_putc(b, ']');
-		} else { /* a letter or digit (search_fold): never special in a pattern */
-			buf_append(b, word + at, step);
-		}
-		/* An Arabic or Hebrew letter may carry vowel marks the word was typed without. */
-		if (cp >= 0x0590 && cp <= 0x06FF) {
-			store_fts_mark_class(b);
-			buf_putc(b, '*');
-		}
+		/* "ae" is "æ", and "aé" too: unaccent folds both to "ae". */
+		const char *pair = search_ligatures[lig].pair;
+		buf_puts(b, "(?:");
+		search_put_letter(b, pair, 1, (unsigned char)pair[0]);
+		search_put_letter(b, pair + 1, 1, (unsigned char)pair[1]);
+		buf_printf(b, "|[%s])", search_ligatures[lig].forms);
 	}
 }
 
 const char *store_search_first_regex(struct arena *a, const struct search_query *sq)
 {
-	const char *word = store_search_first_word(a, sq);
-	if (!word)
-		return NULL;
-	/* The word and each of its stems: "studi" for "study" begins neither it nor
-	 * "studies", which the text holds and the index matched by the stem. */
-	const char *alt[1 + STORE_SEARCH_MAX_STEMS];
+	/* The first word of each term (OR'ed or not: the text may hold any of them)
+	 * and each of its stems: "studi" for "study" begins neither it nor "studies",
+	 * which the text holds and the index matched by the stem. */
+	const char *alt[SEARCH_SNIPPET_TERMS * (1 + STORE_SEARCH_MAX_STEMS)];
 	size_t nalt = 0;
-	alt[nalt++] = word;
-	for (int k = 0; k < sq->nstem; k++) {
-		bool known = false;
-		for (size_t j = 0; j < nalt; j++)
-			known |= !strcmp(alt[j], sq->stem[k].stem);
-		if (!known && !strcmp(sq->stem[k].word, word))
-			alt[nalt++] = sq->stem[k].stem;
+	for (int i = 0; i < sq->n; i++) {
+		if (!search_snippet_term(sq, i))
+			continue;
+		const char *word = sq->t[i].tok[0];
+		for (int k = -1; k < sq->nstem; k++) {
+			const char *w = k < 0 ? word : sq->stem[k].stem;
+			bool skip = k >= 0 && strcmp(sq->stem[k].word, word); /* another's stem */
+			for (size_t j = 0; j < nalt && !skip; j++)
+				skip = !strcmp(alt[j], w);
+			if (!skip)
+				alt[nalt++] = w;
+		}
 	}
+	if (!nalt)
+		return NULL;
 	struct buf b = BUF_INIT(SEARCH_MAX_RENDER);
 	/* Not \m: in a database of locale C a word character is an ASCII one, and
 	 * \m never matches before "Ü"; no letter or digit before is what \m means

@@ -119,6 +119,24 @@ def test_search(server, files_server):
     assert get(server, "/api/history/documents/search", user(server), query="volcano").json()["total"] == 0
 
 
+def test_snippets_deep_in_a_long_text(server, files_server):
+    """Past the first KB of a text, the snippet is at the first word any term of the query
+    matched (an OR alternative, a second word), accents and letters written as two
+    ignored, on both databases (PostgreSQL cut its slice at the first word only, so these
+    hits showed their titles)."""
+    h = user(server)
+    filler = "Lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor. " * 40
+    name = text_doc(f"v-long-{uuid.uuid4().hex[:6]}.txt",
+                    filler + " Le nouvel aéroport ouvre pour Noël. The zebra crossing. " + filler)
+    doc = process(server, files_server, name, h)["document_id"]
+    for query, mark in (("zebra", "[[zebra]]"), ("kangaroo OR zebra", "[[zebra]]"),
+                        ("txt zebra", "[[zebra]]"), ("aeroport", "[[aéroport]]"),
+                        ("noel", "[[Noël]]"), ("Noël zebra", "[[Noël]]")):
+        body = get(server, "/api/history/documents/search", h, query=query).json()
+        hits = {d["id"]: d["snippet"] for d in body["documents"]}
+        assert mark in hits[doc], (query, hits[doc])
+
+
 def test_filters_refuse_what_they_cannot_apply(server, files_server):
     """Dates, tags and query bytes a filter cannot apply are a 422 naming the field,
     on the list and the search alike; the dates it can apply are applied."""
