@@ -82,7 +82,10 @@ static unsigned search_fold(unsigned cp)
 		return cp; /* no Unicode tables: keep every non-ASCII character */
 	if (!iswalnum_l((wint_t)cp, utf8_locale()))
 		return 0;
-	return utf8_lower_cp(cp);
+	cp = utf8_lower_cp(cp);
+	/* Greek's final sigma is σ where a word ends: one letter, as both indexes have it
+	 * (PostgreSQL's migration 0016; FTS5 folds it so). */
+	return cp == 0x03C2 ? 0x03C3 : cp;
 }
 
 /*
@@ -531,6 +534,7 @@ static const char *const search_accents[] = {
 	"οόΟΌ",
 	"υύϋΰΥΎΫ",
 	"ωώΩΏ",
+	"σςΣ",
 	"еёЕЁ",
 };
 

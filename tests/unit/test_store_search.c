@@ -284,23 +284,26 @@ static void test_search_letters(void)
 		{ "hamrun", "[[Ħamrun]]," }, { "full", "[[ｆｕｌｌ]] Kapitel" }, { "xii", "[[Ⅻ]]" },
 		{ "gudrun", "[[Guðrún]] in" }, { "αθηνα", "[[Αθήνα]]," }, { "αρχη", "[[ἀρχή]]," },
 		{ "елка", "[[ёлка]]" },
+		/* Greek's final sigma is σ: found typed either way, in either case. */
+		{ "κόσμος", "[[ΚΌΣΜΟΣ]] σοφός" }, { "κοσμοσ", "[[ΚΌΣΜΟΣ]] σοφός" },
+		{ "ΣΟΦΟΣ", "ΚΌΣΜΟΣ [[σοφός]]" }, { "σοφοσ", "ΚΌΣΜΟΣ [[σοφός]]" },
 		/* Arabic and Hebrew vowel marks: the word found as typed without them, or with. */
 		{ "حبيبي", "[[حَبيبي]] قال" }, { "حَبيبي", "[[حَبيبي]] قال" },
 		{ "שלום", "[[שָׁלוֹם]] עולם" },
 	};
 	check_found("Reisen", "Łódź und Øresund, Ħamrun, ｆｕｌｌ Kapitel Ⅻ, Guðrún in Αθήνα, ἀρχή, ёлка,"
-		    " حَبيبي قال, שָׁלוֹם עולם", cases, sizeof(cases) / sizeof(cases[0]));
+		    " حَبيبي قال, שָׁלוֹם עולם, ΚΌΣΜΟΣ σοφός", cases, sizeof(cases) / sizeof(cases[0]));
 	/* Deep in a long text, where the snippet comes from a slice around the first match. */
 	struct buf far = BUF_INIT(1 << 16);
 	for (int i = 0; i < 300; i++)
 		buf_puts(&far, "filler lorem ipsum dolor ");
-	buf_puts(&far, "Guðrún ｆｕｌｌ Αθήνα ёлка Øresund حَبيبي ");
+	buf_puts(&far, "Guðrún ｆｕｌｌ Αθήνα ёлка Øresund حَبيبي σοφός ");
 	for (int i = 0; i < 300; i++)
 		buf_puts(&far, "filler lorem ipsum dolor ");
 	static const struct found deep[] = {
 		{ "gudrun", "[[Guðrún]] ｆｕｌｌ" }, { "full", "[[ｆｕｌｌ]] Αθήνα" }, { "αθηνα", "[[Αθήνα]] ёлка" },
 		{ "елка", "[[ёлка]] Øresund" }, { "oresund", "[[Øresund]] حَبيبي" },
-		{ "حبيبي", "[[حَبيبي]] filler" },
+		{ "حبيبي", "[[حَبيبي]] σοφός" }, { "σοφοσ", "[[σοφός]] filler" },
 	};
 	check_found("Far", buf_cstr(&far), deep, sizeof(deep) / sizeof(deep[0]));
 	buf_release(&far);
