@@ -119,17 +119,48 @@ unsigned utf8_lower_cp(unsigned cp)
 	return low <= 0x10FFFF && !(low >= 0xD800 && low <= 0xDFFF) ? low : cp;
 }
 
+/* A Greek letter in lower case, monotonic or polytonic: what a final sigma ends. */
+static bool greek_letter(unsigned cp)
+{
+	return cp == 0x390 || (cp >= 0x3AC && cp <= 0x3CE) || (cp >= 0x1F00 && cp <= 0x1FFF);
+}
+
+/*
+ * Each sigma of s[0..n) (lower case) as σ where its word goes on and ς where
+ * it ends (Unicode's Final_Sigma, for Greek words): in place, both are two
+ * bytes (CF 83, CF 82).
+ */
+static void final_sigmas(char *s, size_t n)
+{
+	unsigned prev = 0;
+	for (size_t i = 0, len; i < n; i += len) {
+		unsigned cp = utf8_get(s + i, n - i, &len);
+		if (cp == 0x3C2 || cp == 0x3C3) {
+			size_t l;
+			unsigned next = i + len < n ? utf8_get(s + i + len, n - i - len, &l) : 0;
+			s[i + 1] = greek_letter(prev) && !greek_letter(next) ? '\x82' : '\x83';
+		}
+		prev = cp;
+	}
+}
+
 size_t utf8_lower(const char *s, size_t n, char *out)
 {
 	size_t o = 0;
+	bool sigma = false;
 	for (size_t i = 0, len; i < n; i += len) {
 		unsigned cp = utf8_get(s + i, n - i, &len);
-		if (cp == UTF8_BAD)
+		if (cp == UTF8_BAD) {
 			out[o++] = s[i];
-		else
-			o += utf8_put(out + o, utf8_lower_cp(cp));
+			continue;
+		}
+		cp = utf8_lower_cp(cp);
+		sigma |= cp == 0x3C2 || cp == 0x3C3;
+		o += utf8_put(out + o, cp);
 	}
 	out[o] = '\0';
+	if (sigma)
+		final_sigmas(out, o);
 	return o;
 }
 

@@ -24,7 +24,8 @@ locale_t utf8_locale(void);
 /* cp in lower case; cp itself without Unicode tables but for ASCII. */
 unsigned utf8_lower_cp(unsigned cp);
 /* s (n bytes) in lower case into out, which has room for 2n + 1 bytes (a lower-case
- * letter takes at most 1.5 times the bytes of its capital); ill-formed bytes are
+ * letter takes at most 1.5 times the bytes of its capital), a Greek word's last
+ * sigma as ς and any other as σ ("ΚΌΣΜΟΣ" is "κόσμος"); ill-formed bytes are
  * copied. Returns the bytes written, out NUL-terminated. */
 size_t utf8_lower(const char *s, size_t n, char *out);
 /*

@@ -35,9 +35,10 @@
  * The filters of lists and search, $1 .. $7: owner, status, lang, job_id,
  * from, to, and the wanted tags as a JSON array of strings, as given.
  * tags_all is the dialect's "the document has every wanted tag", both sides
- * lower-cased by the database's own lower (SQLite: mtag_lower, Unicode's
- * simple case mapping; PostgreSQL: lower(), its locale's, which an ICU
- * locale maps in full: a C mapping of the wanted tags would miss there). A
+ * lower-cased by the database's own mtag_lower (SQLite: a function of ours,
+ * Unicode's simple case mapping; PostgreSQL: lower(), its locale's, which an
+ * ICU locale maps in full: a C mapping of the wanted tags would miss there;
+ * on both a Greek word's last sigma is ς, any other σ: migration 0017). A
  * parameter's first use types it on PostgreSQL: the comparison comes before
  * the IS NULL.
  */
@@ -78,7 +79,7 @@
 	" FROM user_stats WHERE user_id = $1) FROM user_tags t WHERE t.user_id = $1 AND"      \
 	" t.tag IN (SELECT w FROM " wanted ")"
 #define SQ_WANTED "(SELECT mtag_lower(value) AS w FROM json_each($2))"
-#define PG_WANTED "jsonb_array_elements_text(lower($2)::jsonb) w"
+#define PG_WANTED "jsonb_array_elements_text(mtag_lower($2)::jsonb) w"
 #define SQ_TAGGED_FROM "documents_fts f CROSS JOIN documents d ON d.rid = f.rowid"
 #define SQ_TAGGED_MATCH "documents_fts MATCH $8"
 #define PG_TAGGED_FROM "documents d, to_tsquery('mtag_search', $8) q"
@@ -91,7 +92,7 @@
  * so the tags as stored (the tagger's are lower-case) are tried first, ~0.5 µs: when
  * they contain the wanted ones, so do the lower-cased ones. */
 #define PG_TAGS_ALL                                                                       \
-	"(d.tags @> $7::text::jsonb OR lower(d.tags::text)::jsonb @> lower($7)::jsonb)"
+	"(d.tags @> $7::text::jsonb OR mtag_lower(d.tags::text)::jsonb @> mtag_lower($7)::jsonb)"
 
 /*
  * Search ranks a bounded window: the newest STORE_SEARCH_WINDOW matches
@@ -268,7 +269,7 @@ const struct store_history_sql store_history_pg = {
 	.search = pg_search,
 	.search_stems = pg_search_stems,
 	.search_recent = pg_search_recent,
-	.tag_counts = TAG_COUNTS("lower($2::text)"),
+	.tag_counts = TAG_COUNTS("mtag_lower($2::text)"),
 	.per_day = PER_DAY(PG_DAY),
 };
 

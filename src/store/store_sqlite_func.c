@@ -2,8 +2,9 @@
  * store_sqlite_func.c - SQL functions of ours on every SQLite connection:
  *
  * mtag_lower(text): text in lower case as base/utf8.c gives it (Unicode's
- * simple case mapping; SQLite's lower() folds ASCII letters only), the key
- * of a tag in user_tags (migration 0013); NULL for NULL.
+ * simple case mapping, a Greek word's last sigma as ς; SQLite's lower() folds
+ * ASCII letters only), the key of a tag in user_tags (migrations 0013, 0017);
+ * NULL for NULL.
  *
  * mtag_first_match(text, marks): store_snippet.c's.
  *
@@ -25,6 +26,7 @@
 #include <sqlite3.h>
 
 #include "base/utf8.h"
+#include "base/xalloc.h"
 #include "store_int.h"
 
 /* The wanted tags, each in lower case (malloc'd). */
@@ -64,31 +66,17 @@ static struct wanted *wanted_parse(const char *s, size_t n)
 	return w;
 }
 
-/* Whether s[0..n) in lower case is w[0..wn). */
-static bool equal_lower(const char *s, size_t n, const char *w, size_t wn)
-{
-	size_t k = 0;
-	for (size_t i = 0, len; i < n; i += len) {
-		char low[4];
-		size_t m = 1;
-		unsigned cp = utf8_get(s + i, n - i, &len);
-		if (cp == UTF8_BAD)
-			low[0] = s[i];
-		else
-			m = utf8_put(low, utf8_lower_cp(cp));
-		if (wn - k < m || memcmp(low, w + k, m) != 0)
-			return false;
-		k += m;
-	}
-	return k == wn;
-}
-
-/* Tick off the wanted tags equal to s[0..n) in lower case. */
+/* Tick off the wanted tags equal to s[0..n) in lower case (utf8_lower). */
 static void tick(const struct wanted *w, const char *s, size_t n, bool *seen)
 {
+	char small[256];
+	char *low = 2 * n + 1 <= sizeof(small) ? small : xmalloc(2 * n + 1);
+	size_t len = utf8_lower(s, n, low);
 	for (size_t i = 0; i < w->n; i++)
 		if (!seen[i])
-			seen[i] = equal_lower(s, n, w->tag[i], w->len[i]);
+			seen[i] = w->len[i] == len && !memcmp(low, w->tag[i], len);
+	if (low != small)
+		free(low);
 }
 
 static bool all_seen(const struct wanted *w, const bool *seen)

@@ -57,6 +57,15 @@ static void test_lower(void)
 	CHECK_STR(out, "\xC3\xBC" "bersicht \xC3\xA9t\xC3\xA9 \xCF\x83\xCE\xBF\xCF\x86\xCE\xB9\xCE\xB1 "
 		       "\xE2\xB1\xA5 \xFF ok"); /* übersicht été σοφια ⱥ (two bytes to three) */
 	CHECK_INT(n, strlen(out));
+	/* A Greek word's last sigma is ς, any other σ, however it was written. */
+	static const char *const sigmas[][2] = {
+		{ "ΚΌΣΜΟΣ ΤΗΣ ΦΙΛΟΣΟΦΊΑΣ", "κόσμος της φιλοσοφίας" }, { "κόσμοσ τησ", "κόσμος της" },
+		{ "ςοφός", "σοφός" }, { "ΣΣ Σ.", "σς σ." }, { "ἈΡΧῆΣ, x", "ἀρχῆς, x" }, { "ΟΔΟΣ", "οδος" },
+	};
+	for (size_t i = 0; i < sizeof(sigmas) / sizeof(sigmas[0]); i++) {
+		utf8_lower(sigmas[i][0], strlen(sigmas[i][0]), out);
+		CHECK_STR(out, sigmas[i][1]);
+	}
 	CHECK_INT(utf8_lower_cp('Q'), 'q');
 	CHECK_INT(utf8_lower_cp(0x212A), 'k'); /* KELVIN SIGN */
 	/* utf8_lower's bound: no lower case takes more than 1.5 times its capital's bytes. */
