@@ -23,6 +23,7 @@
  *
  * Thread-safety: stateless.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,11 +31,14 @@
 #include "base/xalloc.h"
 #include "extract_int.h"
 
+/* A page of more text than this is left as it is (its clusters take 16 bytes a byte). */
+#define RTL_PAGE_MAX (1u << 20)
+
 /* One character with the marks after it: it moves as one. */
 struct cluster {
-	size_t at, len;             /* bytes of the page's text */
-	enum utf8_direction dir;    /* of its character */
+	uint32_t at, len;           /* bytes of the page's text */
 	unsigned cp;
+	uint8_t dir;                /* enum utf8_direction, of its character */
 	bool mirrored;              /* in reversed text: drawn as its mirror image */
 };
 
@@ -170,7 +174,8 @@ static struct cluster *clusters(const char *text, size_t len, size_t *n)
 		if (d == UTF8_MARK && k > 0 && text[at] != '\n') {
 			c[k - 1].len += l;
 		} else {
-			c[k] = (struct cluster){ at, l, d == UTF8_MARK ? UTF8_NEUTRAL : d, cp, false };
+			c[k] = (struct cluster){ (uint32_t)at, (uint32_t)l, cp,
+						 d == UTF8_MARK ? UTF8_NEUTRAL : d, false };
 			k++;
 		}
 		at += l;
@@ -179,8 +184,25 @@ static struct cluster *clusters(const char *text, size_t len, size_t *n)
 	return c;
 }
 
+/* Whether text[0..len) may hold a right-to-left letter: the lead bytes of U+0590-07FF
+ * (Hebrew, Arabic, Syriac, Thaana, N'Ko), U+08A0-08FF, and U+FB00-FEFF (presentation forms). */
+static bool may_hold_rtl(const char *text, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char b = (unsigned char)text[i];
+		if ((b >= 0xD6 && b <= 0xDF) || (b == 0xE0 && i + 1 < len &&
+		    ((unsigned char)text[i + 1] & 0xFE) == 0xA2) ||
+		    (b == 0xEF && i + 1 < len && (unsigned char)text[i + 1] >= 0xAC &&
+		     (unsigned char)text[i + 1] <= 0xBB))
+			return true;
+	}
+	return false;
+}
+
 void extract_rtl_reading_order(char *text, size_t len)
 {
+	if (len > RTL_PAGE_MAX || !may_hold_rtl(text, len))
+		return;
 	size_t n;
 	struct cluster *c = clusters(text, len, &n);
 	struct evidence ev = weigh_page(c, n);
