@@ -231,6 +231,11 @@ unsigned utf8_base_letter(unsigned cp)
 	return cp;
 }
 
+bool utf8_is_mark(unsigned cp)
+{
+	return uc_is_general_category(cp, UC_CATEGORY_M);
+}
+
 size_t utf8_cut(const char *s, size_t max)
 {
 	size_t n = max;

@@ -41,6 +41,9 @@ char *utf8_normalize(const char *s, size_t n, size_t *outlen);
 size_t utf8_cut(const char *s, size_t max);
 /* The letter cp is made of without its marks (canonical decomposition: "ά" is "α"); cp itself when it has none. */
 unsigned utf8_base_letter(unsigned cp);
+/* Whether cp is a combining mark (general category M: accents, Indic vowel signs and viramas,
+ * Thai vowels and tone marks): part of the letter before it, never a character of its own. */
+bool utf8_is_mark(unsigned cp);
 
 /* Where a character goes in a line (Unicode's bidirectional classes, grouped). */
 enum utf8_direction {

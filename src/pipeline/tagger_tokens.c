@@ -180,14 +180,19 @@ static bool cp_letter(const struct tagger *t, uint32_t c)
 {
 	if (c < 0x80)
 		return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-	if (c >= 0x300 && c <= 0x36F) /* combining accents belong to their letter */
-		return true;
 	if (c == CP_BAD)
 		return false;
 	if (t->loc)
 		return iswalpha_l((wint_t)c, t->loc) != 0;
 	return (c >= 0xC0 && c <= 0x24F && c != 0xD7 && c != 0xF7) || c == 0xAA || c == 0xB5 ||
 	       c == 0xBA;
+}
+
+/* Marks are no letters to glibc (iswalpha is false for a virama or a Thai tone mark), yet
+ * a word goes on through them: "मंत्र" and "พิทักษ์" were cut at their first mark. */
+static bool cp_mark(uint32_t c)
+{
+	return c >= 0x300 && c != CP_BAD && utf8_is_mark(c);
 }
 
 static bool cp_digit(uint32_t c)
@@ -270,7 +275,7 @@ static void scan_token(const struct tagger *t, const unsigned char *s, size_t le
 		size_t adv;
 		bool next_letter = false;
 		uint32_t c = utf8_next(s + i, len - i, &adv);
-		if (cp_letter(t, c) || cp_digit(c)) {
+		if (cp_letter(t, c) || cp_digit(c) || (k->ncp && cp_mark(c))) {
 			bool upper = cp_digit(c) ? false : cp_lower(t, c) != c;
 			if (k->ncp == 0)
 				k->first_upper = upper;

@@ -198,3 +198,17 @@ def test_deeply_nested_html_keeps_its_text(tmp_path):
     doc = json.loads(run_mtag("tag", "--json", str(path)).stdout)
     tags = " ".join(t["tag"] for t in doc["tags"]).lower()
     assert "volcanic" in tags and "lava" in tags, doc["tags"]
+
+
+def test_words_with_combining_marks_are_whole(tmp_path):
+    """A virama or a Thai tone mark is inside its word (glibc calls them no letters): the tags
+    of a Thai PDF were cut as "มงคลพิทักษ" and a Hindi text's as "लोकतंत"."""
+    doc = json.loads(run_mtag("tag", "--json", os.path.join(CORPUS, "issue13211.pdf")).stdout)
+    tags = [t["tag"] for t in doc["tags"]]
+    assert any("มงคลพิทักษ์สุข" in t for t in tags), tags
+    path = tmp_path / "hi.txt"
+    path.write_text("भारत ने 1947 में स्वतंत्रता प्राप्त की। स्वतंत्रता के बाद भारत ने लोकतंत्र को अपनाया। "
+                    "भारतीय लोकतंत्र दुनिया का सबसे बड़ा लोकतंत्र है। आज भारतीय लोकतंत्र में चुनाव आयोग "
+                    "स्वतंत्र चुनाव कराता है।", encoding="utf-8")
+    words = " ".join(t["tag"] for t in json.loads(run_mtag("tag", "--json", str(path)).stdout)["tags"]).split()
+    assert "लोकतंत्र" in words and "लोकतंत" not in words, words

@@ -309,6 +309,55 @@ static void test_english_prefers_phrases(void)
 	arena_release(&r.a);
 }
 
+/* Fails unless every word of every tag is a whole word of text: there, it starts the text
+ * or follows a space, and is followed by a space, the end, '.' or the string stop. */
+static void check_whole_words(const struct run *r, const char *text, const char *stop)
+{
+	char word[256];
+	for (size_t i = 0; i < r->n; i++) {
+		for (const char *w = r->tags[i].text; *w;) {
+			size_t n = strcspn(w, " ");
+			bool found = false;
+			snprintf(word, sizeof(word), "%.*s", (int)n, w);
+			for (const char *p = text; !found && (p = strstr(p, word)) != NULL; p++)
+				found = (p == text || p[-1] == ' ') &&
+					(!p[n] || p[n] == ' ' || p[n] == '.' ||
+					 !strncmp(p + n, stop, strlen(stop)));
+			if (!found)
+				FAIL_AT("tag \"%s\" cuts the word \"%s\"", r->tags[i].text, word);
+			w += n + (w[n] == ' ');
+		}
+	}
+}
+
+/* Combining marks (a virama, Thai tone marks) are inside words: "लोकतंत्र" was tagged
+ * "लोकतंत" and "มงคลพิทักษ์สุข" "มงคลพิทักษ". Thai words are not segmented: the runs between
+ * spaces are the words. */
+static void test_combining_marks(void)
+{
+	static const char hindi[] =
+		"भारत ने 1947 में स्वतंत्रता प्राप्त की। स्वतंत्रता के बाद भारत ने लोकतंत्र को अपनाया। "
+		"भारतीय लोकतंत्र दुनिया का सबसे बड़ा लोकतंत्र है। संविधान सभा ने भारतीय संविधान का "
+		"निर्माण किया। प्रधानमंत्री नेहरू ने राष्ट्र निर्माण की नींव रखी। आज भारतीय लोकतंत्र में "
+		"चुनाव आयोग स्वतंत्र चुनाव कराता है।";
+	static const char thai[] =
+		"นายคณิต มงคลพิทักษ์สุข เป็นครูสอนคณิตศาสตร์ ครูคณิต มงคลพิทักษ์สุข สอนเรื่องจำนวนเชิงซ้อน "
+		"และเวกเตอร์ นักเรียนของครูคณิต มงคลพิทักษ์สุข ชอบเรื่องเวกเตอร์ จำนวนเชิงซ้อน มีส่วนจริง";
+	struct run r;
+	tag(&r, hindi, strlen(hindi), "hi", 10);
+	CHECK_INT(r.err, ERR_OK);
+	CHECK(has_word(&r, "लोकतंत्र"));
+	CHECK(!has_word(&r, "लोकतंत"));
+	check_whole_words(&r, hindi, "।");
+	arena_release(&r.a);
+	tag(&r, thai, strlen(thai), "th", 10);
+	CHECK_INT(r.err, ERR_OK);
+	CHECK(has_word(&r, "มงคลพิทักษ์สุข"));
+	CHECK(!has_word(&r, "มงคลพิทักษ"));
+	check_whole_words(&r, thai, " ");
+	arena_release(&r.a);
+}
+
 static void test_nothing_to_tag(void)
 {
 	static const char *const texts[] = { "", "   \n\t  ", "word", "the and of", "42 3.14 2015" };
@@ -381,6 +430,7 @@ int main(void)
 	RUN(test_surface_form);
 	RUN(test_english_word_classes);
 	RUN(test_english_prefers_phrases);
+	RUN(test_combining_marks);
 	RUN(test_nothing_to_tag);
 	RUN(test_garbage);
 	RUN(test_large_text_is_bounded);

@@ -110,6 +110,18 @@ static void test_normalize(void)
 	CHECK_STR(norm("e\xCC\x81\xFF"), "\xC3\xA9\xEF\xBF\xBD");
 }
 
+static void test_is_mark(void)
+{
+	/* Nonspacing and spacing marks: an acute, the virama and a vowel sign of Devanagari, a
+	 * Thai tone mark and vowel; the letters they go on and punctuation are none. */
+	static const unsigned marks[] = { 0x301, 0x94D, 0x93E, 0xE48, 0xE34 };
+	static const unsigned others[] = { 'a', 0xE9, 0x915, 0xE01, 0x964, '\'', 0x2019, 0x200D };
+	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+		CHECK(utf8_is_mark(marks[i]));
+	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
+		CHECK(!utf8_is_mark(others[i]));
+}
+
 int main(void)
 {
 	RUN(test_normalize);
@@ -117,5 +129,6 @@ int main(void)
 	RUN(test_valid);
 	RUN(test_get);
 	RUN(test_lower);
+	RUN(test_is_mark);
 	return unit_report("test_utf8");
 }
