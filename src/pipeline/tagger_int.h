@@ -148,6 +148,9 @@ void tagger_load_stopwords(struct tagger_lang *lang, const char *file);
 void tagger_load_lexicon(struct tagger_lang *lang, const char *file);
 /* The TOK_STOP, TOK_NOEND, TOK_VERB and TOK_GERUND flags of the lower-case word w[0..n). */
 uint16_t tagger_word_flags(const struct tagger_doc *doc, const char *w, size_t n);
+/* Whether the lower-case w[0..n), two words joined by one "'", is one word: a stopword
+ * ("don't", "aujourd'hui") or an English contraction ("needn't", "would've"). */
+bool tagger_one_word(const struct tagger_doc *doc, const char *w, size_t n);
 /* English: mark the tokens that are verbs by their neighbours (TOK_VERB). */
 void tagger_mark_verbs(struct tagger_doc *doc);
 

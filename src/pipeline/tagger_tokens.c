@@ -321,10 +321,26 @@ static uint32_t stem_id(struct tagger_doc *doc, const char *low, size_t n)
 	return tagger_intern_put(&doc->stems, low, n, NULL);
 }
 
+/* low[0..n) with U+2019 as "'", the stopword lists' apostrophe. Returns the length. */
+static size_t fold_apostrophes(char *low, size_t n)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (i + 2 < n && !memcmp(low + i, "\xE2\x80\x99", 3)) {
+			low[o++] = '\'';
+			i += 2;
+		} else {
+			low[o++] = low[i];
+		}
+	}
+	low[o] = '\0';
+	return o;
+}
+
 static uint32_t word_id(struct tagger_doc *doc, const char *s, size_t n)
 {
 	char low[2 * TAGGER_TOKEN_MAX + 4];
-	size_t ln = tagger_lower(doc->t, s, n, low);
+	size_t ln = fold_apostrophes(low, tagger_lower(doc->t, s, n, low));
 	bool added;
 	uint32_t id = tagger_intern_put(&doc->words, low, ln, &added);
 	if (!added)
@@ -340,6 +356,30 @@ static uint32_t word_id(struct tagger_doc *doc, const char *s, size_t n)
 	doc->word_stem[id] = stem_id(doc, low, ln);
 	doc->word_lower[id] = doc->word_capital[id] = 0;
 	return id;
+}
+
+/*
+ * k stopped at an apostrophe between letters: take the letters after it into k when the
+ * whole is one word, a stopword ("don't", "aujourd'hui") or an English contraction
+ * ("needn't"); else it stays two tokens ("l'arbre", "company's": the noun is the tag).
+ */
+static void join_apostrophe(const struct tagger_doc *doc, const unsigned char *s, struct scan *k)
+{
+	struct scan tail;
+	char low[2 * TAGGER_TOKEN_MAX + 4];
+	size_t adv;
+	(void)utf8_next(s + k->end, doc->len - k->end, &adv);
+	scan_token(doc->t, s, doc->len, k->end + adv, &tail);
+	if (tail.end - k->start > TAGGER_TOKEN_MAX)
+		return;
+	size_t n = tagger_lower(doc->t, (const char *)s + k->start, tail.end - k->start, low);
+	if (!tagger_one_word(doc, low, fold_apostrophes(low, n)))
+		return;
+	k->end = tail.end;
+	k->ncp += 1 + tail.ncp;
+	k->nletters += tail.nletters;
+	k->nupper += tail.nupper;
+	k->apostrophe = tail.apostrophe;
 }
 
 static void add_token(struct tagger_doc *doc, const struct scan *k, uint16_t flags, uint32_t sent)
@@ -384,6 +424,8 @@ void tagger_tokenize(struct tagger_doc *doc)
 		if (cp_letter(doc->t, c) || cp_digit(c)) {
 			struct scan k;
 			scan_token(doc->t, s, doc->len, i, &k);
+			if (k.apostrophe)
+				join_apostrophe(doc, s, &k);
 			if ((pending & TOK_SENT) && doc->ntoks)
 				sent++;
 			add_token(doc, &k, pending, sent);

@@ -120,10 +120,32 @@ static uint16_t english_flags(const char *w, size_t n)
 	return ly ? TOK_STOP : TOK_NOEND;
 }
 
+/*
+ * What follows the apostrophe of an English contraction: "not" and forms of be, have,
+ * will, would, am. Not "'s", which is mostly a possessive ("the company's"): the
+ * contractions with it that are words of their own ("it's", "let's") are stopwords.
+ */
+static const char *const english_contractions[] = { "t", "re", "ve", "ll", "d", "m" };
+
+bool tagger_one_word(const struct tagger_doc *doc, const char *w, size_t n)
+{
+	if (tagger_intern_get(&doc->lang->stop, w, n) != UINT32_MAX)
+		return true;
+	const char *q = memchr(w, '\'', n);
+	if (!doc->english || !q)
+		return false;
+	size_t tail = n - (size_t)(q + 1 - w);
+	for (size_t i = 0; i < sizeof(english_contractions) / sizeof(english_contractions[0]); i++)
+		if (strlen(english_contractions[i]) == tail && !memcmp(q + 1, english_contractions[i], tail))
+			return true;
+	return false;
+}
+
 uint16_t tagger_word_flags(const struct tagger_doc *doc, const char *w, size_t n)
 {
 	const struct tagger_lang *l = doc->lang;
-	if (tagger_intern_get(&l->stop, w, n) != UINT32_MAX)
+	/* a word with an apostrophe is one by tagger_one_word: a stopword or a contraction */
+	if (tagger_intern_get(&l->stop, w, n) != UINT32_MAX || memchr(w, '\'', n))
 		return TOK_STOP;
 	uint16_t f = doc->english ? english_flags(w, n) : 0;
 	uint32_t id = tagger_intern_get(&l->lex, w, n);

@@ -212,3 +212,17 @@ def test_words_with_combining_marks_are_whole(tmp_path):
                     "स्वतंत्र चुनाव कराता है।", encoding="utf-8")
     words = " ".join(t["tag"] for t in json.loads(run_mtag("tag", "--json", str(path)).stdout)["tags"]).split()
     assert "लोकतंत्र" in words and "लोकतंत" not in words, words
+
+
+def test_contractions_are_no_tags(tmp_path):
+    """"aren't" and "Don’t" are one word each, a stopword: they were tagged "special cases aren"
+    and "Don"."""
+    doc = json.loads(run_mtag("tag", "--json", os.path.join(CORPUS, "google-doc-document.pdf")).stdout)
+    tags = [t["tag"] for t in doc["tags"]]
+    assert "special cases" in tags and not any(t.endswith((" aren", " re")) for t in tags), tags
+    path = tmp_path / "flood.txt"
+    path.write_text("Don't ignore coastal flooding. Don\u2019t wait: coastal flooding won't stop. "
+                    "The company's flood barriers needn't be tall.", encoding="utf-8")
+    tags = [t["tag"] for t in json.loads(run_mtag("tag", "--json", str(path)).stdout)["tags"]]
+    assert "coastal flooding" in tags and "Don" not in tags, tags
+    assert not any(w in ("won", "needn") for t in tags for w in t.split()), tags

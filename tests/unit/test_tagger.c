@@ -358,6 +358,42 @@ static void test_combining_marks(void)
 	arena_release(&r.a);
 }
 
+/* A contraction is one word, a stopword: "Don't ignore" was tagged "Don", "aren't" ended
+ * "special cases aren". A possessive still tags as its noun; French elisions still split. */
+static void test_contractions(void)
+{
+	static const char en[] =
+		"Don't ignore coastal flooding. Coastal flooding isn\u2019t rare any more, and the "
+		"town's sea wall wasn't built for it. Special cases aren't special enough. Don\u2019t "
+		"wait: coastal flooding won't stop by itself. The company's engineers say the "
+		"company's flood barriers needn't be tall. We've seen storm surges that you'd not "
+		"believe, and they'll come again. I'm sure the sea wall can't hold.";
+	static const char *const cut[] = { "Don", "don", "isn", "wasn", "aren", "won", "needn",
+					   "ve", "re", "ll", "t", "d", "m", "can" };
+	static const char fr[] =
+		"Aujourd'hui, l'\u00e9rosion de l'estuaire menace la c\u00f4te. L\u2019\u00e9rosion de "
+		"l\u2019estuaire est rapide aujourd\u2019hui. Quelqu'un doit prot\u00e9ger l'estuaire "
+		"contre l'\u00e9rosion, qu'il pleuve ou non.";
+	struct run r;
+	tag(&r, en, strlen(en), "en", 20);
+	CHECK_INT(r.err, ERR_OK);
+	CHECK(has_tag(&r, "coastal flooding"));
+	CHECK(has_tag(&r, "special cases"));
+	CHECK(has_word(&r, "company"));
+	for (size_t i = 0; i < sizeof(cut) / sizeof(cut[0]); i++)
+		if (has_word(&r, cut[i]))
+			FAIL_AT("a tag holds \"%s\", a piece of a contraction", cut[i]);
+	for (size_t i = 0; i < r.n; i++)
+		CHECK(!strchr(r.tags[i].text, '\'') && !strstr(r.tags[i].text, "\u2019"));
+	arena_release(&r.a);
+	tag(&r, fr, strlen(fr), "fr", 20);
+	CHECK_INT(r.err, ERR_OK);
+	CHECK(has_tag(&r, "\u00e9rosion"));
+	CHECK(has_word(&r, "estuaire"));
+	CHECK(!has_word(&r, "hui") && !has_word(&r, "Aujourd") && !has_word(&r, "Quelqu"));
+	arena_release(&r.a);
+}
+
 static void test_nothing_to_tag(void)
 {
 	static const char *const texts[] = { "", "   \n\t  ", "word", "the and of", "42 3.14 2015" };
@@ -431,6 +467,7 @@ int main(void)
 	RUN(test_english_word_classes);
 	RUN(test_english_prefers_phrases);
 	RUN(test_combining_marks);
+	RUN(test_contractions);
 	RUN(test_nothing_to_tag);
 	RUN(test_garbage);
 	RUN(test_large_text_is_bounded);
