@@ -68,6 +68,8 @@ enum {
 	TOK_NOEND = 1 << 8,  /* never ends a candidate (adjectives, English past participles) */
 	TOK_VERB = 1 << 9,   /* a verb here: inside no candidate, no node of the word graph */
 	TOK_GERUND = 1 << 10, /* an -ing verb form: a verb unless after a noun ("image filtering") */
+	TOK_LINK = 1 << 11,  /* in a URL or an e-mail address: inside no candidate, yet a node of
+				the word graph ("epsych" of http://epsych.msstate.edu is the site's name) */
 };
 
 struct tagger_tok {

@@ -11,6 +11,7 @@
 #include <libstemmer.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <wctype.h>
 
 #include "pipeline/tagger_int.h"
@@ -299,6 +300,96 @@ static void scan_token(const struct tagger *t, const unsigned char *s, size_t le
 	k->end = i;
 }
 
+/* ---- links ------------------------------------------------------------------- */
+
+static bool ascii_alnum(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
+/* The length of the host name that starts s[0..n): two labels or more of letters, digits
+ * and '-' joined by dots, the last of two letters or more. OUT: *tld, where it starts.
+ * 0: none. */
+static size_t host_len(const unsigned char *s, size_t n, size_t *tld)
+{
+	size_t i = 0, labels = 0, letters = 0;
+	for (;;) {
+		size_t b = i;
+		letters = 0;
+		for (; i < n && (ascii_alnum(s[i]) || s[i] == '-'); i++)
+			letters += (s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z';
+		if (i == b)
+			return 0;
+		labels++;
+		*tld = b;
+		if (i + 1 < n && s[i] == '.' && ascii_alnum(s[i + 1]))
+			i++;
+		else
+			break;
+	}
+	return labels >= 2 && letters == i - *tld && letters >= 2 ? i : 0;
+}
+
+/* Domains named bare in text ("Tecnick.com"); a country's is no sure sign ("frase.Io", a
+ * sentence whose space the PDF lost), unless a path follows. Lower case only: "VB.NET",
+ * "ASP.NET" are names. */
+static bool generic_tld(const unsigned char *s, size_t n)
+{
+	static const char *const tlds[] = { "com", "org", "net", "edu", "gov", "info" };
+	for (size_t i = 0; i < sizeof(tlds) / sizeof(tlds[0]); i++)
+		if (strlen(tlds[i]) == n && !memcmp(s, tlds[i], n))
+			return true;
+	return false;
+}
+
+/* Whether s[0..n), a run of non-space characters without the punctuation around it, is a
+ * URL ("https://x.org", "www.x.com/a.html", "Tecnick.com", "x.de/impressum") or an
+ * e-mail address. */
+static bool is_link(const unsigned char *s, size_t n)
+{
+	size_t i = 0, tld = 0, h;
+	while (i < n && (ascii_alnum(s[i]) || s[i] == '+' || s[i] == '.' || s[i] == '-'))
+		i++;
+	if (i && ascii_alnum(s[0]) && i + 3 < n && !memcmp(s + i, "://", 3))
+		return true;
+	if ((n > 7 && !strncasecmp((const char *)s, "mailto:", 7)) ||
+	    (n > 4 && !strncasecmp((const char *)s, "www.", 4) && ascii_alnum(s[4])))
+		return true;
+	const unsigned char *at = memchr(s, '@', n);
+	if (at && at > s && (h = host_len(at + 1, n - (size_t)(at + 1 - s), &tld)))
+		return at + 1 + h == s + n;
+	h = host_len(s, n, &tld);
+	return h && ((h < n && s[h] == '/') || (generic_tld(s + tld, h - tld) &&
+						 (h == n || s[h] == ':')));
+}
+
+static bool cp_link_open(uint32_t c)
+{
+	return c == '(' || c == '[' || c == '<' || c == '{' || c == '"' || c == '\'' ||
+	       c == 0xAB || c == 0x201C || c == 0x2018;
+}
+
+/* Punctuation after a link that is not part of it: "(see https://x.org/a)." */
+static bool cp_link_close(uint32_t c)
+{
+	return cp_sentence_end(c) || c == ',' || c == ')' || c == ']' || c == '>' || c == '}' ||
+	       c == '"' || c == '\'' || c == 0xBB || c == 0x201D || c == 0x2019;
+}
+
+/* Where the link ends when the run of non-space characters at s[0..n) is one (bytes from
+ * s: the punctuation before it included, none after it); 0 when it is none. */
+static size_t link_len(const unsigned char *s, size_t n)
+{
+	size_t b = 0, e = 0, adv;
+	uint32_t c;
+	while (b < n && cp_link_open(utf8_next(s + b, n - b, &adv)))
+		b += adv;
+	for (size_t i = b; i < n && !cp_space(c = utf8_next(s + i, n - i, &adv)); i += adv)
+		if (!cp_link_close(c))
+			e = i + adv;
+	return e > b && is_link(s + b, e - b) ? e : 0;
+}
+
 static void grow(void **p, size_t *cap, size_t need, size_t elem)
 {
 	if (need <= *cap)
@@ -419,8 +510,16 @@ void tagger_tokenize(struct tagger_doc *doc)
 	uint16_t pending = TOK_SENT | TOK_BREAK;
 	uint32_t sent = 0;
 	size_t i = 0, adv;
+	size_t link_end = 0;    /* the tokens before it are a link's */
+	bool word_start = true; /* after a space: where a link may start */
 	while (i < doc->len) {
 		uint32_t c = utf8_next(s + i, doc->len - i, &adv);
+		if (word_start && !cp_space(c)) {
+			size_t link = link_len(s + i, doc->len - i);
+			word_start = false;
+			if (link)
+				link_end = i + link;
+		}
 		if (cp_letter(doc->t, c) || cp_digit(c)) {
 			struct scan k;
 			scan_token(doc->t, s, doc->len, i, &k);
@@ -428,7 +527,7 @@ void tagger_tokenize(struct tagger_doc *doc)
 				join_apostrophe(doc, s, &k);
 			if ((pending & TOK_SENT) && doc->ntoks)
 				sent++;
-			add_token(doc, &k, pending, sent);
+			add_token(doc, &k, pending | (i < link_end ? TOK_LINK : 0), sent);
 			pending = 0;
 			i = k.end;
 			if (k.apostrophe) { /* "l'arbre", "industry's": two tokens, no break */
@@ -441,6 +540,7 @@ void tagger_tokenize(struct tagger_doc *doc)
 			pending |= TOK_SENT | TOK_BREAK;
 		else if (!cp_space(c))
 			pending |= TOK_BREAK | (cp_sentence_end(c) ? TOK_SENT : 0);
+		word_start = cp_space(c);
 		i += adv;
 	}
 	if (doc->english)
@@ -534,7 +634,7 @@ static void add_occurrence(struct tagger_doc *doc, size_t start, size_t n, bool 
 /* Whether token i may be inside a candidate. */
 static bool tok_inside(const struct tagger_doc *doc, size_t i)
 {
-	return i < doc->ntoks && !(doc->toks[i].flags & (TOK_STOP | TOK_SKIP | TOK_VERB));
+	return i < doc->ntoks && !(doc->toks[i].flags & (TOK_STOP | TOK_SKIP | TOK_VERB | TOK_LINK));
 }
 
 void tagger_candidates(struct tagger_doc *doc)

@@ -226,3 +226,16 @@ def test_contractions_are_no_tags(tmp_path):
     tags = [t["tag"] for t in json.loads(run_mtag("tag", "--json", str(path)).stdout)["tags"]]
     assert "coastal flooding" in tags and "Don" not in tags, tags
     assert not any(w in ("won", "needn") for t in tags for w in t.split()), tags
+
+
+def test_links_are_no_tags(tmp_path):
+    """The words of URLs and e-mail addresses are no tags: standard_fonts.pdf was tagged "com",
+    "www", "org", a text "Visit www", "https", "html", "Contact info"."""
+    doc = json.loads(run_mtag("tag", "--json", os.path.join(CORPUS, "standard_fonts.pdf")).stdout)
+    words = {w for t in doc["tags"] for w in t["tag"].split()}
+    assert "Nicola Asuni" in [t["tag"] for t in doc["tags"]] and not words & {"com", "www", "org"}, doc["tags"]
+    path = tmp_path / "links.txt"
+    path.write_text("Flood insurance claims rose. Visit www.example.com/about.html or https://example.org, "
+                    "contact info@example.com for flood insurance questions.", encoding="utf-8")
+    words = {w.lower() for t in json.loads(run_mtag("tag", "--json", str(path)).stdout)["tags"] for w in t["tag"].split()}
+    assert "flood" in words and not words & {"www", "com", "org", "html", "https", "info", "example"}, words

@@ -394,6 +394,35 @@ static void test_contractions(void)
 	arena_release(&r.a);
 }
 
+/* The words of URLs and e-mail addresses are no candidates, and no phrase runs across one:
+ * this text was tagged "Visit www", "https", "html", "Contact info", "com". */
+static void test_links(void)
+{
+	static const char text[] =
+		"Flood insurance claims rose again this year. Visit www.example.com/about.html or "
+		"https://example.org, contact info@example.com for flood insurance questions. Our "
+		"flood insurance guide (see http://example.net/guide?id=3) explains claims. Powered "
+		"by Tecnick.com and <www.tcpdf.org>. Write to mailto:help@example.org about flood maps.";
+	static const char *const parts[] = { "www", "com", "org", "net", "html", "https", "http",
+					     "info", "example", "about", "guide?id", "tcpdf", "Tecnick",
+					     "mailto", "help", "id" };
+	struct run r;
+	tag(&r, text, strlen(text), "en", 20);
+	CHECK_INT(r.err, ERR_OK);
+	CHECK(has_tag(&r, "flood insurance guide"));
+	CHECK(has_tag(&r, "flood maps"));
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		if (has_word(&r, parts[i]))
+			FAIL_AT("a tag holds \"%s\", a piece of a link", parts[i]);
+	arena_release(&r.a);
+	/* Dots between words are no link when nothing says one is: "Node.js", a lost space. */
+	static const char dots[] = "Node.js servers. Fast servers.Small servers. VB.NET compilers.";
+	tag(&r, dots, strlen(dots), "en", 20);
+	CHECK_INT(r.err, ERR_OK);
+	CHECK(has_word(&r, "Node") && has_word(&r, "Small") && has_word(&r, "NET"));
+	arena_release(&r.a);
+}
+
 static void test_nothing_to_tag(void)
 {
 	static const char *const texts[] = { "", "   \n\t  ", "word", "the and of", "42 3.14 2015" };
@@ -468,6 +497,7 @@ int main(void)
 	RUN(test_english_prefers_phrases);
 	RUN(test_combining_marks);
 	RUN(test_contractions);
+	RUN(test_links);
 	RUN(test_nothing_to_tag);
 	RUN(test_garbage);
 	RUN(test_large_text_is_bounded);
