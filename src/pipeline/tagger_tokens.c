@@ -190,10 +190,12 @@ static bool cp_letter(const struct tagger *t, uint32_t c)
 }
 
 /* Marks are no letters to glibc (iswalpha is false for a virama or a Thai tone mark), yet
- * a word goes on through them: "मंत्र" and "พิทักษ์" were cut at their first mark. */
+ * a word goes on through them: "मंत्र" and "พิทักษ์" were cut at their first mark. So it
+ * does through the zero-width (non-)joiner, which Persian writes inside words
+ * ("کتاب‌های"). */
 static bool cp_mark(uint32_t c)
 {
-	return c >= 0x300 && c != CP_BAD && utf8_is_mark(c);
+	return c == 0x200C || c == 0x200D || (c >= 0x300 && c != CP_BAD && utf8_is_mark(c));
 }
 
 static bool cp_digit(uint32_t c)

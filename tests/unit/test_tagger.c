@@ -356,6 +356,15 @@ static void test_combining_marks(void)
 	CHECK(!has_word(&r, "มงคลพิทักษ"));
 	check_whole_words(&r, thai, " ");
 	arena_release(&r.a);
+	/* Persian writes a zero-width non-joiner inside words: "می‌شوند", not "می" and "شوند". */
+	static const char persian[] =
+		"کتاب\u200cهای تاریخی در کتابخانه ملی نگهداری می\u200cشوند. کتاب\u200cهای تاریخی "
+		"ارزشمند هستند و پژوهشگران کتاب\u200cهای تاریخی را بررسی می\u200cکنند.";
+	tag(&r, persian, strlen(persian), "fa", 10);
+	CHECK_INT(r.err, ERR_OK);
+	CHECK(has_word(&r, "می\u200cشوند"));
+	CHECK(!has_word(&r, "شوند") && !has_word(&r, "کنند") && !has_word(&r, "های"));
+	arena_release(&r.a);
 }
 
 /* A contraction is one word, a stopword: "Don't ignore" was tagged "Don", "aren't" ended
