@@ -418,10 +418,17 @@ HTML_CP1252 = (b'<html><head><meta http-equiv="Content-Type" content="text/html;
                b"<title>Caf\xe9 menu</title></head><body><p>Cr\xe8me br\xfbl\xe9e: 5 \x80, "
                b"\x93quoted\x94</p></body></html>\n")
 
+# A byte order mark beside a <meta charset> that contradicts it: WHATWG has the
+# BOM win. The body really is in the BOM's encoding.
+HTML_BOM_META = ('<html><head><meta charset="windows-1251"><title>Новости дня</title></head>'
+                 "<body><p>Сегодня мы представляем новую систему тегов.</p></body></html>\n")
+
 
 def texts():
     write("page.html", HTML_PAGE.encode())
     write("cp1252.html", HTML_CP1252)
+    write("utf8-bom-meta.html", b"\xef\xbb\xbf" + HTML_BOM_META.encode())
+    write("utf16le-bom-meta.html", b"\xff\xfe" + HTML_BOM_META.encode("utf-16-le"))
     # HTML with neither <html> nor <head> nor <body>, as a browser still sniffs it.
     write("fragment.html", b"<p>A fragment of <b>HTML</b>,\nno head &amp; no body.</p>\n"
           b"<div>Second <a href='/x'>block</a></div>\n")

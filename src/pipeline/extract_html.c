@@ -217,9 +217,15 @@ enum mtag_err extract_html(struct arena *a, const char *path, const struct extra
 	char *data = read_capped(path, HTML_MAX_BYTES, &len, &more);
 	if (!data)
 		return extract_fail(err, errlen, ERR_IO, "cannot read file");
+	/* WHATWG: a byte order mark wins over any <meta charset>. libxml2 keeps a
+	 * UTF-16 one, but lets the meta override a UTF-8 one (a page saved as UTF-8
+	 * from a windows-1251 template became mojibake); naming the encoding stops that. */
+	const char *enc = NULL;
+	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
+		enc = "UTF-8";
 	/* XML_PARSE_HUGE: past 256 nested elements (old pages leave <font> and <div>
 	 * unclosed) the parser dropped the rest of the text; the input is capped above. */
-	htmlDocPtr doc = htmlReadMemory(data, (int)len, NULL, NULL,
+	htmlDocPtr doc = htmlReadMemory(data, (int)len, NULL, enc,
 					HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
 					HTML_PARSE_RECOVER | HTML_PARSE_COMPACT | XML_PARSE_HUGE);
 	free(data);

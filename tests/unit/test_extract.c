@@ -396,6 +396,12 @@ static void test_html_skips(void)
 	CHECK_STR(r.title, "Caf\xC3\xA9 menu");
 	CHECK(strstr(r.text, "5 \xE2\x82\xAC, \xE2\x80\x9Cquoted\xE2\x80\x9D") != NULL);
 	arena_release(&a);
+
+	/* The UTF-8 byte order mark wins over <meta charset="windows-1251">. */
+	CHECK_INT(run(&a, DATA("utf8-bom-meta.html"), NULL, &r, err, sizeof(err)), ERR_OK);
+	CHECK_STR(r.title, "Новости дня");
+	CHECK_STR(r.text, "Сегодня мы представляем новую систему тегов.");
+	arena_release(&a);
 }
 
 static void test_office(void)
