@@ -12,7 +12,7 @@
  * straight to a temp file of its own (mkostemp in the upload directory:
  * mode 0600, O_CLOEXEC); a text field is collected in a buffer capped at
  * HTTP_FORM_FIELD_MAX, then copied into the arena. Nothing is held whole in
- * memory but text fields.
+ * memory but text fields and the headers of the part being begun.
  *
  * The first limit passed (too many files or fields, a file or field too
  * large) or parse error ends the reading: the error and its detail are kept
@@ -82,6 +82,9 @@ struct http_multipart {
 	uint64_t part_bytes;                  /* its bytes so far */
 	int fd;                               /* its temp file (PART_FILE), else -1 */
 	struct buf value;                     /* its value (PART_FIELD) */
+	struct buf head;                      /* the headers after the last delimiter */
+	bool in_head;                         /* their blank line has not come yet */
+	bool head_done;                       /* it has: head holds them whole */
 	bool ended;                           /* http_multipart_end has run */
 	enum mtag_err err;                    /* the first error; nothing is read after it */
 	const char *detail;
@@ -248,6 +251,132 @@ enum mtag_err http_multipart_check_type(const char *content_type, const char **d
 	return ERR_OK;
 }
 
+/* ---- part headers -------------------------------------------------------- */
+
+/*
+ * libmicrohttpd ends a quoted parameter at its first '"': curl's
+ * filename="a\"b,c.txt" came through as "a\" (and as no name at all once a
+ * handler took its last path component). So the bytes after each delimiter
+ * up to the blank line are kept as they pass (at most PP_BUFFER, as much as
+ * MHD takes itself) and the part's name and file name read from them here.
+ */
+static void head_collect(struct http_multipart *mp, const char *data, size_t n)
+{
+	if (!mp->in_head)
+		return;
+	size_t old = mp->head.len;
+	size_t take = n < PP_BUFFER - old ? n : PP_BUFFER - old;
+	if (!take)
+		return;
+	buf_append(&mp->head, data, take); /* within the cap: cannot fail */
+	size_t from = old > 3 ? old - 3 : 0;
+	const char *end = memmem(mp->head.ptr + from, mp->head.len - from, "\r\n\r\n", 4);
+	if (end) {
+		mp->head.len = (size_t)(end - mp->head.ptr) + 2; /* the last line's CR LF kept */
+		mp->head.ptr[mp->head.len] = '\0';
+		mp->head_done = true;
+	}
+	if (end || mp->head.len == PP_BUFFER)
+		mp->in_head = false; /* headers that long MHD refuses anyway */
+}
+
+/*
+ * A parameter value at *p, before e: a token, or a quoted-string (RFC 2045)
+ * in which a backslash quotes '"' and '\' (curl and Python's urllib3 send
+ * them so) and is itself kept before anything else: old browsers send
+ * Windows paths unescaped ("C:\fakepath\x.pdf"), and no client quotes other
+ * characters. In the arena; NULL when the quote is not closed. Advances *p.
+ */
+static char *param_value(struct arena *a, const char **p, const char *e)
+{
+	const char *s = *p;
+	if (s >= e || *s != '"') {
+		while (s < e && *s != ';' && *s != ' ' && *s != '\t')
+			s++;
+		char *v = arena_strndup(a, *p, (size_t)(s - *p));
+		*p = s;
+		return v;
+	}
+	char *v = arena_alloc(a, (size_t)(e - s));
+	size_t n = 0;
+	for (s++; s < e; s++) {
+		if (*s == '"') {
+			v[n] = '\0';
+			*p = s + 1;
+			return v;
+		}
+		if (*s == '\\' && s + 1 < e && (s[1] == '"' || s[1] == '\\'))
+			s++;
+		v[n++] = *s;
+	}
+	return NULL;
+}
+
+static const char *skip_space(const char *s, const char *e)
+{
+	while (s < e && (*s == ' ' || *s == '\t'))
+		s++;
+	return s;
+}
+
+/*
+ * The name and filename parameters of a Content-Disposition value in
+ * [s, e) ("form-data; name=\"doc\"; filename=\"a.pdf\""). OUT: each one found;
+ * what follows a quote never closed is not read.
+ */
+static void disposition_params(struct arena *a, const char *s, const char *e, const char **name,
+			       const char **filename)
+{
+	s = memchr(s, ';', (size_t)(e - s)); /* past the disposition type */
+	while (s) {
+		const char *k = skip_space(s + 1, e);
+		s = k;
+		while (s < e && *s != '=' && *s != ';' && *s != ' ' && *s != '\t')
+			s++;
+		size_t klen = (size_t)(s - k);
+		s = skip_space(s, e);
+		if (s < e && *s == '=') {
+			s = skip_space(s + 1, e);
+			char *v = param_value(a, &s, e);
+			if (!v)
+				return;
+			if (klen == 4 && strncasecmp(k, "name", 4) == 0 && !*name)
+				*name = v;
+			else if (klen == 8 && strncasecmp(k, "filename", 8) == 0 && !*filename)
+				*filename = v;
+		}
+		s = s < e ? memchr(s, ';', (size_t)(e - s)) : NULL;
+	}
+}
+
+/*
+ * The part starting now is named by its own headers where they say so;
+ * otherwise (no Content-Disposition, a quote never closed) what MHD read
+ * stands. IN/OUT: *key, *filename.
+ */
+static void part_names(struct http_multipart *mp, const char **key, const char **filename)
+{
+	static const char CD[] = "content-disposition";
+	if (!mp->head_done)
+		return;
+	const char *end = mp->head.ptr + mp->head.len;
+	for (const char *p = mp->head.ptr, *eol; p < end; p = eol < end ? eol + 2 : end) {
+		eol = memmem(p, (size_t)(end - p), "\r\n", 2);
+		if (!eol)
+			eol = end;
+		if ((size_t)(eol - p) < sizeof(CD) || strncasecmp(p, CD, sizeof(CD) - 1) != 0)
+			continue;
+		const char *v = skip_space(p + sizeof(CD) - 1, eol);
+		if (v == eol || *v != ':')
+			continue;
+		const char *name = NULL, *file = NULL;
+		disposition_params(mp->req->arena, v + 1, eol, &name, &file);
+		*key = name ? name : *key;
+		*filename = file ? file : *filename;
+		return;
+	}
+}
+
 /* ---- temp files ----------------------------------------------------------- */
 
 /* Close the open temp file and delete every temp file of the request. */
@@ -275,6 +404,7 @@ static void multipart_cleanup(void *data)
 	mp->pp = NULL;
 	discard_files(mp);
 	buf_release(&mp->value);
+	buf_release(&mp->head);
 }
 
 /* Keep the first error, delete every temp file; MHD_NO stops the post processor. */
@@ -418,9 +548,11 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
 	bool starts = mp->kind == PART_NONE || mp->part != mp->delims - 1;
 	if (mp->delims == 0 || off != (starts ? 0 : mp->part_bytes))
 		return fail(mp, ERR_BAD_REQUEST, "malformed multipart body");
-	if (starts &&
-	    (part_end(mp) != MHD_YES || part_begin(mp, key, filename, content_type) != MHD_YES))
-		return MHD_NO;
+	if (starts) {
+		part_names(mp, &key, &filename);
+		if (part_end(mp) != MHD_YES || part_begin(mp, key, filename, content_type) != MHD_YES)
+			return MHD_NO;
+	}
 	if (size == 0)
 		return MHD_YES;
 	mp->part_bytes += size;
@@ -488,6 +620,7 @@ enum mtag_err http_multipart_begin(struct http_request *req, struct MHD_Connecti
 	memcpy(mp->delim + 4, b, blen);
 	mp->dlen = 4 + blen;
 	buf_init(&mp->value, HTTP_FORM_FIELD_MAX);
+	buf_init(&mp->head, PP_BUFFER);
 	req->form = arena_calloc(a, 1, sizeof(*req->form));
 	req->form->files = arena_calloc(a, lim->max_files, sizeof(req->form->files[0]));
 	arena_cleanup_add(a, multipart_cleanup, mp);
@@ -542,6 +675,7 @@ enum mtag_err http_multipart_feed(struct http_multipart *mp, const char *data, s
 		}
 		size_t end = find_delim(mp, data, n, from);
 		size_t stop = end == SIZE_MAX ? n : end;
+		head_collect(mp, data + from, stop - from); /* before MHD reads them */
 		if (MHD_post_process(mp->pp, data + from, stop - from) != MHD_YES) {
 			fail(mp, ERR_BAD_REQUEST, "malformed multipart body"); /* ours kept if first */
 			break;
@@ -552,6 +686,9 @@ enum mtag_err http_multipart_feed(struct http_multipart *mp, const char *data, s
 		}
 		mp->delims++;
 		mp->ncarry = 0;
+		buf_reset(&mp->head);
+		mp->in_head = true;
+		mp->head_done = false;
 		mp->closing = true;
 		mp->tail = 0;
 		from = end;
