@@ -39,11 +39,11 @@ static const struct cli_command commands[] = {
 	  "JSON Lines, by the extension of --out; JSON Lines on stdout without it. Progress\n"
 	  "goes to stderr (every MTAG_BATCH_PROGRESS_S seconds, default 5, when stderr is\n"
 	  "not a terminal). Ctrl-C starts no new document, waits at most 5 s for the\n"
-	  "running ones, writes what finished and exits 130. Exit status 1 when any\n"
-	  "document failed, 2 for usage errors and for a spreadsheet that cannot be read,\n"
-	  "lacks the column or has no link in it (at most 10,000 rows, blank ones\n"
-	  "included); --out may not name the spreadsheet itself. MTAG_FETCH_ALLOW_PRIVATE\n"
-	  "and MTAG_MAX_DOWNLOAD_MB apply.\n" },
+	  "running ones, writes what finished, removes the downloads still running and\n"
+	  "exits 130. Exit status 1 when any document failed, 2 for usage errors and for\n"
+	  "a spreadsheet that cannot be read, lacks the column or has no link in it (at\n"
+	  "most 10,000 rows, blank ones included); --out may not name the spreadsheet\n"
+	  "itself. MTAG_FETCH_ALLOW_PRIVATE and MTAG_MAX_DOWNLOAD_MB apply.\n" },
 	{ "version", cli_version, "print the version", "usage: mtag version\n" },
 	{ "help", cli_help, "list the commands and the configuration (help COMMAND: its usage)",
 	  "usage: mtag help [COMMAND]\n" },

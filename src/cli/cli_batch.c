@@ -14,7 +14,8 @@
  * terminal's Ctrl-C) and taken by the main thread with sigtimedwait. The
  * first one stops new documents and gives the running ones BATCH_GRACE_S
  * seconds; the second, or the end of the grace period, writes what finished
- * and leaves at once (_exit: the threads still running are abandoned).
+ * and leaves at once (_exit: the threads still running are abandoned, their
+ * temp files removed first: tempfile_track).
  *
  * Workers that run out of rows wait for the others before they end: a
  * helper process dies with the thread that started it (PR_SET_PDEATHSIG is
@@ -36,6 +37,7 @@
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/jsonx.h"
+#include "base/tempfile.h"
 #include "cli/cli.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/sandbox.h"
@@ -415,6 +417,7 @@ static int run_batch(struct batch *b, int workers)
 		size_t finished = write_finished(b);
 		fprintf(stderr, "mtag batch: stopped with %zu of %zu documents done\n", finished, n);
 		fflush(stderr);
+		tempfile_remove_all(); /* their downloads, half written */
 		_exit(128 + sig); /* the running documents are abandoned */
 	}
 	for (int i = 0; i < workers; i++)
@@ -527,6 +530,7 @@ int cli_batch(int argc, char **argv)
 		sigaddset(&set, SIGTERM);
 		pthread_sigmask(SIG_BLOCK, &set, NULL);
 		signal(SIGPIPE, SIG_IGN);
+		tempfile_track();
 		status = batch_main(&args, &cfg, &a);
 	}
 	arena_release(&a);

@@ -72,7 +72,7 @@ static enum mtag_err stdin_to_file(struct arena *a, size_t max, const char **pat
 	}
 	close(fd);
 	if (e)
-		unlink(p);
+		tempfile_remove(p);
 	*path = p;
 	return e;
 }
@@ -121,7 +121,7 @@ static bool tag_one(struct pipeline *p, const char *input, const struct pipeline
 		e = stdin_to_file(&a, max_stdin, &path, err, sizeof(err));
 		if (!e) {
 			e = pipeline_run_file(p, &a, path, "stdin", o, &d, err, sizeof(err));
-			unlink(path);
+			tempfile_remove(path);
 		}
 	} else {
 		e = pipeline_run_file(p, &a, input, NULL, o, &d, err, sizeof(err));
@@ -135,6 +135,31 @@ static bool tag_one(struct pipeline *p, const char *input, const struct pipeline
 	fflush(stdout);
 	arena_release(&a);
 	return e == ERR_OK;
+}
+
+/*
+ * SIGINT, SIGTERM: remove the download or stdin copy being written, then die
+ * of the signal as without a handler (SA_RESETHAND restored the default; the
+ * signal raised here is delivered when the handler returns).
+ */
+static void on_stop(int sig)
+{
+	tempfile_remove_all();
+	raise(sig);
+}
+
+static void catch_stop_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sa.sa_flags = SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	sigaddset(&sa.sa_mask, SIGINT);
+	sigaddset(&sa.sa_mask, SIGTERM);
+	tempfile_track();
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 }
 
 int cli_tag(int argc, char **argv)
@@ -179,6 +204,7 @@ int cli_tag(int argc, char **argv)
 	o.fetch.allow_private = cfg.fetch_allow_private;
 	o.fetch.max_bytes = (size_t)cfg.max_download_mb << 20;
 	signal(SIGPIPE, SIG_IGN);
+	catch_stop_signals();
 	struct sandbox_options so;
 	sandbox_options_init(&so);
 	so.timeout_s = cfg.extract_timeout_s;

@@ -304,7 +304,7 @@ enum mtag_err pipeline_download(struct arena *a, const char *url, const struct f
 	close(fd);
 	if (e) {
 		snprintf(err, errlen, "%s", fr->error);
-		unlink(tmp);
+		tempfile_remove(tmp);
 		return e;
 	}
 	*path = tmp;
@@ -338,6 +338,6 @@ enum mtag_err pipeline_run_url(struct pipeline *p, struct arena *a, const char *
 	e = pipeline_run_download(p, a, path, url, fr.filename, o, out, err, errlen);
 	out->fetch_us = fetched;
 	out->total_us += fetched;
-	unlink(path);
+	tempfile_remove(path);
 	return e;
 }

@@ -66,7 +66,8 @@ enum mtag_err pipeline_run_file(struct pipeline *p, struct arena *a, const char 
 				struct pipeline_doc *out, char *err, size_t errlen);
 /*
  * Download url into a new temp file (in $TMPDIR or /tmp) that the caller
- * unlinks. OUT: *path (arena; NULL on failure), *fr. err holds the sentence.
+ * removes (tempfile_remove: see tempfile_track). OUT: *path (arena; NULL on
+ * failure), *fr. err holds the sentence.
  */
 enum mtag_err pipeline_download(struct arena *a, const char *url, const struct fetch_options *o,
 				const char **path, struct fetch_result *fr, char *err, size_t errlen);

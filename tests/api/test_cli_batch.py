@@ -210,3 +210,38 @@ def test_second_ctrl_c_stops_at_once(files_server, tmp_path):
     assert "stopped with 1 of 2 documents done" in err
     with open(out, newline="") as f:
         assert [x[0] for x in list(csv.reader(f))[1:]] == ["2"]
+
+
+def temp_files(tmp_path):
+    return sorted(f for f in os.listdir(tmp_path) if f.startswith("mtag-"))
+
+
+def wait_for_temp_files(tmp_path, n, timeout=20):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if len(temp_files(tmp_path)) >= n:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{tmp_path} never had {n} mtag-* files: {os.listdir(tmp_path)}")
+
+
+def test_a_stopped_run_leaves_no_temp_files(files_server, tmp_path):
+    """The downloads still running when the batch gives up on them are removed, whether the
+    grace period ends (SIGTERM) or a second Ctrl-C cuts it short."""
+    for signals in ([signal.SIGTERM], [signal.SIGINT, signal.SIGINT]):
+        tmp = tmp_path / f"run{len(signals)}"
+        tmp.mkdir()
+        urls = [f"{files_server}/slow/20/page.html?{i}" for i in range(4)]
+        base = {k: v for k, v in os.environ.items() if not k.startswith("MTAG_")}
+        p = subprocess.Popen([BIN, "batch", write_sheet(tmp, urls), "--column", "url",
+                              "--out", str(tmp / "r.csv"), "--workers", "2"],
+                             env={**base, **env(tmp)}, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        wait_for_temp_files(tmp, 2)  # both workers are downloading
+        for s in signals:
+            p.send_signal(s)
+            time.sleep(0.3)
+        _, err = p.communicate(timeout=15)
+        assert p.returncode == 128 + signals[0], err
+        assert "stopped with 0 of 4 documents done" in err
+        assert temp_files(tmp) == []

@@ -1,6 +1,7 @@
 """`mtag tag`: the pipeline from the command line, with no server and no database."""
 import json
 import os
+import signal
 import subprocess
 import time
 import zlib
@@ -239,3 +240,19 @@ def test_links_are_no_tags(tmp_path):
                     "contact info@example.com for flood insurance questions.", encoding="utf-8")
     words = {w.lower() for t in json.loads(run_mtag("tag", "--json", str(path)).stdout)["tags"] for w in t["tag"].split()}
     assert "flood" in words and not words & {"www", "com", "org", "html", "https", "info", "example"}, words
+
+
+def test_an_interrupted_download_leaves_no_temp_file(files_server, tmp_path):
+    base = {k: v for k, v in os.environ.items() if not k.startswith("MTAG_")}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        p = subprocess.Popen([BIN, "tag", f"{files_server}/slow/20/page.html?{int(sig)}"],
+                             env={**base, "TMPDIR": str(tmp_path), "MTAG_FETCH_ALLOW_PRIVATE": "1"},
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 20
+        while not any(f.startswith("mtag-fetch-") for f in os.listdir(tmp_path)):
+            assert time.monotonic() < deadline and p.poll() is None, p.communicate()
+            time.sleep(0.05)
+        p.send_signal(sig)
+        p.communicate(timeout=10)
+        assert p.returncode == -sig  # dies of the signal, as without a handler
+        assert [f for f in os.listdir(tmp_path) if f.startswith("mtag-")] == []

@@ -1,7 +1,10 @@
 /*
- * test_tempfile.c - temporary files: creation, and the janitor's sweep of
- * the ones a killed process left.
+ * test_tempfile.c - temporary files: creation, the janitor's sweep of the
+ * ones a killed process left, and the tracked ones an interrupted command
+ * removes (last: tempfile_remove_all ends creation for the process).
  */
+#include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -82,6 +85,50 @@ static void test_sweep(void)
 	CHECK_INT(tempfile_sweep("/nonexistent-mtag-dir", 3600), 0);
 }
 
+/* How many files of tempfile_create (made in this run: no other has "-live-") are in dir. */
+static int count_in_dir(void)
+{
+	DIR *d = opendir(dir);
+	int n = 0;
+	for (struct dirent *e; d && (e = readdir(d));)
+		n += strncmp(e->d_name, "mtag-live-", 10) == 0;
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static void test_track_and_remove_all(void)
+{
+	struct arena a;
+	char *p[3];
+	arena_init(&a);
+	CHECK_INT(count_in_dir(), 0);
+	tempfile_track();
+	for (int i = 0; i < 3; i++) {
+		int fd = tempfile_create(&a, "live", &p[i]);
+		CHECK(fd >= 0);
+		close(fd);
+	}
+	CHECK_INT(tempfile_remove(p[1]), 0);
+	CHECK_INT(count_in_dir(), 2);
+	/* The slot p[1] had is free again, and the path a new file takes is what is kept. */
+	char *again;
+	int fd = tempfile_create(&a, "live", &again);
+	CHECK(fd >= 0);
+	close(fd);
+	CHECK_INT(count_in_dir(), 3);
+	errno = EAGAIN;
+	tempfile_remove_all();
+	CHECK_INT(errno, EAGAIN);
+	CHECK_INT(count_in_dir(), 0);
+	char *late;
+	CHECK_INT(tempfile_create(&a, "live", &late), -1);
+	CHECK_INT(errno, ECANCELED);
+	CHECK_INT(count_in_dir(), 0);
+	CHECK_INT(tempfile_remove(p[0]), -1); /* already gone */
+	arena_release(&a);
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/mtag-test-tempfile-XXXXXX");
@@ -90,6 +137,7 @@ int main(void)
 	setenv("TMPDIR", dir, 1);
 	RUN(test_create);
 	RUN(test_sweep);
+	RUN(test_track_and_remove_all);
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
