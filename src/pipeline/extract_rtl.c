@@ -116,27 +116,41 @@ static bool backward(enum utf8_direction d)
 	return d == UTF8_RTL;
 }
 
+static bool number(enum utf8_direction d)
+{
+	return d == UTF8_NUMBER;
+}
+
+/* What a right-to-left run holds: its letters, and the numbers between them. */
+static bool backward_or_number(enum utf8_direction d)
+{
+	return d == UTF8_RTL || d == UTF8_NUMBER;
+}
+
 /*
- * In c[0..n), each run of clusters for which in_run is true, with the
- * neutral ones between two of them, reversed (the clusters of the other
- * direction bound it); the neutral ones within are mirrored or not.
+ * In c[0..n), each run that starts and ends with a cluster of which bound
+ * is true, crossing those of which within is true and neutral ones,
+ * reversed, but for the numbers within when within takes more than bound;
+ * the neutral ones within are mirrored or not.
  */
-static void reverse_runs(struct cluster *c, size_t n, bool (*in_run)(enum utf8_direction),
-			 bool mirrored)
+static void reverse_runs(struct cluster *c, size_t n, bool (*bound)(enum utf8_direction),
+			 bool (*within)(enum utf8_direction), bool mirrored)
 {
 	for (size_t i = 0; i < n;) {
-		if (!in_run(c[i].dir)) {
+		if (!bound(c[i].dir)) {
 			i++;
 			continue;
 		}
 		size_t last = i;
-		for (size_t j = i + 1; j < n && (in_run(c[j].dir) || c[j].dir == UTF8_NEUTRAL); j++)
-			if (in_run(c[j].dir))
+		for (size_t j = i + 1; j < n && (within(c[j].dir) || c[j].dir == UTF8_NEUTRAL); j++)
+			if (bound(c[j].dir))
 				last = j;
 		for (size_t j = i; j <= last; j++)
 			if (c[j].dir == UTF8_NEUTRAL)
 				c[j].mirrored = mirrored;
 		reverse(c + i, last + 1 - i);
+		if (within != bound) /* its numbers read left to right again */
+			reverse_runs(c + i, last + 1 - i, number, number, false);
 		i = last + 1;
 	}
 }
@@ -152,13 +166,14 @@ static void line_reading_order(struct cluster *c, size_t n)
 	if (!rtl)
 		return;
 	if (rtl > ltr) {
-		/* All of it reversed, then its left-to-right runs back. */
+		/* All of it reversed, then its runs of Latin letters and numbers back. */
 		for (size_t i = 0; i < n; i++)
 			c[i].mirrored = c[i].dir == UTF8_NEUTRAL;
 		reverse(c, n);
-		reverse_runs(c, n, forward, false);
+		reverse_runs(c, n, forward, forward, false);
 	} else {
-		reverse_runs(c, n, backward, true);
+		/* Its right-to-left runs reversed, a number within one read left to right. */
+		reverse_runs(c, n, backward, backward_or_number, true);
 	}
 }
 
