@@ -495,11 +495,11 @@ static void test_rtl_reading_order(void)
 	check_rtl("2024 \u05da\u05e8\u05d3 PDF \u05dd\u05d5\u05dc\u05e9\n"
 		  "(\u05dd\u05dc\u05d5\u05e2) \u05d0\u05d1\n"
 		  "the word \u05dd\u05d5\u05dc\u05e9 here, 12.5\n"
-		  "so \u05da\u05e8\u05d3 12.5 \u05dd\u05d5\u05dc\u05e9 ends",
+		  "so the road \u05da\u05e8\u05d3 12.5 \u05dd\u05d5\u05dc\u05e9 ends here",
 		  "\u05e9\u05dc\u05d5\u05dd PDF \u05d3\u05e8\u05da 2024\n"
 		  "\u05d1\u05d0 (\u05e2\u05d5\u05dc\u05dd)\n"
 		  "the word \u05e9\u05dc\u05d5\u05dd here, 12.5\n"
-		  "so \u05e9\u05dc\u05d5\u05dd 12.5 \u05d3\u05e8\u05da ends");
+		  "so the road \u05e9\u05dc\u05d5\u05dd 12.5 \u05d3\u05e8\u05da ends here");
 	/* Arabic: "كَتَبَ المدرسة" drawn left to right, its vowel marks after their letters. */
 	check_rtl("\u0629\u0633\u0631\u062f\u0645\u0644\u0627 \u0628\u064e\u062a\u064e\u0643\u064e",
 		  "\u0643\u064e\u062a\u064e\u0628\u064e \u0627\u0644\u0645\u062f\u0631\u0633\u0629");
