@@ -281,3 +281,12 @@ unsigned utf8_form(unsigned cp, enum utf8_form *form)
 	      : tag == UC_DECOMP_FINAL    ? UTF8_FORM_FINAL : UTF8_FORM_NONE;
 	return parts[0];
 }
+
+bool utf8_unspaced(unsigned cp)
+{
+	return (cp >= 0x3040 && cp <= 0x30FF && cp != 0x30A0 && cp != 0x30FB) || /* kana, not ゠ ・ */
+	       (cp >= 0x3005 && cp <= 0x3007) || (cp >= 0x31F0 && cp <= 0x31FF) ||
+	       (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x4E00 && cp <= 0x9FFF) ||
+	       (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFF66 && cp <= 0xFF9F) ||
+	       (cp >= 0x20000 && cp <= 0x3134F);
+}

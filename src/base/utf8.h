@@ -45,6 +45,13 @@ unsigned utf8_base_letter(unsigned cp);
  * Thai vowels and tone marks): part of the letter before it, never a character of its own. */
 bool utf8_is_mark(unsigned cp);
 
+/*
+ * Whether cp is a letter of Chinese or Japanese (Han, Hiragana, Katakana),
+ * written without spaces between words: search indexes such text by pairs
+ * of letters (store_sqlite_fts.c, PostgreSQL's migration 0018).
+ */
+bool utf8_unspaced(unsigned cp);
+
 /* Where a character goes in a line (Unicode's bidirectional classes, grouped). */
 enum utf8_direction {
 	UTF8_NEUTRAL, /* spaces, punctuation, symbols: they take their neighbours' direction */

@@ -44,6 +44,7 @@
 /* One term: a word or a phrase of tokens, maybe excluded, maybe OR'ed with the next. */
 struct search_term {
 	char tok[SEARCH_MAX_TOKENS][SEARCH_MAX_TOKEN + 1];
+	bool pair[SEARCH_MAX_TOKENS]; /* the next pair of letters of the run the last token began */
 	int ntok;
 	bool cut;     /* a token was cut short, tokens were left out, or one may split otherwise */
 	bool neg;     /* -excluded */
@@ -107,6 +108,65 @@ static bool search_exact(unsigned cp)
 		 (cp >= 0xFE20 && cp <= 0xFE2F));
 }
 
+/* The bytes of the letter at s[i] (n bytes in all) when it is written unspaced, else 0. */
+static size_t search_unspaced_at(const char *s, size_t n, size_t i)
+{
+	size_t len;
+	unsigned cp = utf8_get(s + i, n - i, &len);
+	return cp != UTF8_BAD && utf8_unspaced(cp) ? len : 0;
+}
+
+/* Append s[0..n) to t's tokens (pair: as the next pair of a run); false when t is full. */
+static bool search_add_token(struct search_term *t, const char *s, size_t n, bool pair)
+{
+	if (t->ntok == SEARCH_MAX_TOKENS) {
+		t->cut = true;
+		return false;
+	}
+	memcpy(t->tok[t->ntok], s, n);
+	t->tok[t->ntok][n] = '\0';
+	t->pair[t->ntok++] = pair;
+	return true;
+}
+
+/*
+ * Chinese and Japanese letters in t's tokens as the index has them
+ * (store_sqlite_fts.c, PostgreSQL's migration 0018): a run of them is its
+ * overlapping pairs ("季度报告": 季度 度报 报告), one alone is itself; the
+ * letters and digits around a run are tokens of their own ("2018年": 2018 年).
+ */
+static void search_pairs(struct search_term *t)
+{
+	struct search_term in = *t;
+	t->ntok = 0;
+	for (int k = 0; k < in.ntok; k++) {
+		const char *s = in.tok[k];
+		size_t n = strlen(s), i = 0;
+		while (i < n) {
+			size_t j = i, at[SEARCH_MAX_TOKEN + 1], m = 0, step;
+			if (!search_unspaced_at(s, n, i)) { /* other letters, up to an unspaced one */
+				while (j < n && !search_unspaced_at(s, n, j))
+					j++;
+				if (!search_add_token(t, s + i, j - i, false))
+					return;
+				i = j;
+				continue;
+			}
+			while (j < n && (step = search_unspaced_at(s, n, j))) { /* the run's letters */
+				at[m++] = j;
+				j += step;
+			}
+			at[m] = j;
+			if (m == 1 && !search_add_token(t, s + i, j - i, false))
+				return;
+			for (size_t p = 0; p + 1 < m; p++)
+				if (!search_add_token(t, s + at[p], at[p + 2] - at[p], p > 0))
+					return;
+			i = j;
+		}
+	}
+}
+
 /* Split s[0..n) into the term's tokens (at most SEARCH_MAX_TOKENS). */
 static void search_tokens(struct search_term *t, const char *s, size_t n)
 {
@@ -147,6 +207,7 @@ static void search_tokens(struct search_term *t, const char *s, size_t n)
 	}
 	if (at < n)
 		t->cut = true;
+	search_pairs(t);
 }
 
 static bool search_space(char c)
@@ -243,7 +304,8 @@ static void search_put_term(struct buf *b, const struct search_term *t, const st
 	}
 	buf_putc(b, '(');
 	for (int i = 0; i < t->ntok; i++) {
-		buf_puts(b, i ? " <-> " : "");
+		/* A run's pairs are all wanted, not in a row: a vector's positions stop at 16,383. */
+		buf_puts(b, !i ? "" : t->pair[i] ? " & " : " <-> ");
 		search_put_token(b, t->tok[i], i + 1 == t->ntok ? ":*" : "", o);
 	}
 	buf_putc(b, ')');
@@ -631,6 +693,21 @@ static void search_put_pattern(struct buf *b, const char *word)
 	}
 }
 
+/* A term's first token, or the run of letters its first pairs are ("季度报告", not "季度"). */
+static const char *search_first_run(struct arena *a, const struct search_term *t)
+{
+	struct buf b = BUF_INIT(SEARCH_MAX_TOKENS * (SEARCH_MAX_TOKEN + 1));
+	buf_puts(&b, t->tok[0]);
+	for (int k = 1; k < t->ntok && t->pair[k]; k++) {
+		size_t step;
+		utf8_get(t->tok[k], strlen(t->tok[k]), &step);
+		buf_puts(&b, t->tok[k] + step); /* the pair's second letter */
+	}
+	const char *out = arena_strdup(a, buf_cstr(&b));
+	buf_release(&b);
+	return out;
+}
+
 const char *store_search_first_regex(struct arena *a, const struct search_query *sq)
 {
 	/* The first word of each term (OR'ed or not: the text may hold any of them)
@@ -643,7 +720,7 @@ const char *store_search_first_regex(struct arena *a, const struct search_query 
 			continue;
 		const char *word = sq->t[i].tok[0];
 		for (int k = -1; k < sq->nstem; k++) {
-			const char *w = k < 0 ? word : sq->stem[k].stem;
+			const char *w = k < 0 ? search_first_run(a, &sq->t[i]) : sq->stem[k].stem;
 			bool skip = k >= 0 && strcmp(sq->stem[k].word, word); /* another's stem */
 			for (size_t j = 0; j < nalt && !skip; j++)
 				skip = !strcmp(alt[j], w);
@@ -657,14 +734,15 @@ const char *store_search_first_regex(struct arena *a, const struct search_query 
 	/* Not \m: in a database of locale C a word character is an ASCII one, and
 	 * \m never matches before "Ü"; no letter or digit before is what \m means
 	 * elsewhere (and "_" splits words, as PostgreSQL's parser does). */
-	buf_puts(&b, nalt > 1 ? "(?<![[:alnum:]])(?:" : "(?<![[:alnum:]])");
+	buf_puts(&b, nalt > 1 ? "(?:" : "");
 	for (size_t j = 0; j < nalt; j++) {
-		if (j)
-			buf_putc(&b, '|');
+		/* Chinese and Japanese words are found within runs of letters. */
+		bool unspaced = search_unspaced_at(alt[j], strlen(alt[j]), 0) > 0;
+		buf_puts(&b, j ? "|" : "");
+		buf_puts(&b, unspaced ? "" : "(?<![[:alnum:]])");
 		search_put_pattern(&b, alt[j]);
 	}
-	if (nalt > 1)
-		buf_putc(&b, ')');
+	buf_puts(&b, nalt > 1 ? ")" : "");
 	const char *out = arena_strdup(a, buf_cstr(&b));
 	buf_release(&b);
 	return out;

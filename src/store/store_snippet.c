@@ -212,8 +212,13 @@ static bool marker_match(const struct store_marker *mk, const char *token, int n
 		token = folded;
 	}
 	for (size_t i = 0; i < mk->n; i++) {
-		size_t k = strlen(mk->marks[i].s);
-		if (len >= k && !memcmp(token, mk->marks[i].s, k) && (mk->marks[i].prefix || len == k))
+		const char *m = mk->marks[i].s;
+		size_t k = strlen(m), step;
+		unsigned cp = utf8_get(m, k, &step);
+		/* Chinese and Japanese letters are indexed by pairs: a word of them is found
+		 * anywhere in a run of them, which the text's tokenizer gives whole. */
+		if (cp != UTF8_BAD && utf8_unspaced(cp) ? len >= k && memmem(token, len, m, k)
+		    : len >= k && !memcmp(token, m, k) && (mk->marks[i].prefix || len == k))
 			return true;
 	}
 	return false;

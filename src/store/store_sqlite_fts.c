@@ -21,11 +21,19 @@
  * also filters documents.user_id.
  *
  * Arguments after the name go to unicode61 ('mtag remove_diacritics 2'),
- * but a first "ligatures" (migration 0014) or "letters" (0016): each
- * token's letters are then written as PostgreSQL's unaccent writes them
- * ("strasse" finds "Straße", "oresund" "Øresund"; store_fts_fold). A binary
- * older than that option cannot open the table (unicode61 refuses the
- * word), so it cannot write tokens the index does not have.
+ * but a first "bigrams" (migration 0018), then a "ligatures" (0014) or
+ * "letters" (0016): each token's letters are then written as PostgreSQL's
+ * unaccent writes them ("strasse" finds "Straße", "oresund" "Øresund";
+ * store_fts_fold). A binary older than an option cannot open the table
+ * (unicode61 refuses the word), so it cannot write tokens the index does
+ * not have.
+ *
+ * "bigrams": Chinese and Japanese are written without spaces, so unicode61
+ * gives a whole run of them as one token ("第一季度报告全文"), and a word
+ * within it ("季度报告") was never found. A run of them is indexed as its
+ * overlapping pairs of letters and its last letter alone (第一 一季 季度 ...
+ * 全文 文), and a query's run as its pairs (季度 度报 报告: a phrase of them)
+ * or, for one letter, the letter (a prefix of the pairs it begins).
  * Registered on every connection (store_sqlite.c), before the migrations run,
  * with the search's ranking function mtag_rank (below).
  */
@@ -48,6 +56,7 @@ struct fts_tokenizer {
 	fts5_tokenizer base; /* unicode61's methods */
 	Fts5Tokenizer *inner;
 	enum store_fold fold; /* store_fts_fold on each token (the options "ligatures", "letters") */
+	bool bigrams;         /* the option "bigrams" */
 };
 
 /* One xTokenize call: the caller's callback and the buffer for qualified tokens. */
@@ -55,6 +64,8 @@ struct fts_call {
 	void *ctx;
 	int (*token)(void *ctx, int tflags, const char *tok, int n, int start, int end);
 	enum store_fold fold;
+	bool bigrams;
+	bool query;           /* tokenizing a query (FTS5_TOKENIZE_QUERY), not a document */
 	char key[FTS_KEY_LEN];
 	char stack[FTS_TOKEN_STACK];
 	char *heap;
@@ -236,9 +247,9 @@ static bool fts_key_ok(const char *s, int n)
 	return true;
 }
 
-static int fts_qualify(void *ctx, int tflags, const char *tok, int n, int start, int end)
+/* The token tok (n bytes), folded, behind the key. */
+static int fts_emit(struct fts_call *c, int tflags, const char *tok, int n, int start, int end)
 {
-	struct fts_call *c = ctx;
 	size_t need = FTS_KEY_LEN + 2 * (size_t)n; /* a fold writes at most twice the bytes */
 	char *out = c->stack;
 
@@ -260,11 +271,65 @@ static int fts_qualify(void *ctx, int tflags, const char *tok, int n, int start,
 			end + FTS_KEY_LEN + 1);
 }
 
+/* The bytes of the letter at tok[i] (n bytes in all) when it is written unspaced, else 0. */
+static size_t fts_unspaced_at(const char *tok, size_t n, size_t i)
+{
+	size_t len;
+	unsigned cp = utf8_get(tok + i, n - i, &len);
+	return cp != UTF8_BAD && utf8_unspaced(cp) ? len : 0;
+}
+
+/*
+ * A run of unspaced letters at tok[0..n): its pairs, then (in a document,
+ * or alone in a query) its last letter. The pieces keep the token's offsets:
+ * nothing reads an offset of this index (snippets are made in C).
+ */
+static int fts_pairs(struct fts_call *c, int tflags, const char *tok, size_t n, int start,
+		     int end)
+{
+	int rc = SQLITE_OK;
+	size_t a = 0, b = fts_unspaced_at(tok, n, 0);
+	while (rc == SQLITE_OK && a + b < n) {
+		size_t next = fts_unspaced_at(tok, n, a + b);
+		rc = fts_emit(c, tflags, tok + a, (int)(b + next), start, end);
+		a += b;
+		b = next;
+	}
+	if (rc == SQLITE_OK && (!c->query || a == 0))
+		rc = fts_emit(c, tflags, tok + a, (int)b, start, end);
+	return rc;
+}
+
+static int fts_qualify(void *ctx, int tflags, const char *tok, int n, int start, int end)
+{
+	struct fts_call *c = ctx;
+	size_t i = 0, len = (size_t)n;
+	while (c->bigrams && i < len && !fts_unspaced_at(tok, len, i))
+		i++;
+	if (i == len)
+		return fts_emit(c, tflags, tok, n, start, end); /* no unspaced letter: as it is */
+	/* Runs of other letters as tokens of their own, runs of unspaced ones as pairs. */
+	int rc = SQLITE_OK;
+	for (i = 0; rc == SQLITE_OK && i < len;) {
+		size_t j = i, step;
+		bool unspaced = fts_unspaced_at(tok, len, i) > 0;
+		while (j < len && (fts_unspaced_at(tok, len, j) > 0) == unspaced) {
+			utf8_get(tok + j, len - j, &step);
+			j += step;
+		}
+		rc = unspaced ? fts_pairs(c, tflags, tok + i, j - i, start, end)
+			      : fts_emit(c, tflags, tok + i, (int)(j - i), start, end);
+		i = j;
+	}
+	return rc;
+}
+
 static int fts_tokenize(Fts5Tokenizer *t, void *ctx, int flags, const char *text, int n,
 			int (*token)(void *, int, const char *, int, int, int))
 {
 	struct fts_tokenizer *ft = (struct fts_tokenizer *)t;
-	struct fts_call c = { .ctx = ctx, .token = token, .fold = ft->fold };
+	struct fts_call c = { .ctx = ctx, .token = token, .fold = ft->fold, .bigrams = ft->bigrams,
+			      .query = (flags & FTS5_TOKENIZE_QUERY) != 0 };
 	int rc;
 
 	if (!text || !fts_key_ok(text, n))
@@ -286,6 +351,9 @@ static int fts_create(void *api, const char **argv, int argc, Fts5Tokenizer **ou
 	*out = NULL;
 	if (!ft)
 		return SQLITE_NOMEM;
+	ft->bigrams = argc > 0 && !strcmp(argv[0], "bigrams");
+	argv += ft->bigrams;
+	argc -= ft->bigrams;
 	ft->fold = argc > 0 && !strcmp(argv[0], "letters")     ? STORE_FOLD_LETTERS
 		   : argc > 0 && !strcmp(argv[0], "ligatures") ? STORE_FOLD_LIGATURES
 							       : STORE_FOLD_NONE;

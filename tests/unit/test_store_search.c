@@ -309,6 +309,56 @@ static void test_search_letters(void)
 	buf_release(&far);
 }
 
+/*
+ * Chinese and Japanese, written without spaces, are found by any word within
+ * a run of letters (pairs of letters in the index: SQLite's tokenizer,
+ * PostgreSQL's migration 0018), and the run holding it is marked; letters
+ * that are not next to each other in the text are not a match.
+ */
+static void test_search_unspaced(void)
+{
+	static const struct found cases[] = {
+		{ "电气", "[[东北电气发展股份有限公司]] 2018年" },
+		{ "季度报告", "[[2018年第一季度报告全文]]" },
+		{ "2018年", "[[2018年第一季度报告全文]]" },
+		{ "董事会", "[[公司董事会]]" },
+		{ "电", "[[东北电气发展股份有限公司]]" },
+		{ "文", "[[2018年第一季度报告全文]]" },
+		{ "確率", "[[リスク中立確率は一意ではなく]]" },
+		{ "マーケット", "[[標準マーケットモデルは2次元で説明する]]" },
+	};
+	const char *text = "东北电气发展股份有限公司 2018年第一季度报告全文。公司董事会、监事会保证报告内容的真实。"
+			   "標準マーケットモデルは2次元で説明する。リスク中立確率は一意ではなく";
+	check_found("Bericht", text, cases, sizeof(cases) / sizeof(cases[0]));
+	struct store_user u;
+	struct store_job j;
+	struct store_document d;
+	struct store_hit *h = NULL;
+	size_t hits = 9, total = 9;
+	new_user(&u);
+	new_job(&j, u.id, 1, T0);
+	CHECK_INT(add_doc(&j, &d, T0, "completed", "Bericht", "[]", text), ERR_OK);
+	static const char *const none[] = { "电气报告", "董事会公司", "確率リスク" };
+	for (size_t i = 0; i < 3; i++) {
+		CHECK_INT(store_document_search(T.s, &T.a, u.id, none[i], NULL, 10, 0, &h, &hits,
+						  &total), ERR_OK);
+		CHECK_INT(total, 0);
+	}
+	/* Deep in a long text, where the snippet comes from a slice around the first match. */
+	struct buf far = BUF_INIT(1 << 16);
+	for (int i = 0; i < 300; i++)
+		buf_puts(&far, "filler lorem ipsum dolor ");
+	buf_puts(&far, "其他公司。公司董事会保证季度报告内容的真实。");
+	for (int i = 0; i < 300; i++)
+		buf_puts(&far, "filler lorem ipsum dolor ");
+	static const struct found deep[] = {
+		{ "董事会", "[[公司董事会保证季度报告内容的真实]]" },
+		{ "季度报告", "[[公司董事会保证季度报告内容的真实]]" },
+	};
+	check_found("Far", buf_cstr(&far), deep, sizeof(deep) / sizeof(deep[0]));
+	buf_release(&far);
+}
+
 static void test_search_snippets(void)
 {
 	struct store_hit *h = NULL;
@@ -754,6 +804,7 @@ static void store_tests(void)
 	RUN(test_search_window);
 	RUN(test_search_window_recent_first);
 	RUN(test_search_letters);
+	RUN(test_search_unspaced);
 }
 
 /*
