@@ -368,8 +368,15 @@ static enum mtag_err pgd_open(const char *url, int pool_size, struct store **out
 	struct pgd_store *st;
 
 	if (!opts) {
-		size_t n = msg ? strcspn(msg, "\n") : 0;
-		snprintf(err, errlen, "malformed postgresql URL: %.*s", (int)n, msg ? msg : "");
+		/* libpq quotes what it could not read, which may be the password: only an
+		 * option's name is told. */
+		bool option = msg && (!strncmp(msg, "invalid URI query parameter", 27) ||
+				      !strncmp(msg, "invalid connection option", 25));
+		size_t n = msg ? strcspn(msg, option ? "\n" : ":\"\n") : 0;
+		while (n && msg[n - 1] == ' ')
+			n--;
+		snprintf(err, errlen, "malformed postgresql URL: %.*s (a %% @ : or / in the user name"
+			 " or password is written %%25 %%40 %%3A %%2F)", (int)n, msg ? msg : "");
 		PQfreemem(msg);
 		return ERR_VALIDATION;
 	}

@@ -38,6 +38,14 @@ static void test_open_errors(void)
 		  ERR_VALIDATION);
 	CHECK(strstr(err, "nosuchoption") != NULL);
 	CHECK(s == NULL);
+	/* What libpq quotes of a URL it cannot read may be the password: not told. */
+	CHECK_INT(store_open("postgresql://app:Tr0ub4dor%&3@db.internal:5432/mtag", 1, &s, err,
+			     sizeof(err)), ERR_VALIDATION);
+	CHECK_STR(err, "malformed postgresql URL: invalid percent-encoded token (a % @ : or / in"
+		       " the user name or password is written %25 %40 %3A %2F)");
+	CHECK_INT(store_open("postgresql://h/db?password=x%zz", 1, &s, err, sizeof(err)),
+		  ERR_VALIDATION);
+	CHECK(strstr(err, "x%zz") == NULL);
 	store_close(NULL);
 }
 
