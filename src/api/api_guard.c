@@ -105,7 +105,7 @@ void api_client(struct http_request *req, struct core_client *out)
 	const struct core *c = req->app;
 	out->ip = req->remote_addr;
 	out->user_agent = http_header(req, "User-Agent");
-	const char *xff = http_header(req, "X-Forwarded-For");
+	const char *xff = http_header_list(req, "X-Forwarded-For");
 	if (xff && netaddr_list_contains(&c->trusted_proxies, req->remote_addr)) {
 		const char *fwd = forwarded_client(req, &c->trusted_proxies, xff);
 		if (fwd)

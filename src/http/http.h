@@ -183,6 +183,12 @@ typedef enum http_stream_status (*http_stream_fn)(void *ctx, struct buf *out);
 
 /* A request header (case-insensitive name), or NULL. */
 const char *http_header(struct http_request *req, const char *name);
+/*
+ * Every field of the request named name (case ignored), in order, joined by
+ * ", " as one list (RFC 9110 5.3: a proxy may add its own X-Forwarded-For
+ * field after the client's); NULL when there is none. OUT: in the arena.
+ */
+const char *http_header_list(struct http_request *req, const char *name);
 /* A query-string argument, decoded ('+' is a space), "" for "?name" without '=', or NULL. */
 const char *http_query(struct http_request *req, const char *name);
 /* Every value of a repeated query argument (?tag=a&tag=b), in order, at most max. Returns the count. */

@@ -85,6 +85,36 @@ const char *http_header(struct http_request *req, const char *name)
 	return MHD_lookup_connection_value(req->conn_, MHD_HEADER_KIND, name);
 }
 
+struct header_list {
+	const char *name;
+	struct buf b;
+};
+
+static enum MHD_Result join_header(void *cls, enum MHD_ValueKind kind, const char *key,
+				   const char *value)
+{
+	struct header_list *hl = cls;
+	(void)kind;
+	if (key && value && !strcasecmp(key, hl->name)) {
+		if (hl->b.len)
+			buf_puts(&hl->b, ", ");
+		buf_puts(&hl->b, value);
+	}
+	return MHD_YES;
+}
+
+const char *http_header_list(struct http_request *req, const char *name)
+{
+	if (!req->conn_ || !name)
+		return NULL;
+	/* bounded: the request's headers fit the connection's pool (16 KiB) */
+	struct header_list hl = { name, BUF_INIT(64 * 1024) };
+	MHD_get_connection_values(req->conn_, MHD_HEADER_KIND, join_header, &hl);
+	const char *out = hl.b.len ? arena_strdup(req->arena, buf_cstr(&hl.b)) : NULL;
+	buf_release(&hl.b);
+	return out;
+}
+
 const char *http_query(struct http_request *req, const char *name)
 {
 	if (!req->conn_ || !name)

@@ -2,8 +2,10 @@
 password change, disabled users, cookies, rate limits and the audit log."""
 import base64
 import concurrent.futures
+import http.client
 import json
 import time
+import urllib.parse
 import uuid
 
 import pytest
@@ -465,6 +467,22 @@ def test_no_secret_in_the_log(server):
         assert secret not in log
 
 
+def login_xff_fields(s, mail, password, fields):
+    """A login with one X-Forwarded-For field per item of fields, in order; its status."""
+    u = urllib.parse.urlparse(s.url)
+    body = json.dumps({"email": mail, "password": password}).encode()
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+    c.putrequest("POST", "/api/auth/login")
+    c.putheader("Content-Type", "application/json")
+    c.putheader("Content-Length", str(len(body)))
+    for value in fields:
+        c.putheader("X-Forwarded-For", value)
+    c.endheaders(body)
+    status = c.getresponse().status
+    c.close()
+    return status
+
+
 def test_rate_limits(fresh_server):
     s = fresh_server(extra_env={"MTAG_RATE_LOGIN": "100", "MTAG_RATE_LOGIN_ACCOUNT": "3",
                                 "MTAG_RATE_REGISTER": "2", "MTAG_TRUSTED_PROXIES": "127.0.0.1"})
@@ -479,6 +497,9 @@ def test_rate_limits(fresh_server):
     assert codes == [401, 401, 401, 429]
     r = login(s, victim, headers=attacker)
     assert r.status_code == 429 and 1 <= int(r.headers["Retry-After"]) <= 21
+    # A proxy that appends its own X-Forwarded-For field after the client's (HAProxy) names
+    # the address in its field: the client's own field, first, cannot choose another.
+    assert login_xff_fields(s, victim, "guess 9", ["198.51.100.77", "203.0.113.7"]) == 429
     # The victim, from elsewhere, is not locked out by the attacker's address.
     assert login(s, victim, headers={"X-Forwarded-For": "198.51.100.9"}).status_code == 200
     # A proxy that is not trusted cannot choose the address it is limited by.
