@@ -290,8 +290,9 @@ struct http_server_config {
 	int max_streams;             /* open event streams; past it 503 (0 or less: HTTP_STREAM_MAX) */
 	const struct http_site *site; /* the web application (borrowed), or NULL for none */
 	bool hsts;                   /* served over https (behind a proxy): Strict-Transport-Security */
-	int per_ip_limit;            /* open connections from one address (0: no limit, as behind a
-					proxy every connection comes from the proxy) */
+	int per_ip_limit;            /* open connections from one client, an IPv4 address or an
+					IPv6 /64 (0: no limit, as behind a proxy every
+					connection comes from the proxy) */
 };
 
 /*

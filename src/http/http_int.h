@@ -20,6 +20,7 @@
 
 #include "base/arena.h"
 #include "base/err.h"
+#include "base/netaddr.h"
 #include "http/http.h"
 
 struct MHD_Connection;
@@ -29,6 +30,22 @@ struct http_streams;
 
 /* Longest request id (X-Request-Id) taken from a client. */
 #define HTTP_RID_MAX 64
+
+/* ---- open connections per client (http_clients.c) ---- */
+
+struct sockaddr;
+struct http_clients;
+/* A table of up to max_clients clients, each allowed limit open connections. */
+struct http_clients *http_clients_new(int limit, size_t max_clients);
+void http_clients_free(struct http_clients *c);
+/* The client an address is (netaddr_client: an IPv6 address's /64). OUT: out. */
+void http_client_key(const struct sockaddr *sa, char out[NETADDR_CLIENT_LEN]);
+/* Count one more connection of key; false (nothing counted) when it has limit open. */
+bool http_clients_take(struct http_clients *c, const char *key);
+/* Count one connection of key less. */
+void http_clients_give(struct http_clients *c, const char *key);
+/* The connections key has open. */
+int http_clients_open(struct http_clients *c, const char *key);
 
 /* ---- the connection, before the request is routed (http_request.c) ---- */
 

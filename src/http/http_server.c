@@ -112,6 +112,7 @@ static const char CSP_OTHER[] = "default-src 'none'; frame-ancestors 'none'";
 
 /* Per connection, from accept to close (MHD's socket context). */
 struct conn_state {
+	char client[NETADDR_CLIENT_LEN]; /* counted in the server's clients ("": not counted) */
 	bool fresh;            /* no request seen yet */
 	struct http_ctx *open; /* on_uri's request until on_completed: MHD does not call
 				  on_completed for a request it refused while reading its
@@ -132,6 +133,7 @@ struct http_server {
 	uint64_t upload_cap;           /* http_upload_cap(&upload) */
 	char *upload_dir;              /* owned: upload.dir */
 	struct http_site_state *site;  /* the web application, or NULL */
+	struct http_clients *clients;  /* open connections per client (NULL: not limited) */
 };
 
 /* Where an offloaded request is. */
@@ -294,19 +296,43 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	request_done(srv, conn, ctx, toe);
 }
 
+/*
+ * MHD's accept policy: a client (an IPv4 address, an IPv6 /64) that has
+ * per_ip_limit connections open gets no more. Counted here, given back when
+ * the connection closes (on_connection); MHD checks its global limit before
+ * this, so a connection counted is one it starts (but for an allocation
+ * failing in between, which would keep one count).
+ */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+	struct http_server *srv = cls;
+	char key[NETADDR_CLIENT_LEN];
+	(void)addrlen;
+	if (!srv->clients)
+		return MHD_YES;
+	http_client_key(addr, key);
+	return http_clients_take(srv->clients, key) ? MHD_YES : MHD_NO;
+}
+
 /* MHD_OPTION_NOTIFY_CONNECTION: count the connections that have not sent a request yet. */
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 			  enum MHD_ConnectionNotificationCode code)
 {
 	struct http_server *srv = cls;
-	(void)conn;
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
 		struct conn_state *cs = xcalloc(1, sizeof(*cs));
 		cs->fresh = true;
+		if (srv->clients) { /* on_accept counted it */
+			const union MHD_ConnectionInfo *ci =
+				MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+			http_client_key(ci ? ci->client_addr : NULL, cs->client);
+		}
 		atomic_fetch_add(&srv->fresh, 1);
 		*socket_context = cs;
 	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
 		struct conn_state *cs = *socket_context;
+		if (cs && cs->client[0])
+			http_clients_give(srv->clients, cs->client);
 		if (cs && cs->fresh)
 			atomic_fetch_sub(&srv->fresh, 1);
 		if (cs && cs->open) /* refused by MHD while it read the request line */
@@ -734,12 +760,11 @@ static struct MHD_Daemon *start_daemon(struct http_server *srv, const struct soc
 		{ MHD_OPTION_END, 0, NULL },
 	};
 	mhd_last_error[0] = '\0';
-	return MHD_start_daemon(flags, (uint16_t)srv->cfg.port, NULL, NULL, on_request, srv,
+	return MHD_start_daemon(flags, (uint16_t)srv->cfg.port, on_accept, srv, on_request, srv,
 				MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
 				MHD_OPTION_ARRAY, srv->cfg.threads > 1 ? pool : pool + 1,
 				MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_TIMEOUT_S,
 				MHD_OPTION_CONNECTION_LIMIT, CONNECTION_LIMIT,
-				MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)srv->cfg.per_ip_limit,
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
 				MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
 				MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
@@ -820,6 +845,8 @@ enum mtag_err http_server_start(const struct http_server_config *cfg, struct htt
 	atomic_init(&srv->abandon, false);
 	srv->offload = workq_new(cfg->offload_threads > 0 ? cfg->offload_threads : cfg->threads,
 				 OFFLOAD_QUEUE_MAX, OFFLOAD_NICE);
+	if (cfg->per_ip_limit > 0)
+		srv->clients = http_clients_new(cfg->per_ip_limit, CONNECTION_LIMIT);
 	if (http_streams_new(cfg, &srv->streams) != ERR_OK) {
 		snprintf(err, errlen, "cannot start the event-stream thread: %s", strerror(errno));
 		e = ERR_IO;
@@ -844,6 +871,7 @@ enum mtag_err http_server_start(const struct http_server_config *cfg, struct htt
 out:
 	if (srv) {
 		workq_free(srv->offload);
+		http_clients_free(srv->clients);
 		http_streams_free(srv->streams);
 		http_site_free(srv->site);
 		free(srv->upload_dir);
@@ -894,6 +922,7 @@ void http_server_stop(struct http_server *srv, int timeout_ms)
 	/* Closes the idle keep-alive connections; waits for handlers still running. */
 	MHD_stop_daemon(srv->daemon);
 	http_streams_free(srv->streams); /* the free_ctx of streams cut by the stop run here */
+	http_clients_free(srv->clients);  /* every connection is closed by now */
 	if (listen_fd != MHD_INVALID_SOCKET)
 		close(listen_fd);
 	log_info("http.stop", "port=%d ms=%lld", srv->port,

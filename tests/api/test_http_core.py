@@ -127,7 +127,8 @@ def test_hsts_when_served_over_https(fresh_server, server):
 
 def test_one_address_cannot_hold_every_connection(fresh_server):
     """Without a proxy in front, one address holds at most 256 of the 1,024 connections
-    (slow headers kept them all, and nobody else got in)."""
+    (slow headers kept them all, and nobody else got in); an IPv6 client is its /64
+    (test_http_clients.c)."""
     import socket
     s = fresh_server()
     port = int(s.url.rsplit(":", 1)[1])
@@ -156,6 +157,14 @@ def test_one_address_cannot_hold_every_connection(fresh_server):
         other.sendall(b"GET /health HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
         assert other.recv(100).startswith(b"HTTP/1.1 200")
         other.close()
+        # Closed, they are counted no more: the address is served again.
+        for c in held:
+            c.close()
+        time.sleep(1)
+        again = socket.create_connection(("127.0.0.1", port), timeout=5)
+        again.sendall(b"GET /health HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+        assert again.recv(100).startswith(b"HTTP/1.1 200")
+        again.close()
     finally:
         for c in held:
             c.close()
