@@ -8,11 +8,15 @@
  *
  * The table holds the clients that have a connection open, at most as many
  * as the server has connections; each is found by a scan (~1 µs at 1,024),
- * once per accepted and per closed connection. Thread-safe: one lock.
+ * once per accepted and per closed connection. With its connections, the
+ * bytes of a client's uploads being received are counted (http_multipart.c):
+ * a client cannot fill the disk with uploads it never finishes.
+ * Thread-safe: one lock.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +29,7 @@
 struct client {
 	char key[NETADDR_CLIENT_LEN];
 	int open;
+	uint64_t uploading; /* bytes of its uploads on disk, their requests not ended */
 };
 
 struct http_clients {
@@ -78,6 +83,7 @@ bool http_clients_take(struct http_clients *c, const char *key)
 		cl = &c->slot[c->n++];
 		snprintf(cl->key, sizeof(cl->key), "%s", key);
 		cl->open = 0;
+		cl->uploading = 0;
 	}
 	if (cl && cl->open < c->limit) {
 		cl->open++;
@@ -103,4 +109,19 @@ int http_clients_open(struct http_clients *c, const char *key)
 	int open = cl ? cl->open : 0;
 	pthread_mutex_unlock(&c->lock);
 	return open;
+}
+
+bool http_clients_upload(struct http_clients *c, const char *key, int64_t bytes, uint64_t max)
+{
+	bool ok = true;
+	pthread_mutex_lock(&c->lock);
+	struct client *cl = find(c, key);
+	if (cl && bytes > 0 && cl->uploading + (uint64_t)bytes > max)
+		ok = false;
+	else if (cl && bytes > 0)
+		cl->uploading += (uint64_t)bytes;
+	else if (cl)
+		cl->uploading -= (uint64_t)-bytes < cl->uploading ? (uint64_t)-bytes : cl->uploading;
+	pthread_mutex_unlock(&c->lock);
+	return ok;
 }

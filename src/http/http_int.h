@@ -46,6 +46,12 @@ bool http_clients_take(struct http_clients *c, const char *key);
 void http_clients_give(struct http_clients *c, const char *key);
 /* The connections key has open. */
 int http_clients_open(struct http_clients *c, const char *key);
+/*
+ * Count bytes more (or, negative, fewer) of key's uploads being received;
+ * false (nothing counted) when that would pass max. A key with no open
+ * connection is not counted.
+ */
+bool http_clients_upload(struct http_clients *c, const char *key, int64_t bytes, uint64_t max);
 
 /* ---- the connection, before the request is routed (http_request.c) ---- */
 
@@ -95,6 +101,7 @@ struct http_upload_limits {
 	const char *dir;         /* where the temp files go */
 	uint64_t max_file_bytes; /* per file, >= 1 */
 	size_t max_files;        /* per request, >= 1 */
+	struct http_clients *clients; /* counts each client's upload bytes (NULL: not counted) */
 };
 
 /*
@@ -113,10 +120,13 @@ enum mtag_err http_multipart_check_type(const char *content_type, const char **d
  * Start reading req's body as multipart/form-data (ERR_UNSUPPORTED_TYPE as
  * http_multipart_check_type): sets req->form (empty), creates the post
  * processor and registers the arena cleanup that deletes the temp files.
- * OUT: *out; *detail on error.
+ * client: the connection's client in lim->clients, whose upload bytes on
+ * disk may not pass a whole request's cap (NULL: not counted). A file is
+ * refused (ERR_UNAVAILABLE) when the upload directory's disk would keep less
+ * than 512 MB free (or 5 % of a smaller disk). OUT: *out; *detail on error.
  */
 enum mtag_err http_multipart_begin(struct http_request *req, struct MHD_Connection *conn,
-				   const struct http_upload_limits *lim,
+				   const struct http_upload_limits *lim, const char *client,
 				   struct http_multipart **out, const char **detail);
 /*
  * Parse n more body bytes, writing file parts to their temp files. On error

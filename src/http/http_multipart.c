@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "base/arena.h"
@@ -61,6 +62,11 @@
 #define NAME_SHOWN 40
 
 static const char MULTIPART[] = "multipart/form-data";
+
+/* The disk uploads are written to keeps this free (or 5 % of a smaller disk); its room is
+ * looked at as a file begins and after each UPLOAD_DISK_CHECK bytes written. */
+#define UPLOAD_DISK_RESERVE ((uint64_t)512 << 20)
+#define UPLOAD_DISK_CHECK ((uint64_t)4 << 20)
 
 enum part_kind { PART_NONE, PART_FIELD, PART_FILE };
 
@@ -88,6 +94,9 @@ struct http_multipart {
 	bool ended;                           /* http_multipart_end has run */
 	enum mtag_err err;                    /* the first error; nothing is read after it */
 	const char *detail;
+	const char *client;                   /* counted in lim->clients, or NULL */
+	uint64_t counted;                     /* bytes of its temp files counted there */
+	uint64_t unchecked;                   /* bytes written since the disk's room was looked at */
 };
 
 /* ---- sizes and names in error details ----------------------------------- */
@@ -385,6 +394,9 @@ static void discard_files(struct http_multipart *mp)
 	if (mp->fd >= 0)
 		close(mp->fd);
 	mp->fd = -1;
+	if (mp->counted)
+		http_clients_upload(mp->lim->clients, mp->client, -(int64_t)mp->counted, 0);
+	mp->counted = 0;
 	struct http_form *form = mp->req->form;
 	for (size_t i = 0; i < form->nfiles; i++) {
 		/* ENOENT: the handler moved it away (e.g. renamed it into storage). */
@@ -421,6 +433,27 @@ static enum MHD_Result fail(struct http_multipart *mp, enum mtag_err e, const ch
 
 /* ---- parts ---------------------------------------------------------------- */
 
+/*
+ * Whether the upload directory's disk keeps UPLOAD_DISK_RESERVE free (or 5 %
+ * of a smaller disk) after bytes more: uploads that never end must not fill
+ * the disk the database and the stored files are on.
+ */
+static bool disk_room(const struct http_upload_limits *lim, uint64_t bytes)
+{
+	struct statvfs st;
+	if (statvfs(lim->dir, &st) != 0)
+		return true; /* not known: the write itself tells */
+	uint64_t size = (uint64_t)st.f_blocks * st.f_frsize, free = (uint64_t)st.f_bavail * st.f_frsize;
+	uint64_t reserve = size / 20 < UPLOAD_DISK_RESERVE ? size / 20 : UPLOAD_DISK_RESERVE;
+	return free >= reserve + bytes;
+}
+
+static enum MHD_Result no_room(struct http_multipart *mp)
+{
+	log_warn("http.upload_disk_full", "dir=%s", mp->lim->dir);
+	return fail(mp, ERR_UNAVAILABLE, "the server is short of disk space for uploads; try again later");
+}
+
 static enum MHD_Result file_begin(struct http_multipart *mp, const char *key,
 				  const char *filename, const char *content_type)
 {
@@ -430,6 +463,8 @@ static enum MHD_Result file_begin(struct http_multipart *mp, const char *key,
 		return fail(mp, ERR_TOO_LARGE,
 			    arena_printf(a, "more than %zu file%s", mp->lim->max_files,
 					 mp->lim->max_files == 1 ? "" : "s"));
+	if (!disk_room(mp->lim, 0))
+		return no_room(mp);
 	char *path = arena_printf(a, "%s/mtag-upload-XXXXXX", mp->lim->dir);
 	int fd = mkostemp(path, O_CLOEXEC);
 	if (fd < 0) {
@@ -500,6 +535,17 @@ static enum MHD_Result file_write(struct http_multipart *mp, const char *data, s
 		return fail(mp, ERR_TOO_LARGE,
 			    arena_printf(a, "file '%s' is larger than %s", shown_name(a, name),
 					 size_text(a, max)));
+	}
+	/* A client's uploads on disk at once: one whole request's worth. */
+	if (mp->client && !http_clients_upload(mp->lim->clients, mp->client, (int64_t)size,
+					       http_upload_cap(mp->lim)))
+		return fail(mp, ERR_RATE_LIMITED,
+			    "too many uploads from this address at once; try again when they are done");
+	mp->counted += mp->client ? size : 0;
+	if ((mp->unchecked += size) >= UPLOAD_DISK_CHECK) {
+		mp->unchecked = 0;
+		if (!disk_room(mp->lim, UPLOAD_DISK_CHECK))
+			return no_room(mp);
 	}
 	while (size) {
 		ssize_t w = write(mp->fd, data, size);
@@ -601,7 +647,7 @@ static void keep_carry(struct http_multipart *mp, const char *data, size_t n)
 }
 
 enum mtag_err http_multipart_begin(struct http_request *req, struct MHD_Connection *conn,
-				   const struct http_upload_limits *lim,
+				   const struct http_upload_limits *lim, const char *client,
 				   struct http_multipart **out, const char **detail)
 {
 	*out = NULL;
@@ -613,6 +659,7 @@ enum mtag_err http_multipart_begin(struct http_request *req, struct MHD_Connecti
 	struct http_multipart *mp = arena_calloc(a, 1, sizeof(*mp));
 	mp->req = req;
 	mp->lim = lim;
+	mp->client = lim->clients && client && *client ? arena_strdup(a, client) : NULL;
 	mp->fd = -1;
 	size_t blen = 0;
 	const char *b = boundary_of(content_type, &blen);

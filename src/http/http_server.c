@@ -502,7 +502,11 @@ static enum MHD_Result begin_multipart(struct http_ctx *ctx, struct MHD_Connecti
 					http_upload_cap_detail(&ctx->arena, &srv->upload));
 	if (!guard_passes(ctx))
 		return send_early(ctx, conn);
-	e = http_multipart_begin(&ctx->req, conn, &srv->upload, &ctx->mp, &detail);
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	const struct conn_state *cs = ci ? ci->socket_context : NULL;
+	e = http_multipart_begin(&ctx->req, conn, &srv->upload, cs ? cs->client : NULL, &ctx->mp,
+				 &detail);
 	if (e)
 		return send_early_error(ctx, conn, e, detail);
 	return MHD_YES;
@@ -847,6 +851,7 @@ enum mtag_err http_server_start(const struct http_server_config *cfg, struct htt
 				 OFFLOAD_QUEUE_MAX, OFFLOAD_NICE);
 	if (cfg->per_ip_limit > 0)
 		srv->clients = http_clients_new(cfg->per_ip_limit, CONNECTION_LIMIT);
+	srv->upload.clients = srv->clients;
 	if (http_streams_new(cfg, &srv->streams) != ERR_OK) {
 		snprintf(err, errlen, "cannot start the event-stream thread: %s", strerror(errno));
 		e = ERR_IO;
