@@ -43,7 +43,8 @@ static enum mtag_err over_limits(const char *who, const char *who_has, int runni
 				 const char *wait, char *err, size_t errlen)
 {
 	if (running + (adds_job ? 1 : 0) > max_running) {
-		snprintf(err, errlen, "%s %d jobs running, the most allowed; %s", who_has, running, wait);
+		snprintf(err, errlen, "%s %d job%s running, the most allowed; %s", who_has, running,
+			 running == 1 ? "" : "s", wait);
 		return ERR_RATE_LIMITED;
 	}
 	if ((size_t)pending + more > max_pending) {

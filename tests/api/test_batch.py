@@ -217,7 +217,7 @@ def test_anonymous_limits_are_per_client_address(fresh_server, files_server):
     assert first.status_code == 202, first.text
     r = submit(s, files_server, slow, headers=one)
     assert r.status_code == 429
-    assert r.json()["detail"] == ("your anonymous work has 1 jobs running, the most allowed;"
+    assert r.json()["detail"] == ("your anonymous work has 1 job running, the most allowed;"
                                   " wait for one to end, or sign in")
     r = submit(s, files_server, slow, headers=two)
     assert r.status_code == 202, r.text
@@ -256,7 +256,7 @@ def test_retry_counts_against_the_limits(fresh_server, files_server):
                   headers=h).json()["job_id"]
     r = requests.post(s.url + f"/api/history/jobs/{failed}/retry", headers=h)
     assert (r.status_code, r.headers["Retry-After"]) == (429, "60")
-    assert r.json()["detail"] == "you have 1 jobs running, the most allowed; wait for one to end"
+    assert r.json()["detail"] == "you have 1 job running, the most allowed; wait for one to end"
     assert wait_final(s, slow, h)["status"] == "completed"
     r = requests.post(s.url + f"/api/history/jobs/{failed}/retry", headers=h)
     assert (r.status_code, r.json()["documents_retried"]) == (200, 1)
