@@ -229,12 +229,13 @@ static void test_snippets_of_long_texts(void)
 	check_slices(&j);
 }
 
-/* A query and (part of) the snippet of its one hit. */
+/* A query and (part of) the snippet of its one hit; NULL: it finds nothing. */
 struct found {
 	const char *query, *snippet;
 };
 
-/* A new user's one document of text; each query finds it, its snippet holding what is said. */
+/* A new user's one document of text; each query finds it, its snippet holding what is said
+ * (or finds nothing, as said). */
 static void check_found(const char *title, const char *text, const struct found *cases, size_t n)
 {
 	struct store_user u;
@@ -248,8 +249,8 @@ static void check_found(const char *title, const char *text, const struct found 
 	for (size_t i = 0; i < n; i++) {
 		CHECK_INT(store_document_search(T.s, &T.a, u.id, cases[i].query, NULL, 10, 0, &h,
 						  &hits, &total), ERR_OK);
-		CHECK_INT(hits, 1);
-		if (hits == 1 && !strstr(h[0].snippet, cases[i].snippet))
+		CHECK_INT(hits, cases[i].snippet ? 1 : 0);
+		if (hits == 1 && cases[i].snippet && !strstr(h[0].snippet, cases[i].snippet))
 			CHECK_STR(h[0].snippet, cases[i].snippet);
 	}
 }
@@ -326,24 +327,12 @@ static void test_search_unspaced(void)
 		{ "文", "[[2018年第一季度报告全文]]" },
 		{ "確率", "[[リスク中立確率は一意ではなく]]" },
 		{ "マーケット", "[[標準マーケットモデルは2次元で説明する]]" },
+		/* Letters of the text, not next to each other there. */
+		{ "电气报告", NULL }, { "董事会公司", NULL }, { "確率リスク", NULL },
 	};
 	const char *text = "东北电气发展股份有限公司 2018年第一季度报告全文。公司董事会、监事会保证报告内容的真实。"
 			   "標準マーケットモデルは2次元で説明する。リスク中立確率は一意ではなく";
 	check_found("Bericht", text, cases, sizeof(cases) / sizeof(cases[0]));
-	struct store_user u;
-	struct store_job j;
-	struct store_document d;
-	struct store_hit *h = NULL;
-	size_t hits = 9, total = 9;
-	new_user(&u);
-	new_job(&j, u.id, 1, T0);
-	CHECK_INT(add_doc(&j, &d, T0, "completed", "Bericht", "[]", text), ERR_OK);
-	static const char *const none[] = { "电气报告", "董事会公司", "確率リスク" };
-	for (size_t i = 0; i < 3; i++) {
-		CHECK_INT(store_document_search(T.s, &T.a, u.id, none[i], NULL, 10, 0, &h, &hits,
-						  &total), ERR_OK);
-		CHECK_INT(total, 0);
-	}
 	/* Deep in a long text, where the snippet comes from a slice around the first match. */
 	struct buf far = BUF_INIT(1 << 16);
 	for (int i = 0; i < 300; i++)
