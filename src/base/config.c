@@ -447,8 +447,7 @@ enum mtag_err config_load(struct config *c, const struct config_override *ov,
 	return ERR_OK;
 }
 
-/* mkdir -p with mode 0700 for the directories it creates. */
-static int mkdirs(const char *path)
+int config_mkdirs(const char *path)
 {
 	char tmp[4096];
 	size_t len = strlen(path);
@@ -494,7 +493,7 @@ enum mtag_err config_load_secret(struct config *c, char *err, size_t errlen)
 	if (c->secret_key)
 		return ERR_OK;
 	char path[4096], key[256];
-	if (mkdirs(c->data_dir) < 0) {
+	if (config_mkdirs(c->data_dir) < 0) {
 		snprintf(err, errlen, "MTAG_DATA_DIR: cannot create %s: %s", c->data_dir, strerror(errno));
 		return ERR_IO;
 	}

@@ -82,4 +82,7 @@ enum mtag_err config_load_secret(struct config *c, char *err, size_t errlen);
 /* Print every variable with its flag, default and meaning. */
 void config_print_help(FILE *out);
 
+/* mkdir -p with mode 0700 for the directories it creates: 0, or -1 with errno set. */
+int config_mkdirs(const char *path);
+
 #endif

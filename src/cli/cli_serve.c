@@ -104,6 +104,15 @@ int cli_serve(int argc, char **argv)
 		status = storage == ERR_VALIDATION ? CLI_USAGE : CLI_FAILURE;
 		goto out;
 	}
+	/* Uploads land next to the data, on the disk meant for it: its directory made
+	 * before anything starts (with PostgreSQL, S3 and a given secret key, nothing
+	 * else makes the data directory). */
+	char upload_dir[4200];
+	core_upload_dir(&cfg, upload_dir, sizeof(upload_dir));
+	if (config_mkdirs(upload_dir) < 0) {
+		fprintf(stderr, "mtag: cannot create %s: %s\n", upload_dir, strerror(errno));
+		goto out;
+	}
 
 	/* Block the stop signals before any thread starts, so that every thread
 	 * inherits the mask and only sigwait() below receives them. */
@@ -126,13 +135,6 @@ int cli_serve(int argc, char **argv)
 	core_start_lease_keeper(core);
 	if (workers)
 		core_start_workers(core);
-	/* Uploads land next to the data, on the disk meant for it. */
-	char upload_dir[4200];
-	core_upload_dir(&cfg, upload_dir, sizeof(upload_dir));
-	if (mkdir(upload_dir, 0700) < 0 && errno != EEXIST) {
-		fprintf(stderr, "mtag: cannot create %s: %s\n", upload_dir, strerror(errno));
-		goto out;
-	}
 	/* A worker node answers only its health checks and metrics. */
 	size_t nroutes;
 	const struct http_route *routes = api ? api_routes(&nroutes) : api_worker_routes(&nroutes);

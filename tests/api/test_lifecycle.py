@@ -105,6 +105,17 @@ def test_secret_key_generated_0600_and_kept(fresh_server):
     assert s2.stop() == 0
 
 
+def test_data_directory_made_when_the_secret_key_is_given(fresh_server, tmp_path):
+    """With the secret key given (and, on PostgreSQL, S3 for the files) nothing else made the
+    data directory: serve failed on its uploads directory, after the migrations had run."""
+    deep = str(tmp_path / "not" / "yet" / "data")
+    s = fresh_server(extra_env={"MTAG_DATA_DIR": deep, "MTAG_SECRET_KEY": "k" * 40})
+    assert requests.get(s.url + "/health", timeout=5).status_code == 200
+    assert stat.S_IMODE(os.stat(os.path.join(deep, "uploads")).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(deep).st_mode) == 0o700
+    assert s.stop() == 0
+
+
 def migrate_env(tmp_path):
     env = {"MTAG_DATA_DIR": str(tmp_path / "data")}
     url = new_database_url()
