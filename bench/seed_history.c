@@ -399,7 +399,7 @@ static void seed_api(struct job_build *b)
 		pend[i].tags = pend[i].metadata = NULL;
 		pend[i].processed_at = 0;
 	}
-	enum mtag_err e = store_job_submit(S, &j, pend, (size_t)nd);
+	enum mtag_err e = store_job_submit(S, &j, pend, (size_t)nd, NULL);
 	if (e)
 		return die_err("store_job_submit", e);
 	for (int i = 0; i < nd; i++)

@@ -77,6 +77,15 @@ enum mtag_err core_check_limits(struct core *c, const char *owner_id, const char
 				bool adds_job, size_t more, uint64_t more_bytes, char *err,
 				size_t errlen);
 /*
+ * Submit a job and its documents (store_job_submit) with the owner's (or
+ * anonymous client's) limits counted in the submission's own transaction:
+ * submissions at once, on any node, cannot pass them together, as they did
+ * past core_check_limits' count. ERR_RATE_LIMITED with err said when they
+ * would be passed.
+ */
+enum mtag_err core_submit(struct core *c, const struct store_job *j,
+			  const struct store_document *docs, size_t n, char *err, size_t errlen);
+/*
  * Hold a document processed at once for a request: its lease is renewed
  * with the workers' until core_unhold. Returns the slot, -1 when every slot
  * is taken (then its lease is not renewed: logged).

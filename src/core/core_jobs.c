@@ -107,6 +107,28 @@ enum mtag_err core_check_limits(struct core *c, const char *owner_id, const char
 	return e;
 }
 
+enum mtag_err core_submit(struct core *c, const struct store_job *j,
+			  const struct store_document *docs, size_t n, char *err, size_t errlen)
+{
+	int max_running = c->cfg->max_running_jobs;
+	size_t max_pending = (size_t)c->cfg->max_pending_documents;
+	struct store_submit_limits lim = { max_running, max_pending, 0, 0 };
+	if (!j->user_id[0]) {
+		lim.running_all = ANON_TOTAL_USERS * max_running;
+		lim.pending_all = ANON_TOTAL_USERS * max_pending;
+	}
+	enum mtag_err e = store_job_submit(c->store, j, docs, n, &lim);
+	if (e != ERR_RATE_LIMITED)
+		return e;
+	/* Another submission took the room since the check before: which limit, in words. */
+	size_t pending = 0;
+	for (size_t i = 0; i < n; i++)
+		pending += !strcmp(docs[i].status, "pending");
+	if (!core_check_limits(c, j->user_id, j->anon_client, true, pending, 0, err, errlen))
+		snprintf(err, errlen, "other jobs were submitted at the same time; try again");
+	return ERR_RATE_LIMITED;
+}
+
 static json_t *batch_options(const struct core_process_options *o, const char *column)
 {
 	json_t *langs = json_array();
@@ -159,7 +181,7 @@ enum mtag_err core_submit_batch(struct core *c, struct arena *a, const char *own
 			docs[i].status = "pending";
 		}
 	}
-	e = store_job_submit(c->store, &j, docs, sr.nrows);
+	e = core_submit(c, &j, docs, sr.nrows, err, errlen);
 	if (e)
 		return e;
 	memcpy(job_id, j.id, UUID_STR_LEN);

@@ -102,7 +102,7 @@ static enum mtag_err begin_work(struct work *w, const char *owner_id, const char
 	d->source_url = url;
 	d->filename = filename;
 	d->created_at = now;
-	enum mtag_err e = store_job_submit(w->c->store, j, d, 1);
+	enum mtag_err e = core_submit(w->c, j, d, 1, w->err, sizeof(w->err));
 	if (!e)
 		w->held = core_hold(w->c, d->id);
 	return e;
@@ -368,6 +368,8 @@ enum mtag_err core_process_url(struct core *c, struct arena *a, const char *owne
 	}
 	e = begin_work(&w, owner_id, anon, url, NULL);
 	if (e) {
+		if (e == ERR_RATE_LIMITED)
+			out->error = arena_strdup(a, w.err);
 		core_host_give(c, url);
 		core_sync_give(c, key);
 		return e;
@@ -400,6 +402,8 @@ enum mtag_err core_process_file(struct core *c, struct arena *a, const char *own
 	if (e)
 		return e;
 	e = begin_work(&w, owner_id, anon, NULL, filename);
+	if (e == ERR_RATE_LIMITED)
+		out->error = arena_strdup(a, w.err);
 	if (!e) {
 		pipeline_options(&w, &po);
 		e = process_path(&w, path, NULL, filename, &po, 0, out);
@@ -496,7 +500,7 @@ enum mtag_err core_submit_upload(struct core *c, struct arena *a, const char *ow
 	for (; staged < n && !e; staged++)
 		e = stage_upload(c, a, &j, &files[staged], &docs[staged], err, errlen);
 	if (!e)
-		e = store_job_submit(c->store, &j, docs, n);
+		e = core_submit(c, &j, docs, n, err, errlen);
 	if (e == ERR_CONFLICT) {
 		/* A copy reused was deleted meanwhile: those files are stored again, as this job's. */
 		for (size_t i = 0; i < n && e == ERR_CONFLICT; i++)
@@ -504,7 +508,7 @@ enum mtag_err core_submit_upload(struct core *c, struct arena *a, const char *ow
 			    stage_own_file(c, a, &j, &files[i], &docs[i], err, errlen))
 				e = ERR_UNAVAILABLE;
 		if (e == ERR_CONFLICT)
-			e = store_job_submit(c->store, &j, docs, n);
+			e = core_submit(c, &j, docs, n, err, errlen);
 	}
 	if (e == ERR_UNAVAILABLE && err[0]) {
 		/* The storage's own words (its address) are for the log. */

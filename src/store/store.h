@@ -152,6 +152,17 @@ enum mtag_err store_job_get(struct store *s, struct arena *a, const char *id,
 			    const char *owner, struct store_job *out);
 
 /*
+ * The limits a submission keeps, counted in its own transaction, so that
+ * submissions at once cannot pass them together (store_user_load's counts).
+ */
+struct store_submit_limits {
+	int running;        /* the owner's (an anonymous client's) jobs not ended, this one included */
+	size_t pending;     /* their documents waiting, these included */
+	int running_all;    /* anonymous work: all of it (0: not counted) */
+	size_t pending_all;
+};
+
+/*
  * Insert a job and its documents in one transaction (the documents' job and
  * user are the job's; only id, source_url, filename, status, created_at,
  * error_message, blob_key, content_sha256, size_bytes, seq, attempts,
@@ -160,10 +171,12 @@ enum mtag_err store_job_get(struct store *s, struct arena *a, const char *id,
  * document submitted as failed is counted in the job at once).
  * ERR_NOT_FOUND when the user does not exist; ERR_CONFLICT when a document
  * reuses another document's file (blob_shared) that no row points to any
- * more (it was deleted meanwhile).
+ * more (it was deleted meanwhile); ERR_RATE_LIMITED, nothing inserted, when
+ * lim (NULL: none) would be passed.
  */
 enum mtag_err store_job_submit(struct store *s, const struct store_job *j,
-			       const struct store_document *docs, size_t n);
+			       const struct store_document *docs, size_t n,
+			       const struct store_submit_limits *lim);
 /* Insert a document. ERR_NOT_FOUND when its job (or its user) does not exist. */
 enum mtag_err store_document_create(struct store *s, const struct store_document *d);
 /* The document with this id, if it belongs to owner (as for store_job_get). */

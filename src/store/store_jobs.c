@@ -141,17 +141,84 @@ enum mtag_err store_anonymous_purge(struct store *s, struct arena *a, int64_t be
 	return e;
 }
 
+/* A user's jobs not ended ($1), and documents waiting. */
+#define USER_LOAD                                                                         \
+	"SELECT (SELECT count(*) FROM processing_jobs WHERE user_id = $1"                 \
+	" AND status IN ('pending', 'processing')),"                                      \
+	" (SELECT count(*) FROM documents WHERE user_id = $1 AND status = 'pending')"
+/* One anonymous client's ($1) jobs not ended, and their documents waiting. */
+#define CLIENT_LOAD                                                                       \
+	"SELECT count(*), coalesce(sum((SELECT count(*) FROM documents d"                 \
+	" WHERE d.job_id = j.id AND d.status = 'pending')), 0)"                           \
+	" FROM processing_jobs j WHERE j.anon_client = $1"                                \
+	" AND j.status IN ('pending', 'processing')"
+/* All anonymous work's. */
+#define ANONYMOUS_LOAD                                                                    \
+	"SELECT (SELECT count(*) FROM processing_jobs WHERE user_id IS NULL"              \
+	" AND status IN ('pending', 'processing')),"                                      \
+	" (SELECT count(*) FROM documents WHERE user_id IS NULL AND status = 'pending')"
+
+static enum mtag_err row_two_ints(struct store_row *r, void *out)
+{
+	int *v = out;
+	v[0] = (int)store_col_int(r, 0);
+	v[1] = (int)store_col_int(r, 1);
+	return store_row_done(r, "processing_jobs");
+}
+
+/*
+ * Whether a load (USER_LOAD, CLIENT_LOAD, ANONYMOUS_LOAD of key) leaves room for one
+ * job more and pending documents more; ERR_RATE_LIMITED when not. On PostgreSQL
+ * the transaction first takes a lock of its own for key, so that submissions at
+ * once count each other (SQLite writes one transaction at a time).
+ */
+static enum mtag_err load_room(struct store_conn *c, const char *sql, const char *key,
+			       size_t pending, int max_running, size_t max_pending)
+{
+	struct store_param p[] = { STORE_TEXT(key) };
+	int v[2] = { 0, 0 };
+	enum mtag_err e = ERR_OK;
+	if (c->s->drv->dialect->row_locks)
+		e = store_exec(c, "job_submit", "SELECT pg_advisory_xact_lock(hashtextextended("
+			       "'mtag submit ' || coalesce($1, '*'), 0))", p, 1, NULL);
+	if (!e)
+		e = store_one(c, NULL, "job_submit", sql, p, key ? 1 : 0, row_two_ints, v);
+	if (!e && (v[0] + 1 > max_running || (size_t)v[1] + pending > max_pending))
+		e = ERR_RATE_LIMITED;
+	return e;
+}
+
+/* The submission's limits (store_submit_limits), in its transaction. */
+static enum mtag_err within_limits(struct store_conn *c, const struct store_job *j,
+				   const struct store_document *docs, size_t n,
+				   const struct store_submit_limits *lim)
+{
+	size_t pending = 0;
+	for (size_t i = 0; i < n; i++)
+		pending += !strcmp(docs[i].status, "pending");
+	if (j->user_id[0])
+		return load_room(c, USER_LOAD, j->user_id, pending, lim->running, lim->pending);
+	enum mtag_err e = load_room(c, CLIENT_LOAD, j->anon_client ? j->anon_client : "", pending,
+				    lim->running, lim->pending);
+	if (!e && lim->running_all)
+		e = load_room(c, ANONYMOUS_LOAD, NULL, pending, lim->running_all, lim->pending_all);
+	return e;
+}
+
 struct submit {
 	const struct store_job *job;
 	const struct store_document *docs;
 	size_t n;
+	const struct store_submit_limits *lim; /* NULL: none */
 };
 
 static enum mtag_err submit_tx(struct store_conn *c, void *ctx)
 {
 	const struct submit *sb = ctx;
 	const struct store_job *j = sb->job;
-	enum mtag_err e = store_job_insert(c, j);
+	enum mtag_err e = sb->lim ? within_limits(c, j, sb->docs, sb->n, sb->lim) : ERR_OK;
+	if (!e)
+		e = store_job_insert(c, j);
 	for (size_t i = 0; !e && i < sb->n; i++)
 		e = store_file_still_used(c, &sb->docs[i]);
 	for (size_t i = 0; !e && i < sb->n; i++) {
@@ -188,7 +255,8 @@ static enum mtag_err submit_tx(struct store_conn *c, void *ctx)
 }
 
 enum mtag_err store_job_submit(struct store *s, const struct store_job *j,
-			       const struct store_document *docs, size_t n)
+			       const struct store_document *docs, size_t n,
+			       const struct store_submit_limits *lim)
 {
 	struct store_job c;
 
@@ -200,7 +268,7 @@ enum mtag_err store_job_submit(struct store *s, const struct store_job *j,
 		    !utf8_valid(docs[i].blob_key) || !utf8_valid(docs[i].content_sha256) ||
 		    !utf8_valid(docs[i].node_id) || docs[i].size_bytes < 0 || docs[i].attempts < 0)
 			return ERR_BAD_REQUEST;
-	struct submit sb = { &c, docs, n };
+	struct submit sb = { &c, docs, n, lim };
 	return store_tx(s, "job_submit", STORE_TX_WRITE, submit_tx, &sb);
 }
 
@@ -381,13 +449,6 @@ enum mtag_err store_job_claim(struct store *s, const char *id, const char *owner
 	return e;
 }
 
-static enum mtag_err row_two_ints(struct store_row *r, void *out)
-{
-	int *v = out;
-	v[0] = (int)store_col_int(r, 0);
-	v[1] = (int)store_col_int(r, 1);
-	return store_row_done(r, "processing_jobs");
-}
 
 static enum mtag_err row_int64(struct store_row *r, void *out)
 {
@@ -420,27 +481,12 @@ enum mtag_err store_user_load(struct store *s, const char *user_id, const char *
 		return ERR_NOT_FOUND;
 	if (uid[0]) {
 		struct store_param p[] = { STORE_TEXT(uid) };
-		e = store_read_one(s, NULL, "user_load",
-				   "SELECT (SELECT count(*) FROM processing_jobs WHERE user_id = $1"
-				   " AND status IN ('pending', 'processing')),"
-				   " (SELECT count(*) FROM documents WHERE user_id = $1 AND status = 'pending')",
-				   p, 1, row_two_ints, v);
+		e = store_read_one(s, NULL, "user_load", USER_LOAD, p, 1, row_two_ints, v);
 	} else if (anon_client) {
-		/* One anonymous client's jobs not ended, and their documents waiting. */
 		struct store_param p[] = { STORE_TEXT(anon_client) };
-		e = store_read_one(s, NULL, "user_load",
-				   "SELECT count(*), coalesce(sum((SELECT count(*) FROM documents d"
-				   " WHERE d.job_id = j.id AND d.status = 'pending')), 0)"
-				   " FROM processing_jobs j WHERE j.anon_client = $1"
-				   " AND j.status IN ('pending', 'processing')",
-				   p, 1, row_two_ints, v);
+		e = store_read_one(s, NULL, "user_load", CLIENT_LOAD, p, 1, row_two_ints, v);
 	} else {
-		/* All anonymous work. */
-		e = store_read_one(s, NULL, "user_load",
-				   "SELECT (SELECT count(*) FROM processing_jobs WHERE user_id IS NULL"
-				   " AND status IN ('pending', 'processing')),"
-				   " (SELECT count(*) FROM documents WHERE user_id IS NULL AND status = 'pending')",
-				   NULL, 0, row_two_ints, v);
+		e = store_read_one(s, NULL, "user_load", ANONYMOUS_LOAD, NULL, 0, row_two_ints, v);
 	}
 	*running_jobs = v[0];
 	*pending_documents = v[1];

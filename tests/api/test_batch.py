@@ -243,6 +243,28 @@ def test_anonymous_limits_are_per_client_address(fresh_server, files_server):
     assert r.json()["detail"] == "anonymous work has 10 jobs running, the most allowed; sign in, or try again later"
 
 
+def test_submissions_at_once_keep_the_limit(fresh_server, files_server):
+    """Batches submitted at once cannot pass the running-jobs limit together (each counted the
+    others' jobs before any was written: 23 of 24 went through a limit of 10)."""
+    s = fresh_server(extra_env={"MTAG_MAX_RUNNING_JOBS": "3", "MTAG_HTTP_THREADS": "8"})
+    h = user(s)
+    slow = sheet(f"race-{uuid.uuid4().hex[:6]}.csv", ["url", f"{files_server}/slow/5/page.html"])
+    results = []
+
+    def one():
+        results.append(submit(s, files_server, slow, headers=h))
+    threads = [threading.Thread(target=one) for _ in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    codes = sorted(r.status_code for r in results)
+    assert codes == [202] * 3 + [429] * 9, codes
+    details = {r.json()["detail"] for r in results if r.status_code == 429}
+    assert details <= {"you have 3 jobs running, the most allowed; wait for one to end",
+                       "other jobs were submitted at the same time; try again"}, details
+
+
 def test_retry_counts_against_the_limits(fresh_server, files_server):
     """Documents queued again by a retry count like new ones: a finished job retried is one
     more running job."""

@@ -189,7 +189,7 @@ static void test_submit_is_one_transaction(void)
 	}
 	docs[2].status = "failed";
 	docs[2].error_message = "invalid URL: no host";
-	CHECK_INT(store_job_submit(T.s, &j, docs, 3), ERR_OK);
+	CHECK_INT(store_job_submit(T.s, &j, docs, 3, NULL), ERR_OK);
 	CHECK_INT(store_job_get(T.s, &T.a, j.id, u.id, &got), ERR_OK);
 	CHECK_INT(got.total_documents, 3);
 	CHECK_INT(store_document_get(T.s, &T.a, docs[1].id, u.id, &back), ERR_OK);
@@ -202,7 +202,7 @@ static void test_submit_is_one_transaction(void)
 	struct store_document dup[2];
 	make_document(&dup[0], &k);
 	dup[1] = dup[0];
-	CHECK_INT(store_job_submit(T.s, &k, dup, 2), ERR_CONFLICT);
+	CHECK_INT(store_job_submit(T.s, &k, dup, 2, NULL), ERR_CONFLICT);
 	CHECK_INT(store_job_get(T.s, &T.a, k.id, u.id, &got), ERR_NOT_FOUND);
 
 	/* A document may reuse another job's file (the same bytes) while a row of that job
@@ -212,12 +212,12 @@ static void test_submit_is_one_transaction(void)
 	make_job(&owner, u.id);
 	make_document(&own, &owner);
 	own.blob_key = arena_printf(&T.a, "%s/%s/%s.pdf", u.id, owner.id, own.id);
-	CHECK_INT(store_job_submit(T.s, &owner, &own, 1), ERR_OK);
+	CHECK_INT(store_job_submit(T.s, &owner, &own, 1, NULL), ERR_OK);
 	make_job(&reuse, u.id);
 	make_document(&again, &reuse);
 	again.blob_key = own.blob_key;
 	again.blob_shared = true;
-	CHECK_INT(store_job_submit(T.s, &reuse, &again, 1), ERR_OK);
+	CHECK_INT(store_job_submit(T.s, &reuse, &again, 1, NULL), ERR_OK);
 	const char *key = NULL;
 	CHECK_INT(store_document_delete(T.s, &T.a, own.id, u.id, T0 + 5, &key), ERR_OK);
 	CHECK(key == NULL); /* still the reusing document's */
@@ -227,7 +227,7 @@ static void test_submit_is_one_transaction(void)
 	make_document(&again, &reuse);
 	again.blob_key = own.blob_key;
 	again.blob_shared = true;
-	CHECK_INT(store_job_submit(T.s, &reuse, &again, 1), ERR_CONFLICT);
+	CHECK_INT(store_job_submit(T.s, &reuse, &again, 1, NULL), ERR_CONFLICT);
 	CHECK_INT(store_job_get(T.s, &T.a, reuse.id, u.id, &got), ERR_NOT_FOUND);
 }
 
@@ -262,7 +262,7 @@ static void test_finish_reusing_a_file(void)
 	make_job(&owner, u.id);
 	make_document(&own, &owner);
 	own.blob_key = arena_printf(&T.a, "%s/%s/%s.pdf", u.id, owner.id, own.id);
-	CHECK_INT(store_job_submit(T.s, &owner, &own, 1), ERR_OK);
+	CHECK_INT(store_job_submit(T.s, &owner, &own, 1, NULL), ERR_OK);
 	make_job(&reuse, u.id);
 	reuse.total_documents = 2;
 	struct store_document docs[2];
@@ -270,7 +270,7 @@ static void test_finish_reusing_a_file(void)
 		make_document(&docs[i], &reuse);
 		docs[i].source_url = "https://example.com/same.pdf";
 	}
-	CHECK_INT(store_job_submit(T.s, &reuse, docs, 2), ERR_OK);
+	CHECK_INT(store_job_submit(T.s, &reuse, docs, 2, NULL), ERR_OK);
 
 	again = docs[0];
 	finished(&again, "completed");
@@ -348,13 +348,13 @@ static void test_pg_job_delete_waits_for_a_reuse(void)
 	CHECK_INT(store_user_create(T.s, &u), ERR_OK);
 	make_job(&owner, u.id);
 	make_document(&own, &owner);
-	CHECK_INT(store_job_submit(T.s, &owner, &own, 1), ERR_OK);
+	CHECK_INT(store_job_submit(T.s, &owner, &own, 1, NULL), ERR_OK);
 	finished(&own, "completed"); /* a finished document's file is the one reused */
 	own.blob_key = arena_printf(&T.a, "%s/%s/%s.pdf", u.id, owner.id, own.id);
 	CHECK_INT(store_document_finish(T.s, &own), ERR_OK);
 	make_job(&reuse, u.id);
 	make_document(&again, &reuse);
-	CHECK_INT(store_job_submit(T.s, &reuse, &again, 1), ERR_OK);
+	CHECK_INT(store_job_submit(T.s, &reuse, &again, 1, NULL), ERR_OK);
 
 	PGconn *pg = PQconnectdb(T.url);
 	CHECK(PQstatus(pg) == CONNECTION_OK);
@@ -384,6 +384,84 @@ static void test_pg_job_delete_waits_for_a_reuse(void)
 	arena_release(&jd.a);
 }
 
+/* Submissions of one owner on threads at once (test_submit_limits). */
+#define RACERS 8
+struct racer {
+	const char *owner, *anon;
+	const struct store_submit_limits *lim;
+	enum mtag_err e;
+};
+
+static void *submit_one(void *arg)
+{
+	struct racer *r = arg;
+	struct store_job j;
+	struct store_document d;
+	make_job(&j, r->owner);
+	j.anon_client = r->anon;
+	make_document(&d, &j);
+	r->e = store_job_submit(T.s, &j, &d, 1, r->lim);
+	return NULL;
+}
+
+/* RACERS submissions at once; how many were taken (the others refused as over the limits;
+ * any other answer makes the count negative). */
+static int race(const char *owner, const char *anon, const struct store_submit_limits *lim)
+{
+	struct racer r[RACERS];
+	pthread_t th[RACERS];
+	int taken = 0;
+	for (int i = 0; i < RACERS; i++) {
+		r[i] = (struct racer){ owner, anon, lim, ERR_INTERNAL };
+		pthread_create(&th[i], NULL, submit_one, &r[i]);
+	}
+	for (int i = 0; i < RACERS; i++) {
+		pthread_join(th[i], NULL);
+		if (r[i].e != ERR_OK && r[i].e != ERR_RATE_LIMITED)
+			taken = -RACERS; /* neither taken nor refused: the count says so */
+		taken += r[i].e == ERR_OK;
+	}
+	return taken;
+}
+
+/*
+ * A submission keeps its owner's limits, counted in its own transaction:
+ * jobs not ended and documents waiting, this one's included; an anonymous
+ * client's, and all anonymous work's. Submitted at once, on as many
+ * connections, they cannot pass them together (a check before the insert
+ * let 23 of 24 through a limit of 10).
+ */
+static void test_submit_limits(void)
+{
+	struct store_user u;
+	make_user(&u);
+	CHECK_INT(store_user_create(T.s, &u), ERR_OK);
+	struct store_submit_limits lim = { 3, 100, 0, 0 };
+	CHECK_INT(race(u.id, NULL, &lim), 3);
+	int running = -1, pending = -1;
+	CHECK_INT(store_user_load(T.s, u.id, NULL, &running, &pending), ERR_OK);
+	CHECK_INT(running, 3);
+	/* Documents waiting: 3 now, and a job of 2 more passes a limit of 4. */
+	lim = (struct store_submit_limits){ 10, 4, 0, 0 };
+	struct store_job j;
+	struct store_document d[2];
+	make_job(&j, u.id);
+	j.total_documents = 2;
+	make_document(&d[0], &j);
+	make_document(&d[1], &j);
+	CHECK_INT(store_job_submit(T.s, &j, d, 2, &lim), ERR_RATE_LIMITED);
+	CHECK_INT(store_job_get(T.s, &T.a, j.id, u.id, &(struct store_job){ 0 }), ERR_NOT_FOUND);
+	d[1].status = "failed"; /* a row refused as it came: not waiting */
+	d[1].error_message = "invalid URL";
+	CHECK_INT(store_job_submit(T.s, &j, d, 2, &lim), ERR_OK);
+	/* Anonymous work: each client its own limits, all of it its own. */
+	struct store_submit_limits anon = { 2, 100, 3, 100 };
+	CHECK_INT(race("", "client-a", &anon), 2);
+	CHECK_INT(race("", "client-b", &anon), 1); /* 3 for all anonymous work */
+	CHECK_INT(store_user_load(T.s, "", "client-b", &running, &pending), ERR_OK);
+	CHECK_INT(running, 1);
+}
+
 static void test_job_page(void)
 {
 	struct store_user u, v;
@@ -400,7 +478,7 @@ static void test_job_page(void)
 		make_document(&page_docs[i], &j);
 		page_docs[i].seq = i;
 	}
-	CHECK_INT(store_job_submit(T.s, &j, page_docs, PAGE_DOCS), ERR_OK);
+	CHECK_INT(store_job_submit(T.s, &j, page_docs, PAGE_DOCS, NULL), ERR_OK);
 	CHECK_INT(store_job_page(T.s, &T.a, j.id, u.id, 3, 5, &got, &docs, &n), ERR_OK);
 	CHECK_STR(got.id, j.id);
 	CHECK_INT(n, 3);
@@ -484,7 +562,7 @@ static void test_claim_hands_each_document_out_once(void)
 		docs[i].created_at = T0 + i;
 		docs[i].blob_key = arena_printf(&T.a, "anonymous/%s/%d.pdf", j.id, i);
 	}
-	CHECK_INT(store_job_submit(T.s, &j, docs, CLAIM_DOCS), ERR_OK);
+	CHECK_INT(store_job_submit(T.s, &j, docs, CLAIM_DOCS, NULL), ERR_OK);
 	/* The oldest first, with what was submitted. */
 	CHECK_INT(store_document_claim(T.s, &T.a, "node-a", T0, 60000000, 3, &got), ERR_OK);
 	CHECK_STR(got.id, docs[0].id);
@@ -517,13 +595,13 @@ static void test_leases_attempts_and_fairness(void)
 		make_document(&bd[i], &big);
 		bd[i].seq = i;
 	}
-	CHECK_INT(store_job_submit(T.s, &big, bd, 3), ERR_OK);
+	CHECK_INT(store_job_submit(T.s, &big, bd, 3, NULL), ERR_OK);
 	make_job(&small, "");
 	small.total_documents = 1;
 	small.created_at = T0 + 100;
 	make_document(&sd, &small);
 	sd.created_at = T0 + 100;
-	CHECK_INT(store_job_submit(T.s, &small, &sd, 1), ERR_OK);
+	CHECK_INT(store_job_submit(T.s, &small, &sd, 1, NULL), ERR_OK);
 	/* Interleaved: the big job's first, then the small job's first (seq 0), then the rest. */
 	CHECK_INT(store_document_claim(T.s, &T.a, "node-a", T0, 1000000, 3, &c1), ERR_OK);
 	CHECK_STR(c1.id, bd[0].id);
@@ -578,7 +656,7 @@ static void test_queue_depth(void)
 	j.total_documents = 3;
 	for (int i = 0; i < 3; i++)
 		make_document(&d[i], &j);
-	CHECK_INT(store_job_submit(T.s, &j, d, 3), ERR_OK);
+	CHECK_INT(store_job_submit(T.s, &j, d, 3, NULL), ERR_OK);
 	CHECK_INT(store_queue_depth(T.s, &n), ERR_OK);
 	CHECK_INT(n, 3);
 	/* A claimed document is no longer waiting. */
@@ -593,7 +671,7 @@ static void test_queue_depth(void)
 	make_job(&k, "");
 	k.total_documents = 1;
 	make_document(&d[0], &k);
-	CHECK_INT(store_job_submit(T.s, &k, d, 1), ERR_OK);
+	CHECK_INT(store_job_submit(T.s, &k, d, 1, NULL), ERR_OK);
 	CHECK_INT(store_queue_depth(T.s, &n), ERR_OK);
 	CHECK_INT(n, 1);
 	int in_use = -1, size = -1;
@@ -613,6 +691,7 @@ static void store_tests(void)
 {
 	RUN(test_migrate);
 	RUN(test_submit_is_one_transaction);
+	RUN(test_submit_limits);
 	RUN(test_claim_hands_each_document_out_once);
 	RUN(test_job_page);
 	RUN(test_leases_attempts_and_fairness);

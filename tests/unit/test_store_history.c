@@ -599,7 +599,7 @@ static enum mtag_err each_fn(const struct store_document *d, void *ctx)
 				nd[i].created_at = T0 + 2000;
 				nd[i].seq = EACH_N;
 			}
-			c->inserted = !store_job_submit(T.s, &j, nd, 20);
+			c->inserted = !store_job_submit(T.s, &j, nd, 20, NULL);
 		}
 	}
 	return ++c->calls == c->stop_at ? ERR_CONFLICT : ERR_OK;
@@ -630,7 +630,7 @@ static void test_each(void)
 		docs[i].created_at = T0 + (i % 7) * 1000; /* many ties: id breaks them */
 		docs[i].seq = i;
 	}
-	CHECK_INT(store_job_submit(T.s, &j, docs, EACH_N), ERR_OK);
+	CHECK_INT(store_job_submit(T.s, &j, docs, EACH_N, NULL), ERR_OK);
 	char (*texts)[64] = arena_calloc(&T.a, EACH_N, sizeof(*texts));
 	for (int i = 0; i < EACH_N; i++) {
 		const char *t = text_of(i, big, texts[i], sizeof(texts[i]));
