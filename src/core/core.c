@@ -88,6 +88,42 @@ fail:
  * Purge expired sessions, anonymous work past its lifetime and stale
  * temporary files now and then; wakes early to stop.
  */
+/* Stored files to delete again (blob_deletes) taken at once. */
+#define DELETE_AGAIN_BATCH 500
+
+void core_delete_queued(struct core *c, size_t max)
+{
+	struct arena a = ARENA_INIT;
+	const char **keys = NULL;
+	size_t n = 0, done = 0;
+	if (c->blob && !store_blob_deletes_due(c->store, &a, clock_now_us(), max, &keys, &n)) {
+		/* Storage answering again: the first one it does not delete ends the pass. */
+		char err[256];
+		for (size_t i = 0; i < n && !blob_delete(c->blob, keys[i], err, sizeof(err)); i++)
+			done += !store_blob_delete_done(c->store, keys[i]);
+	}
+	if (done)
+		log_info("core.deleted_again", "files=%zu", done);
+	arena_release(&a);
+}
+
+void core_delete_files(struct core *c, const char *const *keys, size_t n, const char *what)
+{
+	bool all = true;
+	for (size_t i = 0; i < n; i++) {
+		char err[256];
+		if (!blob_delete(c->blob, keys[i], err, sizeof(err)))
+			continue;
+		all = false;
+		/* Its row is gone: kept to be deleted when storage answers again. */
+		enum mtag_err e = store_blob_delete_later(c->store, keys[i], clock_now_us());
+		log_warn("core.delete_blob_failed", "what=%s key=%s error=\"%s\" kept=%s", what, keys[i],
+			 err, e ? "no" : "yes");
+	}
+	if (all && n)
+		core_delete_queued(c, 20); /* storage answers: a few of those it did not */
+}
+
 static void *janitor_main(void *arg)
 {
 	struct core *c = arg;
@@ -102,6 +138,7 @@ static void *janitor_main(void *arg)
 			log_info("core.purge", "deleted=%d", deleted);
 		if (c->blob && (e = core_purge_anonymous(c, NULL)))
 			log_warn("core.purge_anonymous_failed", "err=%s", err_name(e));
+		core_delete_queued(c, DELETE_AGAIN_BATCH);
 		char uploads[4200];
 		core_upload_dir(c->cfg, uploads, sizeof(uploads));
 		int stale = tempfile_sweep(NULL, TEMP_FILE_MAX_AGE_S) +

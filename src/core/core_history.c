@@ -74,9 +74,7 @@ enum mtag_err core_history_delete_document(struct core *c, const char *owner, co
 		return ERR_UNAUTHORIZED;
 	enum mtag_err e = store_document_delete(c->store, &a, id, owner, clock_now_us(), &key);
 	if (!e && key) {
-		char err[256];
-		if (blob_delete(c->blob, key, err, sizeof(err)))
-			log_warn("core.delete_blob_failed", "key=%s error=\"%s\"", key, err);
+		core_delete_files(c, &key, 1, "document");
 	}
 	arena_release(&a);
 	return e;

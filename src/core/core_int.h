@@ -77,6 +77,15 @@ enum mtag_err core_check_limits(struct core *c, const char *owner_id, const char
 				bool adds_job, size_t more, uint64_t more_bytes, char *err,
 				size_t errlen);
 /*
+ * Delete the stored files of rows gone (what: "job", "document"... for the
+ * log). A file storage does not delete is kept (store_blob_delete_later)
+ * and deleted again by core_delete_queued: by the janitor, and after any
+ * delete storage takes. No file outlives its document.
+ */
+void core_delete_files(struct core *c, const char *const *keys, size_t n, const char *what);
+/* Delete up to max of the files kept to be deleted again, until storage fails. */
+void core_delete_queued(struct core *c, size_t max);
+/*
  * Submit a job and its documents (store_job_submit) with the owner's (or
  * anonymous client's) limits counted in the submission's own transaction:
  * submissions at once, on any node, cannot pass them together, as they did

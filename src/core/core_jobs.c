@@ -357,11 +357,8 @@ enum mtag_err core_job_delete(struct core *c, const char *owner_id, const char *
 	enum mtag_err e = store_job_delete(c->store, &a, job_id, owner_id, clock_now_us(), &keys, &n);
 	/* Rows first, files after: no row ever points to a deleted file. A document
 	 * still running stores its file after this; core_process deletes it then. */
-	for (size_t i = 0; !e && i < n; i++) {
-		char err[256];
-		if (blob_delete(c->blob, keys[i], err, sizeof(err)))
-			log_warn("core.delete_blob_failed", "key=%s error=\"%s\"", keys[i], err);
-	}
+	if (!e)
+		core_delete_files(c, keys, n, "job");
 	if (!e)
 		log_info("core.job_deleted", "job=%s files=%zu", job_id, n);
 	arena_release(&a);

@@ -39,6 +39,7 @@ struct work {
 	struct store_document doc;
 	struct pipeline_doc pd;
 	bool stored_new;   /* this work put the original into storage */
+	bool db_down;      /* the database did not answer before it stored it */
 	const char *original; /* the original's file, while it is stored and recorded */
 	int held;          /* core_hold's slot of a document processed at once, else -1 */
 	bool queued;       /* a worker's document, taken from the queue */
@@ -153,11 +154,25 @@ static const char *original_key(struct arena *a, const struct store_job *j, cons
 			    doc_id, ext);
 }
 
+/*
+ * A file stored is on the list of files to delete until the document's
+ * outcome points to it (store_document_finish takes it off): a worker that
+ * dies, or loses the database, between the two leaves no file behind.
+ */
+#define STORED_UNCLAIMED_US (3600LL * 1000000)
+
 /* Store the original as the document's own file. */
 static enum mtag_err store_own_original(struct work *w, const char *path)
 {
 	const char *key = original_key(w->a, &w->job, w->doc.id, extension(w->pd.mime_type));
-	enum mtag_err e = blob_put_file(w->c->blob, key, path, w->pd.mime_type, w->err, sizeof(w->err));
+	enum mtag_err e = store_blob_delete_later(w->c->store, key,
+						  clock_now_us() + STORED_UNCLAIMED_US);
+	if (e) {
+		w->db_down = true;
+		snprintf(w->err, sizeof(w->err), "the database did not answer");
+		return e;
+	}
+	e = blob_put_file(w->c->blob, key, path, w->pd.mime_type, w->err, sizeof(w->err));
 	if (!e) {
 		w->doc.blob_key = key;
 		w->doc.blob_shared = false;
@@ -263,10 +278,8 @@ static enum mtag_err finish(struct work *w, const char *reason, const char *dup,
 			e = store_document_finish(w->c->store, d);
 		}
 	}
-	if (w->stored_new && (e == ERR_NOT_FOUND || (e == ERR_CONFLICT && file_unused(w, d)))) {
-		char err[256];
-		blob_delete(w->c->blob, d->blob_key, err, sizeof(err));
-	}
+	if (w->stored_new && (e == ERR_NOT_FOUND || (e == ERR_CONFLICT && file_unused(w, d))))
+		core_delete_files(w->c, &d->blob_key, 1, "refused result");
 	if (e)
 		log_warn("core.finish_failed", "document=%s err=%s", d->id, err_name(e));
 	else
@@ -302,7 +315,9 @@ static enum mtag_err process_path(struct work *w, const char *path, const char *
 		return finish(w, arena_strdup(w->a, w->err[0] ? w->err : err_detail(e)), NULL, out);
 	const char *dup;
 	e = store_original(w, path, &dup);
-	if (e && storage_outage(w, e))
+	if (e && w->db_down && w->queued)
+		return e; /* left claimed: taken again after its lease */
+	if (e && !w->db_down && storage_outage(w, e))
 		return e;
 	if (e) {
 		/* Storage is down: the document fails, and the caller hears of the outage. The
@@ -422,11 +437,8 @@ enum mtag_err core_purge_anonymous(struct core *c, int *jobs)
 	int64_t before = clock_now_us() - (int64_t)c->cfg->anonymous_ttl_hours * 3600 * 1000000;
 	enum mtag_err e = store_anonymous_purge(c->store, &a, before, 500, &keys, &nkeys, &n);
 	/* Rows first, files after: no row ever points to a deleted file. */
-	for (size_t i = 0; !e && i < nkeys; i++) {
-		char err[256];
-		if (blob_delete(c->blob, keys[i], err, sizeof(err)))
-			log_warn("core.purge_blob_failed", "key=%s error=\"%s\"", keys[i], err);
-	}
+	if (!e)
+		core_delete_files(c, keys, nkeys, "anonymous job");
 	if (!e && n)
 		log_info("core.purge_anonymous", "jobs=%d files=%zu", n, nkeys);
 	if (jobs)

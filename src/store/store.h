@@ -192,7 +192,8 @@ enum mtag_err store_document_get(struct store *s, struct arena *a, const char *i
  * job keeps its status. ERR_NOT_FOUND when the document does not exist,
  * ERR_CONFLICT when it is already finished (an outcome is recorded once), or
  * when it reuses another document's file (blob_shared) that no other row
- * points to any more (deleted meanwhile): nothing is recorded then.
+ * points to any more (deleted meanwhile): nothing is recorded then. Its
+ * blob_key is taken off the files to delete (store_blob_delete_later).
  */
 enum mtag_err store_document_finish(struct store *s, const struct store_document *d);
 /*
@@ -266,6 +267,17 @@ enum mtag_err store_job_delete(struct store *s, struct arena *a, const char *id,
  * every client when anon_client is NULL. */
 enum mtag_err store_user_load(struct store *s, const char *user_id, const char *anon_client,
 			      int *running_jobs, int *pending_documents);
+/*
+ * A stored file that may come to have no row pointing to it (migration
+ * 0019): to be deleted from due on (its rows gone: now; a file a worker is
+ * about to store: later, and store_document_finish takes it off the list
+ * when the outcome points to it); the max due the longest that no document
+ * points to, in a; one of them deleted at last.
+ */
+enum mtag_err store_blob_delete_later(struct store *s, const char *key, int64_t due);
+enum mtag_err store_blob_deletes_due(struct store *s, struct arena *a, int64_t now, size_t max,
+				     const char ***keys, size_t *n);
+enum mtag_err store_blob_delete_done(struct store *s, const char *key);
 /* The bytes of the files anonymous work of the client anon_client keeps (NULL: of every client). */
 enum mtag_err store_anon_bytes(struct store *s, const char *anon_client, int64_t *bytes);
 /* Documents waiting to be claimed (status pending, cancelled jobs' excepted). OUT: *n. */

@@ -203,6 +203,11 @@ static enum mtag_err finish_tx(struct store_conn *c, void *ctx)
 	enum mtag_err e = finish_document(c, d);
 	if (!e)
 		e = store_file_still_used(c, d);
+	if (!e && d->blob_key) { /* its row points to its file now: not one to delete */
+		struct store_param p[] = { STORE_TEXT(d->blob_key) };
+		e = store_exec(c, "document_finish", "DELETE FROM blob_deletes WHERE key = $1", p, 1,
+			       NULL);
+	}
 	return e ? e : settle_job(c, d);
 }
 

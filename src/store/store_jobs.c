@@ -456,6 +456,44 @@ static enum mtag_err row_int64(struct store_row *r, void *out)
 	return store_row_done(r, "documents");
 }
 
+/* ---- stored files to delete again ---- */
+
+enum mtag_err store_blob_delete_later(struct store *s, const char *key, int64_t due)
+{
+	struct store_param p[] = { STORE_TEXT(key), STORE_TIME(due) };
+	if (!key || !*key || !utf8_valid(key))
+		return ERR_BAD_REQUEST;
+	return store_write(s, "blob_delete_later", "INSERT INTO blob_deletes (key, due_at)"
+			   " VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET due_at = excluded.due_at",
+			   p, 2, NULL);
+}
+
+enum mtag_err store_blob_deletes_due(struct store *s, struct arena *a, int64_t now, size_t max,
+				     const char ***keys, size_t *n)
+{
+	struct store_param p[] = { STORE_INT(store_list_cap(max)), STORE_TIME(now) };
+	void *rows = NULL;
+	*keys = NULL;
+	*n = 0;
+	/* A key a document points to is never deleted, only left out (its outcome
+	 * written, the finish takes it off the list). */
+	enum mtag_err e = store_read_many(s, a, "blob_deletes_due",
+					  "SELECT b.key FROM blob_deletes b WHERE b.due_at <= $2 AND"
+					  " NOT EXISTS (SELECT 1 FROM documents d WHERE d.blob_key = b.key)"
+					  " ORDER BY b.due_at, b.key LIMIT $1",
+					  p, 2, store_row_text, sizeof(const char *), store_list_cap(max),
+					  &rows, n);
+	*keys = rows;
+	return e;
+}
+
+enum mtag_err store_blob_delete_done(struct store *s, const char *key)
+{
+	struct store_param p[] = { STORE_TEXT(key) };
+	return store_write(s, "blob_delete_done", "DELETE FROM blob_deletes WHERE key = $1", p, 1,
+			   NULL);
+}
+
 enum mtag_err store_anon_bytes(struct store *s, const char *anon_client, int64_t *bytes)
 {
 	*bytes = 0;

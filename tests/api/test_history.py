@@ -295,7 +295,7 @@ def test_claiming_a_running_job_counts_against_the_limits(fresh_server, files_se
     assert anon.status_code == 202, anon.text
     claim = f"{s.url}/api/history/jobs/{anon.json()['job_id']}/claim"
     r = requests.post(claim, headers=h)
-    assert r.status_code == 429 and "jobs running" in r.json()["detail"], r.text
+    assert (r.status_code, r.json()["detail"]) == (429, "you have 1 job running, the most allowed; wait for one to end"), r.text
     assert r.headers["Retry-After"] == "60"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

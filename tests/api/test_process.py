@@ -427,6 +427,31 @@ def test_s3_outage_is_503_then_recovers(fresh_server, files_server):
 
 
 @pytest.mark.skipif(DB != "postgresql" or not S3_DIR, reason="needs the S3 test server")
+def test_files_of_a_job_deleted_in_an_s3_outage_go_when_it_answers(fresh_server, files_server):
+    """A job deleted while storage does not answer: its rows go at once and its file is kept
+    to be deleted again, which the next delete storage takes does (it stayed for good)."""
+    import subprocess
+    s = fresh_server()
+    h, _ = user(s)
+    gone = single(s, files_server + "/page.html", headers=h).json()["job_id"]
+    other = single(s, files_server + "/latin1.txt", headers=h).json()["job_id"]
+    key = s.query(f"SELECT blob_key FROM documents WHERE job_id = '{gone}'")[0][0]
+    bucket = s.env["MTAG_STORAGE_URL"].split("//")[1].split("?")[0]
+    stored = os.path.join(S3_DIR, "data", bucket, key + "._S3rver_object")
+    assert os.path.exists(stored)
+    subprocess.run([ROOT + "/tools/s3-server.sh", "pause", S3_DIR], check=True)
+    try:
+        assert requests.delete(s.url + f"/api/history/jobs/{gone}", headers=h, timeout=60).status_code == 200
+    finally:
+        subprocess.run([ROOT + "/tools/s3-server.sh", "resume", S3_DIR], check=True)
+    assert requests.get(s.url + f"/api/history/jobs/{gone}", headers=h).status_code == 404
+    assert os.path.exists(stored) and s.query("SELECT key FROM blob_deletes") == [(key,)]
+    assert requests.delete(s.url + f"/api/history/jobs/{other}", headers=h, timeout=60).status_code == 200
+    assert not os.path.exists(stored)
+    assert s.query("SELECT key FROM blob_deletes") == []
+
+
+@pytest.mark.skipif(DB != "postgresql" or not S3_DIR, reason="needs the S3 test server")
 def test_an_s3_outage_does_not_fail_queued_documents(fresh_server, files_server):
     """Workers whose document could not be stored leave it to be taken again and claim
     nothing until storage answers: a short outage no longer fails the whole queue."""

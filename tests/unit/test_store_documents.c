@@ -462,6 +462,55 @@ static void test_submit_limits(void)
 	CHECK_INT(running, 1);
 }
 
+/* The keys store_blob_deletes_due gives at now, joined by spaces. */
+static const char *due_text(int64_t now)
+{
+	const char **keys = NULL;
+	size_t n = 0;
+	if (store_blob_deletes_due(T.s, &T.a, now, 10, &keys, &n) != ERR_OK)
+		return "(failed)";
+	const char *out = "";
+	for (size_t i = 0; i < n; i++)
+		out = arena_printf(&T.a, "%s%s%s", out, i ? " " : "", keys[i]);
+	return out;
+}
+
+/*
+ * Stored files to delete again: a file whose rows are gone is due at once,
+ * one a worker stores is due later and taken off the list when the outcome
+ * points to it; a file a document points to is never given.
+ */
+static void test_files_to_delete(void)
+{
+	const int64_t hour = 3600LL * 1000000;
+	CHECK_STR(due_text(T0), "");
+	CHECK_INT(store_blob_delete_later(T.s, "gone/a.pdf", T0), ERR_OK);
+	CHECK_INT(store_blob_delete_later(T.s, "gone/a.pdf", T0), ERR_OK); /* once */
+	CHECK_INT(store_blob_delete_later(T.s, "stored/b.pdf", T0 + hour), ERR_OK);
+	CHECK_STR(due_text(T0 + 1), "gone/a.pdf");
+	CHECK_STR(due_text(T0 + hour), "gone/a.pdf stored/b.pdf");
+	/* The outcome that points to its file takes it off. */
+	struct store_user u;
+	struct store_job j;
+	struct store_document d;
+	make_user(&u);
+	CHECK_INT(store_user_create(T.s, &u), ERR_OK);
+	make_job(&j, u.id);
+	make_document(&d, &j);
+	CHECK_INT(store_job_submit(T.s, &j, &d, 1, NULL), ERR_OK);
+	finished(&d, "completed");
+	d.blob_key = "stored/b.pdf";
+	CHECK_INT(store_document_finish(T.s, &d), ERR_OK);
+	CHECK_STR(due_text(T0 + hour), "gone/a.pdf");
+	/* A key a document points to is left out, whatever put it there. */
+	CHECK_INT(store_blob_delete_later(T.s, "stored/b.pdf", T0), ERR_OK);
+	CHECK_STR(due_text(T0 + hour), "gone/a.pdf");
+	CHECK_INT(store_blob_delete_done(T.s, "gone/a.pdf"), ERR_OK);
+	CHECK_INT(store_blob_delete_done(T.s, "stored/b.pdf"), ERR_OK);
+	CHECK_STR(due_text(T0 + hour), "");
+	CHECK_INT(store_blob_delete_later(T.s, "", T0), ERR_BAD_REQUEST);
+}
+
 static void test_job_page(void)
 {
 	struct store_user u, v;
@@ -692,6 +741,7 @@ static void store_tests(void)
 	RUN(test_migrate);
 	RUN(test_submit_is_one_transaction);
 	RUN(test_submit_limits);
+	RUN(test_files_to_delete);
 	RUN(test_claim_hands_each_document_out_once);
 	RUN(test_job_page);
 	RUN(test_leases_attempts_and_fairness);
