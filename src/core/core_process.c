@@ -449,13 +449,19 @@ enum mtag_err core_purge_anonymous(struct core *c, int *jobs)
 
 /* ---- uploads of several files, processed in the background ---------------- */
 
-/* Store f as d's own file (not another job's copy of the same bytes). */
+/* Store f as d's own file (not another job's copy of the same bytes), on the list of files
+ * to delete until the submission's rows point to it. */
 static enum mtag_err stage_own_file(struct core *c, struct arena *a, const struct store_job *j,
 				    const struct core_upload *f, struct store_document *d, char *err,
 				    size_t errlen)
 {
 	d->blob_key = original_key(a, j, d->id, pipeline_sniff_extension(f->path));
 	d->blob_shared = false;
+	if (store_blob_delete_later(c->store, d->blob_key, clock_now_us() + STORED_UNCLAIMED_US)) {
+		snprintf(err, errlen, "the database did not answer");
+		d->blob_key = NULL;
+		return ERR_UNAVAILABLE;
+	}
 	return blob_put_file(c->blob, d->blob_key, f->path, NULL, err, errlen);
 }
 
@@ -522,7 +528,7 @@ enum mtag_err core_submit_upload(struct core *c, struct arena *a, const char *ow
 		if (e == ERR_CONFLICT)
 			e = core_submit(c, &j, docs, n, err, errlen);
 	}
-	if (e == ERR_UNAVAILABLE && err[0]) {
+	if (e == ERR_UNAVAILABLE && err[0] && strncmp(err, "the database", 12)) {
 		/* The storage's own words (its address) are for the log. */
 		log_warn("core.store_failed", "job=%s error=\"%s\"", core_job_log_id(j.id, j.user_id), err);
 		snprintf(err, errlen, "the storage did not answer; try again later");

@@ -197,17 +197,20 @@ enum mtag_err store_file_still_used(struct store_conn *c, const struct store_doc
 	return e == ERR_NOT_FOUND ? ERR_CONFLICT : e;
 }
 
+enum mtag_err store_file_pointed_to(struct store_conn *c, const char *key)
+{
+	struct store_param p[] = { STORE_TEXT(key) };
+	return store_exec(c, "blob_deletes", "DELETE FROM blob_deletes WHERE key = $1", p, 1, NULL);
+}
+
 static enum mtag_err finish_tx(struct store_conn *c, void *ctx)
 {
 	const struct store_document *d = ctx;
 	enum mtag_err e = finish_document(c, d);
 	if (!e)
 		e = store_file_still_used(c, d);
-	if (!e && d->blob_key) { /* its row points to its file now: not one to delete */
-		struct store_param p[] = { STORE_TEXT(d->blob_key) };
-		e = store_exec(c, "document_finish", "DELETE FROM blob_deletes WHERE key = $1", p, 1,
-			       NULL);
-	}
+	if (!e && d->blob_key)
+		e = store_file_pointed_to(c, d->blob_key);
 	return e ? e : settle_job(c, d);
 }
 

@@ -238,6 +238,8 @@ static enum mtag_err submit_tx(struct store_conn *c, void *ctx)
 			       " processed_at, attempts, lease_until, node_id) VALUES ($1, $2, $3, $4, $5,"
 			       " $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
 			       pd, 16, NULL);
+		if (!e && d->blob_key && !d->blob_shared)
+			e = store_file_pointed_to(c, d->blob_key);
 	}
 	if (e)
 		return e;
