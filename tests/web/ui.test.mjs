@@ -683,3 +683,33 @@ test('phone-sized: the main pages fit 360 px', async () => {
   assertClean(page);
   await page.context().close();
 });
+
+test('signing out while the server is unreachable says so, keeps the session, and can be tried again', async () => {
+  const page = await newPage(browser);
+  await registerInUi(page, mtag.url);
+  await page.getByRole('heading', { name: 'Welcome, Ada' }).waitFor();
+  await page.route('**/api/auth/logout', (route) => route.abort('connectionrefused'));
+  await page.getByRole('button', { name: 'Account menu for Ada Lovelace' }).click();
+  await page.getByRole('menuitem', { name: 'Sign out' }).click();
+  const alert = page.getByRole('alert');
+  await alert.getByText('You are still signed in: the server did not end your session. The server cannot be reached.',
+    { exact: false }).waitFor();
+  // Not "You are signed out.": still on the page, signed in here and on the server.
+  assert.equal(page.url(), `${mtag.url}/dashboard`);
+  assert.equal(await page.locator('main .notice').count(), 0);
+  await page.getByRole('button', { name: 'Account menu for Ada Lovelace' }).waitFor();
+  assert.equal(await page.evaluate(() => localStorage.getItem('mtag.session')), '1');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Try again');
+  await shot(page, 'sign-out-unreachable');
+  const refresh = () => page.evaluate(async () => (await fetch('/api/auth/refresh', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' })).status);
+  assert.equal(await refresh(), 200);
+  // The server back: "Try again" signs out, here and there.
+  await page.unroute('**/api/auth/logout');
+  await alert.getByRole('button', { name: 'Try again' }).click();
+  await page.waitForURL(`${mtag.url}/login`);
+  await page.locator('main .notice').getByText('You are signed out.').waitFor();
+  assert.equal(await refresh(), 401);
+  assertClean(page, [/ERR_CONNECTION_REFUSED/, /status of 401/]);
+  await page.context().close();
+});

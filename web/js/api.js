@@ -181,12 +181,18 @@ export async function register(email, password, fullName) {
   return signedIn(await api('/api/auth/register', { method: 'POST', body }));
 }
 
+// Sign out: the session ends here only once the server has ended it (or says it was over
+// already, a 401). A sign-out that did not reach the server throws, and the session stays:
+// cleared here alone, the page would say "signed out" while the refresh cookie still opens
+// the session on the server (a reload, anyone at this browser, a stolen cookie), and the
+// way to end it (this button) would be gone.
 export async function logout() {
   try {
     await api('/api/auth/logout', { method: 'POST', body: {} });
-  } finally {
-    setSession(null, null);
+  } catch (e) {
+    if (e.status !== 401) throw e;
   }
+  setSession(null, null);
 }
 
 // A multipart upload with progress: onProgress(loadedBytes, totalBytes).

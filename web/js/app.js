@@ -1,7 +1,7 @@
 // app.js - the shell: header, user menu, footer, and the client-side router.
 // mtag answers index.html for every page path (src/api/routes.c); this module
 // draws the page for location.pathname and keeps links inside the app.
-import { api, restore, user, logout, onSessionChange } from './api.js';
+import { api, restore, user, logout, onSessionChange, errorText } from './api.js';
 import { h, clear, announce, errorState, setFlash, takeFlash } from './dom.js';
 import { loginPage, registerPage } from './pages/auth.js';
 import { dashboardPage } from './pages/dashboard.js';
@@ -155,8 +155,19 @@ function drawAccount(u) {
   clear(box, toggle, menu);
 }
 
+// A sign-out the server did not confirm leaves the user signed in (api.js logout says why):
+// the page says so, at its top, with a way to try again.
 async function signOut() {
-  await logout().catch(() => {});
+  document.getElementById('signout-error')?.remove();
+  try {
+    await logout();
+  } catch (e) {
+    const retry = h('button', { type: 'button', onclick: signOut }, 'Try again');
+    main.prepend(h('div', { class: 'error-state', role: 'alert', id: 'signout-error' },
+      h('p', null, `You are still signed in: the server did not end your session. ${errorText(e)}`), retry));
+    retry.focus();
+    return;
+  }
   setFlash('You are signed out.');
   navigate('/login');
 }
