@@ -713,3 +713,38 @@ test('signing out while the server is unreachable says so, keeps the session, an
   assertClean(page, [/ERR_CONNECTION_REFUSED/, /status of 401/]);
   await page.context().close();
 });
+
+test('the date filter takes days as the browser shows them, in its time zone', async () => {
+  const first = await newPage(browser);
+  const email = await registerInUi(first, mtag.url);
+  await first.context().close();
+  const token = await apiToken(mtag.url, email);
+  assert.equal((await apiProcess(mtag.url, token, `${files.url}/corpus/pdkids.pdf`)).status, 200);
+  const { documents: [doc] } = await (await fetch(`${mtag.url}/api/history/documents`,
+    { headers: { Authorization: `Bearer ${token}` } })).json();
+  // A zone where the document's day is not its UTC day: UTC-11 before 10:30 UTC, UTC+14 after.
+  const t = new Date(doc.created_at);
+  const timezoneId = t.getUTCHours() + t.getUTCMinutes() / 60 < 10.5 ? 'Pacific/Pago_Pago' : 'Pacific/Kiritimati';
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId });
+  const page = await newPage(browser, { context });
+  await loginInUi(page, mtag.url, email);
+  await page.waitForURL(`${mtag.url}/dashboard`);
+  const [local, shown] = await page.evaluate((iso) => [new Date(iso).toLocaleDateString('en-CA'),
+    new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' }).format(new Date(iso))], doc.created_at);
+  const utc = doc.created_at.slice(0, 10);
+  assert.notEqual(local, utc, timezoneId);
+  await page.goto(`${mtag.url}/documents`);
+  await page.locator('.doc-card .meta').getByText(shown, { exact: false }).waitFor();
+  // From and To the day the card shows: the document is found.
+  await page.getByLabel('From').fill(local);
+  await page.waitForURL(`${mtag.url}/documents?from=${local}`);
+  await page.getByLabel('To').fill(local);
+  await page.waitForURL(`${mtag.url}/documents?from=${local}&to=${local}`);
+  await page.getByText('1 document', { exact: true }).waitFor();
+  // The UTC day, which is not that day here: not found.
+  await page.goto(`${mtag.url}/documents?from=${utc}&to=${utc}`);
+  await page.getByText('No document matches these filters.').waitFor();
+  await shot(page, 'documents-dates-local');
+  assertClean(page);
+  await context.close();
+});

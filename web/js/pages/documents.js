@@ -72,11 +72,19 @@ export async function openDocument(id, { onchange, onclose } = {}) {
 const DOC_STATUSES = { '': 'Any status', completed: 'Completed', failed: 'Failed', pending: 'Pending', processing: 'Processing' };
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-// The day after a YYYY-MM-DD date: the API's `to` is exclusive, the page's "To" is not.
-function dayAfter(d) {
-  const t = new Date(`${d}T00:00:00Z`);
-  t.setUTCDate(t.getUTCDate() + 1);
-  return t.toISOString().slice(0, 10);
+// The start of a YYYY-MM-DD day (plus days) where the browser is, as an ISO time with its
+// offset: 2026-11-29 in Los Angeles is 2026-11-29T00:00:00-08:00. The cards show local
+// dates; a bare date would be a UTC day to the API (a document of 06:15 UTC on Nov 30,
+// shown "Nov 29" there, was not found by From = To = Nov 29). A day whose midnight the
+// clocks skip starts at the first hour it has.
+function localDayStart(d, plus = 0) {
+  const [y, m, day] = d.split('-').map(Number);
+  const t = new Date(y, m - 1, day + plus);
+  const pad = (n) => String(n).padStart(2, '0');
+  const off = -Math.round(t.getTimezoneOffset());
+  const zone = `${off < 0 ? '-' : '+'}${pad(Math.trunc(Math.abs(off) / 60))}:${pad(Math.abs(off) % 60)}`;
+  return `${String(t.getFullYear()).padStart(4, '0')}-${pad(t.getMonth() + 1)}-${pad(t.getDate())}`
+    + `T${pad(t.getHours())}:${pad(t.getMinutes())}:${pad(t.getSeconds())}${zone}`;
 }
 
 // Status, language and dates: one row of fields; a change shows the first page of the result.
@@ -130,8 +138,14 @@ export async function documentsPage(main, ctx) {
   const from = params.get('from'), to = params.get('to');
   if (status) q.set('status', status);
   if (lang) q.set('lang', lang);
-  if (from) q.set('from', from);
-  if (to) q.set('to', DATE.test(to) ? dayAfter(to) : to);
+  // The page's days are the user's local days; the API's `to` is exclusive, the page's "To"
+  // is not: it ends where the next day starts.
+  if (from) {
+    const start = DATE.test(from) ? localDayStart(from) : from;
+    // 1970-01-01 east of UTC starts before the API's first day: the same as no start.
+    if (start === from || Date.parse(start) >= 0) q.set('from', start);
+  }
+  if (to) q.set('to', DATE.test(to) ? localDayStart(to, 1) : to);
   const filtered = Boolean(status || lang || from || to);
   const [data, facets] = await Promise.all([
     api(`/api/history/documents${query ? '/search' : ''}?${q}`, { signal }),
