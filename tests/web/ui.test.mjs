@@ -748,3 +748,24 @@ test('the date filter takes days as the browser shows them, in its time zone', a
   assertClean(page);
   await context.close();
 });
+
+test('the user menu stays inside a phone\'s window with a long name and email', async () => {
+  const page = await newPage(browser, { viewport: { width: 360, height: 740 } });
+  const name = 'Wolfeschlegelsteinhausenbergerdorff Featherstonehaugh-Cholmondeley';
+  const email = `long-mailbox-name-${process.pid}-${Date.now()}@an-unusually-long-subdomain.example.org`;
+  await registerInUi(page, mtag.url, { email, name });
+  await page.getByRole('button', { name: `Account menu for ${name}` }).click();
+  const menu = page.getByRole('menu');
+  await menu.getByText(email).waitFor();
+  const inside = await menu.evaluate((m) => {
+    const r = m.getBoundingClientRect();
+    const parts = [...m.querySelectorAll('.who > *, [role=menuitem]')].map((el) => el.getBoundingClientRect());
+    return r.left >= 0 && r.right <= document.documentElement.clientWidth
+      && parts.every((p) => p.left >= r.left && p.right <= r.right);
+  });
+  assert.ok(inside, JSON.stringify(await menu.boundingBox()));
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 360));
+  await shot(page, 'phone-user-menu');
+  assertClean(page);
+  await page.context().close();
+});
