@@ -769,3 +769,28 @@ test('the user menu stays inside a phone\'s window with a long name and email', 
   assertClean(page);
   await page.context().close();
 });
+
+test('a one-file upload is a "Single document" job, and the type filter says what each holds', async () => {
+  const page = await newPage(browser);
+  await registerInUi(page, mtag.url);
+  await page.goto(`${mtag.url}/new?tab=files`);
+  await page.locator('#files-input').setInputFiles([join(CORPUS, 'pdkids.pdf')]);
+  await page.getByRole('button', { name: 'Upload and process' }).click();
+  await page.locator('article.result').waitFor();
+  await page.goto(`${mtag.url}/history`);
+  const row = page.locator('tbody tr').first();
+  await row.waitFor();
+  assert.equal(await row.locator('td').nth(1).textContent(), 'Single document');
+  assert.deepEqual(await page.locator('#filter-type option').allTextContents(),
+    ['All types', 'Single document (a URL or one file)', 'Upload of several files', 'Spreadsheet of links']);
+  await page.getByLabel('Type').selectOption('single');
+  await page.waitForURL(`${mtag.url}/history?type=single`);
+  await page.getByText('1 job', { exact: true }).waitFor();
+  await page.locator('tbody tr').first().getByRole('button', { name: /^View Single document job/ }).click();
+  await page.getByRole('dialog').getByRole('heading', { name: 'Single document job' }).waitFor();
+  await page.goto(`${mtag.url}/dashboard`);
+  await page.getByRole('link', { name: 'Single document job' }).waitFor();
+  assert.equal(await page.getByText('Single URL').count(), 0);
+  assertClean(page);
+  await page.context().close();
+});

@@ -53,8 +53,9 @@ export function fmtBytes(n) {
   return `${i ? n.toFixed(1) : n} ${units[i]}`;
 }
 
-// A job's type as people read it, on every page.
-export const JOB_TYPES = { single: 'Single URL', upload: 'Upload', batch: 'Spreadsheet' };
+// A job's type as people read it, on every page. "single" is one document processed while
+// its request waited: a URL, or an upload of one file; "upload" is an upload of several.
+export const JOB_TYPES = { single: 'Single document', upload: 'Upload', batch: 'Spreadsheet' };
 
 export const STATUS_LABELS = {
   pending: 'Pending', processing: 'Processing', completed: 'Completed',

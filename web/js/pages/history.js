@@ -9,6 +9,11 @@ const PAGE_DOCS = 100;
 // While a job of the page runs, the page is read again this often (ms).
 const LIVE_MS = 2000;
 
+// The type filter says what each type holds: a one-file upload is a "single" job, not an
+// "upload" one, which a choice labelled "Upload" alone would let people expect.
+const TYPE_CHOICES = { '': 'All types', single: 'Single document (a URL or one file)',
+  upload: 'Upload of several files', batch: 'Spreadsheet of links' };
+
 const isRunning = (j) => j.status === 'pending' || j.status === 'processing';
 const docsCell = (j) => [`${j.processed_documents + j.failed_documents}/${j.total_documents}`,
   j.failed_documents ? h('span', { class: 'muted small' }, ` (${j.failed_documents} failed)`) : null];
@@ -180,7 +185,7 @@ export async function historyPage(main, ctx) {
   }
   const filters = h('form', { class: 'row card', 'aria-label': 'Filters' },
     select('status', 'Status', { '': 'All statuses', ...STATUS_LABELS }, status),
-    select('type', 'Type', { '': 'All types', ...JOB_TYPES }, type),
+    select('type', 'Type', TYPE_CHOICES, type),
     select('sort', 'Sort', { newest: 'Newest first', oldest: 'Oldest first' }, sort));
   filters.addEventListener('change', (e) => go({ [e.target.name]: e.target.value, page: '' }));
 
