@@ -794,3 +794,14 @@ test('a one-file upload is a "Single document" job, and the type filter says wha
   assertClean(page);
   await page.context().close();
 });
+
+test('a name starting with an emoji gives a whole avatar', async () => {
+  const page = await newPage(browser);
+  await registerInUi(page, mtag.url, { name: '👩🏽‍💻 Grace Hopper' });
+  const avatar = page.locator('.avatar');
+  await avatar.waitFor();
+  assert.equal(await avatar.textContent(), '👩🏽‍💻');
+  await page.getByRole('button', { name: 'Account menu for 👩🏽‍💻 Grace Hopper' }).waitFor();
+  assertClean(page);
+  await page.context().close();
+});

@@ -115,6 +115,16 @@ function markNav(path) {
   });
 }
 
+// The avatar's letter: the name's first character as people see it (a grapheme: an emoji,
+// a flag, a letter with its accents), not its first UTF-16 unit, which for 🦊 is half of it.
+function initial(name) {
+  const s = name.trim() || '?';
+  const first = typeof Intl.Segmenter === 'function'
+    ? new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(s)[Symbol.iterator]().next().value.segment
+    : String.fromCodePoint(s.codePointAt(0));
+  return first.toUpperCase();
+}
+
 // The header's right side: Sign in / Get started, or the user menu.
 function drawAccount(u) {
   const box = document.getElementById('account');
@@ -125,7 +135,7 @@ function drawAccount(u) {
       h('a', { href: '/register', class: 'button primary' }, 'Get started'));
     return;
   }
-  const name = u.full_name || u.email;
+  const name = (u.full_name || '').trim() || u.email;
   const menu = h('div', { class: 'menu', id: 'user-menu', role: 'menu', hidden: true },
     h('div', { class: 'who' }, h('strong', null, name), h('div', { class: 'muted small' }, u.email)),
     h('a', { href: '/settings', role: 'menuitem' }, 'Settings'),
@@ -133,7 +143,7 @@ function drawAccount(u) {
   const toggle = h('button', {
     type: 'button', class: 'user-button', 'aria-haspopup': 'menu', 'aria-expanded': 'false',
     'aria-controls': 'user-menu', 'aria-label': `Account menu for ${name}`,
-  }, h('span', { class: 'avatar', 'aria-hidden': 'true' }, name.trim()[0].toUpperCase()),
+  }, h('span', { class: 'avatar', 'aria-hidden': 'true' }, initial(name)),
   h('span', { class: 'hide-small' }, name));
   const setOpen = (open) => {
     menu.hidden = !open;
