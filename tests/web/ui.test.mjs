@@ -805,3 +805,25 @@ test('a name starting with an emoji gives a whole avatar', async () => {
   assertClean(page);
   await page.context().close();
 });
+
+test('Enter in Languages or Max tags submits, as in the URL field', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${mtag.url}/new`);
+  await page.getByLabel('Document URL').fill(`${files.url}/corpus/pdkids.pdf`);
+  await page.getByLabel('Languages').fill('english');
+  await page.getByLabel('Languages').press('Enter');
+  await page.getByText('"english" is not a two-letter language code.').waitFor();
+  await page.getByLabel('Languages').fill('');
+  await page.getByLabel('Max tags').fill('3');
+  await page.getByLabel('Max tags').press('Enter');
+  const result = page.locator('article.result');
+  await result.waitFor();
+  const tags = await result.locator('.tag').count();
+  assert.ok(tags >= 1 && tags <= 3, `${tags} tags`);
+  // On the upload tab with no file chosen its button is disabled: Enter does nothing either.
+  await page.getByRole('tab', { name: 'Upload files' }).click();
+  await page.getByLabel('Max tags').press('Enter');
+  assert.equal(await page.locator('.output').evaluate((o) => o.childElementCount), 1);
+  assertClean(page);
+  await page.context().close();
+});

@@ -383,6 +383,16 @@ export async function newJobPage(main, ctx) {
     tabs.append(h('button', { type: 'button', role: 'tab', id: `tab-${k}`, 'aria-controls': `panel-${k}`, onclick: () => select(k) }, label));
     return h('div', { role: 'tabpanel', id: `panel-${k}`, 'aria-labelledby': `tab-${k}`, class: 'card' }, panel);
   });
+  // The options are outside the three forms (shared by them): Enter in one of their fields
+  // submits the form shown, as Enter in its own fields does - unless its button is disabled
+  // (no files chosen yet, or it is already at work), as for those.
+  opts.addEventListener('keydown', (e) => {
+    if (e.key !== 'Enter' || e.isComposing || e.target.tagName !== 'INPUT') return;
+    e.preventDefault();
+    const form = panels.find((p) => !p[2].parentElement.hidden)[2];
+    const button = form.querySelector('button[type=submit]');
+    if (button && !button.disabled) form.requestSubmit(button);
+  });
   tabs.addEventListener('keydown', (e) => {
     const keys = panels.map((p) => p[0]);
     const i = keys.indexOf(document.activeElement.id.replace('tab-', ''));
