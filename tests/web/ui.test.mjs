@@ -827,3 +827,48 @@ test('Enter in Languages or Max tags submits, as in the URL field', async () => 
   assertClean(page);
   await page.context().close();
 });
+
+test('what a search or a filter found is said to screen readers', async () => {
+  const page = await newPage(browser);
+  const email = await registerInUi(page, mtag.url);
+  const token = await apiToken(mtag.url, email);
+  for (const f of ['TAMReview.pdf', 'pdkids.pdf'])
+    assert.equal((await apiProcess(mtag.url, token, `${files.url}/corpus/${f}`)).status, 200);
+  const said = (text) => page.waitForFunction((t) => document.getElementById('announcer').textContent === t, text);
+  await page.goto(`${mtag.url}/documents`);
+  await page.getByText('2 documents', { exact: true }).waitFor();
+  // Enter in the box: the box keeps the focus, the count is said.
+  await page.getByLabel('Search documents').fill('acceptance');
+  await page.getByLabel('Search documents').press('Enter');
+  await said('1 result for “acceptance”');
+  // The button: the focus goes to the heading, said with the count.
+  await page.getByLabel('Search documents').fill('zyzzyvas');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await said('Documents. No documents found');
+  // A filter changed from the keyboard keeps the focus: the count alone is said.
+  await page.goto(`${mtag.url}/documents`);
+  await page.getByText('2 documents', { exact: true }).waitFor();
+  await page.getByLabel('Status').focus();
+  await page.keyboard.press('ArrowDown');
+  await page.waitForURL(`${mtag.url}/documents?status=completed`);
+  await said('2 documents');
+  // Opening a document's dialog is not a new result.
+  await page.locator('.doc-card h3 button').first().click();
+  await page.getByRole('dialog').getByRole('heading').first().waitFor();
+  await page.waitForTimeout(300);
+  assert.doesNotMatch(await page.evaluate(() => document.getElementById('announcer').textContent), /documents/);
+  await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+  await page.waitForURL(`${mtag.url}/documents?status=completed`);
+  await page.goto(`${mtag.url}/history`);
+  await page.getByText('2 jobs', { exact: true }).waitFor();
+  await page.getByLabel('Status').focus();
+  await page.keyboard.press('ArrowDown');
+  await page.waitForURL(`${mtag.url}/history?status=pending`);
+  await said('No matching jobs');
+  // Chosen without the focus on it, the focus goes to the heading, said with the count.
+  await page.evaluate(() => document.activeElement.blur());
+  await page.getByLabel('Status').selectOption('completed');
+  await said('History. 2 jobs');
+  assertClean(page);
+  await page.context().close();
+});

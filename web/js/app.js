@@ -57,12 +57,20 @@ function notFound() {
     h('p', null, 'There is no page at this address.'), h('a', { class: 'button primary', href: '/' }, 'Go home')));
 }
 
+// Parts said one after another, each a sentence: "History. The job was deleted. 1 job".
+const sentences = (...parts) => parts.filter(Boolean)
+  .map((p, i, all) => (i < all.length - 1 && !/[.!?”]$/.test(p) ? `${p}.` : p)).join(' ');
+
 async function render() {
   // A control of the page that changed its address (a filter) keeps the focus when the
   // same page is drawn again with it, instead of sending it to the heading.
   const active = document.activeElement;
   const keep = drawn && drawn.split('?')[0] === location.pathname && main.contains(active) && active.id
     ? active.id : null;
+  // The same page at another address (a search, a filter, the next page of a list), not a
+  // dialog opened over it (its entry says so).
+  const again = drawn && drawn.split('?')[0] === location.pathname && drawn !== location.pathname + location.search
+    && !(history.state && history.state.dialog);
   drawn = location.pathname + location.search;
   if (pageAbort) pageAbort.abort();
   pageAbort = new AbortController();
@@ -92,18 +100,23 @@ async function render() {
   if (signal.aborted) return;
   const flash = takeFlash();
   if (flash) main.prepend(h('p', { class: 'notice', role: 'status' }, flash));
+  // What a search or a filter found ("3 documents", "No matching jobs": the element the page
+  // marks data-summary) is said when it changed: a sighted user sees it at once, and a
+  // live region drawn anew with the page is not read out.
+  const marked = again ? main.querySelector('[data-summary]') : null;
+  const found = marked && (marked.dataset.summary || marked.textContent);
   // After a change of page (not the first one, where the browser starts at the
   // top) a screen reader hears the new heading and keyboard focus starts there.
   const heading = main.querySelector('h1');
-  const again = keep && document.getElementById(keep);
-  if (again && main.contains(again)) {
-    again.focus({ preventScroll: true });
-    if (flash) announce(flash);
+  const kept = keep && document.getElementById(keep);
+  if (kept && main.contains(kept)) {
+    kept.focus({ preventScroll: true });
+    if (flash || found) announce(sentences(flash, found));
   } else if (heading && !firstRender) {
     heading.setAttribute('tabindex', '-1');
     if (!main.contains(document.activeElement)) heading.focus({ preventScroll: true });
     // What was just done (deleted, signed out) is said with the page it led to.
-    announce(flash ? `${heading.textContent}. ${flash}` : heading.textContent);
+    announce(sentences(heading.textContent, flash, found));
   }
   firstRender = false;
 }

@@ -217,8 +217,10 @@ export async function documentsPage(main, ctx) {
           h('button', { type: 'button', disabled: to >= data.total, onclick: () => go(pageLink(page + 1)) }, 'Next'))),
     ];
   }
+  // The count is said by app.js after a search or a filter (data-summary).
+  const empty = data.documents.length ? null : query || tags.length || filtered ? 'No documents found' : 'No documents yet';
   clear(main, h('div', { class: 'page-head' }, h('div', null, h('h1', null, 'Documents'),
-    h('p', { class: 'muted', role: 'status' }, query ? `${total} result${data.total === 1 ? '' : 's'} for “${query}”` : `${total} document${data.total === 1 ? '' : 's'}`))),
+    h('p', { class: 'muted', 'data-summary': empty || '' }, query ? `${total} result${data.total === 1 ? '' : 's'} for “${query}”` : `${total} document${data.total === 1 ? '' : 's'}`))),
   form, filtersForm(params, go), chipTags.length ? chips : null, body);
 
   dialogFromUrl(ctx, '/documents', 'doc', openDocument);

@@ -210,7 +210,9 @@ export async function historyPage(main, ctx) {
         h('button', { type: 'button', disabled: to >= data.total, onclick: () => go({ page: String(page + 1) }) }, 'Next')))];
   }
   clear(main, h('div', { class: 'page-head' }, h('div', null, h('h1', null, 'History'),
-    h('p', { class: 'muted' }, `${data.total} job${data.total === 1 ? '' : 's'}`)),
+    // Said by app.js after a filter, a sort or another page (data-summary).
+    h('p', { class: 'muted', 'data-summary': data.jobs.length ? '' : status || type ? 'No matching jobs' : 'No jobs yet' },
+      `${data.total} job${data.total === 1 ? '' : 's'}`)),
   h('a', { class: 'button primary', href: '/new' }, 'New job')), filters, body);
 
   dialogFromUrl(ctx, '/history', 'job', openJob);
