@@ -872,3 +872,36 @@ test('what a search or a filter found is said to screen readers', async () => {
   assertClean(page);
   await page.context().close();
 });
+
+test('text has 4.5:1 contrast on tags, the current page and highlighted words, light and dark', async () => {
+  const page = await newPage(browser);
+  const email = await registerInUi(page, mtag.url);
+  const token = await apiToken(mtag.url, email);
+  assert.equal((await apiProcess(mtag.url, token, `${files.url}/corpus/TAMReview.pdf`)).status, 200);
+  await page.goto(`${mtag.url}/documents?q=acceptance`);
+  await page.locator('.doc-card mark').first().waitFor();
+  // WCAG's contrast ratio of an element's text against the first background under it.
+  const contrast = (selector) => page.locator(selector).first().evaluate((el) => {
+    const rgb = (s) => s.match(/[\d.]+/g).map(Number);
+    let bg = [255, 255, 255];
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length < 4 || c[3] > 0) { bg = c; break; }
+    }
+    const lum = (c) => c.slice(0, 3).map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+      .reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+    const [a, b] = [lum(rgb(getComputedStyle(el).color)), lum(bg)].sort((x, y) => y - x);
+    return (a + 0.05) / (b + 0.05);
+  });
+  const selectors = ['.doc-card .tag', '.main-nav a[aria-current="page"]', '.doc-card mark', '.doc-card .snippet', '.chip'];
+  for (const scheme of ['light', 'dark']) {
+    await page.emulateMedia({ colorScheme: scheme });
+    for (const s of selectors) {
+      const ratio = await contrast(s);
+      assert.ok(ratio >= 4.5, `${scheme}: ${s} has ${ratio.toFixed(2)}:1`);
+    }
+  }
+  await shot(page, 'search-results-dark');
+  assertClean(page);
+  await page.context().close();
+});
