@@ -905,3 +905,19 @@ test('text has 4.5:1 contrast on tags, the current page and highlighted words, l
   assertClean(page);
   await page.context().close();
 });
+
+test('plurals: one column, one file left out', async () => {
+  const page = await newPage(browser);
+  await registerInUi(page, mtag.url);
+  await page.goto(`${mtag.url}/new?tab=files`);
+  await page.locator('#files-input').setInputFiles(Array.from({ length: 21 }, (_, i) =>
+    ({ name: `n${i}.txt`, mimeType: 'text/plain', buffer: Buffer.from(`note ${i}`) })));
+  await page.getByText('An upload takes 20 files at most: 1 of those chosen was left out.').waitFor();
+  const path = join(tmp, 'one-column.csv');
+  writeFileSync(path, `link\n${files.url}/corpus/pdkids.pdf\n`);
+  await page.goto(`${mtag.url}/new?tab=sheet`);
+  await page.getByLabel('Spreadsheet file').setInputFiles(path);
+  await page.getByText('1 column in the CSV file\'s header row.').waitFor();
+  assertClean(page);
+  await page.context().close();
+});

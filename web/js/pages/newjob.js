@@ -193,7 +193,8 @@ function filesPanel(opts, out, signal) {
     sent = false;
     const all = files.concat([...fl]);
     files = all.slice(0, 20);
-    error.textContent = all.length > 20 ? `An upload takes 20 files at most: ${all.length - 20} of those chosen were left out.` : '';
+    const left = all.length - 20;
+    error.textContent = left > 0 ? `An upload takes 20 files at most: ${left} of those chosen ${left === 1 ? 'was' : 'were'} left out.` : '';
     draw();
   };
   input.addEventListener('change', () => { add(input.files); input.value = ''; });
@@ -257,7 +258,8 @@ function columnPicker(signal) {
       clear(select, found.columns.map((c) => h('option', { value: c.is_link ? c.letter : c.name },
         c.is_link ? `Column ${c.letter} (links, no header row)` : c.name === c.letter ? `Column ${c.letter}` : `${c.name} (column ${c.letter})`)));
       if (found.suggested) select.value = found.suggested;
-      current = field('Column with the links', select, `${found.columns.length} columns in the ${found.format.toUpperCase()} file's header row.`);
+      const n = found.columns.length;
+      current = field('Column with the links', select, `${n} column${n === 1 ? '' : 's'} in the ${found.format.toUpperCase()} file's header row.`);
     } else {
       current = field('Column with the links', text, 'Its header, or its letter (B).');
     }
