@@ -921,3 +921,30 @@ test('plurals: one column, one file left out', async () => {
   assertClean(page);
   await page.context().close();
 });
+
+test('a job cancelled while New job follows it is said to be cancelled', async () => {
+  const page = await newPage(browser);
+  const email = await registerInUi(page, mtag.url);
+  const token = await apiToken(mtag.url, email);
+  const links = [1, 2, 3, 4, 5, 6].map((i) => `${files.url}/slow/5000/corpus/pdkids.pdf?n=${i}`);
+  serveGenerated('slow.csv', 'text/csv', `link\n${links.join('\n')}\n`);
+  await page.goto(`${mtag.url}/new?tab=sheet`);
+  await page.getByRole('radio', { name: 'a URL' }).check();
+  await page.getByLabel('Spreadsheet URL').fill(`${files.url}/gen/slow.csv`);
+  await page.getByLabel('Spreadsheet URL').press('Tab');
+  await page.locator('#sheet-column-select option').first().waitFor({ state: 'attached' });
+  await page.getByRole('button', { name: 'Start batch' }).click();
+  await page.getByRole('heading', { name: 'Processing', exact: true }).waitFor();
+  const auth = { Authorization: `Bearer ${token}` };
+  const { jobs: [job] } = await (await fetch(`${mtag.url}/api/history/jobs`, { headers: auth })).json();
+  const r = await fetch(`${mtag.url}/api/history/jobs/${job.id}/cancel`, {
+    method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: '{}' });
+  assert.equal(r.status, 200);
+  await page.getByRole('heading', { name: 'Cancelled', exact: true }).waitFor({ timeout: 30000 });
+  await page.waitForFunction(() => /^Job cancelled: \d+ completed, \d+ failed or stopped\.$/
+    .test(document.getElementById('announcer').textContent));
+  assert.equal(await page.getByRole('heading', { name: /^Finished/ }).count(), 0);
+  await shot(page, 'new-job-cancelled');
+  assertClean(page);
+  await page.context().close();
+});

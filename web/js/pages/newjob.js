@@ -116,7 +116,11 @@ async function followJob(out, jobId, signal) {
   try {
     await jobEvents(jobId, (name, d) => {
       update(d);
-      if (name === 'done') {
+      if (name === 'done' && d.status === 'cancelled') {
+        // Its documents not processed yet were stopped: they count as failed.
+        box.querySelector('h2').textContent = 'Cancelled';
+        announce(`Job cancelled: ${d.completed} completed, ${d.failed} failed or stopped.`);
+      } else if (name === 'done') {
         box.querySelector('h2').textContent = d.failed ? 'Finished with failures' : 'Finished';
         announce(`Job finished: ${d.completed} completed, ${d.failed} failed.`);
       }
