@@ -432,6 +432,8 @@ test('history: filter, open, delete with confirmation', async () => {
   // "No jobs yet" under "1 job".
   await page.goto(`${mtag.url}/history?page=7`);
   await page.waitForURL(`${mtag.url}/history`);
+  // The address changes before the last page is drawn ("Loading…" in between).
+  await page.locator('tbody tr').first().waitFor();
   assert.equal(await page.locator('tbody tr').count(), 1);
   await page.goto(`${mtag.url}/documents?page=99`);
   await page.waitForURL(`${mtag.url}/documents`);
