@@ -333,8 +333,8 @@ static const char *skip_space(const char *s, const char *e)
  * [s, e) ("form-data; name=\"doc\"; filename=\"a.pdf\""). OUT: each one found;
  * what follows a quote never closed is not read.
  */
-static void disposition_params(struct arena *a, const char *s, const char *e, const char **name,
-			       const char **filename)
+static void disposition_params(struct arena *a, const char *s, const char *e, char **name,
+			       char **filename)
 {
 	s = memchr(s, ';', (size_t)(e - s)); /* past the disposition type */
 	while (s) {
@@ -363,6 +363,30 @@ static void disposition_params(struct arena *a, const char *s, const char *e, co
  * otherwise (no Content-Disposition, a quote never closed) what MHD read
  * stands. IN/OUT: *key, *filename.
  */
+/*
+ * A name as a browser sent it: the HTML standard's multipart/form-data
+ * writes '"', CR and LF in names and file names as %22, %0D and %0A, and
+ * nothing else so (Chromium sent "x".txt as %22x%22.txt). In place.
+ */
+static char *browser_unescape(char *s)
+{
+	char *o = s;
+	for (const char *p = s; p && *p;) {
+		char c = 0;
+		if (p[0] == '%' && p[1] == '2' && p[2] == '2')
+			c = '"';
+		else if (p[0] == '%' && p[1] == '0' && (p[2] == 'D' || p[2] == 'd'))
+			c = '\r';
+		else if (p[0] == '%' && p[1] == '0' && (p[2] == 'A' || p[2] == 'a'))
+			c = '\n';
+		*o++ = c ? c : *p;
+		p += c ? 3 : 1;
+	}
+	if (o)
+		*o = '\0';
+	return s;
+}
+
 static void part_names(struct http_multipart *mp, const char **key, const char **filename)
 {
 	static const char CD[] = "content-disposition";
@@ -378,10 +402,10 @@ static void part_names(struct http_multipart *mp, const char **key, const char *
 		const char *v = skip_space(p + sizeof(CD) - 1, eol);
 		if (v == eol || *v != ':')
 			continue;
-		const char *name = NULL, *file = NULL;
+		char *name = NULL, *file = NULL;
 		disposition_params(mp->req->arena, v + 1, eol, &name, &file);
-		*key = name ? name : *key;
-		*filename = file ? file : *filename;
+		*key = name ? browser_unescape(name) : *key;
+		*filename = file ? browser_unescape(file) : *filename;
 		return;
 	}
 }

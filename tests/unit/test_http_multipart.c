@@ -468,6 +468,7 @@ static void test_file_names_as_sent(void)
 		"say %22hi%22.txt", /* how browsers send a quote */
 		"../../etc/passwd",
 	};
+	const char *const read[] = { names[0], "say \"hi\".txt", names[2] };
 	struct part parts[] = { { "a", names[0], NULL, "1", 1 },
 				{ "b", names[1], NULL, "2", 1 },
 				{ "c", names[2], NULL, "3", 1 } };
@@ -477,7 +478,7 @@ static void test_file_names_as_sent(void)
 	CHECK_INT(r.status, 200);
 	CHECK_INT(seen.nfiles, 3);
 	for (size_t i = 0; i < 3; i++)
-		CHECK_STR(seen.files[i].filename, names[i]);
+		CHECK_STR(seen.files[i].filename, read[i]);
 
 	/* A part is a file with a filename (even "") or a non-text Content-Type. */
 	struct part more[] = { { "d", "C:\\fakepath\\it's; name=x.pdf", NULL, "4", 1 },
@@ -532,6 +533,17 @@ static void test_file_names_escaped(void)
 		CHECK_INT(seen.nfiles, 1);
 		CHECK_FILE(&seen.files[0], "d", "plain.txt", "4", 1);
 	}
+	/* A browser writes '"', CR and LF in names as %22, %0D and %0A (the HTML standard), and
+	 * leaves any other % as it is. */
+	struct part browser[] = { { "q%22", "%22x%22 100%.txt", NULL, "5", 1 } };
+	size_t len;
+	char *body = build(browser, 1, false, &len);
+	struct resp r;
+	seen_reset();
+	CHECK(send_body("/upload", CT, body, len, (struct how){ 0 }, &r));
+	free(body);
+	CHECK_INT(r.status, 200);
+	CHECK_FILE(&seen.files[0], "q\"", "\"x\" 100%.txt", "5", 1);
 	CHECK(dir_empty_soon());
 }
 
