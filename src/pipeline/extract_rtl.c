@@ -186,7 +186,7 @@ static struct cluster *clusters(const char *text, size_t len, size_t *n)
 		size_t l;
 		unsigned cp = utf8_get(text + at, len - at, &l);
 		enum utf8_direction d = cp == UTF8_BAD ? UTF8_NEUTRAL : utf8_direction(cp);
-		if (d == UTF8_MARK && k > 0 && text[at] != '\n') {
+		if (d == UTF8_MARK && k > 0 && text[c[k - 1].at] != '\n') {
 			c[k - 1].len += l;
 		} else {
 			c[k] = (struct cluster){ (uint32_t)at, (uint32_t)l, cp,
@@ -233,13 +233,14 @@ void extract_rtl_reading_order(char *text, size_t len)
 			end++;
 		line_reading_order(c + i, end - i);
 		for (size_t j = i; j < end; j++) {
+			/* A mirrored bracket takes the same bytes (its marks after it, as they were). */
+			memcpy(out + o, text + c[j].at, c[j].len);
 			unsigned m = c[j].mirrored ? utf8_mirror(c[j].cp) : c[j].cp;
 			char buf[4];
-			if (m != c[j].cp && utf8_put(buf, m) == c[j].len) {
-				memcpy(out + o, buf, c[j].len);
-			} else {
-				memcpy(out + o, text + c[j].at, c[j].len);
-			}
+			size_t base;
+			utf8_get(text + c[j].at, c[j].len, &base);
+			if (m != c[j].cp && utf8_put(buf, m) == base)
+				memcpy(out + o, buf, base);
 			o += c[j].len;
 		}
 		if (end < n) {
@@ -248,7 +249,8 @@ void extract_rtl_reading_order(char *text, size_t len)
 		}
 		i = end;
 	}
-	memcpy(text, out, o);
+	if (o == len) /* always: each cluster's bytes are written once */
+		memcpy(text, out, o);
 	free(out);
 	free(c);
 }

@@ -306,7 +306,7 @@ static int fts_qualify(void *ctx, int tflags, const char *tok, int n, int start,
 	size_t i = 0, len = (size_t)n;
 	while (c->bigrams && i < len && !fts_unspaced_at(tok, len, i))
 		i++;
-	if (i == len)
+	if (!c->bigrams || i == len)
 		return fts_emit(c, tflags, tok, n, start, end); /* no unspaced letter: as it is */
 	/* Runs of other letters as tokens of their own, runs of unspaced ones as pairs. */
 	int rc = SQLITE_OK;

@@ -506,6 +506,10 @@ static void test_rtl_reading_order(void)
 	check_rtl("\u0627\u0644\u0645\u062f\u0631\u0633\u0629 \u0627\u0644\u0643\u0628\u064a\u0631\u0629",
 		  "\u0627\u0644\u0645\u062f\u0631\u0633\u0629 \u0627\u0644\u0643\u0628\u064a\u0631\u0629");
 	check_rtl("plain text, nothing to do\n\n", "plain text, nothing to do\n\n");
+	/* A mark that starts a line is a character of its own, not the line break's: the page
+	 * keeps its length (it lost its last bytes). */
+	check_rtl("\u05dd\u05dc\u05d5\u05e2 \u05dd\u05d5\u05dc\u05e9\n\u05b0\u05da\u05e8\u05d3\nabc",
+		  "\u05e9\u05dc\u05d5\u05dd \u05e2\u05d5\u05dc\u05dd\n\u05d3\u05e8\u05da\u05b0\nabc");
 
 	/* A real PDF drawn so (pdf.js's ArabicCIDTrueType.pdf: contextual glyphs, left to right). */
 	const char *dir = getenv("MTAG_TEST_CORPUS");

@@ -348,6 +348,42 @@ static void test_search_unspaced(void)
 	buf_release(&far);
 }
 
+/* The terms the tokenizer mtag with options opts indexes text as, joined by spaces. */
+static const char *fts_terms(const char *opts, const char *text)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	const char *out = "(failed)";
+	char *sql = arena_printf(&T.a, "CREATE VIRTUAL TABLE t USING fts5(x, tokenize = 'mtag %s');"
+				 "CREATE VIRTUAL TABLE v USING fts5vocab(t, 'row');", opts);
+	if (sqlite3_open(":memory:", &db) == SQLITE_OK && store_sqlite_fts_register(db) == SQLITE_OK &&
+	    sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "INSERT INTO t VALUES (?)", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC) == SQLITE_OK && sqlite3_step(st) == SQLITE_DONE) {
+		sqlite3_finalize(st);
+		st = NULL;
+		if (sqlite3_prepare_v2(db, "SELECT group_concat(term, ' ') FROM (SELECT term FROM v"
+					   " ORDER BY term)", -1, &st, NULL) == SQLITE_OK &&
+		    sqlite3_step(st) == SQLITE_ROW)
+			out = arena_strdup(&T.a, (const char *)sqlite3_column_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return out;
+}
+
+/* The option bigrams alone makes pairs: a table without it keeps a run whole. */
+static void test_tokenizer_options(void)
+{
+	if (strcmp(T.name, "sqlite"))
+		return;
+	CHECK_STR(fts_terms("letters remove_diacritics 2", "u0123456789ab \u5b63\u5ea6\u62a5\u544a"),
+		  "u0123456789ab\u5b63\u5ea6\u62a5\u544a");
+	CHECK_STR(fts_terms("bigrams letters remove_diacritics 2", "u0123456789ab 2018\u5b63\u5ea6\u62a5"),
+		  "u0123456789ab2018 u0123456789ab\u5b63\u5ea6 u0123456789ab\u5ea6\u62a5"
+		  " u0123456789ab\u62a5");
+}
+
 static void test_search_snippets(void)
 {
 	struct store_hit *h = NULL;
@@ -794,6 +830,7 @@ static void store_tests(void)
 	RUN(test_search_window_recent_first);
 	RUN(test_search_letters);
 	RUN(test_search_unspaced);
+	RUN(test_tokenizer_options);
 }
 
 /*
