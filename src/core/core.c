@@ -84,23 +84,35 @@ fail:
 	return e;
 }
 
-/*
- * Purge expired sessions, anonymous work past its lifetime and stale
- * temporary files now and then; wakes early to stop.
- */
-/* Stored files to delete again (blob_deletes) taken at once. */
+/* Stored files to delete again (blob_deletes) taken at once, and how long one storage did
+ * not delete waits before it is tried again. */
 #define DELETE_AGAIN_BATCH 500
+#define DELETE_AGAIN_DELAY_US (600LL * 1000000)
 
 void core_delete_queued(struct core *c, size_t max)
 {
 	struct arena a = ARENA_INIT;
 	const char **keys = NULL;
 	size_t n = 0, done = 0;
-	if (c->blob && !store_blob_deletes_due(c->store, &a, clock_now_us(), max, &keys, &n)) {
-		/* Storage answering again: the first one it does not delete ends the pass. */
+	int64_t now = clock_now_us();
+	size_t failed = 0;
+	if (c->blob && !store_blob_deletes_due(c->store, &a, now, max, &keys, &n)) {
+		/* Each taken off the list first: a row written meanwhile keeps its file. One
+		 * storage does not delete goes back on the list, due a little later (a key refused
+		 * for good must not stop the rest); a few failures in a row end the pass. */
 		char err[256];
-		for (size_t i = 0; i < n && !blob_delete(c->blob, keys[i], err, sizeof(err)); i++)
-			done += !store_blob_delete_done(c->store, keys[i]);
+		for (size_t i = 0; i < n && failed < 3; i++) {
+			int taken = 0;
+			if (store_blob_delete_take(c->store, keys[i], now, &taken) || !taken)
+				continue;
+			if (!blob_delete(c->blob, keys[i], err, sizeof(err))) {
+				done++;
+				failed = 0;
+				continue;
+			}
+			failed++;
+			store_blob_delete_later(c->store, keys[i], now + DELETE_AGAIN_DELAY_US);
+		}
 	}
 	if (done)
 		log_info("core.deleted_again", "files=%zu", done);
@@ -124,6 +136,10 @@ void core_delete_files(struct core *c, const char *const *keys, size_t n, const 
 		core_delete_queued(c, 20); /* storage answers: a few of those it did not */
 }
 
+/*
+ * Purge expired sessions, anonymous work past its lifetime, stored files no
+ * row points to and stale temporary files now and then; wakes early to stop.
+ */
 static void *janitor_main(void *arg)
 {
 	struct core *c = arg;

@@ -38,7 +38,6 @@ struct work {
 	struct store_job job;
 	struct store_document doc;
 	struct pipeline_doc pd;
-	bool stored_new;   /* this work put the original into storage */
 	bool db_down;      /* the database did not answer before it stored it */
 	const char *original; /* the original's file, while it is stored and recorded */
 	int held;          /* core_hold's slot of a document processed at once, else -1 */
@@ -146,12 +145,19 @@ static json_t *metadata_json(const struct work *w, const char *duplicate_of)
 	return m;
 }
 
-/* Where a document's original is stored: its owner (or "anonymous"), its job, its id. */
+/*
+ * Where a document's original is stored: its owner (or "anonymous"), its job,
+ * its id, and past its first attempt the attempt: a file an attempt left
+ * behind (its worker died) can never be the file a later attempt's outcome
+ * points to, so deleting it later (core_delete_queued) is safe.
+ */
 static const char *original_key(struct arena *a, const struct store_job *j, const char *doc_id,
-				const char *ext)
+				int attempt, const char *ext)
 {
-	return arena_printf(a, "%s/%s/%s.%s", j->user_id[0] ? j->user_id : "anonymous", j->id,
-			    doc_id, ext);
+	const char *owner = j->user_id[0] ? j->user_id : "anonymous";
+	if (attempt > 1)
+		return arena_printf(a, "%s/%s/%s-%d.%s", owner, j->id, doc_id, attempt, ext);
+	return arena_printf(a, "%s/%s/%s.%s", owner, j->id, doc_id, ext);
 }
 
 /*
@@ -164,7 +170,8 @@ static const char *original_key(struct arena *a, const struct store_job *j, cons
 /* Store the original as the document's own file. */
 static enum mtag_err store_own_original(struct work *w, const char *path)
 {
-	const char *key = original_key(w->a, &w->job, w->doc.id, extension(w->pd.mime_type));
+	const char *key = original_key(w->a, &w->job, w->doc.id, w->doc.attempts,
+				       extension(w->pd.mime_type));
 	enum mtag_err e = store_blob_delete_later(w->c->store, key,
 						  clock_now_us() + STORED_UNCLAIMED_US);
 	if (e) {
@@ -176,7 +183,7 @@ static enum mtag_err store_own_original(struct work *w, const char *path)
 	if (!e) {
 		w->doc.blob_key = key;
 		w->doc.blob_shared = false;
-		w->stored_new = true;
+		w->doc.blob_new = true;
 	}
 	return e;
 }
@@ -278,7 +285,7 @@ static enum mtag_err finish(struct work *w, const char *reason, const char *dup,
 			e = store_document_finish(w->c->store, d);
 		}
 	}
-	if (w->stored_new && (e == ERR_NOT_FOUND || (e == ERR_CONFLICT && file_unused(w, d))))
+	if (w->doc.blob_new && (e == ERR_NOT_FOUND || (e == ERR_CONFLICT && file_unused(w, d))))
 		core_delete_files(w->c, &d->blob_key, 1, "refused result");
 	if (e)
 		log_warn("core.finish_failed", "document=%s err=%s", d->id, err_name(e));
@@ -455,8 +462,9 @@ static enum mtag_err stage_own_file(struct core *c, struct arena *a, const struc
 				    const struct core_upload *f, struct store_document *d, char *err,
 				    size_t errlen)
 {
-	d->blob_key = original_key(a, j, d->id, pipeline_sniff_extension(f->path));
+	d->blob_key = original_key(a, j, d->id, 1, pipeline_sniff_extension(f->path));
 	d->blob_shared = false;
+	d->blob_new = true;
 	if (store_blob_delete_later(c->store, d->blob_key, clock_now_us() + STORED_UNCLAIMED_US)) {
 		snprintf(err, errlen, "the database did not answer");
 		d->blob_key = NULL;

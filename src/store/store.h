@@ -98,6 +98,9 @@ struct store_document {
 	const char *blob_key;       /* where the original is stored; NULL when not stored */
 	bool blob_shared;           /* blob_key is another document's (the same bytes): on submit
 				       and finish, another row must still point to it */
+	bool blob_new;              /* blob_key was stored for this row and listed to delete
+				       (store_blob_delete_later): on submit and finish it must
+				       still be listed, and is taken off */
 	int seq;                    /* place in its job (0-based): claims take low seq first */
 	int attempts;               /* claims so far */
 	int64_t lease_until;        /* while processing: the claim holds until then; 0 otherwise */
@@ -192,8 +195,10 @@ enum mtag_err store_document_get(struct store *s, struct arena *a, const char *i
  * job keeps its status. ERR_NOT_FOUND when the document does not exist,
  * ERR_CONFLICT when it is already finished (an outcome is recorded once), or
  * when it reuses another document's file (blob_shared) that no other row
- * points to any more (deleted meanwhile): nothing is recorded then. Its
- * blob_key is taken off the files to delete (store_blob_delete_later).
+ * points to any more (deleted meanwhile), or a file of its own (blob_new)
+ * that is no longer listed to delete (taken to be deleted, as one no row
+ * pointed to: store_blob_delete_take): nothing is recorded then; else its
+ * blob_key is taken off the list.
  */
 enum mtag_err store_document_finish(struct store *s, const struct store_document *d);
 /*
@@ -269,15 +274,17 @@ enum mtag_err store_user_load(struct store *s, const char *user_id, const char *
 			      int *running_jobs, int *pending_documents);
 /*
  * A stored file that may come to have no row pointing to it (migration
- * 0019): to be deleted from due on (its rows gone: now; a file a worker is
- * about to store: later, and store_document_finish takes it off the list
- * when the outcome points to it); the max due the longest that no document
- * points to, in a; one of them deleted at last.
+ * 0019): to be deleted from due on (its rows gone: now; a file about to be
+ * stored for a row: later, and the row's submission or outcome takes it off
+ * the list, blob_new); the max due the longest that no document points to,
+ * in a; one of them taken off the list to be deleted now, if it is still
+ * due and no document points to it (*taken: 1 then, 0 when it is not), so
+ * that a row written meanwhile, which takes it off first, keeps its file.
  */
 enum mtag_err store_blob_delete_later(struct store *s, const char *key, int64_t due);
 enum mtag_err store_blob_deletes_due(struct store *s, struct arena *a, int64_t now, size_t max,
 				     const char ***keys, size_t *n);
-enum mtag_err store_blob_delete_done(struct store *s, const char *key);
+enum mtag_err store_blob_delete_take(struct store *s, const char *key, int64_t now, int *taken);
 /* The bytes of the files anonymous work of the client anon_client keeps (NULL: of every client). */
 enum mtag_err store_anon_bytes(struct store *s, const char *anon_client, int64_t *bytes);
 /* Documents waiting to be claimed (status pending, cancelled jobs' excepted). OUT: *n. */

@@ -200,7 +200,10 @@ enum mtag_err store_file_still_used(struct store_conn *c, const struct store_doc
 enum mtag_err store_file_pointed_to(struct store_conn *c, const char *key)
 {
 	struct store_param p[] = { STORE_TEXT(key) };
-	return store_exec(c, "blob_deletes", "DELETE FROM blob_deletes WHERE key = $1", p, 1, NULL);
+	int listed = 0;
+	enum mtag_err e = store_exec(c, "blob_deletes", "DELETE FROM blob_deletes WHERE key = $1",
+				     p, 1, &listed);
+	return e ? e : listed ? ERR_OK : ERR_CONFLICT;
 }
 
 static enum mtag_err finish_tx(struct store_conn *c, void *ctx)
@@ -209,7 +212,7 @@ static enum mtag_err finish_tx(struct store_conn *c, void *ctx)
 	enum mtag_err e = finish_document(c, d);
 	if (!e)
 		e = store_file_still_used(c, d);
-	if (!e && d->blob_key)
+	if (!e && d->blob_new)
 		e = store_file_pointed_to(c, d->blob_key);
 	return e ? e : settle_job(c, d);
 }

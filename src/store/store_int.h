@@ -279,7 +279,8 @@ enum mtag_err store_job_settle(struct store_conn *c, const char *job_id, int64_t
  * ERR_CONFLICT (the file is gone, or going). ERR_OK for d's own file.
  */
 enum mtag_err store_file_still_used(struct store_conn *c, const struct store_document *d);
-/* A stored file a row now points to (in the caller's transaction): off the files to delete. */
+/* A stored file a row now points to (in the caller's transaction): off the files to delete;
+ * ERR_CONFLICT when it was not listed any more (taken to be deleted: store_blob_delete_take). */
 enum mtag_err store_file_pointed_to(struct store_conn *c, const char *key);
 /* Run a statement on c (driver exec). OUT: *changes (may be NULL). */
 enum mtag_err store_exec(struct store_conn *c, const char *op, const char *sql,

@@ -238,7 +238,7 @@ static enum mtag_err submit_tx(struct store_conn *c, void *ctx)
 			       " processed_at, attempts, lease_until, node_id) VALUES ($1, $2, $3, $4, $5,"
 			       " $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
 			       pd, 16, NULL);
-		if (!e && d->blob_key && !d->blob_shared)
+		if (!e && d->blob_new)
 			e = store_file_pointed_to(c, d->blob_key);
 	}
 	if (e)
@@ -489,11 +489,13 @@ enum mtag_err store_blob_deletes_due(struct store *s, struct arena *a, int64_t n
 	return e;
 }
 
-enum mtag_err store_blob_delete_done(struct store *s, const char *key)
+enum mtag_err store_blob_delete_take(struct store *s, const char *key, int64_t now, int *taken)
 {
-	struct store_param p[] = { STORE_TEXT(key) };
-	return store_write(s, "blob_delete_done", "DELETE FROM blob_deletes WHERE key = $1", p, 1,
-			   NULL);
+	struct store_param p[] = { STORE_TEXT(key), STORE_TIME(now) };
+	*taken = 0;
+	return store_write(s, "blob_delete_take",
+			   "DELETE FROM blob_deletes WHERE key = $1 AND due_at <= $2 AND NOT EXISTS"
+			   " (SELECT 1 FROM documents d WHERE d.blob_key = $1)", p, 2, taken);
 }
 
 enum mtag_err store_anon_bytes(struct store *s, const char *anon_client, int64_t *bytes)

@@ -477,36 +477,59 @@ static const char *due_text(int64_t now)
 
 /*
  * Stored files to delete again: a file whose rows are gone is due at once,
- * one a worker stores is due later and taken off the list when the outcome
- * points to it; a file a document points to is never given.
+ * one stored for a row is due later and taken off the list when the row's
+ * outcome points to it; a file a document points to is never given, nor
+ * taken. A file taken to be deleted meanwhile refuses the outcome.
  */
 static void test_files_to_delete(void)
 {
 	const int64_t hour = 3600LL * 1000000;
+	int taken = -1;
 	CHECK_STR(due_text(T0), "");
 	CHECK_INT(store_blob_delete_later(T.s, "gone/a.pdf", T0), ERR_OK);
 	CHECK_INT(store_blob_delete_later(T.s, "gone/a.pdf", T0), ERR_OK); /* once */
 	CHECK_INT(store_blob_delete_later(T.s, "stored/b.pdf", T0 + hour), ERR_OK);
 	CHECK_STR(due_text(T0 + 1), "gone/a.pdf");
 	CHECK_STR(due_text(T0 + hour), "gone/a.pdf stored/b.pdf");
+	CHECK_INT(store_blob_delete_take(T.s, "stored/b.pdf", T0 + 1, &taken), ERR_OK);
+	CHECK_INT(taken, 0); /* not due yet */
 	/* The outcome that points to its file takes it off. */
 	struct store_user u;
 	struct store_job j;
-	struct store_document d;
+	struct store_document d[2];
 	make_user(&u);
 	CHECK_INT(store_user_create(T.s, &u), ERR_OK);
 	make_job(&j, u.id);
-	make_document(&d, &j);
-	CHECK_INT(store_job_submit(T.s, &j, &d, 1, NULL), ERR_OK);
-	finished(&d, "completed");
-	d.blob_key = "stored/b.pdf";
-	CHECK_INT(store_document_finish(T.s, &d), ERR_OK);
+	j.total_documents = 2;
+	make_document(&d[0], &j);
+	make_document(&d[1], &j);
+	CHECK_INT(store_job_submit(T.s, &j, d, 2, NULL), ERR_OK);
+	finished(&d[0], "completed");
+	d[0].blob_key = "stored/b.pdf";
+	d[0].blob_new = true;
+	CHECK_INT(store_document_finish(T.s, &d[0]), ERR_OK);
 	CHECK_STR(due_text(T0 + hour), "gone/a.pdf");
-	/* A key a document points to is left out, whatever put it there. */
+	/* A key a document points to is left out and never taken, whatever put it there. */
 	CHECK_INT(store_blob_delete_later(T.s, "stored/b.pdf", T0), ERR_OK);
 	CHECK_STR(due_text(T0 + hour), "gone/a.pdf");
-	CHECK_INT(store_blob_delete_done(T.s, "gone/a.pdf"), ERR_OK);
-	CHECK_INT(store_blob_delete_done(T.s, "stored/b.pdf"), ERR_OK);
+	CHECK_INT(store_blob_delete_take(T.s, "stored/b.pdf", T0 + hour, &taken), ERR_OK);
+	CHECK_INT(taken, 0);
+	/* A file of its own that was taken to be deleted (its worker slept past the hour):
+	 * the outcome is refused, and recorded nothing. */
+	CHECK_INT(store_blob_delete_later(T.s, "stored/c.pdf", T0), ERR_OK);
+	CHECK_INT(store_blob_delete_take(T.s, "stored/c.pdf", T0 + 1, &taken), ERR_OK);
+	CHECK_INT(taken, 1);
+	finished(&d[1], "completed");
+	d[1].blob_key = "stored/c.pdf";
+	d[1].blob_new = true;
+	CHECK_INT(store_document_finish(T.s, &d[1]), ERR_CONFLICT);
+	struct store_document back;
+	CHECK_INT(store_document_get(T.s, &T.a, d[1].id, u.id, &back), ERR_OK);
+	CHECK_STR(back.status, "pending");
+	CHECK_INT(store_blob_delete_take(T.s, "gone/a.pdf", T0 + 1, &taken), ERR_OK);
+	CHECK_INT(taken, 1);
+	CHECK_INT(store_blob_delete_take(T.s, "stored/b.pdf", T0 + hour, &taken), ERR_OK);
+	CHECK_INT(taken, 0);
 	CHECK_STR(due_text(T0 + hour), "");
 	CHECK_INT(store_blob_delete_later(T.s, "", T0), ERR_BAD_REQUEST);
 }
