@@ -466,11 +466,18 @@ static enum mtag_err stage_own_file(struct core *c, struct arena *a, const struc
 	d->blob_shared = false;
 	d->blob_new = true;
 	if (store_blob_delete_later(c->store, d->blob_key, clock_now_us() + STORED_UNCLAIMED_US)) {
-		snprintf(err, errlen, "the database did not answer");
+		snprintf(err, errlen, "the database did not answer; try again later");
 		d->blob_key = NULL;
 		return ERR_UNAVAILABLE;
 	}
-	return blob_put_file(c->blob, d->blob_key, f->path, NULL, err, errlen);
+	enum mtag_err e = blob_put_file(c->blob, d->blob_key, f->path, NULL, err, errlen);
+	if (e == ERR_UNAVAILABLE) {
+		/* The storage's own words (its address) are for the log. */
+		log_warn("core.store_failed", "job=%s error=\"%s\"", core_job_log_id(j->id, j->user_id),
+			 err);
+		snprintf(err, errlen, "the storage did not answer; try again later");
+	}
+	return e;
 }
 
 /* One file of an upload: hash it, reuse or store the original. */
@@ -535,11 +542,6 @@ enum mtag_err core_submit_upload(struct core *c, struct arena *a, const char *ow
 				e = ERR_UNAVAILABLE;
 		if (e == ERR_CONFLICT)
 			e = core_submit(c, &j, docs, n, err, errlen);
-	}
-	if (e == ERR_UNAVAILABLE && err[0] && strncmp(err, "the database", 12)) {
-		/* The storage's own words (its address) are for the log. */
-		log_warn("core.store_failed", "job=%s error=\"%s\"", core_job_log_id(j.id, j.user_id), err);
-		snprintf(err, errlen, "the storage did not answer; try again later");
 	}
 	if (e) {
 		/* Nothing recorded: the files this job stored go too (a reused one is another's). */
@@ -609,7 +611,10 @@ static void process_stored(struct work *w, const struct pipeline_options *po,
 					 &w->pd, w->err, sizeof(w->err))) {
 		finish(w, arena_strdup(w->a, w->err), NULL, out);
 	} else {
-		finish(w, NULL, NULL, out);
+		/* An upload of bytes the user had stored before shares that document's file. */
+		const char *dup = NULL;
+		store_document_sharing(w->c->store, w->a, d->blob_key, d->id, &dup);
+		finish(w, NULL, dup, out);
 	}
 	unlink(path);
 }

@@ -180,6 +180,10 @@ struct store_submit_limits {
 enum mtag_err store_job_submit(struct store *s, const struct store_job *j,
 			       const struct store_document *docs, size_t n,
 			       const struct store_submit_limits *lim);
+/* The oldest other document whose stored file is key (the same bytes, stored once), or
+ * ERR_NOT_FOUND. OUT: *other, its id in a. */
+enum mtag_err store_document_sharing(struct store *s, struct arena *a, const char *key,
+				     const char *id, const char **other);
 /* Insert a document. ERR_NOT_FOUND when its job (or its user) does not exist. */
 enum mtag_err store_document_create(struct store *s, const struct store_document *d);
 /* The document with this id, if it belongs to owner (as for store_job_get). */

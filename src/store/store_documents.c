@@ -197,6 +197,19 @@ enum mtag_err store_file_still_used(struct store_conn *c, const struct store_doc
 	return e == ERR_NOT_FOUND ? ERR_CONFLICT : e;
 }
 
+enum mtag_err store_document_sharing(struct store *s, struct arena *a, const char *key,
+				     const char *id, const char **other)
+{
+	char who[UUID_STR_LEN];
+	struct store_param p[] = { STORE_TEXT(key), STORE_TEXT(who) };
+	*other = NULL;
+	if (!key || !store_copy_uuid(who, id))
+		return ERR_NOT_FOUND;
+	return store_read_one(s, a, "document_sharing",
+			      "SELECT id FROM documents WHERE blob_key = $1 AND id <> $2"
+			      " ORDER BY created_at LIMIT 1", p, 2, store_row_text, other);
+}
+
 enum mtag_err store_file_pointed_to(struct store_conn *c, const char *key)
 {
 	struct store_param p[] = { STORE_TEXT(key) };

@@ -3,6 +3,7 @@ storage in /health. On SQLite the originals go to a local directory; on
 PostgreSQL to S3 (s3rver behind the verifying proxy)."""
 import hashlib
 import hmac
+import json
 import os
 import re
 import subprocess
@@ -190,6 +191,19 @@ def test_same_bytes_reuse_the_stored_original(server, files_server):
     h2, _ = user(server)
     c = single(server, files_server + "/two-pages.pdf", headers=h2).json()
     assert "duplicate_of" not in c["metadata"]
+    # An upload of several files says so too (its worker read a file stored before).
+    r = upload(server, [("again.pdf", read("two-pages.pdf")), ("b.html", read("page.html"))], headers=h)
+    assert r.status_code == 202, r.text
+    job = r.json()["job_id"]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        st = requests.get(server.url + f"/api/process/batch-status/{job}", headers=h, timeout=30).json()
+        if st["status"] in ("completed", "partial", "failed"):
+            break
+        time.sleep(0.2)
+    (meta,), = server.query(f"SELECT processing_metadata FROM documents WHERE job_id = '{job}'"
+                            " AND filename = 'again.pdf'")
+    assert json.loads(meta)["duplicate_of"] == a["document_id"], meta
 
 
 def upload(server, files, headers=None, **fields):
