@@ -42,7 +42,10 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(OUT)/tests/%)
 
 .PHONY: all deps test run bench clean units
-all: deps $(OUT)/mtag
+# The binary by a second make once the packages are in: the pkg-config flags above are
+# read when make starts, so on a fresh machine the first make would build without them.
+all: deps
+	@$(MAKE) --no-print-directory $(OUT)/mtag
 
 # Installs nothing and prints nothing when every package is present.
 deps:

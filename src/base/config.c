@@ -17,6 +17,9 @@
 #define SECRET_BYTES 32
 /* Shortest MTAG_SECRET_KEY accepted: HMAC-SHA256 wants at least 32 bytes. */
 #define SECRET_MIN_LEN 32
+/* A secret key is at most this long (a longer file was cut, and its tokens differed from the
+ * same key given in MTAG_SECRET_KEY). */
+#define SECRET_MAX_LEN 1024
 
 typedef bool (*config_parse_fn)(struct config *c, const char *value, char *why, size_t whylen);
 
@@ -158,8 +161,8 @@ static bool parse_storage_url(struct config *c, const char *v, char *why, size_t
 
 static bool parse_secret(struct config *c, const char *v, char *why, size_t n)
 {
-	if (strlen(v) < SECRET_MIN_LEN) {
-		snprintf(why, n, "must be at least %d characters", SECRET_MIN_LEN);
+	if (strlen(v) < SECRET_MIN_LEN || strlen(v) > SECRET_MAX_LEN) {
+		snprintf(why, n, "must be %d to %d characters", SECRET_MIN_LEN, SECRET_MAX_LEN);
 		return false;
 	}
 	replace(&c->secret_key, v);
@@ -294,7 +297,7 @@ static const struct config_var config_vars[] = {
 	/* Environment only: the storage layer reads them there (blob_s3.c), and a flag would show them to ps. */
 	{ "MTAG_S3_ACCESS_KEY", NULL, "AWS_ACCESS_KEY_ID", "S3 access key (for s3:// storage)", parse_s3_key, true },
 	{ "MTAG_S3_SECRET_KEY", NULL, "AWS_SECRET_ACCESS_KEY", "S3 secret key (for s3:// storage)", parse_s3_key, true },
-	{ "MTAG_SECRET_KEY", "secret-key", "generated in $MTAG_DATA_DIR/secret.key", "signs tokens and download links (at least 32 characters)", parse_secret, true },
+	{ "MTAG_SECRET_KEY", "secret-key", "generated in $MTAG_DATA_DIR/secret.key", "signs tokens and download links (32 to 1024 characters)", parse_secret, true },
 	{ "MTAG_WORKERS", "workers", "number of cores", "processing threads per node", parse_workers, false },
 	{ "MTAG_FETCH_ALLOW_PRIVATE", "fetch-allow-private", "0", "allow downloads from loopback and private addresses", parse_allow_private, false },
 	{ "MTAG_MAX_UPLOAD_MB", "max-upload-mb", "100", "largest upload accepted, in megabytes", parse_max_upload, false },
@@ -492,7 +495,7 @@ enum mtag_err config_load_secret(struct config *c, char *err, size_t errlen)
 {
 	if (c->secret_key)
 		return ERR_OK;
-	char path[4096], key[256];
+	char path[4096], key[SECRET_MAX_LEN + 2]; /* one more: a longer file is told, not cut */
 	if (config_mkdirs(c->data_dir) < 0) {
 		snprintf(err, errlen, "MTAG_DATA_DIR: cannot create %s: %s", c->data_dir, strerror(errno));
 		return ERR_IO;
@@ -521,6 +524,12 @@ enum mtag_err config_load_secret(struct config *c, char *err, size_t errlen)
 		if (!read_secret(path, key, sizeof(key))) {
 			snprintf(err, errlen, "MTAG_SECRET_KEY: cannot read %s: %s", path, strerror(errno));
 			return ERR_IO;
+		}
+		if (strlen(key) > SECRET_MAX_LEN) {
+			memset(key, 0, sizeof(key));
+			snprintf(err, errlen, "MTAG_SECRET_KEY: %s holds more than %d characters", path,
+				 SECRET_MAX_LEN);
+			return ERR_VALIDATION;
 		}
 		if (strlen(key) >= SECRET_MIN_LEN)
 			break;

@@ -2,6 +2,7 @@
  * cli_user.c - `mtag user add|list|disable|enable|admin`: accounts from the
  * command line, through the same core operations as the API.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <termios.h>
@@ -14,7 +15,8 @@
 #include "core/core_auth.h"
 #include "base/xalloc.h"
 
-#define PASSWORD_LINE_MAX 4096
+/* A password of 1,024 characters (core's most) of 4 bytes each, its line end, the NUL. */
+#define PASSWORD_LINE_MAX (1024 * 4 + 3)
 
 enum { FLAG_NAME, FLAG_ADMIN, FLAG_REVOKE };
 static const struct cli_flag user_flags[] = {
@@ -24,23 +26,46 @@ static const struct cli_flag user_flags[] = {
 	{ NULL, false },
 };
 
-/* One line from stdin; on a terminal, prompt without echo. False on EOF. */
-static bool read_password(char *buf, size_t n)
+/* The terminal as it was before the prompt, put back if a signal ends the process there. */
+static struct termios saved_tty;
+
+static void restore_tty(int sig)
+{
+	tcsetattr(STDIN_FILENO, TCSANOW, &saved_tty); /* async-signal-safe */
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/*
+ * One line from stdin; on a terminal, prompt without echo (Ctrl-C there puts
+ * the echo back). False on EOF; *long_line when the line does not fit (it
+ * would be cut, and the account made with another password than given).
+ */
+static bool read_password(char *buf, size_t n, bool *long_line)
 {
 	bool tty = isatty(STDIN_FILENO);
-	struct termios old, quiet;
+	struct termios quiet;
+	void (*was[3])(int) = { SIG_DFL, SIG_DFL, SIG_DFL };
+	static const int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
+	*long_line = false;
 	if (tty) {
 		fprintf(stderr, "password: ");
-		tcgetattr(STDIN_FILENO, &old);
-		quiet = old;
+		tcgetattr(STDIN_FILENO, &saved_tty);
+		for (int i = 0; i < 3; i++)
+			was[i] = signal(sigs[i], restore_tty);
+		quiet = saved_tty;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
 		tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
 	}
 	bool ok = fgets(buf, (int)n, stdin) != NULL;
 	if (tty) {
-		tcsetattr(STDIN_FILENO, TCSANOW, &old);
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved_tty);
+		for (int i = 0; i < 3; i++)
+			signal(sigs[i], was[i]);
 		fputc('\n', stderr);
 	}
+	if (ok && !strchr(buf, '\n') && strlen(buf) + 1 == n && !feof(stdin))
+		*long_line = true;
 	if (ok)
 		buf[strcspn(buf, "\r\n")] = '\0';
 	return ok;
@@ -53,8 +78,14 @@ static int user_add(struct core *c, struct arena *a, const struct cli_args *args
 		fprintf(stderr, "mtag user add: expected one EMAIL\n");
 		return CLI_USAGE;
 	}
-	if (!read_password(pw, sizeof(pw))) {
+	bool long_line;
+	if (!read_password(pw, sizeof(pw), &long_line)) {
 		fprintf(stderr, "mtag user add: no password given on stdin\n");
+		return CLI_USAGE;
+	}
+	if (long_line) {
+		memset(pw, 0, sizeof(pw));
+		fprintf(stderr, "mtag user add: the password is too long (at most 1024 characters)\n");
 		return CLI_USAGE;
 	}
 	struct core_user u;

@@ -207,6 +207,17 @@ static enum mtag_err check_full_name(struct arena *a, const char *in, const char
 	while (len && in[len - 1] == ' ')
 		len--;
 	const char *name = arena_strndup(a, in, len);
+	if (!utf8_valid(name)) {
+		f->detail = "full_name: must be UTF-8 text";
+		return ERR_VALIDATION;
+	}
+	/* A name is shown in lists, menus and the log: no line breaks or terminal escapes. */
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f) {
+			f->detail = "full_name: must not hold control characters";
+			return ERR_VALIDATION;
+		}
+	}
 	if (utf8_length(name) > FULL_NAME_MAX) {
 		f->detail = "full_name: must be at most 255 characters";
 		return ERR_VALIDATION;

@@ -4,12 +4,16 @@ import base64
 import concurrent.futures
 import http.client
 import json
+import os
+import subprocess
 import time
 import urllib.parse
 import uuid
 
 import pytest
 import requests
+
+from conftest import BIN
 
 PASSWORD = "correct horse battery staple"
 
@@ -430,6 +434,47 @@ def test_cli_user_add_list_admin(server):
     assert server.mtag("user", "frob").returncode == 2
     r = server.mtag("user", "list", "extra")
     assert (r.returncode, r.stderr.strip()) == (2, "mtag user list: unexpected argument 'extra'")
+
+
+def test_cli_user_add_input(server):
+    """A password of 1,024 four-byte characters is taken whole (it was cut at 4,095 bytes, and the
+    account made with another password than given); a longer line is refused, not cut. A name
+    must be UTF-8 without control characters, on the command line as through the API."""
+    mail = email()
+    long_pw = "\U0001F600" * 1024
+    r = server.mtag("user", "add", mail, input=long_pw + "\n")
+    assert r.returncode == 0, r.stderr
+    assert login(server, mail, long_pw).status_code == 200
+    r = server.mtag("user", "add", email(), input="\U0001F600" * 1025 + "\n")
+    assert (r.returncode, r.stderr.splitlines()[-1]) == (2, "mtag user add: the password is too long (at most 1024 characters)")
+    base = {k: v for k, v in os.environ.items() if not k.startswith("MTAG_")}
+    env = {**base, **{k: v for k, v in server.env.items() if k.startswith("MTAG_")}}
+    r = subprocess.run([BIN, "user", "add", email(), "--name", b"Bob\xff"], env=env,
+                       input=b"cli password 1\n", capture_output=True, timeout=30)
+    assert (r.returncode, r.stderr.splitlines()[-1]) == (2, b"mtag user add: full_name: must be UTF-8 text")
+    r = requests.post(server.url + "/api/auth/register",
+                      json={"email": email(), "password": PASSWORD, "full_name": "Bob\u001b[31mred"})
+    assert (r.status_code, r.json()["detail"]) == (422, "full_name: must not hold control characters")
+
+
+def test_cli_password_prompt_gives_the_echo_back(server):
+    """Ctrl-C at the password prompt of a terminal leaves it echoing (it stayed silent)."""
+    import pty
+    import signal
+    import termios
+    env = {k: v for k, v in server.env.items() if k.startswith("MTAG_")}
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(BIN, [BIN, "user", "add", email()], env)
+    seen, deadline = b"", time.monotonic() + 20
+    while b"password: " not in seen and time.monotonic() < deadline:
+        seen += os.read(fd, 4096)
+    assert not termios.tcgetattr(fd)[3] & termios.ECHO  # silent while it asks
+    os.kill(pid, signal.SIGINT)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGINT
+    assert termios.tcgetattr(fd)[3] & termios.ECHO
+    os.close(fd)
 
 
 def test_bcrypt_hash_is_verified_then_upgraded(server):

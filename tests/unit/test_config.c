@@ -98,7 +98,7 @@ static void test_bad_values_name_the_variable(void)
 	expect_bad("MTAG_PUBLIC_URL", "tags.example.org", "MTAG_PUBLIC_URL: expected an http:// or https:// URL, got 'tags.example.org'");
 	expect_bad("MTAG_TRUSTED_PROXIES", "10.0.0.1,evil", "MTAG_TRUSTED_PROXIES: expected at most 32 comma-separated IP addresses or CIDRs, got '10.0.0.1,evil'");
 	/* A secret is never echoed back. */
-	expect_bad("MTAG_SECRET_KEY", "short", "MTAG_SECRET_KEY: must be at least 32 characters");
+	expect_bad("MTAG_SECRET_KEY", "short", "MTAG_SECRET_KEY: must be 32 to 1024 characters");
 	expect_bad("MTAG_MAX_JSON_KB", "1k", "MTAG_MAX_JSON_KB: must be an integer from 1 to 65536 (kilobytes), got '1k'");
 }
 
@@ -148,6 +148,20 @@ static void test_secret_generated_once_0600(void)
 	CHECK_INT(config_load(&c, NULL, 0, err, sizeof(err)), ERR_OK);
 	CHECK_INT(config_load_secret(&c, err, sizeof(err)), ERR_OK);
 	CHECK_STR(c.secret_key, "0123456789abcdef0123456789abcdef-env");
+	config_release(&c);
+	clear_env();
+	/* A file longer than a key may be is refused, not cut (the same key given in the
+	 * environment signed otherwise). */
+	setenv("MTAG_DATA_DIR", sub, 1);
+	FILE *f = fopen(path, "w");
+	for (int i = 0; f && i < 1025; i++)
+		fputc('k', f);
+	if (f)
+		fclose(f);
+	config_init(&c);
+	CHECK_INT(config_load(&c, NULL, 0, err, sizeof(err)), ERR_OK);
+	CHECK_INT(config_load_secret(&c, err, sizeof(err)), ERR_VALIDATION);
+	CHECK(strstr(err, "holds more than 1024 characters") != NULL);
 	config_release(&c);
 	clear_env();
 	unlink(path);
