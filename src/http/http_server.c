@@ -10,8 +10,8 @@
  * a chunked body that passes it is freed and the rest dropped as it arrives
  * (MHD 0.9.75 refuses a response mid-upload), up to DISCARD_MAX. The last
  * call runs the guard and the handler (or takes the 413) and queues the
- * response. on_completed() writes the access-log line, frees the state and
- * ends the in-flight count.
+ * response (http_send.c). on_completed() writes the access-log line, frees
+ * the state and ends the in-flight count.
  *
  * Multipart routes (http_multipart.c) differ: the first call also checks the
  * Content-Type (415) and runs the guard; the body is parsed as it arrives,
@@ -57,6 +57,7 @@
 #include "base/workq.h"
 #include "http/http.h"
 #include "http_int.h"
+#include "http_server_int.h"
 #include "base/xalloc.h"
 
 #define CONNECTION_TIMEOUT_S 30u
@@ -103,69 +104,6 @@
 #define OFFLOAD_NICE 5
 /* At stop, ended event streams get this long to send their last bytes. */
 #define STREAM_DRAIN_US (250 * 1000)
-
-static const char CSP_HTML[] =
-	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-	"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-	"frame-ancestors 'none'";
-static const char CSP_OTHER[] = "default-src 'none'; frame-ancestors 'none'";
-
-/* Per connection, from accept to close (MHD's socket context). */
-struct conn_state {
-	char client[NETADDR_CLIENT_LEN]; /* counted in the server's clients ("": not counted) */
-	bool fresh;            /* no request seen yet */
-	struct http_ctx *open; /* on_uri's request until on_completed: MHD does not call
-				  on_completed for a request it refused while reading its
-				  request line */
-};
-
-struct http_server {
-	struct MHD_Daemon *daemon;
-	struct http_server_config cfg; /* a copy; the pointers in it are borrowed */
-	int port;                      /* the port actually bound */
-	atomic_int inflight;           /* requests between on_uri and on_completed */
-	atomic_int fresh;              /* connections accepted that have not sent a request yet */
-	atomic_bool stopping;          /* set by http_server_stop: answer with Connection: close */
-	atomic_bool abandon;           /* the stop's grace is over: offloaded jobs not begun get 503 */
-	struct workq *offload;         /* runs the handlers of offload routes */
-	struct http_streams *streams;  /* the open event streams and their thread */
-	struct http_upload_limits upload; /* for multipart routes, defaults resolved */
-	uint64_t upload_cap;           /* http_upload_cap(&upload) */
-	char *upload_dir;              /* owned: upload.dir */
-	struct http_site_state *site;  /* the web application, or NULL */
-	struct http_clients *clients;  /* open connections per client (NULL: not limited) */
-};
-
-/* Where an offloaded request is. */
-enum { OFFLOAD_NONE, OFFLOAD_RUNNING, OFFLOAD_DONE };
-
-/* The state of one request, from its request line to the end of its response. */
-struct http_ctx {
-	struct http_server *srv;
-	struct arena arena;
-	struct http_request req;
-	struct http_response res;
-	int64_t start_us;        /* monotonic, when the request line arrived */
-	char rid[HTTP_RID_MAX + 1];
-	bool started;            /* the first (headers-only) call is done */
-	const char *query_cut;   /* why the query was cut (answered 414), or NULL */
-	bool queued;             /* a response is queued: ignore the rest of the body */
-	bool close;              /* the response goes out before the body was read */
-	bool refused;            /* res holds an error (body past a cap, bad upload): the rest
-				    of the body is dropped and the handler never runs */
-	bool guarded;            /* the guard has run and let the request through */
-	bool site;               /* the web application answered (res is filled): no handler */
-	size_t dropped;          /* body bytes read and dropped after the refusal */
-	uint64_t read;           /* body bytes read in all */
-	struct http_multipart *mp; /* multipart routes: the body's reader (arena) */
-	int status;              /* what was queued, for the access log */
-	size_t bytes;
-	size_t file_size;        /* of a streamed file response */
-	atomic_int offload;      /* OFFLOAD_*: the handler runs on the offload pool */
-	struct MHD_Connection *conn; /* for resuming after an offloaded handler */
-	bool streaming;          /* an event stream was queued: no longer counted in flight */
-	bool client_gone;        /* the stream's client left while it slept (access log) */
-};
 
 /* The last message MHD logged on this thread (start-up errors such as "address in use"). */
 static _Thread_local char mhd_last_error[256];
@@ -342,134 +280,6 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 	}
 }
 
-static bool has_header(const struct http_response *res, const char *name)
-{
-	for (size_t i = 0; i < res->nheaders; i++)
-		if (strcasecmp(res->headers[i].name, name) == 0)
-			return true;
-	return false;
-}
-
-/* The handler's headers, then ours: request id, security headers, caching. */
-static void add_headers(const struct http_ctx *ctx, struct MHD_Response *r)
-{
-	const struct http_response *res = &ctx->res;
-	for (size_t i = 0; i < res->nheaders; i++)
-		if (strcasecmp(res->headers[i].name, "X-Request-Id") != 0)
-			MHD_add_response_header(r, res->headers[i].name, res->headers[i].value);
-	if (res->content_type && !has_header(res, "Content-Type"))
-		MHD_add_response_header(r, "Content-Type", res->content_type);
-	MHD_add_response_header(r, "X-Request-Id", ctx->rid);
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
-	MHD_add_response_header(r, "X-Frame-Options", "DENY");
-	if (!has_header(res, "Content-Security-Policy"))
-		MHD_add_response_header(r, "Content-Security-Policy",
-					http_media_is(res->content_type, "text/html") ? CSP_HTML
-										     : CSP_OTHER);
-	if (http_media_is(res->content_type, "application/json") && !has_header(res, "Cache-Control"))
-		MHD_add_response_header(r, "Cache-Control", "no-store");
-	/* A user's file (an original): never kept by a shared cache. */
-	if (res->file_path && !has_header(res, "Cache-Control"))
-		MHD_add_response_header(r, "Cache-Control", "private, no-store");
-	if (ctx->srv->cfg.hsts)
-		MHD_add_response_header(r, "Strict-Transport-Security", "max-age=31536000");
-	if (ctx->close || atomic_load(&ctx->srv->stopping))
-		MHD_add_response_header(r, "Connection", "close");
-}
-
-/* A response streaming res->file_path (MHD closes the fd); on failure res becomes a 404. */
-static struct MHD_Response *file_response(struct http_ctx *ctx)
-{
-	struct http_response *res = &ctx->res;
-	struct stat st;
-	int fd = open(res->file_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-		struct MHD_Response *r = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
-		if (r) {
-			ctx->file_size = (size_t)st.st_size;
-			return r;
-		}
-	}
-	if (fd >= 0)
-		close(fd);
-	log_warn("http.file_unavailable", "errno=%d", errno);
-	http_respond_error(res, ERR_NOT_FOUND, "the file is gone");
-	return NULL;
-}
-
-/* The response of an event stream (it always closes the connection); refused, res becomes a 503. */
-static struct MHD_Response *stream_response(struct http_ctx *ctx, struct MHD_Connection *conn)
-{
-	const char *detail = NULL;
-	struct MHD_Response *r = http_streams_open(ctx->srv->streams, &ctx->res, conn, ctx->rid,
-						   &ctx->bytes, &ctx->client_gone, &detail);
-	ctx->close = r != NULL;
-	if (r)
-		return r;
-	log_warn("http.stream_refused", "reason=\"%s\"", detail);
-	http_set_header(&ctx->res, "Retry-After", "5");
-	http_respond_error(&ctx->res, ERR_UNAVAILABLE, detail);
-	return NULL;
-}
-
-/* Queue ctx->res (a 500 instead when it has no valid status). MHD_NO when MHD refuses it. */
-static enum MHD_Result send_response(struct http_ctx *ctx, struct MHD_Connection *conn)
-{
-	struct http_response *res = &ctx->res;
-	if (res->status < 200 || res->status > 599) {
-		log_error("http.no_status", "status=%d route=%s", res->status,
-			  ctx->req.route ? ctx->req.route->pattern : "-");
-		http_stream_drop(res);
-		*res = (struct http_response){ .arena = &ctx->arena };
-		http_respond_error(res, ERR_INTERNAL, NULL);
-	}
-	struct MHD_Response *r = NULL;
-	bool stream = false;
-	if (res->stream)
-		stream = (r = stream_response(ctx, conn)) != NULL;
-	else if (res->file_path)
-		r = file_response(ctx);
-	/* The body lives in the arena (or static memory) until on_completed. */
-	if (!r)
-		r = MHD_create_response_from_buffer(res->body ? res->body_len : 0,
-						    (void *)res->body, MHD_RESPMEM_PERSISTENT);
-	if (!r)
-		return MHD_NO;
-	add_headers(ctx, r);
-	enum MHD_Result ret = MHD_queue_response(conn, (unsigned int)res->status, r);
-	MHD_destroy_response(r);
-	if (ret == MHD_YES) {
-		ctx->queued = true;
-		ctx->status = res->status;
-		if (!stream)
-			ctx->bytes = res->file_path ? ctx->file_size : res->body ? res->body_len : 0;
-		/* A stream's headers are out: http_server_stop ends it rather than waiting. */
-		ctx->streaming = stream;
-		if (stream)
-			atomic_fetch_sub(&ctx->srv->inflight, 1);
-	}
-	return ret;
-}
-
-/* Answer with ctx->res before the body was read. */
-static enum MHD_Result send_early(struct http_ctx *ctx, struct MHD_Connection *conn)
-{
-	ctx->close = true;
-	enum MHD_Result ret = send_response(ctx, conn);
-	if (ret != MHD_YES)
-		log_error("http.queue_failed", "status=%d", ctx->res.status);
-	return ret;
-}
-
-/* Answer with error e before the body was read. */
-static enum MHD_Result send_early_error(struct http_ctx *ctx, struct MHD_Connection *conn,
-					enum mtag_err e, const char *detail)
-{
-	http_respond_error(&ctx->res, e, detail);
-	return send_early(ctx, conn);
-}
-
 static const char *too_large_detail(struct http_ctx *ctx)
 {
 	return arena_printf(&ctx->arena, "the request body is larger than %zu bytes",
@@ -496,19 +306,19 @@ static enum MHD_Result begin_multipart(struct http_ctx *ctx, struct MHD_Connecti
 	const char *detail = NULL;
 	enum mtag_err e = http_multipart_check_type(http_header(&ctx->req, "Content-Type"), &detail);
 	if (e)
-		return send_early_error(ctx, conn, e, detail);
+		return http_send_early_error(ctx, conn, e, detail);
 	if (http_announced_over(conn, srv->upload_cap))
-		return send_early_error(ctx, conn, ERR_TOO_LARGE,
-					http_upload_cap_detail(&ctx->arena, &srv->upload));
+		return http_send_early_error(ctx, conn, ERR_TOO_LARGE,
+					     http_upload_cap_detail(&ctx->arena, &srv->upload));
 	if (!guard_passes(ctx))
-		return send_early(ctx, conn);
+		return http_send_early(ctx, conn);
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	const struct conn_state *cs = ci ? ci->socket_context : NULL;
 	e = http_multipart_begin(&ctx->req, conn, &srv->upload, cs ? cs->client : NULL, &ctx->mp,
 				 &detail);
 	if (e)
-		return send_early_error(ctx, conn, e, detail);
+		return http_send_early_error(ctx, conn, e, detail);
 	return MHD_YES;
 }
 
@@ -539,11 +349,11 @@ static enum MHD_Result begin(struct http_ctx *ctx, struct MHD_Connection *conn, 
 	req->request_id = ctx->rid;
 	log_set_request_id(ctx->rid);
 	if (ctx->query_cut)
-		return send_early_error(ctx, conn, ERR_URI_TOO_LONG, ctx->query_cut);
+		return http_send_early_error(ctx, conn, ERR_URI_TOO_LONG, ctx->query_cut);
 	const char *nul = http_query_nul(&ctx->arena, conn);
 	if (nul)
-		return send_early_error(ctx, conn, ERR_BAD_REQUEST,
-					arena_printf(&ctx->arena, "query parameter %s holds a NUL byte (%%00)",
+		return http_send_early_error(ctx, conn, ERR_BAD_REQUEST,
+					     arena_printf(&ctx->arena, "query parameter %s holds a NUL byte (%%00)",
 						     nul));
 	/* A body is framed one way: Transfer-Encoding exactly "chunked" (all MHD reads), or
 	 * Content-Length. Both at once is how a request is smuggled past a proxy that reads
@@ -552,18 +362,18 @@ static enum MHD_Result begin(struct http_ctx *ctx, struct MHD_Connection *conn, 
 	struct header_count tes = { "Transfer-Encoding", 0 };
 	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header, &tes);
 	if (te && (strcasecmp(te, "chunked") != 0 || tes.n > 1))
-		return send_early_error(ctx, conn, ERR_BAD_REQUEST, "Transfer-Encoding: only chunked is read");
+		return http_send_early_error(ctx, conn, ERR_BAD_REQUEST, "Transfer-Encoding: only chunked is read");
 	if (te && MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length"))
-		return send_early_error(ctx, conn, ERR_BAD_REQUEST,
-					"Transfer-Encoding and Content-Length: send one of them");
+		return http_send_early_error(ctx, conn, ERR_BAD_REQUEST,
+					     "Transfer-Encoding and Content-Length: send one of them");
 
 	const struct http_route *route;
 	const char *allow;
 	enum mtag_err e = http_route_match(cfg->routes, cfg->nroutes, req, &route, &allow);
 	if (e == ERR_METHOD_NOT_ALLOWED) {
 		http_set_header(&ctx->res, "Allow", allow);
-		return send_early_error(ctx, conn, e,
-					arena_printf(&ctx->arena, "%s is not allowed on %s (allowed: %s)",
+		return http_send_early_error(ctx, conn, e,
+					     arena_printf(&ctx->arena, "%s is not allowed on %s (allowed: %s)",
 						     req->method, req->path, allow));
 	}
 	if (e == ERR_NOT_FOUND && http_site_answers(ctx->srv->site, req)) {
@@ -575,15 +385,15 @@ static enum MHD_Result begin(struct http_ctx *ctx, struct MHD_Connection *conn, 
 		e = ERR_OK;
 	}
 	if (e)
-		return send_early_error(ctx, conn, e,
-					arena_printf(&ctx->arena, "no route for %s %s", req->method, req->path));
+		return http_send_early_error(ctx, conn, e,
+					     arena_printf(&ctx->arena, "no route for %s %s", req->method, req->path));
 	if (route->body == HTTP_BODY_MULTIPART ||
 	    (route->body == HTTP_BODY_JSON_OR_MULTIPART &&
 	     http_media_is(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type"),
 			   "multipart/form-data")))
 		return begin_multipart(ctx, conn);
 	if (http_announced_over(conn, cfg->max_body))
-		return send_early_error(ctx, conn, ERR_TOO_LARGE, too_large_detail(ctx));
+		return http_send_early_error(ctx, conn, ERR_TOO_LARGE, too_large_detail(ctx));
 	return MHD_YES;
 }
 
@@ -619,7 +429,7 @@ static void refuse_body(struct http_ctx *ctx, struct MHD_Connection *conn, enum 
 	http_respond_error(&ctx->res, e, detail);
 	ctx->close = true;
 	/* MHD 0.9.75 refuses this while the body is arriving: finish() sends it then. */
-	(void)send_response(ctx, conn);
+	(void)http_send_response(ctx, conn);
 }
 
 /* A piece of the body: kept while acceptable; else 413/400 now or dropped until the end. */
@@ -712,7 +522,7 @@ static enum MHD_Result finish(struct http_ctx *ctx, struct MHD_Connection *conn)
 			return offload(ctx, conn);
 		run_handler(ctx);
 	}
-	enum MHD_Result ret = send_response(ctx, conn);
+	enum MHD_Result ret = http_send_response(ctx, conn);
 	if (ret != MHD_YES)
 		log_error("http.queue_failed", "status=%d", res->status);
 	return ret;
