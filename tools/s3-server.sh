@@ -40,9 +40,10 @@ kill_one() {
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# Up to 60 s: node starts slowly on a loaded machine (15 s was not always enough).
 wait_port() {
     local port=$1 name=$2
-    for _ in $(seq 150); do
+    for _ in $(seq 600); do
         port_open "$port" && return 0
         alive "$name" "$3" || break
         sleep 0.1
