@@ -290,3 +290,10 @@ bool utf8_unspaced(unsigned cp)
 	       (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFF66 && cp <= 0xFF9F) ||
 	       (cp >= 0x20000 && cp <= 0x3134F);
 }
+
+size_t utf8_unspaced_at(const char *s, size_t n, size_t i)
+{
+	size_t len;
+	unsigned cp = utf8_get(s + i, n - i, &len);
+	return cp != UTF8_BAD && utf8_unspaced(cp) ? len : 0;
+}

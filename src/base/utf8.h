@@ -51,6 +51,8 @@ bool utf8_is_mark(unsigned cp);
  * of letters (store_sqlite_fts.c, PostgreSQL's migration 0018).
  */
 bool utf8_unspaced(unsigned cp);
+/* The bytes of the letter at s[i] (s is n bytes) when it is utf8_unspaced, else 0. */
+size_t utf8_unspaced_at(const char *s, size_t n, size_t i);
 
 /* Where a character goes in a line (Unicode's bidirectional classes, grouped). */
 enum utf8_direction {

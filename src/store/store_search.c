@@ -108,14 +108,6 @@ static bool search_exact(unsigned cp)
 		 (cp >= 0xFE20 && cp <= 0xFE2F));
 }
 
-/* The bytes of the letter at s[i] (n bytes in all) when it is written unspaced, else 0. */
-static size_t search_unspaced_at(const char *s, size_t n, size_t i)
-{
-	size_t len;
-	unsigned cp = utf8_get(s + i, n - i, &len);
-	return cp != UTF8_BAD && utf8_unspaced(cp) ? len : 0;
-}
-
 /* Append s[0..n) to t's tokens (pair: as the next pair of a run); false when t is full. */
 static bool search_add_token(struct search_term *t, const char *s, size_t n, bool pair)
 {
@@ -144,15 +136,15 @@ static void search_pairs(struct search_term *t)
 		size_t n = strlen(s), i = 0;
 		while (i < n) {
 			size_t j = i, at[SEARCH_MAX_TOKEN + 1], m = 0, step;
-			if (!search_unspaced_at(s, n, i)) { /* other letters, up to an unspaced one */
-				while (j < n && !search_unspaced_at(s, n, j))
+			if (!utf8_unspaced_at(s, n, i)) { /* other letters, up to an unspaced one */
+				while (j < n && !utf8_unspaced_at(s, n, j))
 					j++;
 				if (!search_add_token(t, s + i, j - i, false))
 					return;
 				i = j;
 				continue;
 			}
-			while (j < n && (step = search_unspaced_at(s, n, j))) { /* the run's letters */
+			while (j < n && (step = utf8_unspaced_at(s, n, j))) { /* the run's letters */
 				at[m++] = j;
 				j += step;
 			}
@@ -737,7 +729,7 @@ const char *store_search_first_regex(struct arena *a, const struct search_query 
 	buf_puts(&b, nalt > 1 ? "(?:" : "");
 	for (size_t j = 0; j < nalt; j++) {
 		/* Chinese and Japanese words are found within runs of letters. */
-		bool unspaced = search_unspaced_at(alt[j], strlen(alt[j]), 0) > 0;
+		bool unspaced = utf8_unspaced_at(alt[j], strlen(alt[j]), 0) > 0;
 		buf_puts(&b, j ? "|" : "");
 		buf_puts(&b, unspaced ? "" : "(?<![[:alnum:]])");
 		search_put_pattern(&b, alt[j]);

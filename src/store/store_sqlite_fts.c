@@ -271,14 +271,6 @@ static int fts_emit(struct fts_call *c, int tflags, const char *tok, int n, int 
 			end + FTS_KEY_LEN + 1);
 }
 
-/* The bytes of the letter at tok[i] (n bytes in all) when it is written unspaced, else 0. */
-static size_t fts_unspaced_at(const char *tok, size_t n, size_t i)
-{
-	size_t len;
-	unsigned cp = utf8_get(tok + i, n - i, &len);
-	return cp != UTF8_BAD && utf8_unspaced(cp) ? len : 0;
-}
-
 /*
  * A run of unspaced letters at tok[0..n): its pairs, then (in a document,
  * or alone in a query) its last letter. The pieces keep the token's offsets:
@@ -288,9 +280,9 @@ static int fts_pairs(struct fts_call *c, int tflags, const char *tok, size_t n, 
 		     int end)
 {
 	int rc = SQLITE_OK;
-	size_t a = 0, b = fts_unspaced_at(tok, n, 0);
+	size_t a = 0, b = utf8_unspaced_at(tok, n, 0);
 	while (rc == SQLITE_OK && a + b < n) {
-		size_t next = fts_unspaced_at(tok, n, a + b);
+		size_t next = utf8_unspaced_at(tok, n, a + b);
 		rc = fts_emit(c, tflags, tok + a, (int)(b + next), start, end);
 		a += b;
 		b = next;
@@ -307,7 +299,7 @@ static int fts_qualify(void *ctx, int tflags, const char *tok, int n, int start,
 	/* Unspaced letters start at U+3005 (lead byte E3): most tokens are passed at a glance. */
 	while (c->bigrams && i < len && (unsigned char)tok[i] < 0xE3)
 		i++;
-	while (c->bigrams && i < len && !fts_unspaced_at(tok, len, i))
+	while (c->bigrams && i < len && !utf8_unspaced_at(tok, len, i))
 		i++;
 	if (!c->bigrams || i == len)
 		return fts_emit(c, tflags, tok, n, start, end); /* no unspaced letter: as it is */
@@ -315,8 +307,8 @@ static int fts_qualify(void *ctx, int tflags, const char *tok, int n, int start,
 	int rc = SQLITE_OK;
 	for (i = 0; rc == SQLITE_OK && i < len;) {
 		size_t j = i, step;
-		bool unspaced = fts_unspaced_at(tok, len, i) > 0;
-		while (j < len && (fts_unspaced_at(tok, len, j) > 0) == unspaced) {
+		bool unspaced = utf8_unspaced_at(tok, len, i) > 0;
+		while (j < len && (utf8_unspaced_at(tok, len, j) > 0) == unspaced) {
 			utf8_get(tok + j, len - j, &step);
 			j += step;
 		}
